@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string().min(1, 'required: the bot token (xoxb-…) from OAuth & Permissions'),
+    SLACK_SIGNING_SECRET: z.string().optional(),
+    SLACK_APP_TOKEN: z.string().optional(),
+    SLACK_API_URL: z.url().optional(),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.string().default('file:./data/handoff.db'),
+    HANDOFF_CONFIG: z.string().default('./handoff.config.yaml'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required in HTTP mode (Basic Information → Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
+      });
+    if (env.SLACK_APP_TOKEN !== undefined && !env.SLACK_APP_TOKEN.startsWith('xapp-'))
+      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'an app-level token starts with xapp-' });
+  })
+  .transform((env) => ({
+    botToken: env.SLACK_BOT_TOKEN,
+    signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+    appToken: env.SLACK_APP_TOKEN,
+    slackApiUrl: env.SLACK_API_URL,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    configPath: env.HANDOFF_CONFIG,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type Env = Readonly<z.output<typeof envSchema>>;

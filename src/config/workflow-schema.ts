@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { isValidDuration } from '../domain/business-clock';
+
+/** Field types a handoff form can ask for; each maps to one Block Kit input element. */
+export const FIELD_TYPES = [
+  'text',
+  'longtext',
+  'number',
+  'date',
+  'select',
+  'multiselect',
+  'user',
+  'channel',
+  'url',
+  'email',
+] as const;
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const key = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_" (e.g. order-to-ops)')
+  .max(64);
+const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user ID such as U0123ABCD');
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM"');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date "YYYY-MM-DD"');
+const duration = z
+  .string()
+  .refine(isValidDuration, 'expected a duration such as "30m", "4h" or "2d"');
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isValidRegExp(source: string): boolean {
+  try {
+    new RegExp(source, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const fieldSchema = z
+  .strictObject({
+    key: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lowercase letters, digits and "_" (e.g. order_id)').max(50),
+    label: z.string().trim().min(1).max(2000),
+    type: z.enum(FIELD_TYPES),
+    required: z.boolean().default(false),
+    hint: z.string().max(2000).optional(),
+    placeholder: z.string().max(150).optional(),
+    pattern: z.string().refine(isValidRegExp, 'not a valid regular expression').optional(),
+    patternMessage: z.string().max(200).optional(),
+    unique: z.boolean().default(false),
+    options: z.array(z.string().trim().min(1).max(75)).min(1).max(100).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    maxLength: z.number().int().positive().max(3000).optional(),
+  })
+  .superRefine((f, ctx) => {
+    const choice = f.type === 'select' || f.type === 'multiselect';
+    if (choice && !f.options) ctx.addIssue({ code: 'custom', path: ['options'], message: `a ${f.type} field needs options` });
+    if (!choice && f.options) ctx.addIssue({ code: 'custom', path: ['options'], message: `options only apply to select and multiselect fields` });
+    if (f.options && new Set(f.options).size !== f.options.length)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'options must be distinct' });
+    const textual = f.type === 'text' || f.type === 'longtext' || f.type === 'url' || f.type === 'email';
+    if (f.pattern !== undefined && !textual)
+      ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'pattern only applies to text, longtext, url and email fields' });
+    if ((f.min !== undefined || f.max !== undefined) && f.type !== 'number')
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'min and max only apply to number fields' });
+    if (f.min !== undefined && f.max !== undefined && f.min > f.max)
+      ctx.addIssue({ code: 'custom', path: ['max'], message: 'max must be at least min' });
+    if (f.unique && (f.type === 'multiselect' || f.type === 'longtext'))
+      ctx.addIssue({ code: 'custom', path: ['unique'], message: 'unique applies to single-value fields' });
+  });
+
+const fieldList = z.array(fieldSchema).max(40).superRefine((fields, ctx) => {
+  const seen = new Set<string>();
+  fields.forEach((f, i) => {
+    if (seen.has(f.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate field key "${f.key}"` });
+    seen.add(f.key);
+  });
+});
+
+export const teamSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(75),
+    channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel ID such as C0123ABCD'),
+    members: z.array(userId).optional(),
+    usergroup: z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group ID such as S0123ABCD').optional(),
+    leads: z.array(userId).default([]),
+    timezone: z.string().refine(isValidTimezone, 'not an IANA timezone (e.g. Europe/Berlin)').default('UTC'),
+    hours: z
+      .strictObject({ days: z.array(z.enum(WEEKDAYS)).min(1), start: clockTime, end: clockTime })
+      .refine((h) => h.start < h.end, { message: 'start must be before end (overnight shifts are not supported)', path: ['end'] })
+      .optional(),
+    holidays: z.array(isoDate).default([]),
+  })
+  .refine((t) => t.members !== undefined || t.usergroup !== undefined, {
+    message: 'give the team "members" or a "usergroup"',
+    path: ['members'],
+  });
+
+export const handoffTypeSchema = z.strictObject({
+  name: z.string().trim().min(1).max(75),
+  description: z.string().max(2000).optional(),
+  from: key.optional(),
+  to: key,
+  fields: fieldList.min(1),
+  sla: z.strictObject({ accept: duration.optional(), complete: duration.optional() }).default({}),
+  completion: z.strictObject({ fields: fieldList.default([]) }).default({ fields: [] }),
+  next: key.optional(),
+  nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
+});
+
+export const workflowSchema = z
+  .strictObject({
+    teams: z.record(key, teamSchema).refine((t) => Object.keys(t).length > 0, 'define at least one team'),
+    handoffTypes: z.record(key, handoffTypeSchema).refine((t) => Object.keys(t).length > 0, 'define at least one handoff type'),
+    digest: z.strictObject({ time: clockTime.default('09:00') }).default({ time: '09:00' }),
+  })
+  .superRefine((cfg, ctx) => {
+    const teams = Object.keys(cfg.teams);
+    for (const [typeKey, t] of Object.entries(cfg.handoffTypes)) {
+      for (const ref of ['from', 'to'] as const) {
+        const team = t[ref];
+        if (team !== undefined && !cfg.teams[team])
+          ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, ref], message: `unknown team "${team}"; teams are: ${teams.join(', ')}` });
+      }
+      if (t.next !== undefined && !cfg.handoffTypes[t.next])
+        ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'next'], message: `unknown handoff type "${t.next}"` });
+      if (t.next === typeKey)
+        ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'next'], message: 'a type cannot start itself' });
+    }
+  });
+
+export type WorkflowConfig = z.output<typeof workflowSchema>;
+export type TeamConfig = z.output<typeof teamSchema>;
+export type HandoffTypeConfig = z.output<typeof handoffTypeSchema>;
+export type FieldConfig = z.output<typeof fieldSchema>;
+export type FieldType = (typeof FIELD_TYPES)[number];
