@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type Env, envSchema } from './env-schema';
+import { type WorkflowConfig, workflowSchema } from './workflow-schema';
+
+/** A configuration that cannot run, with every problem found (not just the first). */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `handoffTypes.order-to-ops.fields[0].type` from a zod issue path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
+}
+
+/** Parses the workflow YAML text; `source` names it in errors. */
+export function parseWorkflow(text: string, source: string): WorkflowConfig {
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
+  const result = workflowSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) throw new ConfigError(source, issuesOf(result.error));
+  return deepFreeze(result.data);
+}
+
+export function loadWorkflow(path: string): WorkflowConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found (set HANDOFF_CONFIG or copy handoff.config.example.yaml)' : String(error);
+    throw new ConfigError(path, [reason]);
+  }
+  return parseWorkflow(text, path);
+}
+
+export function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const result = envSchema.safeParse(env);
+  if (!result.success) throw new ConfigError('environment', issuesOf(result.error));
+  return Object.freeze(result.data);
+}
+
+export interface LoadedConfig {
+  readonly env: Env;
+  readonly workflow: WorkflowConfig;
+}
+
+/** Reads the environment and the workflow file once; throws a ConfigError listing every problem of both. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const problems: ConfigError[] = [];
+  let parsedEnv: Env | undefined;
+  let workflow: WorkflowConfig | undefined;
+  try {
+    parsedEnv = parseEnv(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error);
+  }
+  try {
+    workflow = loadWorkflow(parsedEnv?.configPath ?? env.HANDOFF_CONFIG ?? './handoff.config.yaml');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error);
+  }
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new ConfigError('configuration', problems.flatMap((p) => p.problems.map((m) => `${p.source}: ${m}`)));
+  return { env: parsedEnv as Env, workflow: workflow as WorkflowConfig };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

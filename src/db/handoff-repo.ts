@@ -1,0 +1,144 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { FieldValues } from '../domain/fields';
+import type { HandoffState } from '../domain/lifecycle';
+import type { Notification } from '../domain/notifications';
+import type { Db, DbOrTx, Tx } from './open-db';
+import { type EventRow, events, type HandoffRow, handoffs, outbox, uniqueValues } from './schema';
+
+export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
+export type HandoffPatch = Partial<Omit<typeof handoffs.$inferInsert, 'id' | 'version'>>;
+
+export interface NewEvent {
+  readonly type: EventRow['type'];
+  readonly actorId: string;
+  readonly at: Date;
+  readonly fromState: HandoffState | null;
+  readonly toState: HandoffState;
+  readonly data: Record<string, unknown>;
+}
+
+export interface UniqueValue {
+  readonly fieldKey: string;
+  readonly value: string;
+}
+
+/** Thrown inside a transaction when the row changed since it was read; the transaction rolls back. */
+export class VersionConflict extends Error {
+  constructor(readonly handoffId: number) {
+    super(`handoff ${handoffId} changed concurrently`);
+  }
+}
+
+/** Thrown when another open handoff holds a unique value; the transaction rolls back. */
+export class UniqueConflict extends Error {
+  constructor(
+    readonly fieldKey: string,
+    readonly handoffId: number,
+  ) {
+    super(`unique value of ${fieldKey} held by handoff ${handoffId}`);
+  }
+}
+
+/** Storage of handoffs with their events, unique values and outbox entries. Every write is one transaction. */
+export class HandoffRepo {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: (tx: Tx) => T): T {
+    return this.db.transaction(fn, { behavior: 'immediate' });
+  }
+
+  findById(id: number, tx: DbOrTx = this.db): HandoffRow | null {
+    return tx.select().from(handoffs).where(eq(handoffs.id, id)).get() ?? null;
+  }
+
+  findBySubmissionKey(key: string): HandoffRow | null {
+    return this.db.select().from(handoffs).where(eq(handoffs.submissionKey, key)).get() ?? null;
+  }
+
+  /** The open handoff that holds a unique value, if any. */
+  findUniqueHolder(typeKey: string, fieldKey: string, value: string, tx: DbOrTx = this.db): HandoffRow | null {
+    const row = tx
+      .select({ handoffId: uniqueValues.handoffId })
+      .from(uniqueValues)
+      .where(and(eq(uniqueValues.typeKey, typeKey), eq(uniqueValues.fieldKey, fieldKey), eq(uniqueValues.value, value)))
+      .get();
+    return row ? this.findById(row.handoffId, tx) : null;
+  }
+
+  listEvents(handoffId: number): EventRow[] {
+    return this.db.select().from(events).where(eq(events.handoffId, handoffId)).orderBy(asc(events.id)).all();
+  }
+
+  findEvent(eventId: number): EventRow | null {
+    return this.db.select().from(events).where(eq(events.id, eventId)).get() ?? null;
+  }
+
+  listByState(states: readonly HandoffState[]): HandoffRow[] {
+    return this.db.select().from(handoffs).where(inArray(handoffs.state, [...states])).orderBy(asc(handoffs.id)).all();
+  }
+
+  /** Inserts a handoff with its first event, unique values and notifications. Returns the new row and the event id. */
+  create(tx: Tx, row: NewHandoff, event: NewEvent, unique: readonly UniqueValue[], notify: (handoffId: number, eventId: number) => Notification[]): { handoff: HandoffRow; eventId: number } {
+    const handoff = tx.insert(handoffs).values(row).returning().get();
+    this.claimUnique(tx, handoff, unique);
+    const eventId = this.insertEvent(tx, handoff.id, event);
+    this.enqueue(tx, notify(handoff.id, eventId), event.at);
+    return { handoff, eventId };
+  }
+
+  /**
+   * Applies a transition if nobody changed the handoff since `expectedVersion`, else throws VersionConflict.
+   * Unique values are released when the handoff closes and replaced when `unique` is given.
+   */
+  applyTransition(
+    tx: Tx,
+    id: number,
+    expectedVersion: number,
+    patch: HandoffPatch,
+    event: NewEvent,
+    opts: { unique?: readonly UniqueValue[]; release?: boolean; notify: (eventId: number) => Notification[] },
+  ): { handoff: HandoffRow; eventId: number } {
+    const updated = tx
+      .update(handoffs)
+      .set({ ...patch, version: sql`${handoffs.version} + 1` })
+      .where(and(eq(handoffs.id, id), eq(handoffs.version, expectedVersion)))
+      .returning()
+      .get();
+    if (!updated) throw new VersionConflict(id);
+    if (opts.release || opts.unique) tx.delete(uniqueValues).where(eq(uniqueValues.handoffId, id)).run();
+    if (opts.unique) this.claimUnique(tx, updated, opts.unique);
+    const eventId = this.insertEvent(tx, id, event);
+    this.enqueue(tx, opts.notify(eventId), event.at);
+    return { handoff: updated, eventId };
+  }
+
+  /** Records where the channel post lives; not a state change, so the version stays. */
+  setPost(id: number, channelId: string, messageTs: string, permalink: string | null): void {
+    this.db.update(handoffs).set({ channelId, messageTs, permalink }).where(eq(handoffs.id, id)).run();
+  }
+
+  private claimUnique(tx: Tx, handoff: HandoffRow, unique: readonly UniqueValue[]): void {
+    for (const u of unique) {
+      const holder = this.findUniqueHolder(handoff.typeKey, u.fieldKey, u.value, tx);
+      if (holder && holder.id !== handoff.id) throw new UniqueConflict(u.fieldKey, holder.id);
+      tx.insert(uniqueValues).values({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id }).onConflictDoNothing().run();
+    }
+  }
+
+  private insertEvent(tx: Tx, handoffId: number, e: NewEvent): number {
+    return tx
+      .insert(events)
+      .values({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data })
+      .returning({ id: events.id })
+      .get().id;
+  }
+
+  enqueue(tx: Tx, notifications: readonly Notification[], at: Date): void {
+    if (notifications.length === 0) return;
+    tx.insert(outbox)
+      .values(notifications.map((n) => ({ handoffId: n.handoffId, kind: n.type, payload: n as unknown as Record<string, unknown>, createdAt: at, nextAttemptAt: at })))
+      .run();
+  }
+}
+
+export type { FieldValues };

@@ -1,0 +1,64 @@
+import { and, asc, count, eq, isNull, lte, min, sql } from 'drizzle-orm';
+import type { Notification } from '../domain/notifications';
+import type { Db } from './open-db';
+import { type OutboxRow, outbox } from './schema';
+
+export interface OutboxEntry {
+  readonly id: number;
+  readonly handoffId: number | null;
+  readonly notification: Notification;
+  readonly attempts: number;
+}
+
+/** The queue of Slack side effects. Rows are never deleted: a sent row keeps `sent_at` as a record. */
+export class OutboxRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Due entries in id order, skipping any entry whose handoff still has an earlier unsent entry,
+   * so a thread reply never overtakes the post it belongs to.
+   */
+  listDue(now: Date, limit: number): OutboxEntry[] {
+    const rows = this.db
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          isNull(outbox.sentAt),
+          lte(outbox.nextAttemptAt, now),
+          sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.handoff_id = ${outbox.handoffId} AND earlier.id < ${outbox.id})`,
+        ),
+      )
+      .orderBy(asc(outbox.id))
+      .limit(limit)
+      .all();
+    return rows.map(toEntry);
+  }
+
+  markSent(id: number, at: Date): void {
+    this.db.update(outbox).set({ sentAt: at, lastError: null }).where(eq(outbox.id, id)).run();
+  }
+
+  markFailed(id: number, error: string, retryAt: Date): void {
+    this.db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt: retryAt })
+      .where(eq(outbox.id, id))
+      .run();
+  }
+
+  /** The earliest time anything pending becomes due, or null when nothing is pending. */
+  nextDueAt(): Date | null {
+    const row = this.db.select({ at: min(outbox.nextAttemptAt) }).from(outbox).where(isNull(outbox.sentAt)).get();
+    return row?.at ?? null;
+  }
+
+  backlog(): { pending: number; oldest: Date | null } {
+    const row = this.db.select({ pending: count(), oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt)).get();
+    return { pending: row?.pending ?? 0, oldest: row?.oldest ?? null };
+  }
+}
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return { id: row.id, handoffId: row.handoffId, notification: row.payload as unknown as Notification, attempts: row.attempts };
+}

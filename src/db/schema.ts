@@ -1,0 +1,95 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { FieldValues } from '../domain/fields';
+import type { EventType, HandoffState } from '../domain/lifecycle';
+
+const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
+
+export const handoffs = sqliteTable(
+  'handoffs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team'),
+    toTeam: text('to_team').notNull(),
+    state: text('state').$type<HandoffState>().notNull(),
+    requesterId: text('requester_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    title: text('title').notNull(),
+    fields: text('fields', { mode: 'json' }).$type<FieldValues>().notNull(),
+    completion: text('completion', { mode: 'json' }).$type<FieldValues>(),
+    version: integer('version').notNull().default(1),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+    /** When it last entered the team queue (created, resubmitted, released): the accept SLA counts from here. */
+    queuedAt: ms('queued_at').notNull(),
+    acceptedAt: ms('accepted_at'),
+    closedAt: ms('closed_at'),
+    acceptDueAt: ms('accept_due_at'),
+    completeDueAt: ms('complete_due_at'),
+    channelId: text('channel_id').notNull(),
+    messageTs: text('message_ts'),
+    permalink: text('permalink'),
+    parentId: integer('parent_id'),
+    /** Slack view id of the submission that created it: a repeated submission finds this row instead of creating another. */
+    submissionKey: text('submission_key'),
+  },
+  (t) => [
+    index('handoffs_state_team_idx').on(t.state, t.toTeam),
+    index('handoffs_owner_state_idx').on(t.ownerId, t.state),
+    index('handoffs_requester_state_idx').on(t.requesterId, t.state),
+    uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
+  ],
+);
+
+/** One row per unique field value of a handoff that is not closed: the primary key makes duplicates impossible, even under races. */
+export const uniqueValues = sqliteTable(
+  'unique_values',
+  {
+    typeKey: text('type_key').notNull(),
+    fieldKey: text('field_key').notNull(),
+    value: text('value').notNull(),
+    handoffId: integer('handoff_id')
+      .notNull()
+      .references(() => handoffs.id),
+  },
+  (t) => [primaryKey({ columns: [t.typeKey, t.fieldKey, t.value] }), index('unique_values_handoff_idx').on(t.handoffId)],
+);
+
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    handoffId: integer('handoff_id')
+      .notNull()
+      .references(() => handoffs.id),
+    type: text('type').$type<EventType>().notNull(),
+    actorId: text('actor_id').notNull(),
+    at: ms('at').notNull(),
+    fromState: text('from_state').$type<HandoffState>(),
+    toState: text('to_state').$type<HandoffState>().notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+  },
+  (t) => [index('events_handoff_idx').on(t.handoffId, t.id), index('events_type_at_idx').on(t.type, t.at)],
+);
+
+/** Slack side effects waiting to be sent. Written in the same transaction as the state change they follow. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    handoffId: integer('handoff_id'),
+    kind: text('kind').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: ms('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ms('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    sentAt: ms('sent_at'),
+  },
+  (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
+);
+
+export type HandoffRow = typeof handoffs.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;

@@ -1,0 +1,141 @@
+import { DomainError } from './errors';
+import type { FieldValues } from './fields';
+
+export const HANDOFF_STATES = ['open', 'accepted', 'returned', 'done', 'cancelled'] as const;
+export type HandoffState = (typeof HANDOFF_STATES)[number];
+
+export const CLOSED_STATES: readonly HandoffState[] = ['done', 'cancelled'];
+
+/** The part of a handoff the lifecycle rules look at. */
+export interface HandoffSnapshot {
+  readonly id: number;
+  readonly state: HandoffState;
+  readonly requesterId: string;
+  /** The requester until someone accepts; then the accepting member. */
+  readonly ownerId: string;
+  readonly version: number;
+}
+
+/** Who is acting, and what they are to the handoff's receiving team. */
+export interface Actor {
+  readonly userId: string;
+  readonly isMember: boolean;
+  readonly isLead: boolean;
+}
+
+export type Command =
+  | { kind: 'accept' }
+  | { kind: 'reject'; reason: string }
+  | { kind: 'resubmit'; fields: FieldValues }
+  | { kind: 'complete'; completion: FieldValues }
+  | { kind: 'reassign'; to: string; toIsMember: boolean }
+  | { kind: 'release' }
+  | { kind: 'cancel'; reason?: string };
+
+export type CommandKind = Command['kind'];
+
+export type EventType =
+  | 'created'
+  | 'accepted'
+  | 'rejected'
+  | 'resubmitted'
+  | 'completed'
+  | 'reassigned'
+  | 'released'
+  | 'cancelled';
+
+/** What a transition decided; storage writes it as one event row and applies it to the handoff. */
+export interface Transition {
+  readonly type: EventType;
+  readonly from: HandoffState;
+  readonly to: HandoffState;
+  readonly ownerId: string;
+  readonly data: Record<string, unknown>;
+}
+
+function describe(state: HandoffState): string {
+  switch (state) {
+    case 'open':
+      return 'is waiting to be accepted';
+    case 'accepted':
+      return 'has already been accepted';
+    case 'returned':
+      return 'was returned to the requester';
+    case 'done':
+      return 'is already done';
+    case 'cancelled':
+      return 'was cancelled';
+  }
+}
+
+function requireState(h: HandoffSnapshot, allowed: readonly HandoffState[], verb: string): void {
+  if (!allowed.includes(h.state))
+    throw new DomainError('invalid_state', `This handoff ${describe(h.state)}, so it can't be ${verb}.`);
+}
+
+function deny(message: string): never {
+  throw new DomainError('forbidden', message);
+}
+
+/**
+ * The lifecycle as one pure function: who may do what in which state, and what it changes.
+ * Throws a DomainError (`forbidden`, `invalid_state`, `validation`) when the command is refused.
+ */
+export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Transition {
+  const base = { from: h.state } as const;
+  switch (command.kind) {
+    case 'accept': {
+      if (h.state === 'accepted' && h.ownerId === actor.userId)
+        throw new DomainError('invalid_state', 'You already own this handoff.');
+      requireState(h, ['open'], 'accepted');
+      if (!actor.isMember && !actor.isLead) deny('Only members of the receiving team can accept this handoff.');
+      return { ...base, type: 'accepted', to: 'accepted', ownerId: actor.userId, data: {} };
+    }
+    case 'reject': {
+      requireState(h, ['open'], 'returned');
+      if (!actor.isMember && !actor.isLead) deny('Only members of the receiving team can return this handoff.');
+      const reason = command.reason.trim();
+      if (!reason) throw new DomainError('validation', 'A reason is required.', { reason: 'Say what is missing or wrong.' });
+      return { ...base, type: 'rejected', to: 'returned', ownerId: h.requesterId, data: { reason } };
+    }
+    case 'resubmit': {
+      requireState(h, ['returned'], 'resubmitted');
+      if (actor.userId !== h.requesterId) deny('Only the requester can resubmit this handoff.');
+      return { ...base, type: 'resubmitted', to: 'open', ownerId: h.requesterId, data: {} };
+    }
+    case 'complete': {
+      requireState(h, ['accepted'], 'completed');
+      if (actor.userId !== h.ownerId) deny(`Only the owner, <@${h.ownerId}>, can mark this handoff done.`);
+      return { ...base, type: 'completed', to: 'done', ownerId: h.ownerId, data: {} };
+    }
+    case 'reassign': {
+      requireState(h, ['open', 'accepted'], 'reassigned');
+      // Assigning from the queue is a lead's call; handing on owned work is the owner's or a lead's.
+      const allowed = h.state === 'open' ? actor.isLead : actor.isLead || actor.userId === h.ownerId;
+      if (!allowed)
+        deny(
+          h.state === 'open'
+            ? 'Only a lead of the receiving team can assign an unaccepted handoff.'
+            : 'Only the owner or a lead of the receiving team can reassign this handoff.',
+        );
+      if (!command.toIsMember)
+        throw new DomainError('validation', `<@${command.to}> is not a member of the receiving team.`, {
+          assignee: 'Pick a member of the receiving team.',
+        });
+      if (h.state === 'accepted' && command.to === h.ownerId)
+        throw new DomainError('validation', `<@${command.to}> already owns it.`, { assignee: 'Pick someone else.' });
+      return { ...base, type: 'reassigned', to: 'accepted', ownerId: command.to, data: { previousOwner: h.ownerId, newOwner: command.to } };
+    }
+    case 'release': {
+      requireState(h, ['accepted'], 'released');
+      if (actor.userId !== h.ownerId) deny('Only the owner can release this handoff back to the team queue.');
+      return { ...base, type: 'released', to: 'open', ownerId: h.requesterId, data: { previousOwner: h.ownerId } };
+    }
+    case 'cancel': {
+      requireState(h, ['open', 'accepted', 'returned'], 'cancelled');
+      if (actor.userId !== h.requesterId) deny('Only the requester can cancel this handoff.');
+      const reason = command.reason?.trim();
+      return { ...base, type: 'cancelled', to: 'cancelled', ownerId: h.ownerId, data: reason ? { reason } : {} };
+    }
+  }
+}

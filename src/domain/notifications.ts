@@ -1,0 +1,15 @@
+/**
+ * What must reach Slack after a state change. Stored in the outbox with the change itself and
+ * rendered only when sent, so a post always shows the handoff as it is at that moment.
+ */
+export type Notification =
+  /** Create the handoff's channel post, or update it to the current state. */
+  | { type: 'post'; handoffId: number }
+  /** Reply in the post's thread about one event. */
+  | { type: 'thread'; handoffId: number; eventId: number }
+  /** Tell one person about one event by DM. */
+  | { type: 'dm'; handoffId: number; eventId: number; userId: string }
+  /** The next handoff of a chain needs more information: ask the person who completed this one. */
+  | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string };
+
+export type NotificationType = Notification['type'];

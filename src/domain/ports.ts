@@ -1,0 +1,18 @@
+/** Time, as the domain sees it: a real clock in production, a settable one in tests and jobs. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Who belongs to which team. Members may come from a Slack user group, hence async. */
+export interface TeamDirectory {
+  isMember(teamKey: string, userId: string): Promise<boolean>;
+  isLead(teamKey: string, userId: string): boolean;
+  members(teamKey: string): Promise<readonly string[]>;
+}
+
+/** Something that sends what the outbox holds; it is told to look when new work was committed. */
+export interface OutboxSignal {
+  kick(): void;
+}

@@ -1,0 +1,273 @@
+import type { FieldConfig, HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema';
+import { type HandoffRepo, type NewEvent, UniqueConflict, type UniqueValue, VersionConflict } from '../db/handoff-repo';
+import type { Tx } from '../db/open-db';
+import type { HandoffRow } from '../db/schema';
+import { DomainError } from '../domain/errors';
+import { buildTitle, type FieldValues, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields';
+import { type Actor, CLOSED_STATES, type Command, decide, type Transition } from '../domain/lifecycle';
+import type { Notification } from '../domain/notifications';
+import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports';
+import { slaDueAt } from '../domain/sla';
+
+export interface HandoffServiceDeps {
+  readonly config: WorkflowConfig;
+  readonly repo: HandoffRepo;
+  readonly directory: TeamDirectory;
+  readonly clock: Clock;
+  readonly outbox: OutboxSignal;
+}
+
+export interface StartInput {
+  readonly typeKey: string;
+  readonly requesterId: string;
+  readonly raw: Record<string, RawFieldInput>;
+  /** Identifies the submission (the modal's view id) so a repeated delivery creates nothing new. */
+  readonly submissionKey?: string;
+}
+
+/** Everything a person can do to a handoff, applied with the lifecycle rules and stored as events. */
+export class HandoffService {
+  constructor(private readonly deps: HandoffServiceDeps) {}
+
+  get config(): WorkflowConfig {
+    return this.deps.config;
+  }
+
+  handoffType(typeKey: string): HandoffTypeConfig {
+    const type = this.deps.config.handoffTypes[typeKey];
+    if (!type) {
+      const keys = Object.keys(this.deps.config.handoffTypes).join(', ');
+      throw new DomainError('unknown_type', `There is no handoff type "${typeKey}". Types: ${keys}.`);
+    }
+    return type;
+  }
+
+  team(teamKey: string): TeamConfig {
+    const team = this.deps.config.teams[teamKey];
+    if (!team) throw new Error(`team ${teamKey} missing from config`);
+    return team;
+  }
+
+  get(id: number): HandoffRow {
+    const h = this.deps.repo.findById(id);
+    if (!h) throw new DomainError('not_found', `Handoff #${id} does not exist.`);
+    return h;
+  }
+
+  /** Whether a person may start handoffs of this type (a type without `from` is open to anyone). */
+  async canStart(typeKey: string, userId: string): Promise<boolean> {
+    const from = this.handoffType(typeKey).from;
+    return from === undefined || this.deps.directory.isLead(from, userId) || (await this.deps.directory.isMember(from, userId));
+  }
+
+  async startableTypes(userId: string): Promise<Array<[string, HandoffTypeConfig]>> {
+    const result: Array<[string, HandoffTypeConfig]> = [];
+    for (const entry of Object.entries(this.deps.config.handoffTypes)) if (await this.canStart(entry[0], userId)) result.push(entry);
+    return result;
+  }
+
+  async actorFor(h: HandoffRow, userId: string): Promise<Actor> {
+    const { directory } = this.deps;
+    return { userId, isLead: directory.isLead(h.toTeam, userId), isMember: await directory.isMember(h.toTeam, userId) };
+  }
+
+  /** Validates and stores a new handoff, then queues its channel post and the requester's confirmation. */
+  async start(input: StartInput): Promise<HandoffRow> {
+    const type = this.handoffType(input.typeKey);
+    if (input.submissionKey) {
+      const existing = this.deps.repo.findBySubmissionKey(input.submissionKey);
+      if (existing) return existing;
+    }
+    if (!(await this.canStart(input.typeKey, input.requesterId)))
+      throw new DomainError('forbidden', `Only members of ${this.team(type.from as string).name} can start "${type.name}".`);
+    const values = this.validate(type.fields, input.raw);
+    const now = this.deps.clock.now();
+    const handoff = this.commit((tx) => this.insert(tx, input.typeKey, input.requesterId, values, now, null, input.submissionKey ?? null));
+    return handoff;
+  }
+
+  /**
+   * Applies a command from a person. Concurrent commands on the same handoff are settled by its
+   * version: the first commit wins and the others are refused with the state they lost to.
+   */
+  async act(id: number, userId: string, command: Command, opts: { expectedVersion?: number } = {}): Promise<HandoffRow> {
+    const h = this.get(id);
+    const actor = await this.actorFor(h, userId);
+    if (command.kind === 'reassign' && command.toIsMember === undefined) throw new Error('reassign needs toIsMember');
+    const transition = decide(h, command, actor);
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== h.version) throw this.lostRace(id);
+    const type = this.handoffType(h.typeKey);
+    const now = this.deps.clock.now();
+    const patch: Record<string, unknown> = { state: transition.to, ownerId: transition.ownerId, updatedAt: now };
+    let unique: UniqueValue[] | undefined;
+    const data = { ...transition.data };
+
+    if (command.kind === 'resubmit') {
+      patch.fields = command.fields;
+      patch.title = buildTitle(type.name, type.fields, command.fields);
+      unique = this.uniqueValuesOf(type.fields, command.fields);
+      data.changed = changedKeys(h.fields, command.fields);
+    }
+    if (command.kind === 'complete') {
+      patch.completion = command.completion;
+      data.completion = command.completion;
+    }
+    if (transition.to === 'open') {
+      patch.queuedAt = now;
+      patch.acceptDueAt = slaDueAt(this.team(h.toTeam), type.sla.accept, now);
+      patch.acceptedAt = null;
+      patch.completeDueAt = null;
+    }
+    if (transition.to === 'accepted' && h.state === 'open') {
+      patch.acceptedAt = now;
+      patch.completeDueAt = slaDueAt(this.team(h.toTeam), type.sla.complete, now);
+    }
+    if (CLOSED_STATES.includes(transition.to)) patch.closedAt = now;
+
+    const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
+    return this.commit((tx) => {
+      const { handoff } = this.deps.repo.applyTransition(tx, id, h.version, patch, event, {
+        unique,
+        release: CLOSED_STATES.includes(transition.to),
+        notify: (eventId) => this.notificationsFor(h, transition, eventId, userId),
+      });
+      if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now);
+      return handoff;
+    }, id);
+  }
+
+  /** Validates form input for a type's fields, throwing field errors when anything is wrong. */
+  validate(fields: readonly FieldConfig[], raw: Record<string, RawFieldInput>): FieldValues {
+    const { values, errors } = validateFields(fields, raw, this.deps.clock.now());
+    if (Object.keys(errors).length > 0) throw new DomainError('validation', 'Some fields need attention.', errors);
+    return values;
+  }
+
+  /** Values to prefill a form of `typeKey` from a handoff: its fields and completion fields, by matching key. */
+  carryOver(from: HandoffRow, typeKey: string): FieldValues {
+    const type = this.handoffType(typeKey);
+    const source: FieldValues = { ...from.fields, ...(from.completion ?? {}) };
+    const values: FieldValues = {};
+    for (const f of type.fields) if (source[f.key] !== undefined) values[f.key] = source[f.key];
+    return values;
+  }
+
+  private startNext(tx: Tx, parent: HandoffRow, nextKey: string, requesterId: string, now: Date): void {
+    const type = this.handoffType(nextKey);
+    const carried = this.carryOver(parent, nextKey);
+    const { values, errors } = validateFields(type.fields, toRaw(carried), now);
+    const unique = this.uniqueValuesOf(type.fields, values);
+    const taken = unique.some((u) => this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value, tx));
+    if (Object.keys(errors).length === 0 && !taken) {
+      this.insert(tx, nextKey, requesterId, values, now, parent.id, null);
+      return;
+    }
+    // Not enough to go on: the person who finished this step is asked to fill in the rest.
+    this.deps.repo.enqueue(tx, [{ type: 'next_needed', handoffId: parent.id, userId: requesterId, typeKey: nextKey }], now);
+  }
+
+  private insert(tx: Tx, typeKey: string, requesterId: string, values: FieldValues, now: Date, parentId: number | null, submissionKey: string | null): HandoffRow {
+    const type = this.handoffType(typeKey);
+    const team = this.team(type.to);
+    const { handoff } = this.deps.repo.create(
+      tx,
+      {
+        typeKey,
+        fromTeam: type.from ?? null,
+        toTeam: type.to,
+        state: 'open',
+        requesterId,
+        ownerId: requesterId,
+        title: buildTitle(type.name, type.fields, values),
+        fields: values,
+        createdAt: now,
+        updatedAt: now,
+        queuedAt: now,
+        acceptDueAt: slaDueAt(team, type.sla.accept, now),
+        channelId: team.channel,
+        parentId,
+        submissionKey,
+      },
+      { type: 'created', actorId: requesterId, at: now, fromState: null, toState: 'open', data: parentId ? { parentId } : {} },
+      this.uniqueValuesOf(type.fields, values),
+      (handoffId, eventId) => [
+        { type: 'post', handoffId },
+        { type: 'dm', handoffId, eventId, userId: requesterId },
+      ],
+    );
+    return handoff;
+  }
+
+  private notificationsFor(before: HandoffRow, t: Transition, eventId: number, actorId: string): Notification[] {
+    const handoffId = before.id;
+    const list: Notification[] = [
+      { type: 'post', handoffId },
+      { type: 'thread', handoffId, eventId },
+    ];
+    const dm = (userId: string) => {
+      if (userId !== actorId) list.push({ type: 'dm', handoffId, eventId, userId });
+    };
+    switch (t.type) {
+      case 'accepted':
+      case 'completed':
+      case 'rejected':
+        // A return always reaches the requester, even one who rejected their own request: the DM carries the resubmit button.
+        if (t.type === 'rejected') list.push({ type: 'dm', handoffId, eventId, userId: before.requesterId });
+        else dm(before.requesterId);
+        break;
+      case 'reassigned':
+        dm(t.ownerId);
+        if (before.state === 'accepted') dm(before.ownerId);
+        break;
+      case 'cancelled':
+        if (before.state === 'accepted') dm(before.ownerId);
+        break;
+      default:
+        break;
+    }
+    return list;
+  }
+
+  uniqueValuesOf(fields: readonly FieldConfig[], values: FieldValues): UniqueValue[] {
+    return fields.filter((f) => f.unique && values[f.key] !== undefined).map((f) => ({ fieldKey: f.key, value: normalizeUniqueValue(values[f.key]) }));
+  }
+
+  /** Runs a write, turning storage conflicts into the errors a person can act on. */
+  private commit<T>(fn: (tx: Tx) => T, id?: number): T {
+    try {
+      const result = this.deps.repo.transaction(fn);
+      this.deps.outbox.kick();
+      return result;
+    } catch (error) {
+      if (error instanceof VersionConflict) throw this.lostRace(error.handoffId ?? id);
+      if (error instanceof UniqueConflict) throw this.duplicate(error.fieldKey, error.handoffId);
+      throw error;
+    }
+  }
+
+  private lostRace(id: number): DomainError {
+    const now = this.get(id);
+    const who = now.state === 'accepted' ? ` <@${now.ownerId}> owns it now.` : '';
+    return new DomainError('conflict', `Someone else changed handoff #${id} a moment ago.${who}`);
+  }
+
+  private duplicate(fieldKey: string, holderId: number): DomainError {
+    const holder = this.get(holderId);
+    const where = holder.permalink ? `: ${holder.permalink}` : '';
+    return new DomainError('duplicate', `This is already handed off as #${holder.id}.`, {
+      [fieldKey]: `Already handed off as #${holder.id} (${holder.state})${where}`,
+    });
+  }
+}
+
+function changedKeys(before: FieldValues, after: FieldValues): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+/** Stored values back into form input, so carried-over values pass the same validation as typed ones. */
+export function toRaw(values: FieldValues): Record<string, RawFieldInput> {
+  const raw: Record<string, RawFieldInput> = {};
+  for (const [k, v] of Object.entries(values)) raw[k] = Array.isArray(v) ? v : String(v);
+  return raw;
+}

@@ -1,0 +1,111 @@
+import type { OutboxRepo } from '../db/outbox-repo';
+import type { Notification } from '../domain/notifications';
+import type { Clock, OutboxSignal } from '../domain/ports';
+
+export interface Logger {
+  debug(...msg: unknown[]): void;
+  info(...msg: unknown[]): void;
+  warn(...msg: unknown[]): void;
+  error(...msg: unknown[]): void;
+}
+
+export interface DispatcherDeps {
+  readonly repo: OutboxRepo;
+  readonly deliver: (n: Notification) => Promise<void>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const BATCH = 50;
+const MAX_BACKOFF_MS = 15 * 60 * 1000;
+
+/** Delay before attempt n+1: 1 s, 2 s, 4 s … capped at 15 minutes; a 429's Retry-After wins when longer. */
+export function backoffMs(attempts: number, retryAfterSec?: number): number {
+  const exp = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
+  return Math.max(exp, (retryAfterSec ?? 0) * 1000);
+}
+
+function describeError(error: unknown): { message: string; retryAfter?: number } {
+  const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; message?: string };
+  const message = e?.data?.error ? `${e.code}: ${e.data.error}` : (e?.message ?? String(error));
+  return { message, retryAfter: e?.retryAfter };
+}
+
+/** Sends what the outbox holds, in order per handoff; a failure is kept and retried with backoff, never dropped. */
+export class OutboxDispatcher implements OutboxSignal {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      } else this.scheduleRetry();
+    });
+  }
+
+  /** Resolves when nothing is due any more (pending retries in the future do not count). */
+  async drain(): Promise<void> {
+    while (this.running || this.again) await (this.running ?? Promise.resolve());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
+      if (due.length === 0) return;
+      const blocked = new Set<number>();
+      for (const entry of due) {
+        if (this.stopped) return;
+        // A failed entry holds back the rest of its handoff, so order per handoff is kept.
+        if (entry.handoffId !== null && blocked.has(entry.handoffId)) continue;
+        try {
+          await this.deps.deliver(entry.notification);
+          this.deps.repo.markSent(entry.id, this.deps.clock.now());
+        } catch (error) {
+          const { message, retryAfter } = describeError(error);
+          const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter));
+          this.deps.repo.markFailed(entry.id, message, retryAt);
+          if (entry.handoffId !== null) blocked.add(entry.handoffId);
+          this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
+        }
+      }
+      if (blocked.size > 0 && due.every((e) => e.handoffId !== null && blocked.has(e.handoffId))) return;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const next = this.deps.repo.nextDueAt();
+    if (!next) return;
+    const wait = Math.max(50, next.getTime() - this.deps.clock.now().getTime());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, Math.min(wait, 60_000));
+    this.timer.unref();
+  }
+}

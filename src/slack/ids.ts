@@ -1,0 +1,35 @@
+/** Every action_id, callback_id and block_id the app sends or listens for. */
+export const ActionId = {
+  accept: 'handoff_accept',
+  reject: 'handoff_reject',
+  complete: 'handoff_complete',
+  reassign: 'handoff_reassign',
+  release: 'handoff_release',
+  cancel: 'handoff_cancel',
+  resubmit: 'handoff_resubmit',
+  startNext: 'handoff_start_next',
+  open: 'handoff_open_link',
+  fieldInput: 'value',
+  typeSelect: 'type',
+} as const;
+
+export const CallbackId = {
+  typePicker: 'handoff_type_picker',
+  form: 'handoff_form',
+  reject: 'handoff_reject_form',
+  complete: 'handoff_complete_form',
+  reassign: 'handoff_reassign_form',
+  cancel: 'handoff_cancel_form',
+} as const;
+
+export const BlockId = {
+  typeSelect: 'type',
+  reason: 'reason',
+  assignee: 'assignee',
+  actions: 'handoff_actions',
+  /** One input block per configured field, keyed by the field's key. */
+  field: (key: string) => `field:${key}`,
+  fieldKey: (blockId: string) => (blockId.startsWith('field:') ? blockId.slice('field:'.length) : null),
+} as const;
+
+export const COMMAND = '/handoff';

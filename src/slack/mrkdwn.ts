@@ -1,0 +1,39 @@
+/** Slack's limit for one section's text. */
+export const SECTION_TEXT_LIMIT = 3000;
+export const TRUNCATION_MARKER = '… (cut)';
+
+const BROADCAST = /@(channel|here|everyone)\b/gi;
+
+/**
+ * Makes text a person typed inert in mrkdwn: `&`, `<`, `>` are escaped so nothing becomes a link or
+ * a `<!channel>` mention, and a zero-width space after `@` keeps plain `@channel` from pinging even
+ * where Slack would link names.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(BROADCAST, '@\u200B$1');
+}
+
+/** Cuts text to `max` characters with a visible marker instead of letting Slack refuse the message. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // Never cut through an escape sequence such as &amp; — back up to before it.
+  let cut = max - TRUNCATION_MARKER.length;
+  const amp = text.lastIndexOf('&', cut);
+  if (amp >= 0 && amp > cut - 5 && text.indexOf(';', amp) >= cut) cut = amp;
+  return text.slice(0, cut) + TRUNCATION_MARKER;
+}
+
+/** Plain-text objects (titles, labels, button text) are not parsed as mrkdwn but have their own limits. */
+export function plain(text: string, max = 3000): { type: 'plain_text'; text: string; emoji: true } {
+  return { type: 'plain_text', text: truncate(text, max), emoji: true };
+}
+
+export function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
+  return { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) };
+}
+
+/** A Slack date token: rendered in each reader's own timezone, with `fallback` for old clients. */
+export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
+  const fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+}

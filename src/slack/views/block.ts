@@ -1,0 +1,5 @@
+/** Block Kit JSON as the views build it; Slack's own types are too narrow for builders that compose freely. */
+// biome-ignore lint/suspicious/noExplicitAny: Block Kit JSON is open-ended
+export type Block = { type: string; [key: string]: any };
+// biome-ignore lint/suspicious/noExplicitAny: nested Block Kit objects (elements, options, texts)
+export type BlockPart = Record<string, any>;

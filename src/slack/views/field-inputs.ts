@@ -1,0 +1,108 @@
+import type { FieldConfig } from '../../config/workflow-schema';
+import { type FieldValue, type FieldValues, maxLengthOf, type RawFieldInput } from '../../domain/fields';
+import type { Block, BlockPart } from './block';
+import { ActionId, BlockId } from '../ids';
+import { plain } from '../mrkdwn';
+
+
+const option = (value: string) => ({ text: plain(value, 75), value });
+
+function elementFor(field: FieldConfig, initial: FieldValue | undefined): BlockPart {
+  const base: BlockPart = { action_id: ActionId.fieldInput };
+  const placeholder = field.placeholder ? { placeholder: plain(field.placeholder, 150) } : {};
+  const str = initial === undefined ? undefined : String(initial);
+  switch (field.type) {
+    case 'text':
+    case 'longtext':
+      return {
+        ...base,
+        type: 'plain_text_input',
+        multiline: field.type === 'longtext',
+        ...(maxLengthOf(field) ? { max_length: maxLengthOf(field) } : {}),
+        ...placeholder,
+        ...(str !== undefined ? { initial_value: str } : {}),
+      };
+    case 'number':
+      return {
+        ...base,
+        type: 'number_input',
+        is_decimal_allowed: true,
+        ...(field.min !== undefined ? { min_value: String(field.min) } : {}),
+        ...(field.max !== undefined ? { max_value: String(field.max) } : {}),
+        ...placeholder,
+        ...(str !== undefined ? { initial_value: str } : {}),
+      };
+    case 'date':
+      return { ...base, type: 'datepicker', ...placeholder, ...(str ? { initial_date: str } : {}) };
+    case 'select':
+      return {
+        ...base,
+        type: 'static_select',
+        options: (field.options ?? []).map(option),
+        ...placeholder,
+        ...(str && field.options?.includes(str) ? { initial_option: option(str) } : {}),
+      };
+    case 'multiselect': {
+      const picked = (Array.isArray(initial) ? initial : []).filter((v) => field.options?.includes(v));
+      return {
+        ...base,
+        type: 'multi_static_select',
+        options: (field.options ?? []).map(option),
+        ...placeholder,
+        ...(picked.length ? { initial_options: picked.map(option) } : {}),
+      };
+    }
+    case 'user':
+      return { ...base, type: 'users_select', ...placeholder, ...(str ? { initial_user: str } : {}) };
+    case 'channel':
+      return { ...base, type: 'conversations_select', ...placeholder, ...(str ? { initial_conversation: str } : {}) };
+    case 'url':
+      return { ...base, type: 'url_text_input', ...placeholder, ...(str !== undefined ? { initial_value: str } : {}) };
+    case 'email':
+      return { ...base, type: 'email_text_input', ...placeholder, ...(str !== undefined ? { initial_value: str } : {}) };
+  }
+}
+
+/** One input block per field, with the Block Kit element that fits its type. */
+export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}): Block[] {
+  return fields.map((field) => ({
+    type: 'input',
+    block_id: BlockId.field(field.key),
+    label: plain(field.label, 2000),
+    optional: !field.required,
+    ...(field.hint ? { hint: plain(field.hint, 2000) } : {}),
+    element: elementFor(field, prefill[field.key]),
+  }));
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: state values are whatever the client sent; readFieldInput checks shapes
+type StateValues = Record<string, Record<string, any>>;
+
+function readElement(v: Record<string, unknown> | undefined): RawFieldInput {
+  if (!v || typeof v !== 'object') return null;
+  const pick = (x: unknown) => (typeof x === 'string' ? x : null);
+  if ('selected_options' in v)
+    return Array.isArray(v.selected_options) ? v.selected_options.map((o) => pick((o as { value?: unknown })?.value)).filter((s): s is string => s !== null) : null;
+  if ('selected_option' in v) return pick((v.selected_option as { value?: unknown } | null)?.value);
+  if ('selected_date' in v) return pick(v.selected_date);
+  if ('selected_user' in v) return pick(v.selected_user);
+  if ('selected_conversation' in v) return pick(v.selected_conversation);
+  if ('selected_channel' in v) return pick(v.selected_channel);
+  if ('value' in v) return pick(v.value);
+  return null;
+}
+
+/** What the person entered, per field key, from a view's `state.values`. Unknown blocks are ignored. */
+export function readFieldInput(values: StateValues | undefined): Record<string, RawFieldInput> {
+  const raw: Record<string, RawFieldInput> = {};
+  for (const [blockId, actions] of Object.entries(values ?? {})) {
+    const key = BlockId.fieldKey(blockId);
+    if (key && actions && typeof actions === 'object') raw[key] = readElement(actions[ActionId.fieldInput]);
+  }
+  return raw;
+}
+
+/** Field errors keyed by field key → keyed by the block that shows them. */
+export function toBlockErrors(errors: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).map(([k, msg]) => [k === 'reason' || k === 'assignee' ? k : BlockId.field(k), msg]));
+}

@@ -1,0 +1,165 @@
+import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/workflow-schema';
+import type { EventRow, HandoffRow } from '../../db/schema';
+import { type FieldValues, formatFieldValue } from '../../domain/fields';
+import type { HandoffState } from '../../domain/lifecycle';
+import type { Block, BlockPart } from './block';
+import { ActionId, BlockId } from '../ids';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
+
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+/** The handoff with the configuration needed to describe it. */
+export interface HandoffContext {
+  readonly handoff: HandoffRow;
+  readonly type: HandoffTypeConfig;
+  readonly toTeam: TeamConfig;
+}
+
+const STATE_LABEL: Record<HandoffState, string> = {
+  open: ':hourglass_flowing_sand: Waiting to be accepted',
+  accepted: ':large_blue_circle: In progress',
+  returned: ':leftwards_arrow_with_hook: Returned to requester',
+  done: ':white_check_mark: Done',
+  cancelled: ':no_entry_sign: Cancelled',
+};
+
+const FIELD_TEXT_LIMIT = 2000;
+const SECTION_FIELDS = 10;
+
+/** `*Label*\nvalue` for each filled field; user and channel values render as mentions, everything typed is escaped. */
+export function renderFieldValue(field: FieldConfig | undefined, value: FieldValues[string]): string {
+  if (field?.type === 'user') return `<@${value}>`;
+  if (field?.type === 'channel') return `<#${value}>`;
+  if (field?.type === 'date') return escapeMrkdwn(String(value));
+  return escapeMrkdwn(formatFieldValue(field, value));
+}
+
+function fieldSections(fields: readonly FieldConfig[], values: FieldValues): Block[] {
+  const texts = fields
+    .filter((f) => values[f.key] !== undefined)
+    .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${renderFieldValue(f, values[f.key])}`))
+    .map((t) => ({ ...t, text: t.text.length > FIELD_TEXT_LIMIT ? `${t.text.slice(0, FIELD_TEXT_LIMIT - 8)}… (cut)` : t.text }));
+  const sections: Block[] = [];
+  for (let i = 0; i < texts.length; i += SECTION_FIELDS) sections.push({ type: 'section', fields: texts.slice(i, i + SECTION_FIELDS) });
+  return sections;
+}
+
+function button(text: string, actionId: string, handoffId: number, style?: 'primary' | 'danger', confirm?: BlockPart): Block {
+  return { type: 'button', text: plain(text, 75), action_id: actionId, value: String(handoffId), ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
+}
+
+function confirm(title: string, text: string, yes: string): BlockPart {
+  return { title: plain(title, 100), text: plain(text, 300), confirm: plain(yes, 30), deny: plain('Keep it', 30) };
+}
+
+/** The buttons that fit a state; who may press them is checked when they are pressed. */
+export function buildActions(h: HandoffRow): Block[] {
+  const id = h.id;
+  switch (h.state) {
+    case 'open':
+      return [
+        button('Accept', ActionId.accept, id, 'primary'),
+        button('Reject', ActionId.reject, id),
+        button('Assign to…', ActionId.reassign, id),
+        button('Cancel', ActionId.cancel, id, 'danger', confirm('Cancel handoff?', 'Only the requester can cancel. The team will see it was cancelled.', 'Cancel it')),
+      ];
+    case 'accepted':
+      return [
+        button('Mark done', ActionId.complete, id, 'primary'),
+        button('Reassign', ActionId.reassign, id),
+        button('Release', ActionId.release, id, undefined, confirm('Release handoff?', 'It goes back to the team queue for someone else to accept.', 'Release')),
+      ];
+    case 'returned':
+      return [button('Edit and resubmit', ActionId.resubmit, id, 'primary')];
+    default:
+      return [];
+  }
+}
+
+function slaLine(h: HandoffRow, now: Date): string | null {
+  const due = h.state === 'open' ? h.acceptDueAt : h.state === 'accepted' ? h.completeDueAt : null;
+  if (!due) return null;
+  const verb = h.state === 'open' ? 'Accept' : 'Complete';
+  return due.getTime() < now.getTime() ? `:rotating_light: *Overdue*: ${verb.toLowerCase()} was due ${slackDate(due)}` : `:stopwatch: ${verb} by ${slackDate(due)}`;
+}
+
+/** The channel post: what the handoff is, where it stands, who owns it, and what can be done next. */
+export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
+  const { handoff: h, type, toTeam } = ctx;
+  const people = [`*Requested by* <@${h.requesterId}>`, h.state === 'accepted' || h.state === 'done' ? `*Owner* <@${h.ownerId}>` : `*Team* ${escapeMrkdwn(toTeam.name)}`];
+  const blocks: Block[] = [
+    { type: 'header', text: plain(`#${h.id} ${h.title}`, 150) },
+    { type: 'section', text: mrkdwn(`${STATE_LABEL[h.state]}\n${people.join('   ')}`) },
+    ...fieldSections(type.fields, h.fields),
+  ];
+  if (h.completion && Object.keys(h.completion).length > 0) blocks.push({ type: 'divider' }, ...fieldSections(type.completion.fields, h.completion));
+  const context = [`${escapeMrkdwn(type.name)} · created ${slackDate(h.createdAt)}`];
+  const sla = slaLine(h, now);
+  if (sla) context.push(sla);
+  blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(c)) });
+  const actions = buildActions(h);
+  if (actions.length) blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: actions });
+  return { text: `Handoff #${h.id}: ${escapeMrkdwn(h.title)} (${STATE_LABEL[h.state].replace(/^:[a-z_]+: /, '')})`, blocks };
+}
+
+function link(h: HandoffRow): string {
+  const label = `#${h.id} ${escapeMrkdwn(h.title)}`.replace(/\|/g, '¦');
+  return h.permalink ? `<${h.permalink}|${label}>` : `*${label}*`;
+}
+
+/** One line describing an event, for the thread and for DMs. */
+export function describeEvent(e: EventRow, h: HandoffRow): string {
+  const who = `<@${e.actorId}>`;
+  const data = e.data as Record<string, unknown>;
+  const reason = typeof data.reason === 'string' ? `\n>${escapeMrkdwn(data.reason).replace(/\n/g, '\n>')}` : '';
+  switch (e.type) {
+    case 'created':
+      return `${who} handed off ${link(h)}.`;
+    case 'accepted':
+      return `:raised_hands: ${who} accepted ${link(h)} and owns it now.`;
+    case 'rejected':
+      return `:leftwards_arrow_with_hook: ${who} returned ${link(h)} to <@${h.requesterId}>:${reason}`;
+    case 'resubmitted': {
+      const changed = Array.isArray(data.changed) && data.changed.length ? ` (changed: ${escapeMrkdwn(data.changed.join(', '))})` : '';
+      return `:repeat: ${who} resubmitted ${link(h)}${changed}. It is waiting to be accepted again.`;
+    }
+    case 'completed':
+      return `:white_check_mark: ${who} marked ${link(h)} done.`;
+    case 'reassigned':
+      return `:busts_in_silhouette: ${who} assigned ${link(h)} to <@${String(data.newOwner)}>.`;
+    case 'released':
+      return `:arrow_backward: ${who} released ${link(h)} back to the team queue.`;
+    case 'cancelled':
+      return `:no_entry_sign: ${who} cancelled ${link(h)}.${reason}`;
+  }
+}
+
+/** A DM about an event, with the buttons that person needs next. */
+export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string): SlackMessage {
+  const h = ctx.handoff;
+  let text = describeEvent(e, h);
+  const blocks: Block[] = [];
+  if (e.type === 'created') text = `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
+  if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
+  blocks.push({ type: 'section', text: mrkdwn(text) });
+  if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
+  if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId) {
+    blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });
+    blocks.push({ type: 'actions', elements: [button('Edit and resubmit', ActionId.resubmit, h.id, 'primary'), button('Cancel it', ActionId.cancel, h.id, 'danger')] });
+  }
+  return { text: text.split('\n')[0], blocks };
+}
+
+export function buildNextNeededDm(parent: HandoffRow, nextTypeKey: string, nextType: HandoffTypeConfig): SlackMessage {
+  const text = `:arrow_forward: ${link(parent)} is done. The next step, *${escapeMrkdwn(nextType.name)}*, needs a few more details before it can go out.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: mrkdwn(text) },
+      { type: 'actions', elements: [{ ...button(`Start ${nextType.name}`, ActionId.startNext, parent.id, 'primary'), value: `${parent.id}:${nextTypeKey}` }] },
+    ],
+  };
+}

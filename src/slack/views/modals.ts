@@ -1,0 +1,106 @@
+import type { HandoffTypeConfig } from '../../config/workflow-schema';
+import type { FieldValues } from '../../domain/fields';
+import { ActionId, BlockId, CallbackId } from '../ids';
+import { escapeMrkdwn, mrkdwn, plain } from '../mrkdwn';
+import type { Block, BlockPart } from './block';
+import { buildFieldInputs } from './field-inputs';
+
+
+/** What a form modal remembers between opening and submission. */
+export interface FormMeta {
+  readonly typeKey: string;
+  /** Set when the form edits a returned handoff. */
+  readonly handoffId?: number;
+}
+
+const TITLE_LIMIT = 24;
+
+function modal(callbackId: string, title: string, blocks: Block[], opts: { submit?: string; meta?: object } = {}): Block {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    title: plain(title, TITLE_LIMIT),
+    ...(opts.submit ? { submit: plain(opts.submit, TITLE_LIMIT) } : {}),
+    close: plain('Cancel', TITLE_LIMIT),
+    ...(opts.meta ? { private_metadata: JSON.stringify(opts.meta) } : {}),
+    blocks,
+  };
+}
+
+export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeConfig]>): Block {
+  if (types.length === 0)
+    return modal(CallbackId.typePicker, 'Start a handoff', [
+      { type: 'section', text: mrkdwn("There is no handoff type you can start. Ask your Handoff admin to add you to a team's members.") },
+    ]);
+  return modal(
+    CallbackId.typePicker,
+    'Start a handoff',
+    [
+      {
+        type: 'input',
+        block_id: BlockId.typeSelect,
+        label: plain('What are you handing off?'),
+        element: {
+          type: 'static_select',
+          action_id: ActionId.typeSelect,
+          options: types.slice(0, 100).map(([key, t]) => ({ text: plain(t.name, 75), value: key, ...(t.description ? { description: plain(t.description, 75) } : {}) })),
+        },
+      },
+    ],
+    { submit: 'Next' },
+  );
+}
+
+export function buildHandoffFormModal(typeKey: string, type: HandoffTypeConfig, opts: { prefill?: FieldValues; handoffId?: number; note?: string } = {}): Block {
+  const intro: Block[] = [];
+  if (opts.note) intro.push({ type: 'section', text: mrkdwn(opts.note) });
+  if (type.description) intro.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(type.description))] });
+  const meta: FormMeta = { typeKey, ...(opts.handoffId ? { handoffId: opts.handoffId } : {}) };
+  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, opts.prefill)].slice(0, 100), {
+    submit: opts.handoffId ? 'Resubmit' : 'Send',
+    meta,
+  });
+}
+
+export function buildRejectModal(handoffId: number, title: string): Block {
+  return modal(
+    CallbackId.reject,
+    'Return handoff',
+    [
+      { type: 'section', text: mrkdwn(`Return *${escapeMrkdwn(title)}* to the requester to fix and resubmit.`) },
+      {
+        type: 'input',
+        block_id: BlockId.reason,
+        label: plain('What is missing or wrong?'),
+        element: { type: 'plain_text_input', action_id: ActionId.fieldInput, multiline: true, max_length: 2000 },
+      },
+    ],
+    { submit: 'Return', meta: { handoffId } },
+  );
+}
+
+export function buildCompleteModal(handoffId: number, title: string, type: HandoffTypeConfig): Block {
+  return modal(
+    CallbackId.complete,
+    'Mark done',
+    [{ type: 'section', text: mrkdwn(`Finish *${escapeMrkdwn(title)}*.`) }, ...buildFieldInputs(type.completion.fields)],
+    { submit: 'Done', meta: { handoffId } },
+  );
+}
+
+export function buildReassignModal(handoffId: number, title: string, teamName: string): Block {
+  return modal(
+    CallbackId.reassign,
+    'Assign handoff',
+    [
+      { type: 'section', text: mrkdwn(`Who in ${escapeMrkdwn(teamName)} should own *${escapeMrkdwn(title)}*?`) },
+      {
+        type: 'input',
+        block_id: BlockId.assignee,
+        label: plain('New owner'),
+        element: { type: 'users_select', action_id: ActionId.fieldInput },
+      },
+    ],
+    { submit: 'Assign', meta: { handoffId } },
+  );
+}
