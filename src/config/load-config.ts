@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Env, envSchema } from './env-schema';
 import { type WorkflowConfig, workflowSchema } from './workflow-schema';
@@ -21,18 +21,36 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function issuesOf(error: z.ZodError): string[] {
-  return error.issues.map((i) => (i.path.length ? `${formatPath(i.path)}: ${i.message}` : i.message));
+  return error.issues.map((i) => {
+    // zod reports a bad record key as just "Invalid key in record"; the key's own rule says how to fix it.
+    const message = i.code === 'invalid_key' && i.issues[0] ? `invalid key: ${i.issues[0].message}` : i.message;
+    return i.path.length ? `${formatPath(i.path)}: ${message}` : message;
+  });
 }
 
 /** Parses the workflow YAML text; `source` names it in errors. */
 export function parseWorkflow(text: string, source: string): WorkflowConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // yaml only fills in `linePos` when it also rewrites messages with a code frame (prettyErrors),
+  // so positions come from our own LineCounter and messages stay one line.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0)
     throw new ConfigError(
       source,
-      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return `line ${line}, column ${col}: ${e.message.split('\n')[0]}`;
+      }),
     );
-  const result = workflowSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // A syntactically valid document can still fail to resolve: an alias to an anchor defined
+    // later, or an alias bomb past yaml's maxAliasCount.
+    throw new ConfigError(source, [error instanceof Error ? error.message : String(error)]);
+  }
+  const result = workflowSchema.safeParse(data ?? {});
   if (!result.success) throw new ConfigError(source, issuesOf(result.error));
   return deepFreeze(result.data);
 }

@@ -23,7 +23,11 @@ const key = z
   .max(64);
 const userId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user ID such as U0123ABCD');
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM"');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date "YYYY-MM-DD"');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date "YYYY-MM-DD"')
+  // The business clock throws on a date such as 2026-02-30, which would fail every SLA at runtime.
+  .refine(isRealDate, 'not a calendar date');
 const duration = z
   .string()
   .refine(isValidDuration, 'expected a duration such as "30m", "4h" or "2d"');
@@ -36,6 +40,23 @@ function isValidTimezone(tz: string): boolean {
     return false;
   }
 }
+
+function isRealDate(text: string): boolean {
+  const [y, m, d] = text.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * zod skips refinements once any inner value is invalid, which would hide e.g. an unknown team
+ * until a typo elsewhere is fixed. Checks guarded by this run anyway, on the value as far as it
+ * parsed, so they must not trust its shape.
+ */
+const whenObject = { when: (payload: { value: unknown }) => isRecord(payload.value) };
 
 function isValidRegExp(source: string): boolean {
   try {
@@ -79,13 +100,20 @@ export const fieldSchema = z
       ctx.addIssue({ code: 'custom', path: ['unique'], message: 'unique applies to single-value fields' });
   });
 
-const fieldList = z.array(fieldSchema).max(40).superRefine((fields, ctx) => {
-  const seen = new Set<string>();
-  fields.forEach((f, i) => {
-    if (seen.has(f.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate field key "${f.key}"` });
-    seen.add(f.key);
-  });
-});
+const fieldList = z
+  .array(fieldSchema)
+  .max(40)
+  .superRefine(
+    (fields: unknown[], ctx) => {
+      const seen = new Set<string>();
+      fields.forEach((f, i) => {
+        if (!isRecord(f) || typeof f.key !== 'string') return;
+        if (seen.has(f.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate field key "${f.key}"` });
+        seen.add(f.key);
+      });
+    },
+    { when: (payload) => Array.isArray(payload.value) },
+  );
 
 export const teamSchema = z
   .strictObject({
@@ -101,10 +129,10 @@ export const teamSchema = z
       .optional(),
     holidays: z.array(isoDate).default([]),
   })
-  .refine((t) => t.members !== undefined || t.usergroup !== undefined, {
-    message: 'give the team "members" or a "usergroup"',
-    path: ['members'],
-  });
+  .superRefine((t: Record<string, unknown>, ctx) => {
+    if (t.members === undefined && t.usergroup === undefined)
+      ctx.addIssue({ code: 'custom', path: ['members'], message: 'give the team "members" or a "usergroup"' });
+  }, whenObject);
 
 export const handoffTypeSchema = z.strictObject({
   name: z.string().trim().min(1).max(75),
@@ -124,20 +152,43 @@ export const workflowSchema = z
     handoffTypes: z.record(key, handoffTypeSchema).refine((t) => Object.keys(t).length > 0, 'define at least one handoff type'),
     digest: z.strictObject({ time: clockTime.default('09:00') }).default({ time: '09:00' }),
   })
-  .superRefine((cfg, ctx) => {
-    const teams = Object.keys(cfg.teams);
-    for (const [typeKey, t] of Object.entries(cfg.handoffTypes)) {
-      for (const ref of ['from', 'to'] as const) {
-        const team = t[ref];
-        if (team !== undefined && !cfg.teams[team])
-          ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, ref], message: `unknown team "${team}"; teams are: ${teams.join(', ')}` });
+  .superRefine(
+    (cfg: Record<string, unknown>, ctx) => {
+      const teams = isRecord(cfg.teams) ? cfg.teams : {};
+      const types = isRecord(cfg.handoffTypes) ? cfg.handoffTypes : {};
+      const has = (record: Record<string, unknown>, key: unknown) => typeof key === 'string' && Object.hasOwn(record, key);
+      for (const [typeKey, t] of Object.entries(types)) {
+        if (!isRecord(t)) continue;
+        for (const ref of ['from', 'to'] as const) {
+          const team = t[ref];
+          if (typeof team === 'string' && !has(teams, team))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['handoffTypes', typeKey, ref],
+              message: `unknown team "${team}"; teams are: ${Object.keys(teams).join(', ')}`,
+            });
+        }
+        const next = t.next;
+        if (typeof next !== 'string') continue;
+        const path = ['handoffTypes', typeKey, 'next'];
+        if (next === typeKey) ctx.addIssue({ code: 'custom', path, message: 'a type cannot start itself' });
+        else if (!has(types, next)) ctx.addIssue({ code: 'custom', path, message: `unknown handoff type "${next}"` });
+        else {
+          // The next handoff is started as whoever completed this one, a member of this type's
+          // receiving team; if it is not complete, that person is asked to start it by hand.
+          const nextType = types[next];
+          const nextFrom = isRecord(nextType) ? nextType.from : undefined;
+          if (typeof nextFrom === 'string' && typeof t.to === 'string' && has(teams, t.to) && nextFrom !== t.to)
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `"${next}" can only be started by team "${nextFrom}", but this type is completed by team "${t.to}"`,
+            });
+        }
       }
-      if (t.next !== undefined && !cfg.handoffTypes[t.next])
-        ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'next'], message: `unknown handoff type "${t.next}"` });
-      if (t.next === typeKey)
-        ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'next'], message: 'a type cannot start itself' });
-    }
-  });
+    },
+    { when: (payload) => isRecord(payload.value) && isRecord(payload.value.teams) && isRecord(payload.value.handoffTypes) },
+  );
 
 export type WorkflowConfig = z.output<typeof workflowSchema>;
 export type TeamConfig = z.output<typeof teamSchema>;

@@ -85,8 +85,8 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
   const base = { from: h.state } as const;
   switch (command.kind) {
     case 'accept': {
-      if (h.state === 'accepted' && h.ownerId === actor.userId)
-        throw new DomainError('invalid_state', 'You already own this handoff.');
+      if (h.state === 'accepted')
+        throw new DomainError('invalid_state', h.ownerId === actor.userId ? 'You already own this handoff.' : `<@${h.ownerId}> already accepted this handoff and owns it.`);
       requireState(h, ['open'], 'accepted');
       if (!actor.isMember && !actor.isLead) deny('Only members of the receiving team can accept this handoff.');
       return { ...base, type: 'accepted', to: 'accepted', ownerId: actor.userId, data: {} };

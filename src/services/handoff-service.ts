@@ -23,6 +23,8 @@ export interface StartInput {
   readonly raw: Record<string, RawFieldInput>;
   /** Identifies the submission (the modal's view id) so a repeated delivery creates nothing new. */
   readonly submissionKey?: string;
+  /** The completed handoff whose `next` step this is. */
+  readonly parentId?: number;
 }
 
 /** Everything a person can do to a handoff, applied with the lifecycle rules and stored as events. */
@@ -82,18 +84,75 @@ export class HandoffService {
       throw new DomainError('forbidden', `Only members of ${this.team(type.from as string).name} can start "${type.name}".`);
     const values = this.validate(type.fields, input.raw);
     const now = this.deps.clock.now();
-    const handoff = this.commit((tx) => this.insert(tx, input.typeKey, input.requesterId, values, now, null, input.submissionKey ?? null));
+    const handoff = this.commit((tx) => this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null));
     return handoff;
+  }
+
+  accept(id: number, userId: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'accept' });
+  }
+
+  reject(id: number, userId: string, reason: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'reject', reason });
+  }
+
+  resubmit(id: number, userId: string, raw: Record<string, RawFieldInput>): Promise<HandoffRow> {
+    const h = this.get(id);
+    // Permission and state first, so the wrong person learns that rather than about field errors.
+    return this.check(id, userId, { kind: 'resubmit', fields: h.fields }).then(() =>
+      this.act(id, userId, { kind: 'resubmit', fields: this.validate(this.handoffType(h.typeKey).fields, raw) }),
+    );
+  }
+
+  async complete(id: number, userId: string, raw: Record<string, RawFieldInput> = {}): Promise<HandoffRow> {
+    const h = this.get(id);
+    await this.check(id, userId, { kind: 'complete', completion: {} });
+    return this.act(id, userId, { kind: 'complete', completion: this.validate(this.handoffType(h.typeKey).completion.fields, raw) });
+  }
+
+  async reassign(id: number, userId: string, to: string): Promise<HandoffRow> {
+    const h = this.get(id);
+    const toIsMember = this.deps.directory.isLead(h.toTeam, to) || (await this.deps.directory.isMember(h.toTeam, to));
+    return this.act(id, userId, { kind: 'reassign', to, toIsMember });
+  }
+
+  release(id: number, userId: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'release' });
+  }
+
+  cancel(id: number, userId: string, reason?: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'cancel', reason });
+  }
+
+  /** Why the handoff was last returned, to show the requester in the edit form. */
+  lastReturnReason(id: number): string | null {
+    const rejected = this.deps.repo.listEvents(id).filter((e) => e.type === 'rejected').at(-1);
+    return typeof rejected?.data.reason === 'string' ? rejected.data.reason : null;
+  }
+
+  /** Whether a person could do this now; throws the DomainError they would get. Used before opening a modal for it. */
+  async check(id: number, userId: string, command: Command): Promise<HandoffRow> {
+    const h = this.get(id);
+    decide(h, command, await this.actorFor(h, userId));
+    return h;
+  }
+
+  /** The form a person opens from a completed handoff's "next step" DM: only for whoever was asked. */
+  async nextStep(parentId: number, typeKey: string, userId: string): Promise<{ typeKey: string; prefill: FieldValues }> {
+    const parent = this.get(parentId);
+    const type = this.handoffType(parent.typeKey);
+    if (parent.state !== 'done' || type.next !== typeKey) throw new DomainError('invalid_state', `Handoff #${parentId} has no pending next step.`);
+    if (parent.ownerId !== userId) throw new DomainError('forbidden', `Only <@${parent.ownerId}>, who completed #${parentId}, can start its next step.`);
+    return { typeKey, prefill: this.carryOver(parent, typeKey) };
   }
 
   /**
    * Applies a command from a person. Concurrent commands on the same handoff are settled by its
    * version: the first commit wins and the others are refused with the state they lost to.
    */
-  async act(id: number, userId: string, command: Command, opts: { expectedVersion?: number } = {}): Promise<HandoffRow> {
+  private async act(id: number, userId: string, command: Command, opts: { expectedVersion?: number } = {}): Promise<HandoffRow> {
     const h = this.get(id);
     const actor = await this.actorFor(h, userId);
-    if (command.kind === 'reassign' && command.toIsMember === undefined) throw new Error('reassign needs toIsMember');
     const transition = decide(h, command, actor);
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== h.version) throw this.lostRace(id);
     const type = this.handoffType(h.typeKey);

@@ -222,7 +222,7 @@ export class SlackClientSim {
 
   viewSubmission(a: ViewSubmissionArgs): Promise<SimResponse> {
     const n = this.next();
-    const viewId = a.viewId ?? 'V0001';
+    const viewId = a.viewId ?? `VSUB${++this.seq}`; // each modal Slack opens has its own id
     return this.interaction({
       type: 'view_submission',
       team: { id: TEAM_ID, domain: TEAM_DOMAIN },

@@ -3,3 +3,11 @@
 export type Block = { type: string; [key: string]: any };
 // biome-ignore lint/suspicious/noExplicitAny: nested Block Kit objects (elements, options, texts)
 export type BlockPart = Record<string, any>;
+/** A modal view as sent to views.open / views.update or in a response_action. */
+export interface Modal {
+  type: 'modal';
+  title: { type: 'plain_text'; text: string; emoji?: boolean };
+  blocks: Block[];
+  // biome-ignore lint/suspicious/noExplicitAny: callback_id, submit, close, private_metadata …
+  [key: string]: any;
+}

@@ -2,7 +2,7 @@ import type { HandoffTypeConfig } from '../../config/workflow-schema';
 import type { FieldValues } from '../../domain/fields';
 import { ActionId, BlockId, CallbackId } from '../ids';
 import { escapeMrkdwn, mrkdwn, plain } from '../mrkdwn';
-import type { Block, BlockPart } from './block';
+import type { Block, Modal } from './block';
 import { buildFieldInputs } from './field-inputs';
 
 
@@ -11,11 +11,13 @@ export interface FormMeta {
   readonly typeKey: string;
   /** Set when the form edits a returned handoff. */
   readonly handoffId?: number;
+  /** Set when the form starts the next step of a completed handoff. */
+  readonly parentId?: number;
 }
 
 const TITLE_LIMIT = 24;
 
-function modal(callbackId: string, title: string, blocks: Block[], opts: { submit?: string; meta?: object } = {}): Block {
+function modal(callbackId: string, title: string, blocks: Block[], opts: { submit?: string; meta?: object } = {}): Modal {
   return {
     type: 'modal',
     callback_id: callbackId,
@@ -27,7 +29,7 @@ function modal(callbackId: string, title: string, blocks: Block[], opts: { submi
   };
 }
 
-export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeConfig]>): Block {
+export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeConfig]>): Modal {
   if (types.length === 0)
     return modal(CallbackId.typePicker, 'Start a handoff', [
       { type: 'section', text: mrkdwn("There is no handoff type you can start. Ask your Handoff admin to add you to a team's members.") },
@@ -51,18 +53,18 @@ export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeCo
   );
 }
 
-export function buildHandoffFormModal(typeKey: string, type: HandoffTypeConfig, opts: { prefill?: FieldValues; handoffId?: number; note?: string } = {}): Block {
+export function buildHandoffFormModal(typeKey: string, type: HandoffTypeConfig, opts: { prefill?: FieldValues; handoffId?: number; parentId?: number; /** Why it was returned. */ note?: string } = {}): Modal {
   const intro: Block[] = [];
-  if (opts.note) intro.push({ type: 'section', text: mrkdwn(opts.note) });
+  if (opts.note) intro.push({ type: 'section', text: mrkdwn(`*Returned because:* ${escapeMrkdwn(opts.note)}`) });
   if (type.description) intro.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(type.description))] });
-  const meta: FormMeta = { typeKey, ...(opts.handoffId ? { handoffId: opts.handoffId } : {}) };
+  const meta: FormMeta = { typeKey, ...(opts.handoffId ? { handoffId: opts.handoffId } : {}), ...(opts.parentId ? { parentId: opts.parentId } : {}) };
   return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, opts.prefill)].slice(0, 100), {
     submit: opts.handoffId ? 'Resubmit' : 'Send',
     meta,
   });
 }
 
-export function buildRejectModal(handoffId: number, title: string): Block {
+export function buildRejectModal(handoffId: number, title: string): Modal {
   return modal(
     CallbackId.reject,
     'Return handoff',
@@ -79,7 +81,7 @@ export function buildRejectModal(handoffId: number, title: string): Block {
   );
 }
 
-export function buildCompleteModal(handoffId: number, title: string, type: HandoffTypeConfig): Block {
+export function buildCompleteModal(handoffId: number, title: string, type: HandoffTypeConfig): Modal {
   return modal(
     CallbackId.complete,
     'Mark done',
@@ -88,7 +90,7 @@ export function buildCompleteModal(handoffId: number, title: string, type: Hando
   );
 }
 
-export function buildReassignModal(handoffId: number, title: string, teamName: string): Block {
+export function buildReassignModal(handoffId: number, title: string, teamName: string): Modal {
   return modal(
     CallbackId.reassign,
     'Assign handoff',

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import { ConfigError, loadWorkflow } from './config/load-config';
+import { openDb } from './db/open-db';
+
+const USAGE = `Usage: handoff <command>
+
+  start                      run the bot (same as npm start)
+  migrate                    apply database migrations (DATABASE_URL) and exit
+  config check [--file F]    validate the workflow file (HANDOFF_CONFIG) and exit
+  config schema [--out F]    print the JSON Schema of the workflow file
+`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'start': {
+      const { main } = await import('./main');
+      await main(env);
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const url = env.DATABASE_URL ?? 'file:./data/handoff.db';
+      openDb(url).close();
+      console.log(`database ${url} is up to date`);
+      return 0;
+    }
+    case 'config': {
+      if (sub === 'check') {
+        const file = option(rest, '--file') ?? env.HANDOFF_CONFIG ?? './handoff.config.yaml';
+        try {
+          const wf = loadWorkflow(file);
+          console.log(`${file} is valid: ${Object.keys(wf.teams).length} teams, ${Object.keys(wf.handoffTypes).length} handoff types.`);
+          return 0;
+        } catch (error) {
+          if (error instanceof ConfigError) {
+            console.error(error.message);
+            return 1;
+          }
+          throw error;
+        }
+      }
+      if (sub === 'schema') {
+        const { buildConfigJsonSchema } = await import('./config/json-schema');
+        const text = `${JSON.stringify(buildConfigJsonSchema(), null, 2)}\n`;
+        const out = option(rest, '--out');
+        if (out) writeFileSync(out, text);
+        else process.stdout.write(text);
+        return 0;
+      }
+      break;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command ? 0 : 1;
+    default:
+      break;
+  }
+  console.error(`handoff: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { workflowSchema } from './workflow-schema';
+
+/**
+ * The duration syntax of `isValidDuration` as a JSON Schema pattern, so editors flag "4 hours".
+ * The zod schema checks durations with a refinement, which JSON Schema cannot carry; a test keeps
+ * the two in agreement.
+ */
+export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*[mhdMHD]\\s*$';
+
+const DURATION_HELP = 'A number and a unit: "30m", "4h" or "2d", in the receiving team\'s business time.';
+
+/**
+ * Editor hover text for every key, by path: `*` is any team or handoff type key, and every entry
+ * of `fields` or `completion.fields` is described under `field.`. A test fails when a key of the
+ * schema has no description here, or when an entry here matches no key.
+ */
+export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  teams: 'The teams that send and receive handoffs, by key (lowercase letters, digits, "-" and "_").',
+  'teams.*.name': 'Display name of the team.',
+  'teams.*.channel': 'Channel ID (C… or G…) where handoffs to this team are posted. A private channel needs the bot invited.',
+  'teams.*.members': 'User IDs (U…) of the people who may accept this team\'s handoffs. Give this or "usergroup".',
+  'teams.*.usergroup': 'User group ID (S…) whose members make up the team, resolved through Slack. Give this or "members".',
+  'teams.*.leads': 'User IDs of the leads: they get escalations and the digest, may accept, and may assign handoffs.',
+  'teams.*.timezone': 'IANA timezone of the team\'s business hours, e.g. "Europe/Berlin". Default: UTC.',
+  'teams.*.hours': 'Business hours for SLAs. Omitted: the team works round the clock and a day ("1d") is 24 hours.',
+  'teams.*.hours.days': 'Working days: mon, tue, wed, thu, fri, sat, sun.',
+  'teams.*.hours.start': 'Opening time, 24-hour "HH:MM" in the team\'s timezone.',
+  'teams.*.hours.end': 'Closing time, 24-hour "HH:MM", after start (overnight shifts are not supported).',
+  'teams.*.holidays': 'Dates ("YYYY-MM-DD", the team\'s timezone) with no business time.',
+  handoffTypes: 'The kinds of handoff people can start, by key; "/handoff <key>" opens that form.',
+  'handoffTypes.*.name': 'Name shown in the type picker and on every handoff of this type.',
+  'handoffTypes.*.description': 'Shown at the top of the form, and in the type picker (first 75 characters).',
+  'handoffTypes.*.from': 'Key of the team whose members and leads may start it. Omitted: anyone may.',
+  'handoffTypes.*.to': 'Key of the receiving team; whoever of it accepts the handoff becomes its owner.',
+  'handoffTypes.*.fields': 'The form the requester fills in (at most 40 fields).',
+  'handoffTypes.*.sla': 'Service levels, counted in the receiving team\'s business time.',
+  'handoffTypes.*.sla.accept': `Time from submission to acceptance. ${DURATION_HELP}`,
+  'handoffTypes.*.sla.complete': `Time from acceptance to done. ${DURATION_HELP}`,
+  'handoffTypes.*.completion': 'What the owner must provide to mark the handoff done.',
+  'handoffTypes.*.completion.fields': 'Fields the owner fills in when completing.',
+  'handoffTypes.*.next': 'Key of the handoff type started, prefilled from matching field keys, when this one is done.',
+  'handoffTypes.*.nudge': 'Reminders for handoffs that stall.',
+  'handoffTypes.*.nudge.every': `How often the owner of a stalled handoff is reminded. Default: "1d". ${DURATION_HELP}`,
+  digest: 'The daily digest sent to each team\'s leads.',
+  'digest.time': 'When the digest is sent, 24-hour "HH:MM" in each team\'s timezone. Default: "09:00".',
+  'field.key': 'Stable key (lowercase letters, digits, "_"): values carry over to the next type by key.',
+  'field.label': 'Label shown above the input.',
+  'field.type': 'Input kind: text, longtext, number, date, select, multiselect, user, channel, url or email.',
+  'field.required': 'Whether the form can be submitted without it. Default: false.',
+  'field.hint': 'Help text shown under the input.',
+  'field.placeholder': 'Grey text shown in the empty input (at most 150 characters).',
+  'field.pattern': 'A regular expression (JavaScript, unicode mode) the value must match: text, longtext, url and email fields.',
+  'field.patternMessage': 'The error shown when the value does not match "pattern".',
+  'field.unique': 'Refuse a value already used by an unfinished handoff of the same type. Default: false.',
+  'field.options': 'The choices of a select or multiselect field (at most 100, each at most 75 characters).',
+  'field.min': 'Smallest allowed value of a number field.',
+  'field.max': 'Largest allowed value of a number field.',
+  'field.maxLength': 'Most characters allowed (at most 3000). Defaults: text 250, longtext 3000, url 2000, email 254.',
+};
+
+const DURATION_KEYS = new Set(['handoffTypes.*.sla.accept', 'handoffTypes.*.sla.complete', 'handoffTypes.*.nudge.every']);
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Walks object properties, record values (`*`) and array items, naming each key by its path. */
+function visitKeys(node: unknown, path: string, visit: (path: string, schema: JsonObject) => void): void {
+  if (!isObject(node)) return;
+  // Both field lists share one description set, so their entries are named `field`.
+  const base = path.endsWith('fields[]') ? 'field' : path;
+  if (isObject(node.properties))
+    for (const [key, child] of Object.entries(node.properties)) {
+      const childPath = base ? `${base}.${key}` : key;
+      if (isObject(child)) visit(childPath, child);
+      visitKeys(child, childPath, visit);
+    }
+  if (isObject(node.additionalProperties)) visitKeys(node.additionalProperties, `${path}.*`, visit);
+  if (isObject(node.items)) visitKeys(node.items, `${path}[]`, visit);
+}
+
+/** Every key path of a generated schema, in the notation of {@link CONFIG_KEY_DESCRIPTIONS}. */
+export function listConfigKeyPaths(schema: object): string[] {
+  const paths = new Set<string>();
+  visitKeys(schema, '', (path) => paths.add(path));
+  return [...paths];
+}
+
+/**
+ * The JSON Schema (draft-07) of the workflow file, generated from the zod schema, for editors and
+ * other tools. It describes the input: keys with defaults are optional. Checks that JSON Schema
+ * cannot express (team and type references, valid regular expressions and timezones, duplicate
+ * field keys) are only made by the bot and `handoff config check`.
+ */
+export function buildConfigJsonSchema(): object {
+  // draft-07 rather than zod's default 2020-12: the YAML language server behind most editors'
+  // YAML support only implements draft-07.
+  const generated = z.toJSONSchema(workflowSchema, { io: 'input', unrepresentable: 'any', target: 'draft-07' }) as JsonObject;
+  visitKeys(generated, '', (path, schema) => {
+    const description = CONFIG_KEY_DESCRIPTIONS[path];
+    if (description !== undefined) schema.description = description;
+    if (DURATION_KEYS.has(path)) schema.pattern = DURATION_PATTERN;
+  });
+  const { $schema, ...rest } = generated;
+  return {
+    $schema,
+    title: 'Handoff workflow configuration',
+    description:
+      'Teams and handoff types of the Handoff Slack bot (handoff.config.yaml). The bot checks more than this schema can express: run `npx handoff config check`.',
+    ...rest,
+  };
+}
+
+/** The exact text of handoff.config.schema.json, so every writer of the file produces the same bytes. */
+export function renderConfigJsonSchema(): string {
+  return `${JSON.stringify(buildConfigJsonSchema(), null, 2)}\n`;
+}

@@ -1,0 +1,65 @@
+import type { Env } from './config/env-schema';
+import type { WorkflowConfig } from './config/workflow-schema';
+import { HandoffRepo } from './db/handoff-repo';
+import { openDb } from './db/open-db';
+import { OutboxRepo } from './db/outbox-repo';
+import { type Clock, systemClock } from './domain/ports';
+import { HandoffService } from './services/handoff-service';
+import { OutboxDispatcher } from './services/outbox-dispatcher';
+import { createSlackApp } from './slack/app';
+import { SlackNotifier } from './slack/notifier';
+import { SlackTeamDirectory } from './slack/team-directory';
+
+export interface HandoffAppOptions {
+  readonly env: Env;
+  readonly workflow: WorkflowConfig;
+  readonly clock?: Clock;
+  readonly clientTimeoutMs?: number;
+  readonly clientRetries?: number;
+}
+
+/** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
+export function createHandoffApp(opts: HandoffAppOptions) {
+  const clock = opts.clock ?? systemClock;
+  const database = openDb(opts.env.databaseUrl);
+  const slack = createSlackApp({ env: opts.env, clientTimeoutMs: opts.clientTimeoutMs, clientRetries: opts.clientRetries });
+  const logger = slack.app.logger;
+  const repo = new HandoffRepo(database.db);
+  const outboxRepo = new OutboxRepo(database.db);
+  const directory = new SlackTeamDirectory(opts.workflow, slack.client);
+  const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock });
+  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n) => notifier.deliver(n), clock, logger });
+  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher });
+  slack.register({ service, directory });
+
+  return {
+    database,
+    slack,
+    service,
+    repo,
+    outboxRepo,
+    dispatcher,
+    logger,
+    /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart). */
+    async start(port: number): Promise<number> {
+      const bound = await slack.start(port);
+      dispatcher.start();
+      return bound;
+    },
+    /** Waits until received requests are handled and the outbox has sent everything due. */
+    async settle(): Promise<void> {
+      await slack.settle();
+      await dispatcher.drain();
+    },
+    /** Stops taking requests, lets in-flight work and the outbox finish for up to `graceMs`, then closes the database. */
+    async stop(graceMs = 5000): Promise<void> {
+      await slack.stop().catch(() => undefined);
+      const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([this.settle(), grace]);
+      await dispatcher.stop();
+      database.close();
+    },
+  };
+}
+
+export type HandoffApp = ReturnType<typeof createHandoffApp>;

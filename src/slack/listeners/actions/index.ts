@@ -1,0 +1,14 @@
+import type { Register } from '../deps';
+import { registerAccept } from './accept';
+import { registerCancel } from './cancel';
+import { registerComplete } from './complete';
+import { registerReassign } from './reassign';
+import { registerReject } from './reject';
+import { registerRelease } from './release';
+import { registerResubmit } from './resubmit';
+import { registerStartNext } from './start-next';
+
+export const registerActions: Register = (app, deps) => {
+  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext])
+    register(app, deps);
+};

@@ -1,0 +1,18 @@
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import { ActionId } from '../../ids';
+import { buildHandoffFormModal } from '../../views/modals';
+import { handoffIdOf, type Register } from '../deps';
+
+/** Edit and resubmit: the requester gets the original form, prefilled, with the reason it came back. */
+export const registerResubmit: Register = (app, { service }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.resubmit, async ({ ack, body, action, client }) => {
+    await ack();
+    const id = handoffIdOf(action.value);
+    const h = await service.check(id, body.user.id, { kind: 'resubmit', fields: {} });
+    const note = service.lastReturnReason(id) ?? undefined;
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: buildHandoffFormModal(h.typeKey, service.handoffType(h.typeKey), { prefill: h.fields, handoffId: h.id, note }),
+    });
+  });
+};

@@ -1,0 +1,41 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import type { HandoffService } from '../../services/handoff-service';
+import type { SlackTeamDirectory } from '../team-directory';
+
+export interface ListenerDeps {
+  readonly service: HandoffService;
+  readonly directory: SlackTeamDirectory;
+}
+
+export type Register = (app: App, deps: ListenerDeps) => void;
+
+const handoffId = z.coerce.number().int().positive();
+
+/** The handoff id a button carries in its value (`42`, or `42:next-type`). */
+export function handoffIdOf(value: unknown): number {
+  const parsed = handoffId.safeParse(String(value ?? '').split(':')[0]);
+  if (!parsed.success) throw new DomainError('not_found', 'That button does not point at a handoff.');
+  return parsed.data;
+}
+
+/** Reads a modal's private_metadata with a schema; a tampered or stale one is a clear error, not a crash. */
+export function readMeta<T>(schema: z.ZodType<T>, raw: string | undefined): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw ?? '');
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new DomainError('not_found', 'This form is out of date. Close it and start again.');
+  return parsed.data;
+}
+
+export const handoffMeta = z.object({ handoffId: z.number().int().positive() });
+export const formMeta = z.object({
+  typeKey: z.string().min(1),
+  handoffId: z.number().int().positive().optional(),
+  parentId: z.number().int().positive().optional(),
+});

@@ -1,0 +1,8 @@
+import type { Register } from '../deps';
+
+/** Keeps user-group based teams current without waiting for the cache to expire. */
+export const registerSubteamMembersChanged: Register = (app, { directory }) => {
+  app.event('subteam_members_changed', async ({ event }) => {
+    directory.invalidate(event.subteam_id);
+  });
+};

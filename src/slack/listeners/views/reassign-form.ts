@@ -1,0 +1,14 @@
+import type { ViewSubmitAction } from '@slack/bolt';
+import { ActionId, BlockId, CallbackId } from '../../ids';
+import { handoffMeta, type Register, readMeta } from '../deps';
+import { submitView } from '../view-errors';
+
+export const registerReassignForm: Register = (app, { service }) => {
+  app.view<ViewSubmitAction>(CallbackId.reassign, async ({ ack, body, view }) => {
+    const { handoffId } = readMeta(handoffMeta, view.private_metadata);
+    await submitView(ack, BlockId.assignee, async () => {
+      const to = view.state.values[BlockId.assignee]?.[ActionId.fieldInput]?.selected_user ?? '';
+      await service.reassign(handoffId, body.user.id, to);
+    });
+  });
+};

@@ -1,0 +1,14 @@
+import type { ViewSubmitAction } from '@slack/bolt';
+import { ActionId, BlockId, CallbackId } from '../../ids';
+import { handoffMeta, type Register, readMeta } from '../deps';
+import { submitView } from '../view-errors';
+
+export const registerRejectForm: Register = (app, { service }) => {
+  app.view<ViewSubmitAction>(CallbackId.reject, async ({ ack, body, view }) => {
+    const { handoffId } = readMeta(handoffMeta, view.private_metadata);
+    await submitView(ack, BlockId.reason, async () => {
+      const reason = view.state.values[BlockId.reason]?.[ActionId.fieldInput]?.value ?? '';
+      await service.reject(handoffId, body.user.id, reason);
+    });
+  });
+};

@@ -1,0 +1,17 @@
+import type { ViewSubmitAction } from '@slack/bolt';
+import { ActionId, BlockId, CallbackId } from '../../ids';
+import { buildHandoffFormModal } from '../../views/modals';
+import type { Register } from '../deps';
+import { submitView } from '../view-errors';
+
+/** The picker's Next replaces it with the chosen type's form. */
+export const registerTypePicker: Register = (app, { service }) => {
+  app.view<ViewSubmitAction>(CallbackId.typePicker, async ({ ack, body, view }) => {
+    await submitView(ack, BlockId.typeSelect, async () => {
+      const typeKey = view.state.values[BlockId.typeSelect]?.[ActionId.typeSelect]?.selected_option?.value ?? '';
+      const type = service.handoffType(typeKey);
+      if (!(await service.canStart(typeKey, body.user.id))) return { response_action: 'errors', errors: { [BlockId.typeSelect]: 'You cannot start this type.' } };
+      return { response_action: 'update', view: buildHandoffFormModal(typeKey, type) };
+    });
+  });
+};

@@ -1,0 +1,19 @@
+import type { HandoffTypeConfig } from '../../config/workflow-schema';
+import { COMMAND } from '../ids';
+import { escapeMrkdwn } from '../mrkdwn';
+
+export function buildHelpText(types: ReadonlyArray<[string, HandoffTypeConfig]>): string {
+  const list = types.map(([key, t]) => `• \`${COMMAND} ${key}\`: ${escapeMrkdwn(t.name)}`).join('\n');
+  return [
+    '*Handoff* moves work between teams with the information it needs and one clear owner.',
+    `• \`${COMMAND}\`: pick a handoff type and fill in its form`,
+    list || '_There is no handoff type you can start._',
+    `• \`${COMMAND} help\`: this message`,
+    'The receiving team gets a post with *Accept* and *Reject*; you get a DM at every step.',
+  ].join('\n');
+}
+
+export function buildUnknownTypeText(given: string, types: ReadonlyArray<[string, HandoffTypeConfig]>): string {
+  const keys = types.map(([key]) => `\`${key}\``).join(', ');
+  return `There is no handoff type \`${escapeMrkdwn(given)}\`. ${keys ? `You can start: ${keys}.` : 'There is no handoff type you can start.'} Try \`${COMMAND} help\`.`;
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadWorkflow, parseEnv } from '../../src/config/load-config';
+import type { WorkflowConfig } from '../../src/config/workflow-schema';
+import type { Clock } from '../../src/domain/ports';
+import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
+import { BlockId } from '../../src/slack/ids';
+import { FakeSlack } from './fake-slack';
+import { dateValue, numberValue, SlackClientSim, selectValue, textValue } from './slack-requests';
+
+export const FIXTURE = resolve(__dirname, '../fixtures/handoff.config.yaml');
+export const SIGNING_SECRET = 'test-signing-secret';
+export const BOT_TOKEN = 'xoxb-test-token';
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  constructor(private t: Date) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(t: Date | string): void {
+    this.t = new Date(t);
+  }
+  advance(ms: number): void {
+    this.t = new Date(this.t.getTime() + ms);
+  }
+}
+
+export interface Harness {
+  readonly fake: FakeSlack;
+  readonly app: HandoffApp;
+  readonly sim: SlackClientSim;
+  readonly clock: FakeClock;
+  readonly workflow: WorkflowConfig;
+  readonly dbPath: string;
+  /** Waits until the bot has handled every request sent and the outbox has sent everything due. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The real app (HTTP receiver, SQLite with real migrations, outbox) against a local fake Slack. */
+export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => WorkflowConfig; now?: string } = {}): Promise<Harness> {
+  const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-test-'));
+  const dbPath = join(dir, 'handoff.db');
+  const env = parseEnv({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    DATABASE_URL: `file:${dbPath}`,
+    HANDOFF_CONFIG: FIXTURE,
+    LOG_LEVEL: 'error',
+  });
+  const base = loadWorkflow(FIXTURE);
+  const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
+  const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: 2000, clientRetries: 0 });
+  const port = await app.start(0);
+  const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET });
+  return {
+    fake,
+    app,
+    sim,
+    clock,
+    workflow,
+    dbPath,
+    settle: () => app.settle(),
+    async close() {
+      await app.stop(200);
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface OrderInput {
+  order_id?: string;
+  customer?: string;
+  ship_by?: string;
+  priority?: string;
+  quantity?: number | string | null;
+  notes?: string;
+}
+
+/** `state.values` of the order-to-ops form as Slack would send them. */
+export function orderValues(o: OrderInput = {}) {
+  const v = { order_id: 'SO-12345', customer: 'ACME GmbH', ship_by: '2026-12-01', priority: 'Urgent', quantity: 3, notes: 'Fragile', ...o };
+  return {
+    [BlockId.field('order_id')]: { value: textValue(v.order_id) },
+    [BlockId.field('customer')]: { value: textValue(v.customer) },
+    [BlockId.field('ship_by')]: { value: dateValue(v.ship_by) },
+    [BlockId.field('priority')]: { value: selectValue(v.priority) },
+    [BlockId.field('quantity')]: { value: numberValue(v.quantity ?? null) },
+    [BlockId.field('notes')]: { value: textValue(v.notes) },
+  };
+}
+
+/** Submits an order form as a sales rep, the way Slack delivers the modal's submission. */
+export async function submitOrder(h: Harness, o: OrderInput = {}, userId = 'U0SALES1', viewId?: string) {
+  const res = await h.sim.viewSubmission({
+    userId,
+    callbackId: 'handoff_form',
+    privateMetadata: JSON.stringify({ typeKey: 'order-to-ops' }),
+    values: orderValues(o),
+    viewId,
+  });
+  await h.settle();
+  return res;
+}
