@@ -34,6 +34,6 @@ export function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
 
 /** A Slack date token: rendered in each reader's own timezone, with `fallback` for old clients. */
 export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
-  const fallback = at.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const fallback = `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
   return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
 }

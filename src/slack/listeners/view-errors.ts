@@ -7,8 +7,8 @@ import { toBlockErrors } from '../views/field-inputs';
  * stored. A DomainError is shown in the modal (on its fields, or on `fallbackBlock`); anything else is
  * shown there too and then rethrown for the error log.
  */
-export async function submitView(ack: AckFn<ViewResponseAction>, fallbackBlock: string, work: () => Promise<ViewResponseAction | undefined | void>): Promise<void> {
-  let response: ViewResponseAction | undefined | void;
+export async function submitView(ack: AckFn<ViewResponseAction>, fallbackBlock: string, work: () => Promise<ViewResponseAction | undefined>): Promise<void> {
+  let response: ViewResponseAction | undefined;
   try {
     response = await work();
   } catch (error) {
@@ -20,5 +20,5 @@ export async function submitView(ack: AckFn<ViewResponseAction>, fallbackBlock: 
     await ack({ response_action: 'errors', errors: { [fallbackBlock]: 'Something went wrong on our side; nothing was saved. Try again in a moment.' } });
     throw error;
   }
-  await ack(response || undefined);
+  await ack(response);
 }

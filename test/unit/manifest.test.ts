@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { COMMAND } from '../../src/slack/ids';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// Slack's published schema lives in the shared checkout beside this repository (CI has it too).
+const schemaPath = path.resolve(repoRoot, '..', 'shared', 'slack', 'manifest.schema.1.0.0.json');
+
+type Json = Record<string, any>;
+
+function readJson(file: string): Json {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+function manifestValidator() {
+  // A missing schema must fail, not skip: a skipped check would let a manifest Slack refuses ship.
+  if (!existsSync(schemaPath))
+    throw new Error(`Slack's manifest schema is missing at ${schemaPath}; check out the shared/ directory beside the repository.`);
+  // The schema's only `format` is "uri" on `$schema`, and ajv-formats is not installed.
+  return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(readJson(schemaPath));
+}
+
+const manifest = () => readJson(path.join(repoRoot, 'manifest.json'));
+
+describe('Slack app manifest', () => {
+  it('is valid against Slack schema 1.0.0', () => {
+    const validate = manifestValidator();
+    const m = manifest();
+    // Without major_version Slack checks a manifest against 1.0.0, the schema used here.
+    expect(m._metadata?.major_version).toBeUndefined();
+    const ok = validate(m);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('registers the slash command the app listens for', () => {
+    const commands: Json[] = manifest().features.slash_commands;
+    const handoff = commands.find((c) => c.command === '/handoff');
+    expect(handoff).toMatchObject({ command: COMMAND, usage_hint: '[type] | mine | stalled | help', should_escape: false });
+  });
+
+  it('asks for the scopes the bot uses', () => {
+    const scopes: string[] = manifest().oauth_config.scopes.bot;
+    expect(scopes).toEqual(expect.arrayContaining(['chat:write', 'commands', 'im:write', 'users:read', 'usergroups:read']));
+    expect(new Set(scopes).size).toBe(scopes.length);
+  });
+
+  it('subscribes to the events the app handles', () => {
+    const events: string[] = manifest().settings.event_subscriptions.bot_events;
+    expect(events).toContain('app_home_opened');
+    expect(events).toContain('subteam_members_changed');
+  });
+
+  it('sends every request to the one endpoint of the HTTP receiver', () => {
+    const m = manifest();
+    const urls = [m.settings.event_subscriptions.request_url, m.settings.interactivity.request_url, ...m.features.slash_commands.map((c: Json) => c.url)];
+    for (const url of urls) expect(new URL(url).pathname).toBe('/slack/events');
+    expect(m.settings.interactivity.is_enabled).toBe(true);
+    expect(m.settings.socket_mode_enabled).toBe(false);
+  });
+
+  it('offers the global and message shortcuts', () => {
+    const shortcuts: Json[] = manifest().features.shortcuts;
+    expect(shortcuts.map((s) => [s.type, s.callback_id])).toEqual([
+      ['global', 'start_handoff'],
+      ['message', 'handoff_from_message'],
+    ]);
+  });
+
+  it('rejects a manifest Slack would refuse, so the check above can fail', () => {
+    const validate = manifestValidator();
+    const tooLong = manifest();
+    tooLong.display_information.name = 'Handoff between every team in the company'.slice(0, 40);
+    expect(tooLong.display_information.name).toHaveLength(40);
+    expect(validate(tooLong)).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/display_information/name', keyword: 'maxLength' }));
+
+    const unknownKey = manifest();
+    unknownKey.settings.socket_mode = true;
+    expect(validate(unknownKey)).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/settings', keyword: 'additionalProperties' }));
+
+    const longShortcut = manifest();
+    longShortcut.features.shortcuts[1].name = 'Hand this message off to a team';
+    expect(validate(longShortcut)).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/features/shortcuts/1/name', keyword: 'maxLength' }));
+  });
+});
