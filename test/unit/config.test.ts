@@ -84,6 +84,7 @@ describe('workflow config: every problem is reported by path', () => {
     ['a select without options', (c) => { delete c.handoffTypes['order-to-ops'].fields[3].options; }, 'handoffTypes.order-to-ops.fields[3].options', 'a select field needs options'],
     ['options on a text field', (c) => { c.handoffTypes['order-to-ops'].fields[1].options = ['A']; }, 'handoffTypes.order-to-ops.fields[1].options', 'only apply to select'],
     ['"to" naming an unknown team', (c) => { c.handoffTypes['order-to-ops'].to = 'opps'; }, 'handoffTypes.order-to-ops.to', 'unknown team "opps"; teams are: sales, ops, fulfilment'],
+    ['"to" naming an inherited property', (c) => { c.handoffTypes['order-to-ops'].to = 'constructor'; }, 'handoffTypes.order-to-ops.to', 'unknown team "constructor"'],
     ['"from" naming an unknown team', (c) => { c.handoffTypes['order-to-ops'].from = 'marketing'; }, 'handoffTypes.order-to-ops.from', 'unknown team "marketing"'],
     ['"next" naming an unknown type', (c) => { c.handoffTypes['order-to-ops'].next = 'ops-to-shipping'; }, 'handoffTypes.order-to-ops.next', 'unknown handoff type "ops-to-shipping"'],
     ['"next" naming the type itself', (c) => { c.handoffTypes['order-to-ops'].next = 'order-to-ops'; }, 'handoffTypes.order-to-ops.next', 'cannot start itself'],
