@@ -5,6 +5,7 @@ import { registerActions } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
 import type { ListenerDeps } from './listeners/deps';
 import { registerEvents } from './listeners/events';
+import { registerShortcuts } from './listeners/shortcuts';
 import { registerViews } from './listeners/views';
 import { reportError } from './report-error';
 
@@ -64,6 +65,7 @@ export function createSlackApp(opts: SlackAppOptions) {
       registerActions(app, deps);
       registerViews(app, deps);
       registerEvents(app, deps);
+      registerShortcuts(app, deps);
     },
     /** Waits for the work of requests already received. */
     async settle(): Promise<void> {

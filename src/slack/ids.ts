@@ -14,6 +14,7 @@ export const ActionId = {
 } as const;
 
 export const CallbackId = {
+  startShortcut: 'start_handoff',
   typePicker: 'handoff_type_picker',
   form: 'handoff_form',
   reject: 'handoff_reject_form',

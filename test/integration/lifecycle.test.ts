@@ -34,6 +34,22 @@ describe('starting a handoff', () => {
     expect(options).toEqual(['order-to-ops', 'anything-to-ops']);
   });
 
+  it('opens the same picker from the global shortcut', async () => {
+    await h.sim.shortcut({ userId: 'U0OPS1', callbackId: 'start_handoff' });
+    await h.settle();
+    const [open] = h.fake.callsTo('views.open');
+    expect(open.args.view.callback_id).toBe(CallbackId.typePicker);
+    expect(open.args.view.blocks[0].element.options.map((o: { value: string }) => o.value)).toEqual(['ops-to-fulfilment', 'anything-to-ops']);
+  });
+
+  it('picking a type in the picker replaces it with that form', async () => {
+    const res = await h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.typePicker, values: { type: { type: { type: 'static_select', selected_option: { value: 'order-to-ops', text: { type: 'plain_text', text: 'x' } } } } } });
+    expect(res.json.response_action).toBe('update');
+    expect(res.json.view.callback_id).toBe(CallbackId.form);
+    const denied = await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.typePicker, values: { type: { type: { type: 'static_select', selected_option: { value: 'order-to-ops', text: { type: 'plain_text', text: 'x' } } } } } });
+    expect(denied.json.response_action).toBe('errors');
+  });
+
   it('opens a type form directly, with one input per field and the right elements', async () => {
     await h.sim.slashCommand({ userId: 'U0SALES1', text: 'order-to-ops' });
     await h.settle();

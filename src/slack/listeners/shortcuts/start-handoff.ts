@@ -1,0 +1,12 @@
+import type { GlobalShortcut } from '@slack/bolt';
+import { CallbackId } from '../../ids';
+import { buildTypePickerModal } from '../../views/modals';
+import type { Register } from '../deps';
+
+/** "Start a handoff" from Slack's shortcuts menu: the same type picker as `/handoff`. */
+export const registerStartShortcut: Register = (app, { service }) => {
+  app.shortcut<GlobalShortcut>(CallbackId.startShortcut, async ({ ack, body, client }) => {
+    await ack();
+    await client.views.open({ trigger_id: body.trigger_id, view: buildTypePickerModal(await service.startableTypes(body.user.id)) });
+  });
+};
