@@ -45,8 +45,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         }
       }
       if (sub === 'schema') {
-        const { buildConfigJsonSchema } = await import('./config/json-schema');
-        const text = `${JSON.stringify(buildConfigJsonSchema(), null, 2)}\n`;
+        const { renderConfigJsonSchema } = await import('./config/json-schema');
+        const text = renderConfigJsonSchema();
         const out = option(rest, '--out');
         if (out) writeFileSync(out, text);
         else process.stdout.write(text);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 export const envSchema = z
   .object({
-    SLACK_BOT_TOKEN: z.string().min(1, 'required: the bot token (xoxb-…) from OAuth & Permissions'),
+    SLACK_BOT_TOKEN: z
+      .string({ error: 'required: the bot token (xoxb-…) from OAuth & Permissions' })
+      .min(1, 'required: the bot token (xoxb-…) from OAuth & Permissions'),
     SLACK_SIGNING_SECRET: z.string().optional(),
     SLACK_APP_TOKEN: z.string().optional(),
     SLACK_API_URL: z.url().optional(),
@@ -20,7 +22,7 @@ export const envSchema = z
       });
     if (env.SLACK_APP_TOKEN !== undefined && !env.SLACK_APP_TOKEN.startsWith('xapp-'))
       ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'an app-level token starts with xapp-' });
-  })
+  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
   .transform((env) => ({
     botToken: env.SLACK_BOT_TOKEN,
     signingSecret: env.SLACK_SIGNING_SECRET ?? '',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { COMMAND } from '../../src/slack/ids';
+import { CallbackId, COMMAND } from '../../src/slack/ids';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Slack's published schema lives in the shared checkout beside this repository (CI has it too).
@@ -62,12 +62,9 @@ describe('Slack app manifest', () => {
     expect(m.settings.socket_mode_enabled).toBe(false);
   });
 
-  it('offers the global and message shortcuts', () => {
+  it('offers the global shortcut, and only shortcuts the app handles', () => {
     const shortcuts: Json[] = manifest().features.shortcuts;
-    expect(shortcuts.map((s) => [s.type, s.callback_id])).toEqual([
-      ['global', 'start_handoff'],
-      ['message', 'handoff_from_message'],
-    ]);
+    expect(shortcuts.map((s) => [s.type, s.callback_id])).toEqual([['global', CallbackId.startShortcut]]);
   });
 
   it('rejects a manifest Slack would refuse, so the check above can fail', () => {
@@ -84,8 +81,8 @@ describe('Slack app manifest', () => {
     expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/settings', keyword: 'additionalProperties' }));
 
     const longShortcut = manifest();
-    longShortcut.features.shortcuts[1].name = 'Hand this message off to a team';
+    longShortcut.features.shortcuts[0].name = 'Hand this message off to a team';
     expect(validate(longShortcut)).toBe(false);
-    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/features/shortcuts/1/name', keyword: 'maxLength' }));
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: '/features/shortcuts/0/name', keyword: 'maxLength' }));
   });
 });
