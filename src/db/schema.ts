@@ -25,8 +25,16 @@ export const handoffs = sqliteTable(
     queuedAt: ms('queued_at').notNull(),
     acceptedAt: ms('accepted_at'),
     closedAt: ms('closed_at'),
+    /** 75% of the accept SLA; in RETURNED, unused. */
+    acceptWarnAt: ms('accept_warn_at'),
+    /** The accept SLA; in RETURNED, when the requester is reminded to resubmit. */
     acceptDueAt: ms('accept_due_at'),
+    completeWarnAt: ms('complete_warn_at'),
     completeDueAt: ms('complete_due_at'),
+    /** Nudges pause until then; the SLA clock does not. */
+    snoozedUntil: ms('snoozed_until'),
+    /** When the nudge job must look at this handoff next; null when nothing is pending. */
+    nudgeAt: ms('nudge_at'),
     channelId: text('channel_id').notNull(),
     messageTs: text('message_ts'),
     permalink: text('permalink'),
@@ -38,6 +46,10 @@ export const handoffs = sqliteTable(
     index('handoffs_state_team_idx').on(t.state, t.toTeam),
     index('handoffs_owner_state_idx').on(t.ownerId, t.state),
     index('handoffs_requester_state_idx').on(t.requesterId, t.state),
+    index('handoffs_nudge_at_idx').on(t.nudgeAt),
+    index('handoffs_state_accept_warn_idx').on(t.state, t.acceptWarnAt),
+    index('handoffs_state_complete_warn_idx').on(t.state, t.completeWarnAt),
+    index('handoffs_state_accept_due_idx').on(t.state, t.acceptDueAt),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
   ],
 );
@@ -86,9 +98,42 @@ export const outbox = sqliteTable(
     nextAttemptAt: ms('next_attempt_at').notNull(),
     lastError: text('last_error'),
     sentAt: ms('sent_at'),
+    /** A dispatcher that took the entry holds it until then, so two processes never send it twice. */
+    leaseUntil: ms('lease_until'),
   },
   (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
 );
+
+/** One row per nudge threshold reached: the primary key makes each one fire once, whatever runs overlap. */
+export const nudges = sqliteTable(
+  'nudges',
+  {
+    handoffId: integer('handoff_id')
+      .notNull()
+      .references(() => handoffs.id),
+    key: text('key').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.handoffId, t.key] })],
+);
+
+/** One row per person and local day a digest went out. */
+export const digests = sqliteTable(
+  'digests',
+  {
+    userId: text('user_id').notNull(),
+    localDate: text('local_date').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.localDate] })],
+);
+
+/** People's timezones from users.info, cached so a digest run does not ask Slack about everyone. */
+export const userProfiles = sqliteTable('user_profiles', {
+  userId: text('user_id').primaryKey(),
+  timezone: text('timezone').notNull(),
+  fetchedAt: ms('fetched_at').notNull(),
+});
 
 export type HandoffRow = typeof handoffs.$inferSelect;
 export type EventRow = typeof events.$inferSelect;

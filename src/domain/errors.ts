@@ -6,7 +6,8 @@ export type DomainErrorCode =
   | 'conflict'
   | 'validation'
   | 'duplicate'
-  | 'unknown_type';
+  | 'unknown_type'
+  | 'rate_limited';
 
 export class DomainError extends Error {
   constructor(

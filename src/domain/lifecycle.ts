@@ -30,7 +30,11 @@ export type Command =
   | { kind: 'complete'; completion: FieldValues }
   | { kind: 'reassign'; to: string; toIsMember: boolean }
   | { kind: 'release' }
-  | { kind: 'cancel'; reason?: string };
+  | { kind: 'cancel'; reason?: string }
+  /** Pause nudges until `until` (the SLA clock keeps running). */
+  | { kind: 'snooze'; until: Date; reason: string; now: Date }
+  /** The requester asks the owner (or the team) to move; `allowedFrom` is when the last nudge stops blocking a new one. */
+  | { kind: 'nudge'; allowedFrom: Date | null; now: Date };
 
 export type CommandKind = Command['kind'];
 
@@ -42,7 +46,9 @@ export type EventType =
   | 'completed'
   | 'reassigned'
   | 'released'
-  | 'cancelled';
+  | 'cancelled'
+  | 'snoozed'
+  | 'nudged';
 
 /** What a transition decided; storage writes it as one event row and applies it to the handoff. */
 export interface Transition {
@@ -52,6 +58,8 @@ export interface Transition {
   readonly ownerId: string;
   readonly data: Record<string, unknown>;
 }
+
+const MAX_SNOOZE_MS = 90 * 24 * 60 * 60 * 1000;
 
 function describe(state: HandoffState): string {
   switch (state) {
@@ -130,6 +138,24 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
       requireState(h, ['accepted'], 'released');
       if (actor.userId !== h.ownerId) deny('Only the owner can release this handoff back to the team queue.');
       return { ...base, type: 'released', to: 'open', ownerId: h.requesterId, data: { previousOwner: h.ownerId } };
+    }
+    case 'snooze': {
+      requireState(h, ['accepted'], 'snoozed');
+      if (actor.userId !== h.ownerId) deny('Only the owner can snooze this handoff.');
+      const reason = command.reason.trim();
+      if (!reason) throw new DomainError('validation', 'A reason is required.', { reason: 'Say why it waits, for the thread.' });
+      if (command.until.getTime() <= command.now.getTime())
+        throw new DomainError('validation', 'Pick a date in the future.', { until: 'Pick a date in the future.' });
+      if (command.until.getTime() - command.now.getTime() > MAX_SNOOZE_MS)
+        throw new DomainError('validation', 'Snooze for at most 90 days.', { until: 'Pick a date within 90 days.' });
+      return { ...base, type: 'snoozed', to: 'accepted', ownerId: h.ownerId, data: { until: command.until.toISOString(), reason } };
+    }
+    case 'nudge': {
+      requireState(h, ['open', 'accepted'], 'nudged');
+      if (actor.userId !== h.requesterId) deny('Only the requester can nudge the owner.');
+      if (command.allowedFrom && command.now.getTime() < command.allowedFrom.getTime())
+        throw new DomainError('rate_limited', 'This handoff was nudged recently; give it a few business hours.');
+      return { ...base, type: 'nudged', to: h.state, ownerId: h.ownerId, data: { kind: 'requester' } };
     }
     case 'cancel': {
       requireState(h, ['open', 'accepted', 'returned'], 'cancelled');

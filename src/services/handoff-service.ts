@@ -7,7 +7,8 @@ import { buildTitle, type FieldValues, normalizeUniqueValue, type RawFieldInput,
 import { type Actor, CLOSED_STATES, type Command, decide, type Transition } from '../domain/lifecycle';
 import type { Notification } from '../domain/notifications';
 import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports';
-import { slaDueAt } from '../domain/sla';
+import { addBusinessMinutes, zonedTime } from '../domain/business-clock';
+import { calendarOf, slaTimes } from '../domain/sla';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -130,6 +131,33 @@ export class HandoffService {
     return typeof rejected?.data.reason === 'string' ? rejected.data.reason : null;
   }
 
+  /** Pauses nudges until the start of business on `untilDate` (the team's local date). */
+  async snooze(id: number, userId: string, untilDate: string, reason: string): Promise<HandoffRow> {
+    const h = this.get(id);
+    const team = this.team(h.toTeam);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(untilDate)) throw new DomainError('validation', 'Pick a date.', { until: 'Pick a date.' });
+    const until = zonedTime(untilDate, team.hours?.start ?? '00:00', team.timezone);
+    return this.act(id, userId, { kind: 'snooze', until, reason, now: this.deps.clock.now() });
+  }
+
+  /** The requester's "Nudge owner": at most once per REQUESTER_NUDGE_MINUTES of the team's business time. */
+  async nudgeOwner(id: number, userId: string): Promise<HandoffRow> {
+    const h = this.get(id);
+    const last = this.deps.repo
+      .listEvents(id)
+      .filter((e) => e.type === 'nudged' && e.data.kind === 'requester')
+      .at(-1);
+    const calendar = calendarOf(this.team(h.toTeam));
+    const allowedFrom = last ? addBusinessMinutes(last.at, REQUESTER_NUDGE_MINUTES, calendar) : null;
+    try {
+      return await this.act(id, userId, { kind: 'nudge', allowedFrom, now: this.deps.clock.now() });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'rate_limited' && allowedFrom)
+        throw new DomainError('rate_limited', `You nudged this handoff recently. You can nudge again from <!date^${Math.floor(allowedFrom.getTime() / 1000)}^{date_short_pretty} {time}|${allowedFrom.toISOString()}>.`);
+      throw error;
+    }
+  }
+
   /** Whether a person could do this now; throws the DomainError they would get. Used before opening a modal for it. */
   async check(id: number, userId: string, command: Command): Promise<HandoffRow> {
     const h = this.get(id);
@@ -171,17 +199,7 @@ export class HandoffService {
       patch.completion = command.completion;
       data.completion = command.completion;
     }
-    if (transition.to === 'open') {
-      patch.queuedAt = now;
-      patch.acceptDueAt = slaDueAt(this.team(h.toTeam), type.sla.accept, now);
-      patch.acceptedAt = null;
-      patch.completeDueAt = null;
-    }
-    if (transition.to === 'accepted' && h.state === 'open') {
-      patch.acceptedAt = now;
-      patch.completeDueAt = slaDueAt(this.team(h.toTeam), type.sla.complete, now);
-    }
-    if (CLOSED_STATES.includes(transition.to)) patch.closedAt = now;
+    Object.assign(patch, this.slaPatch(h, transition, type, now));
 
     const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
     return this.commit((tx) => {
@@ -193,6 +211,40 @@ export class HandoffService {
       if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now);
       return handoff;
     }, id);
+  }
+
+  /** The SLA clocks a transition starts or stops, and when the nudge job should look next. */
+  private slaPatch(h: HandoffRow, t: Transition, type: HandoffTypeConfig, now: Date): Partial<HandoffRow> {
+    const team = this.team(h.toTeam);
+    if (t.type === 'snoozed') {
+      const until = new Date(String(t.data.until));
+      return { snoozedUntil: until, nudgeAt: until };
+    }
+    if (t.type === 'nudged') return {};
+    if (CLOSED_STATES.includes(t.to)) return { closedAt: now, nudgeAt: null, snoozedUntil: null };
+    if (t.to === 'open') {
+      const accept = slaTimes(team, type.sla.accept, now);
+      return {
+        queuedAt: now,
+        acceptWarnAt: accept?.warnAt ?? null,
+        acceptDueAt: accept?.dueAt ?? null,
+        acceptedAt: null,
+        completeWarnAt: null,
+        completeDueAt: null,
+        snoozedUntil: null,
+        nudgeAt: accept?.warnAt ?? null,
+      };
+    }
+    if (t.to === 'returned') {
+      // The requester gets as long to fix it as the team had to accept it, on the requester's team's clock.
+      const remindAt = slaTimes(h.fromTeam ? this.team(h.fromTeam) : team, type.sla.accept, now)?.dueAt ?? null;
+      return { acceptWarnAt: null, acceptDueAt: remindAt, nudgeAt: remindAt };
+    }
+    if (t.to === 'accepted' && h.state === 'open') {
+      const complete = slaTimes(team, type.sla.complete, now);
+      return { acceptedAt: now, completeWarnAt: complete?.warnAt ?? null, completeDueAt: complete?.dueAt ?? null, snoozedUntil: null, nudgeAt: complete?.warnAt ?? null };
+    }
+    return {};
   }
 
   /** Validates form input for a type's fields, throwing field errors when anything is wrong. */
@@ -228,6 +280,7 @@ export class HandoffService {
   private insert(tx: Tx, typeKey: string, requesterId: string, values: FieldValues, now: Date, parentId: number | null, submissionKey: string | null): HandoffRow {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
+    const accept = slaTimes(team, type.sla.accept, now);
     const { handoff } = this.deps.repo.create(
       tx,
       {
@@ -242,7 +295,9 @@ export class HandoffService {
         createdAt: now,
         updatedAt: now,
         queuedAt: now,
-        acceptDueAt: slaDueAt(team, type.sla.accept, now),
+        acceptWarnAt: accept?.warnAt ?? null,
+        acceptDueAt: accept?.dueAt ?? null,
+        nudgeAt: accept?.warnAt ?? null,
         channelId: team.channel,
         parentId,
         submissionKey,
@@ -259,6 +314,8 @@ export class HandoffService {
 
   private notificationsFor(before: HandoffRow, t: Transition, eventId: number, actorId: string): Notification[] {
     const handoffId = before.id;
+    if (t.type === 'nudged')
+      return before.state === 'accepted' ? [{ type: 'dm', handoffId, eventId, userId: before.ownerId }] : [{ type: 'thread', handoffId, eventId }];
     const list: Notification[] = [
       { type: 'post', handoffId },
       { type: 'thread', handoffId, eventId },
@@ -318,6 +375,9 @@ export class HandoffService {
     });
   }
 }
+
+/** How often a requester may nudge one handoff: four business hours of the receiving team. */
+export const REQUESTER_NUDGE_MINUTES = 4 * 60;
 
 function changedKeys(before: FieldValues, after: FieldValues): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);

@@ -11,7 +11,7 @@ export function unwrapError(error: unknown): unknown {
   return error;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: Bolt hands the error handler the raw request body of any surface
+// Bolt hands the error handler the raw request body of any surface
 type AnyBody = Record<string, any> | undefined;
 
 /** Where the person who caused a request can be answered privately: the channel or DM they pressed in, else a DM. */

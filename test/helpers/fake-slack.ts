@@ -19,7 +19,7 @@ export const BOT_USER_NAME = 'handoffbot';
 /** Slack timestamps of fake messages start here so they look like the real thing in logs. */
 const EPOCH_SECONDS = 1_700_000_000;
 
-// biome-ignore lint/suspicious/noExplicitAny: Slack payloads are open-ended JSON
+// Slack payloads are open-ended JSON
 type Json = any;
 type Args = Record<string, Json>;
 

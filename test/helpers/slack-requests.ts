@@ -5,7 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from './fake-slack';
 
-// biome-ignore lint/suspicious/noExplicitAny: Slack payloads are open-ended JSON
+// Slack payloads are open-ended JSON
 type Json = any;
 
 const FORM = 'application/x-www-form-urlencoded';

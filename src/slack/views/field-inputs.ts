@@ -75,7 +75,7 @@ export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldV
   }));
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: state values are whatever the client sent; readFieldInput checks shapes
+// state values are whatever the client sent; readFieldInput checks shapes
 type StateValues = Record<string, Record<string, any>>;
 
 function readElement(v: Record<string, unknown> | undefined): RawFieldInput {

@@ -134,6 +134,12 @@ export function describeEvent(e: EventRow, h: HandoffRow): string {
       return `:arrow_backward: ${who} released ${link(h)} back to the team queue.`;
     case 'cancelled':
       return `:no_entry_sign: ${who} cancelled ${link(h)}.${reason}`;
+    case 'snoozed':
+      return `:zzz: ${who} snoozed ${link(h)} until ${slackDate(new Date(String(data.until)), '{date_short_pretty}')}:${reason}`;
+    case 'nudged':
+      return h.state === 'accepted'
+        ? `:wave: <@${h.requesterId}> is asking about ${link(h)}. Where does it stand?`
+        : `:wave: <@${h.requesterId}> is waiting for someone to accept ${link(h)}.`;
   }
 }
 
