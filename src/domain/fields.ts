@@ -31,7 +31,9 @@ function isRealDate(text: string): boolean {
 
 function checkOne(field: FieldConfig, input: string, now: Date): { value: FieldValue } | { error: string } {
   const max = maxLengthOf(field);
-  if (max !== undefined && input.length > max) return { error: `Keep it to ${max} characters (now ${input.length}).` };
+  // Count characters as Slack's max_length does, not UTF-16 units (an emoji is one character).
+  const length = [...input].length;
+  if (max !== undefined && length > max) return { error: `Keep it to ${max} characters (now ${length}).` };
   switch (field.type) {
     case 'number': {
       const n = Number(input);
@@ -107,9 +109,9 @@ export function validateFields(fields: readonly FieldConfig[], raw: Record<strin
   return { values, errors };
 }
 
-/** Unique fields compare case- and space-insensitively, so "so-123 " and "SO-123" are one order. */
+/** Unique fields compare case-, space- and Unicode-form-insensitively, so "so-123 " and "SO-123" are one order. */
 export function normalizeUniqueValue(value: FieldValue): string {
-  return String(value).trim().toLowerCase();
+  return String(value).normalize('NFC').trim().toLowerCase();
 }
 
 /** A short human title: the type's name and its first filled text field. */

@@ -85,8 +85,14 @@ export class HandoffService {
       throw new DomainError('forbidden', `Only members of ${this.team(type.from as string).name} can start "${type.name}".`);
     const values = this.validate(type.fields, input.raw);
     const now = this.deps.clock.now();
-    const handoff = this.commit((tx) => this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null));
-    return handoff;
+    try {
+      return this.commit((tx) => this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null));
+    } catch (error) {
+      // Two deliveries of one submission raced past the check above: the unique key kept one; return it.
+      const existing = input.submissionKey ? this.deps.repo.findBySubmissionKey(input.submissionKey) : null;
+      if (existing) return existing;
+      throw error;
+    }
   }
 
   accept(id: number, userId: string): Promise<HandoffRow> {

@@ -2,7 +2,8 @@
 export const SECTION_TEXT_LIMIT = 3000;
 export const TRUNCATION_MARKER = '… (cut)';
 
-const BROADCAST = /@(channel|here|everyone)\b/gi;
+// At a word start only, so an address like team@here.com stays intact.
+const BROADCAST = /(^|[^\w.+-])@(channel|here|everyone)\b/gi;
 
 /**
  * Makes text a person typed inert in mrkdwn: `&`, `<`, `>` are escaped so nothing becomes a link or
@@ -10,16 +11,20 @@ const BROADCAST = /@(channel|here|everyone)\b/gi;
  * where Slack would link names.
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(BROADCAST, '@\u200B$1');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(BROADCAST, '$1@\u200B$2');
 }
 
 /** Cuts text to `max` characters with a visible marker instead of letting Slack refuse the message. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
+  if (max < TRUNCATION_MARKER.length) return text.slice(0, max);
   // Never cut through an escape sequence such as &amp; — back up to before it.
   let cut = max - TRUNCATION_MARKER.length;
   const amp = text.lastIndexOf('&', cut);
   if (amp >= 0 && amp > cut - 5 && text.indexOf(';', amp) >= cut) cut = amp;
+  // Nor through an emoji: a lone high surrogate is not text Slack accepts.
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
   return text.slice(0, cut) + TRUNCATION_MARKER;
 }
 

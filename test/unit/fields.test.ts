@@ -312,7 +312,7 @@ describe('validateFields: properties', () => {
             expect(value).toBe(value.trim());
             expect(value.length).toBeGreaterThan(0);
           }
-          if (key === 'f_text_short') expect((value as string).length).toBeLessThanOrEqual(3);
+          if (key === 'f_text_short') expect([...(value as string)].length).toBeLessThanOrEqual(3);
           if (key === 'f_number') expect(Math.abs(value as number)).toBeLessThanOrEqual(10);
           if (key === 'f_multi') expect((value as string[]).every((v) => v === 'A' || v === 'B')).toBe(true);
         }

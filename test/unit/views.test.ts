@@ -252,7 +252,7 @@ describe('buildHandoffPost', () => {
 
   it.each<[HandoffState, string[]]>([
     ['open', [ActionId.accept, ActionId.reject, ActionId.reassign, ActionId.cancel]],
-    ['accepted', [ActionId.complete, ActionId.reassign, ActionId.release]],
+    ['accepted', [ActionId.complete, ActionId.reassign, ActionId.release, ActionId.cancel]],
     ['returned', [ActionId.resubmit]],
     ['done', []],
     ['cancelled', []],

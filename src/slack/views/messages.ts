@@ -4,7 +4,7 @@ import { type FieldValues, formatFieldValue } from '../../domain/fields';
 import type { HandoffState } from '../../domain/lifecycle';
 import type { Block, BlockPart } from './block';
 import { ActionId, BlockId } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
+import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn';
 
 export interface SlackMessage {
   readonly text: string;
@@ -31,8 +31,9 @@ const SECTION_FIELDS = 10;
 
 /** `*Label*\nvalue` for each filled field; user and channel values render as mentions, everything typed is escaped. */
 export function renderFieldValue(field: FieldConfig | undefined, value: FieldValues[string]): string {
-  if (field?.type === 'user') return `<@${value}>`;
-  if (field?.type === 'channel') return `<#${value}>`;
+  // Only a well-formed ID becomes a mention; anything else is shown as text.
+  if (field?.type === 'user' && /^[UW][A-Z0-9]+$/.test(String(value))) return `<@${value}>`;
+  if (field?.type === 'channel' && /^[CGD][A-Z0-9]+$/.test(String(value))) return `<#${value}>`;
   if (field?.type === 'date') return escapeMrkdwn(String(value));
   return escapeMrkdwn(formatFieldValue(field, value));
 }
@@ -41,7 +42,7 @@ function fieldSections(fields: readonly FieldConfig[], values: FieldValues): Blo
   const texts = fields
     .filter((f) => values[f.key] !== undefined)
     .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${renderFieldValue(f, values[f.key])}`))
-    .map((t) => ({ ...t, text: t.text.length > FIELD_TEXT_LIMIT ? `${t.text.slice(0, FIELD_TEXT_LIMIT - 8)}… (cut)` : t.text }));
+    .map((t) => ({ ...t, text: truncate(t.text, FIELD_TEXT_LIMIT) }));
   const sections: Block[] = [];
   for (let i = 0; i < texts.length; i += SECTION_FIELDS) sections.push({ type: 'section', fields: texts.slice(i, i + SECTION_FIELDS) });
   return sections;
@@ -71,6 +72,7 @@ export function buildActions(h: HandoffRow): Block[] {
         button('Mark done', ActionId.complete, id, 'primary'),
         button('Reassign', ActionId.reassign, id),
         button('Release', ActionId.release, id, undefined, confirm('Release handoff?', 'It goes back to the team queue for someone else to accept.', 'Release')),
+        button('Cancel', ActionId.cancel, id, 'danger', confirm('Cancel handoff?', 'Only the requester can cancel. The owner will be told.', 'Cancel it')),
       ];
     case 'returned':
       return [button('Edit and resubmit', ActionId.resubmit, id, 'primary')];
