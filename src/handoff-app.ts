@@ -3,11 +3,16 @@ import type { WorkflowConfig } from './config/workflow-schema';
 import { HandoffRepo } from './db/handoff-repo';
 import { openDb } from './db/open-db';
 import { OutboxRepo } from './db/outbox-repo';
+import { StallRepo } from './db/stall-repo';
+import type { JobDeps } from './jobs/deps';
+import { type JobSchedule, startJobs } from './jobs/index';
 import { type Clock, systemClock } from './domain/ports';
 import { HandoffService } from './services/handoff-service';
 import { OutboxDispatcher } from './services/outbox-dispatcher';
 import { createSlackApp } from './slack/app';
 import { SlackNotifier } from './slack/notifier';
+import { SlackPeopleDirectory } from './slack/people-directory';
+import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter';
 import { SlackTeamDirectory } from './slack/team-directory';
 
 export interface HandoffAppOptions {
@@ -16,6 +21,10 @@ export interface HandoffAppOptions {
   readonly clock?: Clock;
   readonly clientTimeoutMs?: number;
   readonly clientRetries?: number;
+  /** Message pacing; tests turn it off. */
+  readonly rateLimits?: RateLimits;
+  /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
+  readonly schedule?: JobSchedule | false;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
@@ -27,10 +36,15 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const repo = new HandoffRepo(database.db);
   const outboxRepo = new OutboxRepo(database.db);
   const directory = new SlackTeamDirectory(opts.workflow, slack.client);
-  const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock });
+  const stalls = new StallRepo(database.db);
+  const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
+  const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock, limiter });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n) => notifier.deliver(n), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher });
-  slack.register({ service, directory });
+  slack.register({ service, directory, stalls });
+  const people = new SlackPeopleDirectory({ client: slack.client, stalls, clock, logger });
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger };
+  let jobs: { stop(): Promise<void> } | null = null;
 
   return {
     database,
@@ -38,12 +52,15 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     service,
     repo,
     outboxRepo,
+    stalls,
     dispatcher,
+    jobDeps,
     logger,
     /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart). */
     async start(port: number): Promise<number> {
       const bound = await slack.start(port);
       dispatcher.start();
+      if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;
     },
     /** Waits until received requests are handled and the outbox has sent everything due. */
@@ -54,6 +71,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     /** Stops taking requests, lets in-flight work and the outbox finish for up to `graceMs`, then closes the database. */
     async stop(graceMs = 5000): Promise<void> {
       await slack.stop().catch(() => undefined);
+      await jobs?.stop();
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([this.settle(), grace]);
       await dispatcher.stop();

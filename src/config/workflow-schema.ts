@@ -150,7 +150,12 @@ export const workflowSchema = z
   .strictObject({
     teams: z.record(key, teamSchema).refine((t) => Object.keys(t).length > 0, 'define at least one team'),
     handoffTypes: z.record(key, handoffTypeSchema).refine((t) => Object.keys(t).length > 0, 'define at least one handoff type'),
-    digest: z.strictObject({ time: clockTime.default('09:00') }).default({ time: '09:00' }),
+    digest: z
+      .strictObject({
+        time: clockTime.default('09:00'),
+        days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+      })
+      .default({ time: '09:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }),
   })
   .superRefine(
     (cfg: Record<string, unknown>, ctx) => {

@@ -125,7 +125,7 @@ export class HandoffRepo {
     }
   }
 
-  private insertEvent(tx: Tx, handoffId: number, e: NewEvent): number {
+  insertEvent(tx: Tx, handoffId: number, e: NewEvent): number {
     return tx
       .insert(events)
       .values({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data })
@@ -136,7 +136,7 @@ export class HandoffRepo {
   enqueue(tx: Tx, notifications: readonly Notification[], at: Date): void {
     if (notifications.length === 0) return;
     tx.insert(outbox)
-      .values(notifications.map((n) => ({ handoffId: n.handoffId, kind: n.type, payload: n as unknown as Record<string, unknown>, createdAt: at, nextAttemptAt: at })))
+      .values(notifications.map((n) => ({ handoffId: n.handoffId ?? null, kind: n.type, payload: n as unknown as Record<string, unknown>, createdAt: at, nextAttemptAt: at })))
       .run();
   }
 }

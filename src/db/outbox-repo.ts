@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull, lte, min, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { Notification } from '../domain/notifications';
 import type { Db } from './open-db';
 import { type OutboxRow, outbox } from './schema';
@@ -35,14 +35,28 @@ export class OutboxRepo {
     return rows.map(toEntry);
   }
 
+  /**
+   * Takes an entry for `leaseMs` of wall-clock time. Two dispatchers (the bot and a `jobs run` from
+   * the CLI) never send one entry twice: the second finds it leased. A crashed holder's lease expires.
+   */
+  claim(id: number, wallNow: number, leaseMs: number): boolean {
+    return (
+      this.db
+        .update(outbox)
+        .set({ leaseUntil: new Date(wallNow + leaseMs) })
+        .where(and(eq(outbox.id, id), isNull(outbox.sentAt), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, new Date(wallNow)))))
+        .run().changes === 1
+    );
+  }
+
   markSent(id: number, at: Date): void {
-    this.db.update(outbox).set({ sentAt: at, lastError: null }).where(eq(outbox.id, id)).run();
+    this.db.update(outbox).set({ sentAt: at, lastError: null, leaseUntil: null }).where(eq(outbox.id, id)).run();
   }
 
   markFailed(id: number, error: string, retryAt: Date): void {
     this.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt: retryAt })
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null })
       .where(eq(outbox.id, id))
       .run();
   }

@@ -1,3 +1,5 @@
+import type { PersonDigest } from './digest';
+
 /**
  * What must reach Slack after a state change. Stored in the outbox with the change itself and
  * rendered only when sent, so a post always shows the handoff as it is at that moment.
@@ -10,6 +12,8 @@ export type Notification =
   /** Tell one person about one event by DM. */
   | { type: 'dm'; handoffId: number; eventId: number; userId: string }
   /** The next handoff of a chain needs more information: ask the person who completed this one. */
-  | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string };
+  | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string }
+  /** A person's daily stall digest, built when it was due. */
+  | { type: 'digest'; handoffId?: undefined; userId: string; localDate: string; digest: PersonDigest };
 
 export type NotificationType = Notification['type'];

@@ -16,3 +16,8 @@ export interface TeamDirectory {
 export interface OutboxSignal {
   kick(): void;
 }
+
+/** People's own timezones (from Slack's users.info), for things sent at a local time. */
+export interface PeopleDirectory {
+  timezones(userIds: readonly string[]): Promise<Map<string, string>>;
+}

@@ -17,6 +17,8 @@ export interface DispatcherDeps {
 }
 
 const BATCH = 50;
+/** Long enough for a slow Slack call with its retries; short enough that a crashed process's entries go out soon after a restart. */
+const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 15 * 60 * 1000;
 
 /** Delay before attempt n+1: 1 s, 2 s, 4 s … capped at 15 minutes; a 429's Retry-After wins when longer. */
@@ -37,6 +39,8 @@ export class OutboxDispatcher implements OutboxSignal {
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** After a 429 Slack asks everyone to wait; the whole queue waits (wall-clock ms). */
+  private pausedUntil = 0;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -74,13 +78,20 @@ export class OutboxDispatcher implements OutboxSignal {
 
   private async loop(): Promise<void> {
     for (;;) {
+      if (Date.now() < this.pausedUntil) return;
       const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
       if (due.length === 0) return;
       const blocked = new Set<number>();
+      let progressed = false;
       for (const entry of due) {
-        if (this.stopped) return;
+        if (this.stopped || Date.now() < this.pausedUntil) return;
         // A failed entry holds back the rest of its handoff, so order per handoff is kept.
         if (entry.handoffId !== null && blocked.has(entry.handoffId)) continue;
+        if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS)) {
+          if (entry.handoffId !== null) blocked.add(entry.handoffId);
+          continue;
+        }
+        progressed = true;
         try {
           await this.deps.deliver(entry.notification);
           this.deps.repo.markSent(entry.id, this.deps.clock.now());
@@ -88,11 +99,12 @@ export class OutboxDispatcher implements OutboxSignal {
           const { message, retryAfter } = describeError(error);
           const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter));
           this.deps.repo.markFailed(entry.id, message, retryAt);
+          if (retryAfter) this.pausedUntil = Date.now() + retryAfter * 1000;
           if (entry.handoffId !== null) blocked.add(entry.handoffId);
           this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
         }
       }
-      if (blocked.size > 0 && due.every((e) => e.handoffId !== null && blocked.has(e.handoffId))) return;
+      if (!progressed || (blocked.size > 0 && due.every((e) => e.handoffId !== null && blocked.has(e.handoffId)))) return;
     }
   }
 
@@ -101,7 +113,7 @@ export class OutboxDispatcher implements OutboxSignal {
     if (this.timer) clearTimeout(this.timer);
     const next = this.deps.repo.nextDueAt();
     if (!next) return;
-    const wait = Math.max(50, next.getTime() - this.deps.clock.now().getTime());
+    const wait = Math.max(250, next.getTime() - this.deps.clock.now().getTime(), this.pausedUntil - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.kick();

@@ -9,6 +9,8 @@ export const ActionId = {
   resubmit: 'handoff_resubmit',
   startNext: 'handoff_start_next',
   open: 'handoff_open_link',
+  snooze: 'handoff_snooze',
+  nudgeOwner: 'handoff_nudge_owner',
   fieldInput: 'value',
   typeSelect: 'type',
 } as const;
@@ -21,12 +23,14 @@ export const CallbackId = {
   complete: 'handoff_complete_form',
   reassign: 'handoff_reassign_form',
   cancel: 'handoff_cancel_form',
+  snooze: 'handoff_snooze_form',
 } as const;
 
 export const BlockId = {
   typeSelect: 'type',
   reason: 'reason',
   assignee: 'assignee',
+  until: 'until',
   actions: 'handoff_actions',
   /** One input block per configured field, keyed by the field's key. */
   field: (key: string) => `field:${key}`,

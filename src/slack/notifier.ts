@@ -4,15 +4,22 @@ import type { HandoffRepo } from '../db/handoff-repo';
 import type { HandoffRow } from '../db/schema';
 import type { Notification } from '../domain/notifications';
 import type { Clock } from '../domain/ports';
+import { SendRateLimiter } from './rate-limiter';
+import { buildDigestMessage } from './views/digest';
 import { buildEventDm, buildHandoffPost, buildNextNeededDm, describeEvent, type HandoffContext, type SlackMessage } from './views/messages';
 
 /** Turns outbox notifications into Slack calls. Each call either succeeds or throws, and the dispatcher retries. */
 export class SlackNotifier {
   constructor(
-    private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock },
+    private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter },
   ) {}
 
   async deliver(n: Notification): Promise<void> {
+    if (n.type === 'digest') {
+      const heading = 'Your stalled handoffs today';
+      const teamName = (key: string) => this.deps.config.teams[key]?.name ?? key;
+      return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading }));
+    }
     const ctx = this.context(n.handoffId);
     if (!ctx) return; // the handoff is gone (never happens in practice): nothing to say
     switch (n.type) {
@@ -21,6 +28,7 @@ export class SlackNotifier {
       case 'thread': {
         const event = this.deps.repo.findEvent(n.eventId);
         if (!event || !ctx.handoff.messageTs) throw new Error(`thread reply before post of handoff ${n.handoffId}`);
+        await this.deps.limiter.acquire(ctx.handoff.channelId);
         await this.deps.client.chat.postMessage({ channel: ctx.handoff.channelId, thread_ts: ctx.handoff.messageTs, text: describeEvent(event, ctx.handoff), unfurl_links: false });
         return;
       }
@@ -50,6 +58,7 @@ export class SlackNotifier {
   private async syncPost(ctx: HandoffContext): Promise<void> {
     const h: HandoffRow = ctx.handoff;
     const message = buildHandoffPost(ctx, this.deps.clock.now());
+    await this.deps.limiter.acquire(h.channelId);
     if (h.messageTs) {
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
       return;
@@ -66,6 +75,7 @@ export class SlackNotifier {
   private async dm(userId: string, message: SlackMessage): Promise<void> {
     const opened = await this.deps.client.conversations.open({ users: userId });
     const channel = opened.channel?.id ?? userId;
+    await this.deps.limiter.acquire(channel);
     await this.deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
   }
 }

@@ -6,6 +6,7 @@ import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
 import { BlockId } from '../../src/slack/ids';
+import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
 import { FakeSlack } from './fake-slack';
 import { dateValue, numberValue, SlackClientSim, selectValue, textValue } from './slack-requests';
 
@@ -55,7 +56,7 @@ export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => Wor
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: 2000, clientRetries: 0 });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false });
   const port = await app.start(0);
   const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET });
   return {

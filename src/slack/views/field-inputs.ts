@@ -104,5 +104,5 @@ export function readFieldInput(values: StateValues | undefined): Record<string, 
 
 /** Field errors keyed by field key → keyed by the block that shows them. */
 export function toBlockErrors(errors: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(errors).map(([k, msg]) => [k === 'reason' || k === 'assignee' ? k : BlockId.field(k), msg]));
+  return Object.fromEntries(Object.entries(errors).map(([k, msg]) => [k === BlockId.reason || k === BlockId.assignee || k === BlockId.until ? k : BlockId.field(k), msg]));
 }

@@ -48,7 +48,7 @@ function fieldSections(fields: readonly FieldConfig[], values: FieldValues): Blo
   return sections;
 }
 
-function button(text: string, actionId: string, handoffId: number, style?: 'primary' | 'danger', confirm?: BlockPart): Block {
+export function button(text: string, actionId: string, handoffId: number, style?: 'primary' | 'danger', confirm?: BlockPart): Block {
   return { type: 'button', text: plain(text, 75), action_id: actionId, value: String(handoffId), ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
 }
 
@@ -107,7 +107,7 @@ export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   return { text: `Handoff #${h.id}: ${escapeMrkdwn(h.title)} (${STATE_LABEL[h.state].replace(/^:[a-z_]+: /, '')})`, blocks };
 }
 
-function link(h: HandoffRow): string {
+export function link(h: Pick<HandoffRow, 'id' | 'title' | 'permalink'>): string {
   const label = `#${h.id} ${escapeMrkdwn(h.title)}`.replace(/\|/g, '¦');
   return h.permalink ? `<${h.permalink}|${label}>` : `*${label}*`;
 }
@@ -139,14 +139,55 @@ export function describeEvent(e: EventRow, h: HandoffRow): string {
     case 'snoozed':
       return `:zzz: ${who} snoozed ${link(h)} until ${slackDate(new Date(String(data.until)), '{date_short_pretty}')}:${reason}`;
     case 'nudged':
+      return describeNudge(String(data.kind), h);
+  }
+}
+
+function dueText(h: HandoffRow): string {
+  const due = h.state === 'accepted' ? h.completeDueAt : h.acceptDueAt;
+  return due ? slackDate(due) : 'soon';
+}
+
+/** The reminder an automatic or requested nudge sends. */
+function describeNudge(kind: string, h: HandoffRow): string {
+  switch (kind) {
+    case 'requester':
       return h.state === 'accepted'
         ? `:wave: <@${h.requesterId}> is asking about ${link(h)}. Where does it stand?`
         : `:wave: <@${h.requesterId}> is waiting for someone to accept ${link(h)}.`;
+    case 'accept_warn':
+      return `:alarm_clock: ${link(h)} is still waiting to be accepted; it is due ${dueText(h)}.`;
+    case 'accept_breach':
+      return `:rotating_light: ${link(h)} was not accepted in time (due ${dueText(h)}).`;
+    case 'complete_warn':
+      return `:alarm_clock: ${link(h)}, which you own, is due ${dueText(h)}.`;
+    case 'complete_breach':
+    case 'complete_repeat':
+      return `:rotating_light: ${link(h)}, owned by <@${h.ownerId}>, is overdue: it was due ${dueText(h)}.`;
+    case 'returned_remind':
+      return `:leftwards_arrow_with_hook: ${link(h)} is still waiting for your changes since it was returned. Resubmit it or cancel it.`;
+    case 'woke':
+      return `:alarm_clock: Your snooze of ${link(h)} has ended. It is due ${dueText(h)}.`;
+    default:
+      return `:alarm_clock: A reminder about ${link(h)}.`;
   }
+}
+
+/** The buttons a person needs on a DM about a handoff, by what they are to it now. */
+export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean): Block[] {
+  const open = h.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: h.permalink }] : [];
+  if (h.state === 'accepted' && recipient === h.ownerId)
+    return [button('Mark done', ActionId.complete, h.id, 'primary'), button('Snooze', ActionId.snooze, h.id), button('Reassign', ActionId.reassign, h.id), ...open];
+  if (h.state === 'accepted' && isLead) return [button('Reassign', ActionId.reassign, h.id), ...open];
+  if (h.state === 'open' && isLead) return [button('Accept', ActionId.accept, h.id, 'primary'), button('Assign to…', ActionId.reassign, h.id), ...open];
+  if (h.state === 'returned' && recipient === h.requesterId) return [button('Edit and resubmit', ActionId.resubmit, h.id, 'primary'), button('Cancel it', ActionId.cancel, h.id, 'danger')];
+  if ((h.state === 'open' || h.state === 'accepted') && recipient === h.requesterId) return [button('Nudge owner', ActionId.nudgeOwner, h.id), ...open];
+  return open;
 }
 
 /** A DM about an event, with the buttons that person needs next. */
 export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string): SlackMessage {
+  const isLead = ctx.toTeam.leads.includes(recipient);
   const h = ctx.handoff;
   let text = describeEvent(e, h);
   const blocks: Block[] = [];
@@ -154,9 +195,11 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
   blocks.push({ type: 'section', text: mrkdwn(text) });
   if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
-  if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId) {
+  if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId)
     blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });
-    blocks.push({ type: 'actions', elements: [button('Edit and resubmit', ActionId.resubmit, h.id, 'primary'), button('Cancel it', ActionId.cancel, h.id, 'danger')] });
+  if (e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned') {
+    const actions = buildDmActions(h, recipient, isLead);
+    if (actions.length) blocks.push({ type: 'actions', elements: actions });
   }
   return { text: text.split('\n')[0], blocks };
 }

@@ -1,0 +1,52 @@
+import { createTask, type ScheduledTask } from 'node-cron';
+import type { Clock } from '../domain/ports';
+import type { JobDeps } from './deps';
+import { runDigest } from './run-digest';
+import { runNudges } from './run-nudges';
+
+export { runDigest, runNudges };
+export type JobName = 'nudges' | 'digest';
+
+/** Runs one job once as of `now`: what the scheduler runs, and what `handoff jobs run` runs. */
+export async function runJob(name: JobName, deps: JobDeps, now: Date): Promise<unknown> {
+  return name === 'nudges' ? runNudges(deps, now) : runDigest(deps, now);
+}
+
+export interface JobSchedule {
+  /** node-cron expressions, evaluated in UTC. */
+  readonly nudges: string;
+  readonly digest: string;
+}
+
+/** Nudges every 5 minutes; the digest job every 15 minutes sends to whoever reached their local digest time. */
+export const DEFAULT_SCHEDULE: JobSchedule = { nudges: '*/5 * * * *', digest: '*/15 * * * *' };
+
+/**
+ * Starts both jobs on node-cron. Each run is skipped while the previous one is still going
+ * (`noOverlap`), and both run once at start, because node-cron does not run what was missed
+ * while the process was down.
+ */
+export function startJobs(deps: JobDeps, clock: Clock, schedule: JobSchedule = DEFAULT_SCHEDULE): { stop(): Promise<void> } {
+  const run = (name: JobName) => async () => {
+    try {
+      const result = await runJob(name, deps, clock.now());
+      deps.logger.info(`job ${name}: ${JSON.stringify(result)}`);
+    } catch (error) {
+      deps.logger.warn(`job ${name} failed: ${(error as Error).stack ?? error}`);
+    }
+  };
+  const tasks: ScheduledTask[] = (['nudges', 'digest'] as const).map((name) =>
+    createTask(schedule[name], run(name), { name: `handoff-${name}`, noOverlap: true, timezone: 'UTC' }),
+  );
+  for (const task of tasks) void task.start();
+  const catchUp = (async () => {
+    await run('nudges')();
+    await run('digest')();
+  })();
+  return {
+    async stop() {
+      for (const task of tasks) await task.stop();
+      await catchUp;
+    },
+  };
+}

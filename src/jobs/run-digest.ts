@@ -1,0 +1,35 @@
+import { localParts } from '../domain/business-clock';
+import { buildDigests, hasStalledWork } from '../domain/digest';
+import { type JobDeps } from './deps';
+
+export interface DigestRunResult {
+  /** People with something in their digest. */
+  readonly candidates: number;
+  /** Digests queued by this run. */
+  readonly queued: number;
+}
+
+/**
+ * One pass of the digest job as of `now`. Everyone with stalled work whose local time has reached
+ * `digest.time` on a digest day, and who has had no digest this local day, gets one. Running it at
+ * start catches up digests missed while the bot was down; running it twice sends nothing twice.
+ */
+export async function runDigest(deps: JobDeps, now: Date): Promise<DigestRunResult> {
+  const { config } = deps;
+  const digests = buildDigests(deps.stalls.listStalled(now), (team) => config.teams[team]?.leads ?? [], now);
+  const recipients = [...digests.values()].filter(hasStalledWork);
+  if (recipients.length === 0) return { candidates: 0, queued: 0 };
+  const timezones = await deps.people.timezones(recipients.map((d) => d.userId));
+  let queued = 0;
+  deps.handoffs.transaction((tx) => {
+    for (const digest of recipients) {
+      const local = localParts(now, timezones.get(digest.userId) ?? 'UTC');
+      if (!config.digest.days.includes(local.weekday) || local.time < config.digest.time) continue;
+      if (!deps.stalls.claimDigest(tx, digest.userId, local.date, now)) continue;
+      deps.handoffs.enqueue(tx, [{ type: 'digest', userId: digest.userId, localDate: local.date, digest }], now);
+      queued++;
+    }
+  });
+  if (queued > 0) deps.outbox.kick();
+  return { candidates: recipients.length, queued };
+}

@@ -1,0 +1,53 @@
+export interface RateLimits {
+  /** Minimum spacing of messages to one channel (Slack: about one per second). */
+  readonly perChannelMs: number;
+  /** Workspace-wide messages per second, with a burst of the same size. */
+  readonly perSecond: number;
+}
+
+export const SLACK_RATE_LIMITS: RateLimits = { perChannelMs: 1000, perSecond: 10 };
+export const NO_RATE_LIMITS: RateLimits = { perChannelMs: 0, perSecond: Number.POSITIVE_INFINITY };
+
+/**
+ * Paces outgoing messages so a large digest slows down instead of failing: a token bucket for the
+ * workspace and a minimum gap per channel. Time and sleeping are injected so tests need no waiting.
+ */
+export class SendRateLimiter {
+  private tokens: number;
+  private refilledAt: number;
+  private readonly lastByChannel = new Map<string, number>();
+
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.tokens = Number.isFinite(limits.perSecond) ? limits.perSecond : 0;
+    this.refilledAt = now();
+  }
+
+  async acquire(channel: string): Promise<void> {
+    if (Number.isFinite(this.limits.perSecond)) {
+      for (;;) {
+        const t = this.now();
+        this.tokens = Math.min(this.limits.perSecond, this.tokens + ((t - this.refilledAt) / 1000) * this.limits.perSecond);
+        this.refilledAt = t;
+        if (this.tokens >= 1) break;
+        await this.sleep(Math.ceil(((1 - this.tokens) / this.limits.perSecond) * 1000));
+      }
+      this.tokens -= 1;
+    }
+    if (this.limits.perChannelMs > 0) {
+      const last = this.lastByChannel.get(channel);
+      const wait = last === undefined ? 0 : last + this.limits.perChannelMs - this.now();
+      if (wait > 0) await this.sleep(wait);
+      this.lastByChannel.set(channel, this.now());
+      if (this.lastByChannel.size > 10_000) this.forgetOld();
+    }
+  }
+
+  private forgetOld(): void {
+    const cutoff = this.now() - this.limits.perChannelMs;
+    for (const [channel, at] of this.lastByChannel) if (at < cutoff) this.lastByChannel.delete(channel);
+  }
+}
