@@ -8,6 +8,8 @@ const USAGE = `Usage: handoff <command>
   migrate                    apply database migrations (DATABASE_URL) and exit
   config check [--file F]    validate the workflow file (HANDOFF_CONFIG) and exit
   config schema [--out F]    print the JSON Schema of the workflow file
+  jobs run <nudges|digest> [--now <ISO time>]
+                             run one job once as of that time (default: now) and send what it queued
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -53,6 +55,42 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         return 0;
       }
       break;
+    }
+    case 'jobs': {
+      const job = rest[0];
+      if (sub !== 'run' || (job !== 'nudges' && job !== 'digest')) break;
+      const nowText = option(rest, '--now');
+      const now = nowText ? new Date(nowText) : new Date();
+      if (Number.isNaN(now.getTime())) {
+        console.error(`handoff: --now "${nowText}" is not an ISO time such as 2026-11-23T09:00:00Z`);
+        return 2;
+      }
+      const { loadConfig } = await import('./config/load-config');
+      const { createHandoffApp } = await import('./handoff-app');
+      const { runJob } = await import('./jobs/index');
+      let config: ReturnType<typeof loadConfig>;
+      try {
+        config = loadConfig(env);
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          console.error(error.message);
+          return 1;
+        }
+        throw error;
+      }
+      // One clock for the job and the outbox, so what the job queues "now" is due now.
+      const app = createHandoffApp({ env: config.env, workflow: config.workflow, clock: { now: () => now }, schedule: false });
+      try {
+        const result = await runJob(job, app.jobDeps, now);
+        app.dispatcher.start();
+        await app.dispatcher.drain();
+        const backlog = app.outboxRepo.backlog();
+        console.log(JSON.stringify({ job, now: now.toISOString(), result, outboxPending: backlog.pending }));
+        return 0;
+      } finally {
+        await app.dispatcher.stop();
+        app.database.close();
+      }
     }
     case undefined:
     case 'help':

@@ -9,6 +9,7 @@ import { type JobSchedule, startJobs } from './jobs/index';
 import { type Clock, systemClock } from './domain/ports';
 import { HandoffService } from './services/handoff-service';
 import { OutboxDispatcher } from './services/outbox-dispatcher';
+import { QueueService } from './services/queue-service';
 import { createSlackApp } from './slack/app';
 import { SlackNotifier } from './slack/notifier';
 import { SlackPeopleDirectory } from './slack/people-directory';
@@ -41,7 +42,8 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock, limiter });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n) => notifier.deliver(n), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher });
-  slack.register({ service, directory, stalls });
+  const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
+  slack.register({ service, directory, queues });
   const people = new SlackPeopleDirectory({ client: slack.client, stalls, clock, logger });
   const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger };
   let jobs: { stop(): Promise<void> } | null = null;

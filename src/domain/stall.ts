@@ -25,9 +25,16 @@ export interface NudgeSubject {
   readonly snoozedUntil: Date | null;
 }
 
+export interface NudgeFire {
+  readonly kind: NudgeKind;
+  readonly key: string;
+  /** On a repeat: the breach's key, so a breach that never went out (snoozed, or down) is sent instead. */
+  readonly breachKey?: string;
+}
+
 export interface NudgePlan {
   /** At most one threshold fires per look; its key makes it fire once, ever. */
-  readonly fire: { readonly kind: NudgeKind; readonly key: string } | null;
+  readonly fire: NudgeFire | null;
   /** The snooze ended: clear it. */
   readonly wake: { readonly key: string } | null;
   /** When to look again; null when nothing more can fire in this state. */
@@ -66,7 +73,8 @@ export function planNudges(h: NudgeSubject, now: Date, calendar: BusinessCalenda
       if (due && t >= due.getTime()) {
         const every = Math.max(1, everyMinutes);
         const k = Math.floor(businessMinutesBetween(due, now, calendar) / every);
-        const fire = k === 0 ? { kind: 'complete_breach' as const, key: `complete_breach:${cycle}` } : { kind: 'complete_repeat' as const, key: `complete_repeat:${cycle}:${k}` };
+        const breachKey = `complete_breach:${cycle}`;
+        const fire: NudgeFire = k === 0 ? { kind: 'complete_breach', key: breachKey } : { kind: 'complete_repeat', key: `complete_repeat:${cycle}:${k}`, breachKey };
         return { fire, wake, next: addBusinessMinutes(due, (k + 1) * every, calendar) };
       }
       if (h.completeWarnAt && t >= h.completeWarnAt.getTime()) return { fire: { kind: 'complete_warn', key: `complete_warn:${cycle}` }, wake, next: due };

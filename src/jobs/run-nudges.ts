@@ -52,19 +52,22 @@ export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResul
       if (!type || !team) continue;
       const calendar = calendarOf(team);
       const plan = planNudges(h, now, calendar, parseDuration(type.nudge.every, calendar));
-      const fired = deps.handoffs.transaction((tx) => {
+      const kinds = deps.handoffs.transaction((tx) => {
         if (!deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt: plan.next, ...(plan.wake ? { snoozedUntil: null } : {}) })) return [];
-        const kinds: NudgeKind[] = [];
-        if (plan.wake && deps.stalls.claimNudge(tx, h.id, plan.wake.key, now)) kinds.push('woke');
-        if (plan.fire && deps.stalls.claimNudge(tx, h.id, plan.fire.key, now)) kinds.push(plan.fire.kind);
-        for (const kind of kinds) {
-          const key = kind === 'woke' ? plan.wake?.key : plan.fire?.key;
+        const fired: Array<{ kind: NudgeKind; key: string }> = [];
+        if (plan.wake && deps.stalls.claimNudge(tx, h.id, plan.wake.key, now)) fired.push({ kind: 'woke', key: plan.wake.key });
+        if (plan.fire && deps.stalls.claimNudge(tx, h.id, plan.fire.key, now)) {
+          const { breachKey } = plan.fire;
+          const escalate = breachKey !== undefined && deps.stalls.claimNudge(tx, h.id, breachKey, now);
+          fired.push(escalate ? { kind: 'complete_breach', key: breachKey } : plan.fire);
+        }
+        for (const { kind, key } of fired) {
           const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data: { kind, key } });
           deps.handoffs.enqueue(tx, notificationsFor(h, kind, eventId, team.leads), now);
         }
-        return kinds;
+        return fired.map((f) => f.kind);
       });
-      for (const k of fired) sent[k] = (sent[k] ?? 0) + 1;
+      for (const k of kinds) sent[k] = (sent[k] ?? 0) + 1;
     }
     if (due.length < BATCH) break;
   }

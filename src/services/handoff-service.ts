@@ -32,6 +32,10 @@ export interface StartInput {
 export class HandoffService {
   constructor(private readonly deps: HandoffServiceDeps) {}
 
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
   get config(): WorkflowConfig {
     return this.deps.config;
   }

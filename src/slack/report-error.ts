@@ -34,6 +34,11 @@ export async function reportError(error: unknown, body: AnyBody, client: WebClie
     logger.error(`[error ${id}]`, original instanceof Error ? (original.stack ?? original.message) : original);
     text = `:warning: Something went wrong on our side (error ${id}). Nothing was changed; try again in a moment.`;
   }
+  await answerPrivately(client, body, text, logger);
+}
+
+/** An ephemeral answer where the person acted, or a DM when there is no channel (App Home, modals). */
+export async function answerPrivately(client: WebClient, body: AnyBody, text: string, logger: Logger): Promise<void> {
   const { user, channel } = whereToAnswer(body);
   if (!user) return;
   try {

@@ -66,7 +66,7 @@ describe('workflow config: valid files', () => {
     expect(order.nudge).toEqual({ every: '1d' });
     expect(cfg.handoffTypes['anything-to-ops'].from).toBeUndefined();
     expect(cfg.handoffTypes['anything-to-ops'].sla).toEqual({});
-    expect(cfg.digest).toEqual({ time: '09:00' });
+    expect(cfg.digest).toEqual({ time: '09:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] });
   });
 
   it('returns a frozen object, so no caller can change the config another one reads', () => {

@@ -1,14 +1,14 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
-import type { StallRepo } from '../../db/stall-repo';
 import type { HandoffService } from '../../services/handoff-service';
+import type { QueueService } from '../../services/queue-service';
 import type { SlackTeamDirectory } from '../team-directory';
 
 export interface ListenerDeps {
   readonly service: HandoffService;
   readonly directory: SlackTeamDirectory;
-  readonly stalls: StallRepo;
+  readonly queues: QueueService;
 }
 
 export type Register = (app: App, deps: ListenerDeps) => void;

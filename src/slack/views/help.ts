@@ -8,6 +8,8 @@ export function buildHelpText(types: ReadonlyArray<[string, HandoffTypeConfig]>)
     '*Handoff* moves work between teams with the information it needs and one clear owner.',
     `• \`${COMMAND}\`: pick a handoff type and fill in its form`,
     list || '_There is no handoff type you can start._',
+    `• \`${COMMAND} mine\`: your stalled handoffs, and what you wait on`,
+    `• \`${COMMAND} stalled\`: what is stalled in your teams`,
     `• \`${COMMAND} help\`: this message`,
     'The receiving team gets a post with *Accept* and *Reject*; you get a DM at every step.',
   ].join('\n');

@@ -2,6 +2,7 @@ import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/wo
 import type { EventRow, HandoffRow } from '../../db/schema';
 import { type FieldValues, formatFieldValue } from '../../domain/fields';
 import type { HandoffState } from '../../domain/lifecycle';
+import { currentSla } from '../../domain/stall';
 import type { Block, BlockPart } from './block';
 import { ActionId, BlockId } from '../ids';
 import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn';
@@ -82,10 +83,11 @@ export function buildActions(h: HandoffRow): Block[] {
 }
 
 function slaLine(h: HandoffRow, now: Date): string | null {
-  const due = h.state === 'open' ? h.acceptDueAt : h.state === 'accepted' ? h.completeDueAt : null;
-  if (!due) return null;
+  if (h.state !== 'open' && h.state !== 'accepted') return null;
+  const { state, dueAt } = currentSla(h, now);
+  if (!dueAt) return null;
   const verb = h.state === 'open' ? 'Accept' : 'Complete';
-  return due.getTime() < now.getTime() ? `:rotating_light: *Overdue*: ${verb.toLowerCase()} was due ${slackDate(due)}` : `:stopwatch: ${verb} by ${slackDate(due)}`;
+  return state === 'overdue' ? `:rotating_light: *Overdue*: ${verb.toLowerCase()} was due ${slackDate(dueAt)}` : `:stopwatch: ${verb} by ${slackDate(dueAt)}`;
 }
 
 /** The channel post: what the handoff is, where it stands, who owns it, and what can be done next. */

@@ -106,3 +106,27 @@ export function buildReassignModal(handoffId: number, title: string, teamName: s
     { submit: 'Assign', meta: { handoffId } },
   );
 }
+
+export function buildSnoozeModal(handoffId: number, title: string, initialDate: string): Modal {
+  return modal(
+    CallbackId.snooze,
+    'Snooze reminders',
+    [
+      { type: 'section', text: mrkdwn(`Pause reminders about *${escapeMrkdwn(title)}*. The SLA keeps counting in reports.`) },
+      {
+        type: 'input',
+        block_id: BlockId.until,
+        label: plain('Until'),
+        element: { type: 'datepicker', action_id: ActionId.fieldInput, initial_date: initialDate },
+      },
+      {
+        type: 'input',
+        block_id: BlockId.reason,
+        label: plain('Why does it wait?'),
+        hint: plain('Shown in the handoff thread.'),
+        element: { type: 'plain_text_input', action_id: ActionId.fieldInput, multiline: true, max_length: 1000 },
+      },
+    ],
+    { submit: 'Snooze', meta: { handoffId } },
+  );
+}

@@ -1,10 +1,14 @@
 import { COMMAND } from '../../ids';
+import { buildDigestMessage } from '../../views/digest';
 import { buildHelpText, buildUnknownTypeText } from '../../views/help';
 import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals';
 import type { Register } from '../deps';
 
+/** Ephemeral lists show a few more items than the daily DM, within Slack's 50 blocks. */
+const ON_DEMAND_CAP = 15;
+
 /** `/handoff`, `/handoff <type>`, `/handoff help`. Answers that need no modal go back in the ack, ephemerally. */
-export const registerHandoffCommand: Register = (app, { service }) => {
+export const registerHandoffCommand: Register = (app, { service, queues }) => {
   app.command(COMMAND, async ({ ack, command, client }) => {
     const [sub = '', ...rest] = command.text.trim().split(/\s+/);
     const userId = command.user_id;
@@ -17,6 +21,29 @@ export const registerHandoffCommand: Register = (app, { service }) => {
     }
     if (key === 'help') {
       await ack({ response_type: 'ephemeral', text: buildHelpText(await service.startableTypes(userId)) });
+      return;
+    }
+    const teamName = (k: string) => service.team(k).name;
+    if (key === 'mine' && rest.length === 0) {
+      const q = queues.mine(userId);
+      const summary = `You own ${q.owned} and are waiting on ${q.waiting} handoff${q.waiting === 1 ? '' : 's'} in progress.`;
+      if (!q.digest) {
+        await ack({ response_type: 'ephemeral', text: `:sparkles: Nothing of yours is stalled. ${summary}` });
+        return;
+      }
+      const message = buildDigestMessage(q.digest, { now: service.now(), teamName, heading: 'Your stalled handoffs', cap: ON_DEMAND_CAP });
+      await ack({ response_type: 'ephemeral', text: message.text, blocks: [...message.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: summary }] }] });
+      return;
+    }
+    if (key === 'stalled' && rest.length === 0) {
+      const s = await queues.stalled(userId);
+      if (!s.digest) {
+        const which = s.teams.length ? s.teams.map(teamName).join(', ') : 'no team';
+        await ack({ response_type: 'ephemeral', text: `:sparkles: Nothing is stalled in ${which}.` });
+        return;
+      }
+      const message = buildDigestMessage(s.digest, { now: service.now(), teamName, heading: 'Stalled in your teams', cap: ON_DEMAND_CAP });
+      await ack({ response_type: 'ephemeral', ...message });
       return;
     }
     const type = service.config.handoffTypes[key];

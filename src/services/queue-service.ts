@@ -1,0 +1,38 @@
+import type { WorkflowConfig } from '../config/workflow-schema';
+import type { StallRepo } from '../db/stall-repo';
+import { buildDigests, type PersonDigest } from '../domain/digest';
+import type { Clock, TeamDirectory } from '../domain/ports';
+
+export interface MyQueue {
+  /** The same sections as the daily digest; null when nothing of theirs is stalled. */
+  readonly digest: PersonDigest | null;
+  /** Everything active they own or started, stalled or not. */
+  readonly owned: number;
+  readonly waiting: number;
+}
+
+/** Read-only views of what is stalled, for `/handoff mine` and `/handoff stalled`. */
+export class QueueService {
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; directory: TeamDirectory; clock: Clock }) {}
+
+  mine(userId: string): MyQueue {
+    const items = this.deps.stalls.listActiveFor(userId);
+    const digest = buildDigests(items, () => [], this.deps.clock.now()).get(userId) ?? null;
+    return {
+      digest,
+      owned: items.filter((h) => h.ownerId === userId && h.state !== 'open').length,
+      waiting: items.filter((h) => h.requesterId === userId && (h.state === 'open' || (h.state === 'accepted' && h.ownerId !== userId))).length,
+    };
+  }
+
+  /** The stalled work of every team the person is a member or lead of. */
+  async stalled(userId: string): Promise<{ teams: string[]; digest: PersonDigest | null }> {
+    const teams: string[] = [];
+    for (const key of Object.keys(this.deps.config.teams))
+      if (this.deps.directory.isLead(key, userId) || (await this.deps.directory.isMember(key, userId))) teams.push(key);
+    const items = this.deps.stalls.listActiveForTeams(teams);
+    const all = buildDigests(items, (team) => (teams.includes(team) ? [userId] : []), this.deps.clock.now()).get(userId);
+    const digest = all && all.teams.length > 0 ? { userId, owned: [], waiting: [], teams: all.teams } : null;
+    return { teams, digest };
+  }
+}

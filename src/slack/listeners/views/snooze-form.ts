@@ -1,0 +1,15 @@
+import type { ViewSubmitAction } from '@slack/bolt';
+import { ActionId, BlockId, CallbackId } from '../../ids';
+import { handoffMeta, type Register, readMeta } from '../deps';
+import { submitView } from '../view-errors';
+
+export const registerSnoozeForm: Register = (app, { service }) => {
+  app.view<ViewSubmitAction>(CallbackId.snooze, async ({ ack, body, view }) => {
+    const { handoffId } = readMeta(handoffMeta, view.private_metadata);
+    await submitView(ack, BlockId.until, async () => {
+      const until = view.state.values[BlockId.until]?.[ActionId.fieldInput]?.selected_date ?? '';
+      const reason = view.state.values[BlockId.reason]?.[ActionId.fieldInput]?.value ?? '';
+      await service.snooze(handoffId, body.user.id, until, reason);
+    });
+  });
+};
