@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../src/cli.ts');
+const { runCli } = await import('./cli.ts');
 const code = await runCli(process.argv.slice(2));
 if (code >= 0) process.exitCode = code;
