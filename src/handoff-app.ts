@@ -40,7 +40,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const stalls = new StallRepo(database.db);
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock, limiter });
-  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n) => notifier.deliver(n), clock, logger });
+  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => notifier.deliver(n, delivery), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
   slack.register({ service, directory, queues });

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { Notification } from '../domain/notifications';
 import type { Db } from './open-db';
 import { type OutboxRow, outbox } from './schema';
@@ -8,6 +8,8 @@ export interface OutboxEntry {
   readonly handoffId: number | null;
   readonly notification: Notification;
   readonly attempts: number;
+  /** How often it was taken before this listing. */
+  readonly claims: number;
 }
 
 /** The queue of Slack side effects. Rows are never deleted: a sent row keeps `sent_at` as a record. */
@@ -39,24 +41,39 @@ export class OutboxRepo {
    * Takes an entry for `leaseMs` of wall-clock time. Two dispatchers (the bot and a `jobs run` from
    * the CLI) never send one entry twice: the second finds it leased. A crashed holder's lease expires.
    */
-  claim(id: number, wallNow: number, leaseMs: number): boolean {
+  claim(id: number, wallNow: number, leaseMs: number, owner: string): boolean {
     return (
       this.db
         .update(outbox)
-        .set({ leaseUntil: new Date(wallNow + leaseMs) })
+        .set({ leaseUntil: new Date(wallNow + leaseMs), leaseOwner: owner, claims: sql`${outbox.claims} + 1` })
         .where(and(eq(outbox.id, id), isNull(outbox.sentAt), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, new Date(wallNow)))))
         .run().changes === 1
     );
   }
 
+  /** Frees the leases of entries whose holder no longer runs (a process killed mid-send), so they go out now. */
+  releaseLeases(isDead: (owner: string) => boolean): number {
+    const held = this.db
+      .select({ id: outbox.id, owner: outbox.leaseOwner })
+      .from(outbox)
+      .where(and(isNull(outbox.sentAt), isNotNull(outbox.leaseOwner)))
+      .all();
+    let released = 0;
+    for (const row of held) {
+      if (!row.owner || !isDead(row.owner)) continue;
+      released += this.db.update(outbox).set({ leaseUntil: null, leaseOwner: null }).where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, row.owner))).run().changes;
+    }
+    return released;
+  }
+
   markSent(id: number, at: Date): void {
-    this.db.update(outbox).set({ sentAt: at, lastError: null, leaseUntil: null }).where(eq(outbox.id, id)).run();
+    this.db.update(outbox).set({ sentAt: at, lastError: null, leaseUntil: null, leaseOwner: null }).where(eq(outbox.id, id)).run();
   }
 
   markFailed(id: number, error: string, retryAt: Date): void {
     this.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null })
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null, leaseOwner: null })
       .where(eq(outbox.id, id))
       .run();
   }
@@ -74,5 +91,5 @@ export class OutboxRepo {
 }
 
 function toEntry(row: OutboxRow): OutboxEntry {
-  return { id: row.id, handoffId: row.handoffId, notification: row.payload as unknown as Notification, attempts: row.attempts };
+  return { id: row.id, handoffId: row.handoffId, notification: row.payload as unknown as Notification, attempts: row.attempts, claims: row.claims };
 }

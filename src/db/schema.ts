@@ -100,6 +100,10 @@ export const outbox = sqliteTable(
     sentAt: ms('sent_at'),
     /** A dispatcher that took the entry holds it until then, so two processes never send it twice. */
     leaseUntil: ms('lease_until'),
+    /** `host:pid` of the process holding the lease, so a restart can take back what a killed process held. */
+    leaseOwner: text('lease_owner'),
+    /** How often the entry was taken. More than once means an earlier try may have reached Slack unrecorded. */
+    claims: integer('claims').notNull().default(0),
   },
   (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
 );
@@ -133,6 +137,12 @@ export const userProfiles = sqliteTable('user_profiles', {
   userId: text('user_id').primaryKey(),
   timezone: text('timezone').notNull(),
   fetchedAt: ms('fetched_at').notNull(),
+});
+
+/** Events API deliveries already handled: Slack retries with the same event_id. */
+export const seenEvents = sqliteTable('seen_events', {
+  eventId: text('event_id').primaryKey(),
+  at: ms('at').notNull(),
 });
 
 export type HandoffRow = typeof handoffs.$inferSelect;

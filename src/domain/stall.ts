@@ -81,7 +81,7 @@ export function planNudges(h: NudgeSubject, now: Date, calendar: BusinessCalenda
       return { fire: null, wake, next: earliest(h.completeWarnAt, due) };
     }
     case 'returned': {
-      if (h.acceptDueAt && t >= h.acceptDueAt.getTime()) return { fire: { kind: 'returned_remind', key: `returned_remind:${h.updatedAt.getTime()}` }, wake, next: null };
+      if (h.acceptDueAt && t >= h.acceptDueAt.getTime()) return { fire: { kind: 'returned_remind', key: `returned_remind:${h.acceptDueAt.getTime()}` }, wake, next: null };
       return { fire: null, wake, next: h.acceptDueAt };
     }
     default:

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { OutboxRepo } from '../db/outbox-repo';
 import type { Notification } from '../domain/notifications';
 import type { Clock, OutboxSignal } from '../domain/ports';
@@ -11,12 +12,27 @@ export interface Logger {
 
 export interface DispatcherDeps {
   readonly repo: OutboxRepo;
-  readonly deliver: (n: Notification) => Promise<void>;
+  /** `retried`: the entry was taken before, so Slack may already have it. */
+  readonly deliver: (n: Notification, delivery: { outboxId: number; retried: boolean }) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
 }
 
 const BATCH = 50;
+const LEASE_OWNER = `${hostname()}:${process.pid}`;
+
+/** A lease holder on this machine whose process has exited; holders elsewhere are left to their lease time. */
+export function isDeadLocalOwner(owner: string): boolean {
+  const [host, pidText] = owner.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 /** Long enough for a slow Slack call with its retries; short enough that a crashed process's entries go out soon after a restart. */
 const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 15 * 60 * 1000;
@@ -66,6 +82,8 @@ export class OutboxDispatcher implements OutboxSignal {
 
   start(): void {
     this.stopped = false;
+    const released = this.deps.repo.releaseLeases(isDeadLocalOwner);
+    if (released > 0) this.deps.logger.info(`outbox: took back ${released} entries from a process that is gone`);
     this.kick();
   }
 
@@ -87,13 +105,13 @@ export class OutboxDispatcher implements OutboxSignal {
         if (this.stopped || Date.now() < this.pausedUntil) return;
         // A failed entry holds back the rest of its handoff, so order per handoff is kept.
         if (entry.handoffId !== null && blocked.has(entry.handoffId)) continue;
-        if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS)) {
+        if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER)) {
           if (entry.handoffId !== null) blocked.add(entry.handoffId);
           continue;
         }
         progressed = true;
         try {
-          await this.deps.deliver(entry.notification);
+          await this.deps.deliver(entry.notification, { outboxId: entry.id, retried: entry.claims > 0 });
           this.deps.repo.markSent(entry.id, this.deps.clock.now());
         } catch (error) {
           const { message, retryAfter } = describeError(error);

@@ -1,45 +1,57 @@
 import type { WebClient } from '@slack/web-api';
 import type { WorkflowConfig } from '../config/workflow-schema';
 import type { HandoffRepo } from '../db/handoff-repo';
-import type { HandoffRow } from '../db/schema';
 import type { Notification } from '../domain/notifications';
 import type { Clock } from '../domain/ports';
-import { SendRateLimiter } from './rate-limiter';
+import type { SendRateLimiter } from './rate-limiter';
 import { buildDigestMessage } from './views/digest';
 import { buildEventDm, buildHandoffPost, buildNextNeededDm, describeEvent, type HandoffContext, type SlackMessage } from './views/messages';
 
-/** Turns outbox notifications into Slack calls. Each call either succeeds or throws, and the dispatcher retries. */
-export class SlackNotifier {
-  constructor(
-    private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter },
-  ) {}
+/** Which outbox entry a delivery is, and whether an earlier try may have reached Slack without being recorded. */
+export interface Delivery {
+  readonly outboxId: number;
+  /** True when the entry was taken before (a timeout, a network error, a killed process). */
+  readonly retried: boolean;
+}
 
-  async deliver(n: Notification): Promise<void> {
+const METADATA_EVENT = 'handoff_outbox';
+/** How far back to look for a message an earlier try may have posted. */
+const RECONCILE_LOOKBACK = 100;
+
+/**
+ * Turns outbox notifications into Slack calls. Each call either succeeds or throws, and the
+ * dispatcher retries. Every message it posts carries its outbox id as message metadata, so a retry
+ * after an ambiguous failure (Slack may have posted before the connection broke) first looks for
+ * that message instead of posting a second one.
+ */
+export class SlackNotifier {
+  constructor(private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter }) {}
+
+  async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
-      const heading = 'Your stalled handoffs today';
       const teamName = (key: string) => this.deps.config.teams[key]?.name ?? key;
-      return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading }));
+      return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
     }
     const ctx = this.context(n.handoffId);
     if (!ctx) return; // the handoff is gone (never happens in practice): nothing to say
     switch (n.type) {
       case 'post':
-        return this.syncPost(ctx);
+        return this.syncPost(ctx, delivery);
       case 'thread': {
         const event = this.deps.repo.findEvent(n.eventId);
-        if (!event || !ctx.handoff.messageTs) throw new Error(`thread reply before post of handoff ${n.handoffId}`);
-        await this.deps.limiter.acquire(ctx.handoff.channelId);
-        await this.deps.client.chat.postMessage({ channel: ctx.handoff.channelId, thread_ts: ctx.handoff.messageTs, text: describeEvent(event, ctx.handoff), unfurl_links: false });
+        const { channelId, messageTs } = ctx.handoff;
+        if (!event || !messageTs) throw new Error(`thread reply before post of handoff ${n.handoffId}`);
+        await this.post({ channel: channelId, thread_ts: messageTs, text: describeEvent(event, ctx.handoff) }, delivery);
         return;
       }
       case 'dm': {
         const event = this.deps.repo.findEvent(n.eventId);
         if (!event) return;
-        return this.dm(n.userId, buildEventDm(ctx, event, n.userId));
+        return this.dm(n.userId, buildEventDm(ctx, event, n.userId), delivery);
       }
       case 'next_needed': {
         const type = this.deps.config.handoffTypes[n.typeKey];
-        if (type) await this.dm(n.userId, buildNextNeededDm(ctx.handoff, n.typeKey, type));
+        if (type) await this.dm(n.userId, buildNextNeededDm(ctx.handoff, n.typeKey, type), delivery);
         return;
       }
     }
@@ -55,27 +67,50 @@ export class SlackNotifier {
   }
 
   /** Posts the handoff once, then keeps that one post up to date. */
-  private async syncPost(ctx: HandoffContext): Promise<void> {
-    const h: HandoffRow = ctx.handoff;
+  private async syncPost(ctx: HandoffContext, delivery: Delivery): Promise<void> {
+    const h = ctx.handoff;
     const message = buildHandoffPost(ctx, this.deps.clock.now());
-    await this.deps.limiter.acquire(h.channelId);
     if (h.messageTs) {
+      await this.deps.limiter.acquire(h.channelId);
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
       return;
     }
-    const posted = await this.deps.client.chat.postMessage({ channel: h.channelId, text: message.text, blocks: message.blocks, unfurl_links: false });
-    const ts = posted.ts as string;
-    const channel = posted.channel ?? h.channelId;
+    const posted = await this.post({ channel: h.channelId, text: message.text, blocks: message.blocks }, delivery);
     // Record the ts before anything else can fail, so a retry updates this post instead of posting twice.
-    this.deps.repo.setPost(h.id, channel, ts, null);
-    const link = await this.deps.client.chat.getPermalink({ channel, message_ts: ts }).catch(() => null);
-    if (link?.permalink) this.deps.repo.setPost(h.id, channel, ts, link.permalink);
+    this.deps.repo.setPost(h.id, posted.channel, posted.ts, null);
+    const link = await this.deps.client.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts }).catch(() => null);
+    if (link?.permalink) this.deps.repo.setPost(h.id, posted.channel, posted.ts, link.permalink);
   }
 
-  private async dm(userId: string, message: SlackMessage): Promise<void> {
+  private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {
     const opened = await this.deps.client.conversations.open({ users: userId });
     const channel = opened.channel?.id ?? userId;
-    await this.deps.limiter.acquire(channel);
-    await this.deps.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
+    await this.post({ channel, text: message.text, blocks: message.blocks }, delivery);
+  }
+
+  /** chat.postMessage, tagged with the outbox id; on a retry, an earlier successful try is found and reused. */
+  private async post(msg: { channel: string; text: string; blocks?: SlackMessage['blocks']; thread_ts?: string }, delivery: Delivery): Promise<{ channel: string; ts: string }> {
+    if (delivery.retried) {
+      const found = await this.findPosted(msg.channel, msg.thread_ts, delivery.outboxId);
+      if (found) return { channel: msg.channel, ts: found };
+    }
+    await this.deps.limiter.acquire(msg.channel);
+    const res = await this.deps.client.chat.postMessage({
+      ...msg,
+      unfurl_links: false,
+      metadata: { event_type: METADATA_EVENT, event_payload: { outbox_id: delivery.outboxId } },
+    });
+    return { channel: res.channel ?? msg.channel, ts: res.ts as string };
+  }
+
+  private async findPosted(channel: string, threadTs: string | undefined, outboxId: number): Promise<string | null> {
+    const res = threadTs
+      ? await this.deps.client.conversations.replies({ channel, ts: threadTs, limit: RECONCILE_LOOKBACK, include_all_metadata: true })
+      : await this.deps.client.conversations.history({ channel, limit: RECONCILE_LOOKBACK, include_all_metadata: true });
+    const mine = (res.messages ?? []).find((m) => {
+      const meta = (m as { metadata?: { event_type?: string; event_payload?: { outbox_id?: unknown } } }).metadata;
+      return meta?.event_type === METADATA_EVENT && Number(meta.event_payload?.outbox_id) === outboxId;
+    });
+    return mine?.ts ?? null;
   }
 }

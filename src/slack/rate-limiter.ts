@@ -27,6 +27,16 @@ export class SendRateLimiter {
   }
 
   async acquire(channel: string): Promise<void> {
+    // The channel's slot is reserved before sleeping, so overlapping calls queue up instead of colliding;
+    // the workspace token is taken last, so sleeping for the channel cannot let a burst overfill.
+    if (this.limits.perChannelMs > 0) {
+      const now = this.now();
+      const last = this.lastByChannel.get(channel);
+      const sendAt = last === undefined ? now : Math.max(now, last + this.limits.perChannelMs);
+      this.lastByChannel.set(channel, sendAt);
+      if (this.lastByChannel.size > 10_000) this.forgetOld();
+      if (sendAt > now) await this.sleep(sendAt - now);
+    }
     if (Number.isFinite(this.limits.perSecond)) {
       for (;;) {
         const t = this.now();
@@ -36,13 +46,6 @@ export class SendRateLimiter {
         await this.sleep(Math.ceil(((1 - this.tokens) / this.limits.perSecond) * 1000));
       }
       this.tokens -= 1;
-    }
-    if (this.limits.perChannelMs > 0) {
-      const last = this.lastByChannel.get(channel);
-      const wait = last === undefined ? 0 : last + this.limits.perChannelMs - this.now();
-      if (wait > 0) await this.sleep(wait);
-      this.lastByChannel.set(channel, this.now());
-      if (this.lastByChannel.size > 10_000) this.forgetOld();
     }
   }
 

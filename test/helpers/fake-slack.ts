@@ -515,6 +515,32 @@ export class FakeSlack extends EventEmitter {
         });
       },
 
+      // Newest first, like Slack; metadata only with include_all_metadata. Thread replies are not in a channel's history.
+      'conversations.history': (args) => {
+        const channel = this.resolveChannel(String(args.channel ?? ''));
+        const oldest = Number(args.oldest ?? 0);
+        const limit = Number(args.limit ?? 100);
+        const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const messages = (this.channels.get(channel) ?? [])
+          .filter((m) => !m.thread_ts && Number(m.ts) >= oldest)
+          .reverse()
+          .slice(0, limit)
+          .map((m) => ({ type: 'message', user: BOT_USER_ID, bot_id: BOT_ID, text: m.text, ts: m.ts, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        return ok({ messages, has_more: false });
+      },
+
+      'conversations.replies': (args) => {
+        const channel = this.resolveChannel(String(args.channel ?? ''));
+        const ts = String(args.ts ?? '');
+        const oldest = Number(args.oldest ?? 0);
+        const withMeta = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const parent = this.findMessage(channel, ts);
+        if (!parent) return err('thread_not_found');
+        const replies = (this.channels.get(channel) ?? []).filter((m) => m.thread_ts === ts && Number(m.ts) >= oldest);
+        const messages = [parent, ...replies].map((m) => ({ type: 'message', text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+        return ok({ messages, has_more: false });
+      },
+
       'chat.update': (args) => {
         const channel = String(args.channel ?? '');
         const msg = this.findMessage(channel, String(args.ts ?? ''));

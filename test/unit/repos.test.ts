@@ -101,9 +101,9 @@ describe('HandoffRepo.create', () => {
     expect(repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')?.id).toBe(1);
     expect(repo.findUniqueHolder('other-type', 'order_id', 'so-1')).toBeNull();
     // The DM waits behind the post of the same handoff.
-    expect(outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, attempts: 0 }]);
+    expect(outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, attempts: 0, claims: 0 }]);
     outbox.markSent(1, T0);
-    expect(outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, attempts: 0 }]);
+    expect(outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, attempts: 0, claims: 0 }]);
   });
 
   it('rolls everything back when the surrounding transaction fails after create', () => {

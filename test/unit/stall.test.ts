@@ -160,8 +160,8 @@ describe('planNudges, round-the-clock UTC calendar', () => {
       { name: 'accepted without a complete SLA: nothing, ever', h: { ...utcAccepted, completeWarnAt: null, completeDueAt: null }, now: '2024-06-09T00:00:00Z', fire: null, next: null },
       // returned
       { name: 'returned before acceptDueAt: nothing, next = acceptDueAt', h: utcReturned, now: '2024-06-03T13:59:59Z', fire: null, next: '2024-06-03T14:00:00.000Z' },
-      { name: 'returned at acceptDueAt: returned_remind', h: utcReturned, now: '2024-06-03T14:00:00Z', fire: { kind: 'returned_remind', key: `returned_remind:${ms(U_RETURNED)}` }, next: null },
-      { name: 'returned after acceptDueAt: returned_remind', h: utcReturned, now: '2024-06-04T08:00:00Z', fire: { kind: 'returned_remind', key: `returned_remind:${ms(U_RETURNED)}` }, next: null },
+      { name: 'returned at acceptDueAt: returned_remind', h: utcReturned, now: '2024-06-03T14:00:00Z', fire: { kind: 'returned_remind', key: `returned_remind:${ms('2024-06-03T14:00:00Z')}` }, next: null },
+      { name: 'returned after acceptDueAt: returned_remind', h: utcReturned, now: '2024-06-04T08:00:00Z', fire: { kind: 'returned_remind', key: `returned_remind:${ms('2024-06-03T14:00:00Z')}` }, next: null },
       // snoozed
       {
         name: 'snoozed and overdue: nothing until the snooze ends',
