@@ -1,13 +1,16 @@
+import type { Logger } from '@slack/bolt';
 import type { Env } from './config/env-schema';
 import type { WorkflowConfig } from './config/workflow-schema';
 import { HandoffRepo } from './db/handoff-repo';
 import { openDb } from './db/open-db';
 import { OutboxRepo } from './db/outbox-repo';
+import { SeenEventRepo } from './db/seen-event-repo';
 import { StallRepo } from './db/stall-repo';
 import type { JobDeps } from './jobs/deps';
 import { type JobSchedule, startJobs } from './jobs/index';
 import { type Clock, systemClock } from './domain/ports';
 import { HandoffService } from './services/handoff-service';
+import { checkHealth } from './services/health';
 import { OutboxDispatcher } from './services/outbox-dispatcher';
 import { QueueService } from './services/queue-service';
 import { createSlackApp } from './slack/app';
@@ -22,6 +25,7 @@ export interface HandoffAppOptions {
   readonly clock?: Clock;
   readonly clientTimeoutMs?: number;
   readonly clientRetries?: number;
+  readonly logger?: Logger;
   /** Message pacing; tests turn it off. */
   readonly rateLimits?: RateLimits;
   /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
@@ -32,10 +36,21 @@ export interface HandoffAppOptions {
 export function createHandoffApp(opts: HandoffAppOptions) {
   const clock = opts.clock ?? systemClock;
   const database = openDb(opts.env.databaseUrl);
-  const slack = createSlackApp({ env: opts.env, clientTimeoutMs: opts.clientTimeoutMs, clientRetries: opts.clientRetries });
+  const outboxRepo = new OutboxRepo(database.db);
+  const seenEvents = new SeenEventRepo(database.db);
+  const slack = createSlackApp({
+    env: opts.env,
+    clientTimeoutMs: opts.clientTimeoutMs,
+    clientRetries: opts.clientRetries,
+    logger: opts.logger,
+    firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
+    health: () => {
+      const report = checkHealth(database.sqlite, outboxRepo, clock);
+      return { status: report.status === 'failing' ? 503 : 200, body: report };
+    },
+  });
   const logger = slack.app.logger;
   const repo = new HandoffRepo(database.db);
-  const outboxRepo = new OutboxRepo(database.db);
   const directory = new SlackTeamDirectory(opts.workflow, slack.client);
   const stalls = new StallRepo(database.db);
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);

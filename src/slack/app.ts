@@ -1,4 +1,8 @@
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { App, AuthorizationError, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
+import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions';
+import { checkEnvelope, MalformedPayloadError } from './envelope';
+import { createSlackHttpServer } from './http-server';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import type { Env } from '../config/env-schema';
 import { registerActions } from './listeners/actions';
@@ -7,13 +11,19 @@ import type { ListenerDeps } from './listeners/deps';
 import { registerEvents } from './listeners/events';
 import { registerShortcuts } from './listeners/shortcuts';
 import { registerViews } from './listeners/views';
-import { reportError } from './report-error';
+import { reportError, unwrapError } from './report-error';
 
 export interface SlackAppOptions {
   readonly env: Env;
   /** Overrides for tests: a short timeout and no retries against the local fake. */
   readonly clientTimeoutMs?: number;
   readonly clientRetries?: number;
+  /** Where logs go (default: Bolt's console logger at env.logLevel). */
+  readonly logger?: Logger;
+  /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
+  readonly firstSight?: (eventId: string) => boolean;
+  /** `GET /healthz`: status code and JSON body. */
+  readonly health?: () => { status: number; body: unknown };
 }
 
 const LOG_LEVELS: Record<Env['logLevel'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
@@ -33,13 +43,53 @@ export function createSlackApp(opts: SlackAppOptions) {
   };
   const inflight = new Set<Promise<unknown>>();
   const socketMode = Boolean(env.appToken);
-  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: env.signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
+  const customRoutes = opts.health
+    ? [
+        {
+          path: '/healthz',
+          method: ['GET'],
+          handler: (_req: IncomingMessage, res: ServerResponse) => {
+            const { status, body } = opts.health?.() ?? { status: 200, body: {} };
+            res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(JSON.stringify(body));
+          },
+        },
+      ]
+    : [];
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: env.signingSecret,
+        endpoints: '/slack/events',
+        processBeforeResponse: false,
+        customRoutes,
+        ...(opts.logger ? { logger: opts.logger } : {}),
+        // Errors reaching the receiver come from payloads Bolt could not take apart (listener errors are
+        // answered in the middleware below): the request was bad, not the server.
+        processEventErrorHandler: async ({ error, logger, response }) => {
+          const original = unwrapError(error);
+          if (original instanceof AuthorizationError) return defaultProcessEventErrorHandler({ error, logger, response } as Parameters<typeof defaultProcessEventErrorHandler>[0]);
+          logger.warn(`rejected a request: ${(original as Error)?.message ?? original}`);
+          // Events are acknowledged before anything looks at them; the 200 has gone out already.
+          if (!response.headersSent) {
+            response.writeHead(400);
+            response.end();
+          }
+          return true;
+        },
+      });
   const app = new App({
     token: env.botToken,
     ...(socketMode ? { socketMode: true, appToken: env.appToken } : { receiver }),
     clientOptions,
+    ...(opts.logger ? { logger: opts.logger } : {}),
     logLevel: LOG_LEVELS[env.logLevel],
     extendedErrorHandler: true,
+  });
+  // Bad shapes are refused before any listener sees them (the error handler below rethrows them to the receiver).
+  app.use(async ({ next, body }) => {
+    checkEnvelope(body);
+    await next();
   });
   // Track every request's work, answer its errors here, so shutdown and tests can wait for
   // everything a request causes, including the ephemeral that explains a refusal.
@@ -52,11 +102,19 @@ export function createSlackApp(opts: SlackAppOptions) {
       inflight.delete(work);
     }
   });
+  // Slack retries an event it thinks we missed; the first delivery already did the work.
+  app.use(async ({ next, body }) => {
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId === 'string' && opts.firstSight && !opts.firstSight(eventId)) return;
+    await next();
+  });
   // Errors raised before the listeners run (authorization, parsing) never reach the middleware above.
   app.error(async ({ error, body, logger }: ExtendedErrorHandlerArgs) => {
+    if (unwrapError(error) instanceof MalformedPayloadError) throw error;
     await reportError(error, body, app.client, logger);
   });
 
+  let httpServer: Server | null = null;
   return {
     app,
     client: app.client,
@@ -72,12 +130,32 @@ export function createSlackApp(opts: SlackAppOptions) {
       while (inflight.size > 0) await Promise.allSettled([...inflight]);
     },
     async start(port: number): Promise<number> {
-      const server = await app.start(port);
-      const address = (server as { address?: () => unknown } | undefined)?.address?.();
-      return typeof address === 'object' && address && 'port' in address ? Number(address.port) : port;
+      if (!receiver) {
+        await app.start();
+        return port;
+      }
+      const server = createSlackHttpServer(receiver, { signingSecret: env.signingSecret, logger: app.logger });
+      httpServer = server;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, () => resolve());
+      });
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : port;
     },
+    /** Stops taking requests; requests already received finish (see settle). */
     async stop(): Promise<void> {
-      await app.stop();
+      if (!receiver) {
+        await app.stop();
+        return;
+      }
+      const server = httpServer;
+      httpServer = null;
+      if (!server) return;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Logger } from '@slack/bolt';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadWorkflow, parseEnv } from '../../src/config/load-config';
@@ -41,7 +42,7 @@ export interface Harness {
 }
 
 /** The real app (HTTP receiver, SQLite with real migrations, outbox) against a local fake Slack. */
-export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => WorkflowConfig; now?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => WorkflowConfig; now?: string; logger?: Logger } = {}): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
   const dir = mkdtempSync(join(tmpdir(), 'handoff-test-'));
   const dbPath = join(dir, 'handoff.db');
@@ -56,7 +57,7 @@ export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => Wor
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger });
   const port = await app.start(0);
   const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET });
   return {

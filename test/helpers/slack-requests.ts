@@ -122,7 +122,7 @@ export interface EventOptions {
 }
 
 export class SlackClientSim {
-  private readonly url: string;
+  readonly url: string;
   private readonly signingSecret: string;
   private seq = 0;
 

@@ -130,3 +130,8 @@ export function buildSnoozeModal(handoffId: number, title: string, initialDate: 
     { submit: 'Snooze', meta: { handoffId } },
   );
 }
+
+/** A modal that only says something (a form that can no longer be used, for example). */
+export function buildNoticeModal(title: string, text: string): Modal {
+  return { type: 'modal', title: plain(title, TITLE_LIMIT), close: plain('Close', TITLE_LIMIT), blocks: [{ type: 'section', text: mrkdwn(escapeMrkdwn(text)) }] };
+}

@@ -1,5 +1,5 @@
 import type { ViewSubmitAction } from '@slack/bolt';
-import { BlockId, CallbackId } from '../../ids';
+import { CallbackId } from '../../ids';
 import { readFieldInput } from '../../views/field-inputs';
 import { formMeta, type Register, readMeta } from '../deps';
 import { submitView } from '../view-errors';
@@ -7,9 +7,8 @@ import { submitView } from '../view-errors';
 /** A new handoff, a resubmitted one, or the next step of a chain: validated and stored before the modal closes. */
 export const registerHandoffForm: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.form, async ({ ack, body, view }) => {
-    const meta = readMeta(formMeta, view.private_metadata);
-    const firstField = service.config.handoffTypes[meta.typeKey]?.fields[0]?.key ?? '';
-    await submitView(ack, BlockId.field(firstField), async () => {
+    await submitView(ack, view, undefined, async () => {
+      const meta = readMeta(formMeta, view.private_metadata);
       const raw = readFieldInput(view.state.values);
       if (meta.handoffId) await service.resubmit(meta.handoffId, body.user.id, raw);
       else await service.start({ typeKey: meta.typeKey, requesterId: body.user.id, raw, submissionKey: view.id, parentId: meta.parentId });

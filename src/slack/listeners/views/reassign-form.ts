@@ -5,8 +5,8 @@ import { submitView } from '../view-errors';
 
 export const registerReassignForm: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.reassign, async ({ ack, body, view }) => {
-    const { handoffId } = readMeta(handoffMeta, view.private_metadata);
-    await submitView(ack, BlockId.assignee, async () => {
+    await submitView(ack, view, BlockId.assignee, async () => {
+      const { handoffId } = readMeta(handoffMeta, view.private_metadata);
       const to = view.state.values[BlockId.assignee]?.[ActionId.fieldInput]?.selected_user ?? '';
       await service.reassign(handoffId, body.user.id, to);
     });

@@ -5,8 +5,8 @@ import { submitView } from '../view-errors';
 
 export const registerRejectForm: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.reject, async ({ ack, body, view }) => {
-    const { handoffId } = readMeta(handoffMeta, view.private_metadata);
-    await submitView(ack, BlockId.reason, async () => {
+    await submitView(ack, view, BlockId.reason, async () => {
+      const { handoffId } = readMeta(handoffMeta, view.private_metadata);
       const reason = view.state.values[BlockId.reason]?.[ActionId.fieldInput]?.value ?? '';
       await service.reject(handoffId, body.user.id, reason);
     });

@@ -5,8 +5,8 @@ import { submitView } from '../view-errors';
 
 export const registerSnoozeForm: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.snooze, async ({ ack, body, view }) => {
-    const { handoffId } = readMeta(handoffMeta, view.private_metadata);
-    await submitView(ack, BlockId.until, async () => {
+    await submitView(ack, view, BlockId.until, async () => {
+      const { handoffId } = readMeta(handoffMeta, view.private_metadata);
       const until = view.state.values[BlockId.until]?.[ActionId.fieldInput]?.selected_date ?? '';
       const reason = view.state.values[BlockId.reason]?.[ActionId.fieldInput]?.value ?? '';
       await service.snooze(handoffId, body.user.id, until, reason);

@@ -7,7 +7,7 @@ import { submitView } from '../view-errors';
 /** The picker's Next replaces it with the chosen type's form. */
 export const registerTypePicker: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.typePicker, async ({ ack, body, view }) => {
-    await submitView(ack, BlockId.typeSelect, async () => {
+    await submitView(ack, view, BlockId.typeSelect, async () => {
       const typeKey = view.state.values[BlockId.typeSelect]?.[ActionId.typeSelect]?.selected_option?.value ?? '';
       const type = service.handoffType(typeKey);
       if (!(await service.canStart(typeKey, body.user.id))) return { response_action: 'errors', errors: { [BlockId.typeSelect]: 'You cannot start this type.' } };

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ActionId } from '../../src/slack/ids';
+import { type Harness, startHarness, submitOrder } from '../helpers/harness';
+import { signedHeaders } from '../helpers/slack-requests';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const form = (payload: unknown) => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+const sendSigned = (body: string, type = 'application/x-www-form-urlencoded') => h.sim.raw(body, signedHeaders('test-signing-secret', body, type));
+
+describe('malformed payloads Slack signed', () => {
+  it.each([
+    ['block_actions without actions', form({ type: 'block_actions', user: { id: 'U0OPS1' } })],
+    ['block_actions with an empty action', form({ type: 'block_actions', user: { id: 'U0OPS1' }, actions: [{}] })],
+    ['view_submission without a view', form({ type: 'view_submission', user: { id: 'U0SALES1' } })],
+    ['view_submission without state', form({ type: 'view_submission', user: { id: 'U0SALES1' }, view: { id: 'V1', callback_id: 'handoff_form' } })],
+    ['shortcut without a trigger', form({ type: 'shortcut', user: { id: 'U0SALES1' }, callback_id: 'start_handoff' })],
+    ['not JSON at all', 'payload=%7Bnot-json'],
+  ])('%s → 400, nothing stored, nothing sent', async (_name, body) => {
+    h = await startHarness();
+    const res = await sendSigned(body);
+    expect(res.status).toBe(400);
+    await h.settle();
+    expect(h.fake.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+    expect(h.app.repo.findById(1)).toBeNull();
+  });
+
+  it('a form with garbage in its state gets field errors, not a crash', async () => {
+    h = await startHarness();
+    const res = await sendSigned(
+      form({
+        type: 'view_submission',
+        user: { id: 'U0SALES1' },
+        view: { id: 'V9', callback_id: 'handoff_form', private_metadata: '{"typeKey":"order-to-ops"}', state: { values: { 'field:order_id': { value: { type: 'plain_text_input', value: 42 } }, 'field:ship_by': 'x', junk: null } } },
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.response_action).toBe('errors');
+    expect(Object.keys(res.json.errors).sort()).toEqual(['field:customer', 'field:order_id', 'field:priority', 'field:ship_by']);
+  });
+
+  it('a form whose private_metadata was tampered with gets a clear error', async () => {
+    h = await startHarness();
+    const res = await sendSigned(form({ type: 'view_submission', user: { id: 'U0SALES1' }, view: { id: 'V9', callback_id: 'handoff_form', private_metadata: '{"typeKey":', state: { values: {} } } }));
+    expect(res.status).toBe(200);
+    expect(res.json.response_action).toBe('update');
+    expect(JSON.stringify(res.json.view.blocks)).toContain('This form is out of date');
+    await h.settle();
+    expect(h.app.repo.findById(1)).toBeNull();
+  });
+});
+
+describe('Events API retries', () => {
+  it('handles an event_id once, whatever X-Slack-Retry-Num says', async () => {
+    // Operations as a user group, so membership changes are visible as usergroups.users.list calls.
+    h = await startHarness({ workflow: (w) => ({ ...w, teams: { ...w.teams, ops: { ...w.teams.ops, members: undefined, usergroup: 'S0FUL' } } }) });
+    await submitOrder(h);
+    const reject = async (user: string) => {
+      await h.sim.blockAction({ userId: user, actionId: ActionId.reject, value: '1', channelId: 'C0OPS', messageTs: '1' });
+      await h.settle();
+    };
+    const lookups = () => h.fake.callsTo('usergroups.users.list').length;
+    await reject('U0FUL1');
+    expect(lookups()).toBe(1);
+    const first = await h.sim.event({ type: 'subteam_members_changed', subteam_id: 'S0FUL' }, { eventId: 'Ev1' });
+    await h.settle();
+    await reject('U0FUL2');
+    expect(lookups()).toBe(2);
+    // Slack retries the same delivery: it must not flush the cache again.
+    const retry = await h.sim.event({ type: 'subteam_members_changed', subteam_id: 'S0FUL' }, { eventId: 'Ev1', retryNum: 1, retryReason: 'http_timeout' });
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    await h.settle();
+    await reject('U0FUL1');
+    expect(lookups()).toBe(2);
+    // A new event does.
+    await h.sim.event({ type: 'subteam_members_changed', subteam_id: 'S0FUL' }, { eventId: 'Ev2' });
+    await h.settle();
+    await reject('U0FUL1');
+    expect(lookups()).toBe(3);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('reports the database and the outbox backlog, and degrades when Slack has been failing for a while', async () => {
+    h = await startHarness();
+    const url = h.sim.url.replace('/slack/events', '/healthz');
+    const ok = await fetch(url);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ok', database: 'writable', outbox: { pending: 0, oldestAgeSeconds: null } });
+
+    h.fake.fail('chat.postMessage', { status: 500, times: 10 });
+    await submitOrder(h);
+    h.clock.advance(6 * 60_000);
+    const degraded = await fetch(url);
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toEqual({ status: 'degraded', database: 'writable', outbox: { pending: 2, oldestAgeSeconds: 360 } });
+  });
+});
+
+describe('secrets stay secret', () => {
+  it('never logs the bot token or the signing secret, even on an unexpected error', async () => {
+    const lines: string[] = [];
+    const capture = (...msg: unknown[]) => lines.push(msg.map((m) => (m instanceof Error ? `${m.message} ${m.stack}` : String(m))).join(' '));
+    h = await startHarness({ logger: { debug: capture, info: capture, warn: capture, error: capture, setLevel: () => {}, getLevel: () => 'debug' as never, setName: () => {} } });
+    h.fake.fail('views.open', { body: { ok: false, error: 'invalid_auth' } });
+    await h.sim.slashCommand({ userId: 'U0SALES1', text: 'order-to-ops' });
+    await h.settle();
+    expect(lines.join('\n')).toContain('invalid_auth');
+    expect(lines.join('\n')).not.toContain('xoxb-test-token');
+    expect(lines.join('\n')).not.toContain('test-signing-secret');
+    expect(h.fake.ephemerals.at(-1)?.text).toMatch(/Something went wrong on our side \(error [0-9a-f]{8}\)/);
+  });
+});
