@@ -8,8 +8,11 @@ const USAGE = `Usage: handoff <command>
   migrate                    apply database migrations (DATABASE_URL) and exit
   config check [--file F]    validate the workflow file (HANDOFF_CONFIG) and exit
   config schema [--out F]    print the JSON Schema of the workflow file
+  webhooks status            per webhook: pending, failing (with the last error), delivered
   jobs run <nudges|digest> [--now <ISO time>]
                              run one job once as of that time (default: now) and send what it queued
+  export --since <date> [--format csv|jsonl] [--out F]
+                             write handoffs created since then (fields, people, times, durations)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -56,6 +59,35 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       }
       break;
     }
+    case 'webhooks': {
+      if (sub !== 'status') break;
+      const { loadWorkflow: load } = await import('./config/load-config');
+      const { OutboxRepo } = await import('./db/outbox-repo');
+      const url = env.DATABASE_URL ?? 'file:./data/handoff.db';
+      const configured = (() => {
+        try {
+          return load(env.HANDOFF_CONFIG ?? './handoff.config.yaml').webhooks.map((w) => w.url);
+        } catch {
+          return [];
+        }
+      })();
+      const db = openDb(url);
+      try {
+        const rows = new OutboxRepo(db.db).webhookStatus();
+        const byUrl = new Map(rows.map((r) => [r.url, r]));
+        for (const u of configured) if (!byUrl.has(u)) byUrl.set(u, { url: u, pending: 0, failing: 0, delivered: 0, lastError: null, oldestPending: null, lastDelivered: null });
+        if (byUrl.size === 0) console.log('No webhooks configured or delivered.');
+        for (const r of byUrl.values()) {
+          const state = r.failing > 0 ? 'FAILING' : r.pending > 0 ? 'pending' : 'ok';
+          console.log(`${state.padEnd(8)} ${r.url}${configured.includes(r.url) ? '' : ' (no longer configured)'}`);
+          console.log(`         pending ${r.pending}, failing ${r.failing}, delivered ${r.delivered}` + (r.oldestPending ? `, oldest pending since ${r.oldestPending.toISOString()}` : '') + (r.lastDelivered ? `, last delivered ${r.lastDelivered.toISOString()}` : ''));
+          if (r.lastError) console.log(`         last error: ${r.lastError}`);
+        }
+        return 0;
+      } finally {
+        db.close();
+      }
+    }
     case 'jobs': {
       const job = rest[0];
       if (sub !== 'run' || (job !== 'nudges' && job !== 'digest')) break;
@@ -91,6 +123,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         await app.dispatcher.stop();
         app.database.close();
       }
+    }
+    case 'export': {
+      const { runExportCommand } = await import('./export-command');
+      return runExportCommand(argv.slice(1), env);
     }
     case undefined:
     case 'help':

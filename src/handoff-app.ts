@@ -1,7 +1,10 @@
 import type { Logger } from '@slack/bolt';
+import { buildApiRoutes } from './api/handoff-api';
 import type { Env } from './config/env-schema';
 import type { WorkflowConfig } from './config/workflow-schema';
 import { HandoffRepo } from './db/handoff-repo';
+import { HomeRepo } from './db/home-repo';
+import { MetricsRepo } from './db/metrics-repo';
 import { openDb } from './db/open-db';
 import { OutboxRepo } from './db/outbox-repo';
 import { SeenEventRepo } from './db/seen-event-repo';
@@ -10,10 +13,15 @@ import type { JobDeps } from './jobs/deps';
 import { type JobSchedule, startJobs } from './jobs/index';
 import { type Clock, systemClock } from './domain/ports';
 import { HandoffService } from './services/handoff-service';
+import { HistoryService } from './services/history-service';
+import { HomeService } from './services/home-service';
+import { StatsService } from './services/stats-service';
 import { checkHealth } from './services/health';
 import { OutboxDispatcher } from './services/outbox-dispatcher';
+import { WebhookSender, webhookSubscriptions } from './services/webhook-sender';
 import { QueueService } from './services/queue-service';
 import { createSlackApp } from './slack/app';
+import type { Route } from './slack/http-server';
 import { SlackNotifier } from './slack/notifier';
 import { SlackPeopleDirectory } from './slack/people-directory';
 import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter';
@@ -44,21 +52,22 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     clientRetries: opts.clientRetries,
     logger: opts.logger,
     firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
-    health: () => {
-      const report = checkHealth(database.sqlite, outboxRepo, clock);
-      return { status: report.status === 'failing' ? 503 : 200, body: report };
-    },
   });
   const logger = slack.app.logger;
-  const repo = new HandoffRepo(database.db);
+  const repo = new HandoffRepo(database.db, webhookSubscriptions(opts.workflow.webhooks));
+  const webhooks = new WebhookSender({ config: opts.workflow, repo });
   const directory = new SlackTeamDirectory(opts.workflow, slack.client);
   const stalls = new StallRepo(database.db);
+  const homeRepo = new HomeRepo(database.db);
+  const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
+  const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
+  const history = new HistoryService({ config: opts.workflow, repo, stalls });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
-  const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock, limiter });
-  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => notifier.deliver(n, delivery), clock, logger });
-  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher });
+  const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock, limiter, homes });
+  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
+  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
-  slack.register({ service, directory, queues });
+  slack.register({ service, directory, queues, homes, history, stats });
   const people = new SlackPeopleDirectory({ client: slack.client, stalls, clock, logger });
   const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger };
   let jobs: { stop(): Promise<void> } | null = null;
@@ -75,7 +84,18 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     logger,
     /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart). */
     async start(port: number): Promise<number> {
-      const bound = await slack.start(port);
+      const routes: Route[] = [
+        ...buildApiRoutes({ config: opts.workflow, service, repo }),
+        {
+          method: 'GET',
+          path: /^\/healthz$/,
+          handle: () => {
+            const report = checkHealth(database.sqlite, outboxRepo, clock);
+            return { status: report.status === 'failing' ? 503 : 200, body: report };
+          },
+        },
+      ];
+      const bound = await slack.start(port, routes);
       dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;

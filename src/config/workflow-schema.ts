@@ -146,6 +146,23 @@ export const handoffTypeSchema = z.strictObject({
   nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
 });
 
+/** Event names a webhook can subscribe to; `*` is every one. */
+export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  events: z.array(z.enum([...WEBHOOK_EVENTS, '*'])).min(1),
+  secret: z.string().min(16, 'use a random secret of at least 16 characters'),
+});
+
+export const apiSchema = z.strictObject({
+  tokens: z
+    .array(z.strictObject({ name: key, token: z.string().min(24, 'use a random token of at least 24 characters') }))
+    .default([])
+    .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'token names must be distinct'),
+});
+
 export const workflowSchema = z
   .strictObject({
     teams: z.record(key, teamSchema).refine((t) => Object.keys(t).length > 0, 'define at least one team'),
@@ -156,6 +173,8 @@ export const workflowSchema = z
         days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
       })
       .default({ time: '09:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }),
+    webhooks: z.array(webhookSchema).default([]),
+    api: apiSchema.default({ tokens: [] }),
   })
   .superRefine(
     (cfg: Record<string, unknown>, ctx) => {
@@ -200,3 +219,4 @@ export type TeamConfig = z.output<typeof teamSchema>;
 export type HandoffTypeConfig = z.output<typeof handoffTypeSchema>;
 export type FieldConfig = z.output<typeof fieldSchema>;
 export type FieldType = (typeof FIELD_TYPES)[number];
+export type WebhookConfig = z.output<typeof webhookSchema>;

@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FieldValues } from '../domain/fields';
 import type { HandoffState } from '../domain/lifecycle';
-import type { Notification } from '../domain/notifications';
+import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications';
+import type { EventType } from '../domain/lifecycle';
 import type { Db, DbOrTx, Tx } from './open-db';
 import { type EventRow, events, type HandoffRow, handoffs, outbox, uniqueValues } from './schema';
 
@@ -41,7 +42,11 @@ export class UniqueConflict extends Error {
 
 /** Storage of handoffs with their events, unique values and outbox entries. Every write is one transaction. */
 export class HandoffRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** More outbox messages for every event written, in the same transaction (webhook deliveries). */
+    private readonly onEvent: (handoffId: number, eventId: number, type: EventType) => OutboxMessage[] = () => [],
+  ) {}
 
   transaction<T>(fn: (tx: Tx) => T): T {
     return this.db.transaction(fn, { behavior: 'immediate' });
@@ -126,17 +131,19 @@ export class HandoffRepo {
   }
 
   insertEvent(tx: Tx, handoffId: number, e: NewEvent): number {
-    return tx
+    const eventId = tx
       .insert(events)
       .values({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data })
       .returning({ id: events.id })
       .get().id;
+    this.enqueue(tx, this.onEvent(handoffId, eventId, e.type), e.at);
+    return eventId;
   }
 
-  enqueue(tx: Tx, notifications: readonly Notification[], at: Date): void {
+  enqueue(tx: Tx, notifications: readonly OutboxMessage[], at: Date): void {
     if (notifications.length === 0) return;
     tx.insert(outbox)
-      .values(notifications.map((n) => ({ handoffId: n.handoffId ?? null, kind: n.type, payload: n as unknown as Record<string, unknown>, createdAt: at, nextAttemptAt: at })))
+      .values(notifications.map((n) => ({ handoffId: n.handoffId ?? null, kind: n.type, lane: laneOf(n), payload: n as unknown as Record<string, unknown>, createdAt: at, nextAttemptAt: at })))
       .run();
   }
 }

@@ -1,12 +1,13 @@
 import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
-import type { Notification } from '../domain/notifications';
+import type { OutboxMessage } from '../domain/notifications';
 import type { Db } from './open-db';
 import { type OutboxRow, outbox } from './schema';
 
 export interface OutboxEntry {
   readonly id: number;
   readonly handoffId: number | null;
-  readonly notification: Notification;
+  readonly notification: OutboxMessage;
+  readonly lane: string | null;
   readonly attempts: number;
   /** How often it was taken before this listing. */
   readonly claims: number;
@@ -17,8 +18,8 @@ export class OutboxRepo {
   constructor(private readonly db: Db) {}
 
   /**
-   * Due entries in id order, skipping any entry whose handoff still has an earlier unsent entry,
-   * so a thread reply never overtakes the post it belongs to.
+   * Due entries in id order, skipping any entry whose lane still has an earlier unsent entry, so a
+   * thread reply never overtakes the post it belongs to and a webhook sees a handoff's events in order.
    */
   listDue(now: Date, limit: number): OutboxEntry[] {
     const rows = this.db
@@ -28,7 +29,7 @@ export class OutboxRepo {
         and(
           isNull(outbox.sentAt),
           lte(outbox.nextAttemptAt, now),
-          sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.handoff_id = ${outbox.handoffId} AND earlier.id < ${outbox.id})`,
+          sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.lane = ${outbox.lane} AND earlier.id < ${outbox.id})`,
         ),
       )
       .orderBy(asc(outbox.id))
@@ -84,6 +85,34 @@ export class OutboxRepo {
     return row?.at ?? null;
   }
 
+  /** Per webhook URL: what waits, what keeps failing and why, what went out. */
+  webhookStatus(): Array<{ url: string; pending: number; failing: number; delivered: number; lastError: string | null; oldestPending: Date | null; lastDelivered: Date | null }> {
+    const url = sql<string>`json_extract(${outbox.payload}, '$.url')`;
+    const rows = this.db
+      .select({
+        url,
+        pending: sql<number>`sum(${outbox.sentAt} IS NULL)`,
+        failing: sql<number>`sum(${outbox.sentAt} IS NULL AND ${outbox.attempts} > 0)`,
+        delivered: sql<number>`sum(${outbox.sentAt} IS NOT NULL)`,
+        lastError: sql<string | null>`(SELECT o2.last_error FROM outbox o2 WHERE o2.kind = 'webhook' AND o2.sent_at IS NULL AND o2.last_error IS NOT NULL AND json_extract(o2.payload, '$.url') = json_extract(${outbox.payload}, '$.url') ORDER BY o2.id DESC LIMIT 1)`,
+        oldestPending: sql<number | null>`min(CASE WHEN ${outbox.sentAt} IS NULL THEN ${outbox.createdAt} END)`,
+        lastDelivered: sql<number | null>`max(${outbox.sentAt})`,
+      })
+      .from(outbox)
+      .where(eq(outbox.kind, 'webhook'))
+      .groupBy(url)
+      .all();
+    return rows.map((r) => ({
+      url: r.url,
+      pending: Number(r.pending),
+      failing: Number(r.failing),
+      delivered: Number(r.delivered),
+      lastError: r.lastError,
+      oldestPending: r.oldestPending === null ? null : new Date(Number(r.oldestPending)),
+      lastDelivered: r.lastDelivered === null ? null : new Date(Number(r.lastDelivered)),
+    }));
+  }
+
   backlog(): { pending: number; oldest: Date | null } {
     const row = this.db.select({ pending: count(), oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt)).get();
     return { pending: row?.pending ?? 0, oldest: row?.oldest ?? null };
@@ -91,5 +120,5 @@ export class OutboxRepo {
 }
 
 function toEntry(row: OutboxRow): OutboxEntry {
-  return { id: row.id, handoffId: row.handoffId, notification: row.payload as unknown as Notification, attempts: row.attempts, claims: row.claims };
+  return { id: row.id, handoffId: row.handoffId, lane: row.lane, notification: row.payload as unknown as OutboxMessage, attempts: row.attempts, claims: row.claims };
 }

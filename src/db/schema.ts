@@ -104,8 +104,10 @@ export const outbox = sqliteTable(
     leaseOwner: text('lease_owner'),
     /** How often the entry was taken. More than once means an earlier try may have reached Slack unrecorded. */
     claims: integer('claims').notNull().default(0),
+    /** Entries of one lane go out in id order (a handoff's Slack messages; one webhook's events of a handoff). */
+    lane: text('lane'),
   },
-  (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
+  (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt), index('outbox_lane_idx').on(t.lane, t.id).where(sql`${t.sentAt} IS NULL`)],
 );
 
 /** One row per nudge threshold reached: the primary key makes each one fire once, whatever runs overlap. */
@@ -143,6 +145,12 @@ export const userProfiles = sqliteTable('user_profiles', {
 export const seenEvents = sqliteTable('seen_events', {
   eventId: text('event_id').primaryKey(),
   at: ms('at').notNull(),
+});
+
+/** People who have opened the bot's Home tab: only their Home is republished when their handoffs change. */
+export const homeViewers = sqliteTable('home_viewers', {
+  userId: text('user_id').primaryKey(),
+  openedAt: ms('opened_at').notNull(),
 });
 
 export type HandoffRow = typeof handoffs.$inferSelect;

@@ -4,17 +4,42 @@ import { digests, type HandoffRow, handoffs, nudges, userProfiles } from './sche
 
 const ACTIVE = ['open', 'accepted', 'returned'] as const;
 
+const NUDGE_COLUMNS = {
+  id: handoffs.id,
+  version: handoffs.version,
+  typeKey: handoffs.typeKey,
+  toTeam: handoffs.toTeam,
+  state: handoffs.state,
+  requesterId: handoffs.requesterId,
+  ownerId: handoffs.ownerId,
+  queuedAt: handoffs.queuedAt,
+  acceptedAt: handoffs.acceptedAt,
+  updatedAt: handoffs.updatedAt,
+  acceptWarnAt: handoffs.acceptWarnAt,
+  acceptDueAt: handoffs.acceptDueAt,
+  completeWarnAt: handoffs.completeWarnAt,
+  completeDueAt: handoffs.completeDueAt,
+  snoozedUntil: handoffs.snoozedUntil,
+  nudgeAt: handoffs.nudgeAt,
+};
+export type NudgeRow = Pick<HandoffRow, keyof typeof NUDGE_COLUMNS>;
+
 /** The queries behind nudges, digests and "what is stalled"; each is served by an index. */
 export class StallRepo {
   constructor(private readonly db: Db) {}
 
-  /** Handoffs whose next nudge check is due, earliest first. */
-  dueForNudge(now: Date, limit: number): HandoffRow[] {
+  /**
+   * Handoffs whose next nudge check is due, earliest first; `after` pages on from the last row of a
+   * batch. Only the columns the nudge rules read: decoding every row's fields JSON would cost more
+   * than the query.
+   */
+  dueForNudge(now: Date, limit: number, after?: { nudgeAt: Date; id: number }): NudgeRow[] {
+    const page = after ? or(gt(handoffs.nudgeAt, after.nudgeAt), and(eq(handoffs.nudgeAt, after.nudgeAt), gt(handoffs.id, after.id))) : undefined;
     return this.db
-      .select()
+      .select(NUDGE_COLUMNS)
       .from(handoffs)
-      .where(and(isNotNull(handoffs.nudgeAt), lte(handoffs.nudgeAt, now)))
-      .orderBy(asc(handoffs.nudgeAt))
+      .where(and(isNotNull(handoffs.nudgeAt), lte(handoffs.nudgeAt, now), page))
+      .orderBy(asc(handoffs.nudgeAt), asc(handoffs.id))
       .limit(limit)
       .all();
   }

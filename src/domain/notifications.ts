@@ -14,6 +14,23 @@ export type Notification =
   /** The next handoff of a chain needs more information: ask the person who completed this one. */
   | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string }
   /** A person's daily stall digest, built when it was due. */
-  | { type: 'digest'; handoffId?: undefined; userId: string; localDate: string; digest: PersonDigest };
+  | { type: 'digest'; handoffId?: undefined; userId: string; localDate: string; digest: PersonDigest }
+  /** Republish a person's App Home, rendered when sent; repeats waiting together collapse into one. */
+  | { type: 'home'; handoffId?: undefined; userId: string };
 
+/** One event of a handoff's history, for one subscribed webhook (named by its URL). Not Slack: see WebhookSender. */
+export interface WebhookNotification {
+  readonly type: 'webhook';
+  readonly handoffId: number;
+  readonly eventId: number;
+  readonly url: string;
+}
+
+export type OutboxMessage = Notification | WebhookNotification;
 export type NotificationType = Notification['type'];
+
+/** Entries of one lane are sent in order; different lanes never wait for each other. */
+export function laneOf(m: OutboxMessage): string | null {
+  if (m.type === 'webhook') return `webhook:${m.url}:${m.handoffId}`;
+  return m.handoffId === undefined ? null : `slack:${m.handoffId}`;
+}

@@ -2,7 +2,8 @@ import { parseDuration } from '../domain/business-clock';
 import type { Notification } from '../domain/notifications';
 import { calendarOf } from '../domain/sla';
 import { type NudgeKind, planNudges } from '../domain/stall';
-import type { HandoffRow } from '../db/schema';
+import type { Tx } from '../db/open-db';
+import type { NudgeRow } from '../db/stall-repo';
 import { type JobDeps, SYSTEM_ACTOR } from './deps';
 
 export interface NudgeRunResult {
@@ -11,9 +12,10 @@ export interface NudgeRunResult {
 }
 
 const BATCH = 1000;
+const CHUNK = 100;
 
 /** Who hears about a nudge, beyond the event itself. */
-function notificationsFor(h: HandoffRow, kind: NudgeKind, eventId: number, leads: readonly string[]): Notification[] {
+function notificationsFor(h: NudgeRow, kind: NudgeKind, eventId: number, leads: readonly string[]): Notification[] {
   const handoffId = h.id;
   const dm = (userId: string): Notification => ({ type: 'dm', handoffId, eventId, userId });
   switch (kind) {
@@ -39,38 +41,49 @@ function notificationsFor(h: HandoffRow, kind: NudgeKind, eventId: number, leads
  */
 export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResult> {
   const sent: Record<string, number> = {};
-  const seen = new Set<number>();
   let looked = 0;
+  let after: { nudgeAt: Date; id: number } | undefined;
   for (;;) {
-    const due = deps.stalls.dueForNudge(now, BATCH).filter((h) => !seen.has(h.id));
-    if (due.length === 0) break;
-    for (const h of due) {
-      seen.add(h.id);
-      looked++;
-      const type = deps.config.handoffTypes[h.typeKey];
-      const team = deps.config.teams[h.toTeam];
-      if (!type || !team) continue;
-      const calendar = calendarOf(team);
-      const plan = planNudges(h, now, calendar, parseDuration(type.nudge.every, calendar));
-      const kinds = deps.handoffs.transaction((tx) => {
-        if (!deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt: plan.next, ...(plan.wake ? { snoozedUntil: null } : {}) })) return [];
-        const fired: Array<{ kind: NudgeKind; key: string }> = [];
-        if (plan.wake && deps.stalls.claimNudge(tx, h.id, plan.wake.key, now)) fired.push({ kind: 'woke', key: plan.wake.key });
-        if (plan.fire && deps.stalls.claimNudge(tx, h.id, plan.fire.key, now)) {
-          const { breachKey } = plan.fire;
-          const escalate = breachKey !== undefined && deps.stalls.claimNudge(tx, h.id, breachKey, now);
-          fired.push(escalate ? { kind: 'complete_breach', key: breachKey } : plan.fire);
-        }
-        for (const { kind, key } of fired) {
-          const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data: { kind, key } });
-          deps.handoffs.enqueue(tx, notificationsFor(h, kind, eventId, team.leads), now);
-        }
-        return fired.map((f) => f.kind);
-      });
+    const batch = deps.stalls.dueForNudge(now, BATCH, after);
+    if (batch.length === 0) break;
+    const last = batch[batch.length - 1];
+    after = { nudgeAt: last.nudgeAt as Date, id: last.id };
+    // One transaction per chunk keeps the write lock short for the requests being served meanwhile.
+    for (let i = 0; i < batch.length; i += CHUNK) {
+      const kinds = deps.handoffs.transaction((tx) => batch.slice(i, i + CHUNK).flatMap((h) => nudgeOne(deps, tx, h, now)));
+      looked += Math.min(CHUNK, batch.length - i);
       for (const k of kinds) sent[k] = (sent[k] ?? 0) + 1;
     }
-    if (due.length < BATCH) break;
+    if (batch.length < BATCH) break;
   }
   if (Object.keys(sent).length > 0) deps.outbox.kick();
   return { looked, sent };
+}
+
+/** Decides and records the nudges of one handoff; returns what fired. A handoff changed meanwhile is left for its new state. */
+function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): NudgeKind[] {
+  const type = deps.config.handoffTypes[h.typeKey];
+  const team = deps.config.teams[h.toTeam];
+  if (!type || !team) {
+    // Its type or team left the config: nothing can be computed, so stop looking at it.
+    deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt: null });
+    deps.logger.warn(`handoff ${h.id}: type "${h.typeKey}" or team "${h.toTeam}" is no longer configured; no more reminders`);
+    return [];
+  }
+  const calendar = calendarOf(team);
+  const plan = planNudges(h, now, calendar, parseDuration(type.nudge.every, calendar));
+  if (!deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt: plan.next, ...(plan.wake ? { snoozedUntil: null } : {}) })) return [];
+  const fired: Array<{ kind: NudgeKind; key: string }> = [];
+  if (plan.wake && deps.stalls.claimNudge(tx, h.id, plan.wake.key, now)) fired.push({ kind: 'woke', key: plan.wake.key });
+  if (plan.fire && deps.stalls.claimNudge(tx, h.id, plan.fire.key, now)) {
+    // A repeat whose breach never went out (snoozed, or down at the time) escalates to the leads first.
+    const { breachKey } = plan.fire;
+    const escalate = breachKey !== undefined && deps.stalls.claimNudge(tx, h.id, breachKey, now);
+    fired.push(escalate ? { kind: 'complete_breach', key: breachKey } : plan.fire);
+  }
+  for (const { kind, key } of fired) {
+    const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data: { kind, key } });
+    deps.handoffs.enqueue(tx, notificationsFor(h, kind, eventId, team.leads), now);
+  }
+  return fired.map((f) => f.kind);
 }

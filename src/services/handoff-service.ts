@@ -8,6 +8,7 @@ import { type Actor, CLOSED_STATES, type Command, decide, type Transition } from
 import type { Notification } from '../domain/notifications';
 import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports';
 import { addBusinessMinutes, zonedTime } from '../domain/business-clock';
+import { HOME_REFRESH_DELAY_MS } from '../domain/home';
 import { calendarOf, slaTimes } from '../domain/sla';
 
 export interface HandoffServiceDeps {
@@ -16,6 +17,12 @@ export interface HandoffServiceDeps {
   readonly directory: TeamDirectory;
   readonly clock: Clock;
   readonly outbox: OutboxSignal;
+  /** Queues App Home refreshes in the transaction of the change; without it no Home is refreshed. */
+  readonly homes?: HomeRefreshQueue;
+}
+
+export interface HomeRefreshQueue {
+  queueRefresh(tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): void;
 }
 
 export interface StartInput {
@@ -26,6 +33,8 @@ export interface StartInput {
   readonly submissionKey?: string;
   /** The completed handoff whose `next` step this is. */
   readonly parentId?: number;
+  /** Where it came from when not the modal, e.g. `api:shop`; kept on the first event. */
+  readonly via?: string;
 }
 
 /** Everything a person can do to a handoff, applied with the lifecycle rules and stored as events. */
@@ -89,8 +98,13 @@ export class HandoffService {
       throw new DomainError('forbidden', `Only members of ${this.team(type.from as string).name} can start "${type.name}".`);
     const values = this.validate(type.fields, input.raw);
     const now = this.deps.clock.now();
+    const audience = this.deps.homes ? [input.requesterId, ...(await this.teamPeople(type.to))] : [];
     try {
-      return this.commit((tx) => this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null));
+      return this.commit((tx) => {
+        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via);
+        this.refreshHomes(tx, audience, now);
+        return handoff;
+      });
     } catch (error) {
       // Two deliveries of one submission raced past the check above: the unique key kept one; return it.
       const existing = input.submissionKey ? this.deps.repo.findBySubmissionKey(input.submissionKey) : null;
@@ -212,6 +226,7 @@ export class HandoffService {
     Object.assign(patch, this.slaPatch(h, transition, type, now));
 
     const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
+    const audience = await this.homeAudience(h, transition, type);
     return this.commit((tx) => {
       const { handoff } = this.deps.repo.applyTransition(tx, id, h.version, patch, event, {
         unique,
@@ -219,8 +234,33 @@ export class HandoffService {
         notify: (eventId) => this.notificationsFor(h, transition, eventId, userId),
       });
       if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now);
+      this.refreshHomes(tx, audience, now);
       return handoff;
     }, id);
+  }
+
+  /**
+   * Whose App Home shows this change: the requester, the owners before and after, and the members
+   * and leads of a team whose queue gains or loses it (also the next step's team on completion).
+   */
+  private async homeAudience(h: HandoffRow, t: Transition, type: HandoffTypeConfig): Promise<string[]> {
+    if (!this.deps.homes || t.type === 'nudged') return [];
+    const people = [h.requesterId, h.ownerId, t.ownerId];
+    if (h.state === 'open' || t.to === 'open') people.push(...(await this.teamPeople(h.toTeam)));
+    const next = t.type === 'completed' && type.next ? this.deps.config.handoffTypes[type.next] : undefined;
+    if (next) people.push(...(await this.teamPeople(next.to)));
+    return people;
+  }
+
+  private async teamPeople(teamKey: string): Promise<string[]> {
+    const leads = this.team(teamKey).leads;
+    // A Home refresh is a courtesy: a user group Slack cannot list right now must not block the change.
+    const members = await this.deps.directory.members(teamKey).catch(() => [] as readonly string[]);
+    return [...members, ...leads];
+  }
+
+  private refreshHomes(tx: Tx, audience: readonly string[], now: Date): void {
+    if (audience.length > 0) this.deps.homes?.queueRefresh(tx, audience, now, new Date(now.getTime() + HOME_REFRESH_DELAY_MS));
   }
 
   /** The SLA clocks a transition starts or stops, and when the nudge job should look next. */
@@ -287,7 +327,7 @@ export class HandoffService {
     this.deps.repo.enqueue(tx, [{ type: 'next_needed', handoffId: parent.id, userId: requesterId, typeKey: nextKey }], now);
   }
 
-  private insert(tx: Tx, typeKey: string, requesterId: string, values: FieldValues, now: Date, parentId: number | null, submissionKey: string | null): HandoffRow {
+  private insert(tx: Tx, typeKey: string, requesterId: string, values: FieldValues, now: Date, parentId: number | null, submissionKey: string | null, via?: string): HandoffRow {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
     const accept = slaTimes(team, type.sla.accept, now);
@@ -312,7 +352,7 @@ export class HandoffService {
         parentId,
         submissionKey,
       },
-      { type: 'created', actorId: requesterId, at: now, fromState: null, toState: 'open', data: parentId ? { parentId } : {} },
+      { type: 'created', actorId: requesterId, at: now, fromState: null, toState: 'open', data: { ...(parentId ? { parentId } : {}), ...(via ? { via } : {}) } },
       this.uniqueValuesOf(type.fields, values),
       (handoffId, eventId) => [
         { type: 'post', handoffId },

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { OutboxRepo } from '../db/outbox-repo';
-import type { Notification } from '../domain/notifications';
+import type { OutboxMessage } from '../domain/notifications';
 import type { Clock, OutboxSignal } from '../domain/ports';
 
 export interface Logger {
@@ -13,7 +13,7 @@ export interface Logger {
 export interface DispatcherDeps {
   readonly repo: OutboxRepo;
   /** `retried`: the entry was taken before, so Slack may already have it. */
-  readonly deliver: (n: Notification, delivery: { outboxId: number; retried: boolean }) => Promise<void>;
+  readonly deliver: (n: OutboxMessage, delivery: { outboxId: number; retried: boolean }) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -99,14 +99,14 @@ export class OutboxDispatcher implements OutboxSignal {
       if (Date.now() < this.pausedUntil) return;
       const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
       if (due.length === 0) return;
-      const blocked = new Set<number>();
+      const blocked = new Set<string>();
       let progressed = false;
       for (const entry of due) {
         if (this.stopped || Date.now() < this.pausedUntil) return;
-        // A failed entry holds back the rest of its handoff, so order per handoff is kept.
-        if (entry.handoffId !== null && blocked.has(entry.handoffId)) continue;
+        // A failed entry holds back the rest of its lane, so order per lane is kept.
+        if (entry.lane !== null && blocked.has(entry.lane)) continue;
         if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER)) {
-          if (entry.handoffId !== null) blocked.add(entry.handoffId);
+          if (entry.lane !== null) blocked.add(entry.lane);
           continue;
         }
         progressed = true;
@@ -118,11 +118,11 @@ export class OutboxDispatcher implements OutboxSignal {
           const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter));
           this.deps.repo.markFailed(entry.id, message, retryAt);
           if (retryAfter) this.pausedUntil = Date.now() + retryAfter * 1000;
-          if (entry.handoffId !== null) blocked.add(entry.handoffId);
+          if (entry.lane !== null) blocked.add(entry.lane);
           this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
         }
       }
-      if (!progressed || (blocked.size > 0 && due.every((e) => e.handoffId !== null && blocked.has(e.handoffId)))) return;
+      if (!progressed || (blocked.size > 0 && due.every((e) => e.lane !== null && blocked.has(e.lane)))) return;
     }
   }
 

@@ -1,8 +1,8 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { App, AuthorizationError, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
 import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions';
 import { checkEnvelope, MalformedPayloadError } from './envelope';
-import { createSlackHttpServer } from './http-server';
+import { createHttpServer, type Route } from './http-server';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import type { Env } from '../config/env-schema';
 import { registerActions } from './listeners/actions';
@@ -22,8 +22,6 @@ export interface SlackAppOptions {
   readonly logger?: Logger;
   /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
   readonly firstSight?: (eventId: string) => boolean;
-  /** `GET /healthz`: status code and JSON body. */
-  readonly health?: () => { status: number; body: unknown };
 }
 
 const LOG_LEVELS: Record<Env['logLevel'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
@@ -43,26 +41,12 @@ export function createSlackApp(opts: SlackAppOptions) {
   };
   const inflight = new Set<Promise<unknown>>();
   const socketMode = Boolean(env.appToken);
-  const customRoutes = opts.health
-    ? [
-        {
-          path: '/healthz',
-          method: ['GET'],
-          handler: (_req: IncomingMessage, res: ServerResponse) => {
-            const { status, body } = opts.health?.() ?? { status: 200, body: {} };
-            res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-            res.end(JSON.stringify(body));
-          },
-        },
-      ]
-    : [];
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
         signingSecret: env.signingSecret,
         endpoints: '/slack/events',
         processBeforeResponse: false,
-        customRoutes,
         ...(opts.logger ? { logger: opts.logger } : {}),
         // Errors reaching the receiver come from payloads Bolt could not take apart (listener errors are
         // answered in the middleware below): the request was bad, not the server.
@@ -129,12 +113,10 @@ export function createSlackApp(opts: SlackAppOptions) {
     async settle(): Promise<void> {
       while (inflight.size > 0) await Promise.allSettled([...inflight]);
     },
-    async start(port: number): Promise<number> {
-      if (!receiver) {
-        await app.start();
-        return port;
-      }
-      const server = createSlackHttpServer(receiver, { signingSecret: env.signingSecret, logger: app.logger });
+    /** Listens on `port`: Slack's endpoint plus `routes` (/healthz, /api/…), which Socket Mode serves too. */
+    async start(port: number, routes: readonly Route[] = []): Promise<number> {
+      if (!receiver) await app.start();
+      const server = createHttpServer({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
       httpServer = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -145,10 +127,7 @@ export function createSlackApp(opts: SlackAppOptions) {
     },
     /** Stops taking requests; requests already received finish (see settle). */
     async stop(): Promise<void> {
-      if (!receiver) {
-        await app.stop();
-        return;
-      }
+      if (!receiver) await app.stop();
       const server = httpServer;
       httpServer = null;
       if (!server) return;

@@ -3,23 +3,51 @@ import { parse as parseQuery } from 'node:querystring';
 import { type HTTPReceiver, isValidSlackRequest, type Logger } from '@slack/bolt';
 import { checkEnvelope, MalformedPayloadError } from './envelope';
 
-/** Slack's own limit for request bodies is far below this; anything larger is not from Slack. */
-const BODY_LIMIT = 4 * 1024 * 1024;
+/** Slack's own request bodies are far below this; anything larger is not from Slack. */
+const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
+export interface RouteResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** A route of ours beside Slack's endpoint: /healthz, /api/…. */
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: RegExp;
+  /** Bodies over this many bytes are answered 413 without reading further. */
+  readonly bodyLimit?: number;
+  handle(req: IncomingMessage, body: Buffer, params: string[]): Promise<RouteResponse> | RouteResponse;
+}
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new TooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT) {
-        resolve(null);
-        req.destroy();
+      if (size > limit) {
+        reject(new TooLarge());
+        req.pause();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function send(res: ServerResponse, r: RouteResponse): void {
+  const json = r.body === undefined ? '' : JSON.stringify(r.body);
+  res.writeHead(r.status, { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'cache-control': 'no-store', ...r.headers });
+  res.end(json);
 }
 
 function parseSlackBody(text: string, contentType: string | undefined): unknown {
@@ -28,52 +56,72 @@ function parseSlackBody(text: string, contentType: string | undefined): unknown 
   return typeof form.payload === 'string' ? JSON.parse(form.payload) : form;
 }
 
+/** Requests Slack signed but that lack what their type promises (Bolt would crash on some, or time out after 3 s). */
+function isMalformed(text: string, req: IncomingMessage, signingSecret: string, logger: Logger): boolean {
+  const signed = isValidSlackRequest({
+    signingSecret,
+    body: text,
+    headers: {
+      'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
+      'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
+    },
+  });
+  if (!signed) return false; // Bolt answers 401
+  try {
+    const body = parseSlackBody(text, req.headers['content-type']) as Record<string, unknown>;
+    if (body.ssl_check !== undefined || body.type === 'url_verification') return false;
+    if (typeof body.command !== 'string' && typeof body.type !== 'string') throw new MalformedPayloadError('no type');
+    checkEnvelope(body);
+    return false;
+  } catch (error) {
+    logger.warn(`rejected a request: ${(error as Error).message}`);
+    return true;
+  }
+}
+
 /**
- * The HTTP front of the bot: requests to /slack/events that Slack signed but that lack what their
- * type promises are answered 400 at once (Bolt would crash on some and time out on others after 3 s);
- * everything else goes to Bolt's receiver as it is, which verifies signatures and serves custom routes.
+ * The bot's HTTP server: our routes first, then Slack's endpoint through Bolt's receiver (which
+ * verifies signatures). In Socket Mode there is no receiver and only our routes are served.
  */
-export function createSlackHttpServer(receiver: HTTPReceiver, opts: { signingSecret: string; logger: Logger }): Server {
+export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret: string; logger: Logger; routes: readonly Route[] }): Server {
   return createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || !req.url?.startsWith('/slack/events')) {
-      receiver.requestListener(req, res);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    for (const route of opts.routes) {
+      const match = route.path.exec(url.pathname);
+      if (!match || req.method !== route.method) continue;
+      try {
+        const body = req.method === 'POST' ? await readBody(req, route.bodyLimit ?? 64 * 1024) : Buffer.alloc(0);
+        send(res, await route.handle(req, body, match.slice(1)));
+      } catch (error) {
+        if (error instanceof TooLarge) send(res, { status: 413, body: { ok: false, error: 'payload_too_large' }, headers: { connection: 'close' } });
+        else {
+          opts.logger.error(`${req.method} ${url.pathname} failed`, error);
+          send(res, { status: 500, body: { ok: false, error: 'internal_error' } });
+        }
+      }
       return;
     }
-    let raw: Buffer | null;
+    if (!opts.receiver || url.pathname !== '/slack/events') {
+      send(res, { status: 404, body: { ok: false, error: 'not_found' } });
+      return;
+    }
+    if (req.method !== 'POST') {
+      opts.receiver.requestListener(req, res);
+      return;
+    }
+    let raw: Buffer;
     try {
-      raw = await readBody(req);
-    } catch {
-      res.writeHead(400).end();
+      raw = await readBody(req, SLACK_BODY_LIMIT);
+    } catch (error) {
+      send(res, { status: error instanceof TooLarge ? 413 : 400 });
       return;
     }
-    if (raw === null) {
-      res.writeHead(413).end();
+    if (isMalformed(raw.toString('utf8'), req, opts.signingSecret, opts.logger)) {
+      send(res, { status: 400 });
       return;
     }
     // Bolt reads a body that was read already from `rawBody`.
     (req as IncomingMessage & { rawBody: Buffer }).rawBody = raw;
-    const text = raw.toString('utf8');
-    const signed = isValidSlackRequest({
-      signingSecret: opts.signingSecret,
-      body: text,
-      headers: {
-        'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
-        'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
-      },
-    });
-    if (signed) {
-      try {
-        const body = parseSlackBody(text, req.headers['content-type']) as Record<string, unknown>;
-        if (body.ssl_check === undefined && body.type !== 'url_verification') {
-          if (typeof body.command !== 'string' && typeof body.type !== 'string') throw new MalformedPayloadError('no type');
-          checkEnvelope(body);
-        }
-      } catch (error) {
-        opts.logger.warn(`rejected a request: ${(error as Error).message}`);
-        res.writeHead(400).end();
-        return;
-      }
-    }
-    receiver.requestListener(req, res);
+    opts.receiver.requestListener(req, res);
   });
 }

@@ -11,6 +11,8 @@ export const ActionId = {
   open: 'handoff_open_link',
   snooze: 'handoff_snooze',
   nudgeOwner: 'handoff_nudge_owner',
+  history: 'handoff_history',
+  homeStart: 'home_start_handoff',
   fieldInput: 'value',
   typeSelect: 'type',
 } as const;
@@ -24,6 +26,7 @@ export const CallbackId = {
   reassign: 'handoff_reassign_form',
   cancel: 'handoff_cancel_form',
   snooze: 'handoff_snooze_form',
+  history: 'handoff_history_modal',
 } as const;
 
 export const BlockId = {

@@ -1,3 +1,5 @@
+import { localParts } from '../domain/business-clock';
+
 /** Slack's limit for one section's text. */
 export const SECTION_TEXT_LIMIT = 3000;
 export const TRUNCATION_MARKER = '… (cut)';
@@ -37,8 +39,20 @@ export function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
   return { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) };
 }
 
-/** A Slack date token: rendered in each reader's own timezone, with `fallback` for old clients. */
-export function slackDate(at: Date, format = '{date_short_pretty} {time}'): string {
-  const fallback = `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback}>`;
+/**
+ * A Slack date token: rendered in each reader's own timezone. The fallback text, for clients that
+ * cannot render tokens, is in `fallbackTimezone` when given (e.g. the reader's), else in UTC.
+ */
+export function slackDate(at: Date, format = '{date_short_pretty} {time}', fallbackTimezone?: string): string {
+  const fallback = fallbackTimezone && fallbackTimezone !== 'UTC' ? localFallback(at, fallbackTimezone) : null;
+  return `<!date^${Math.floor(at.getTime() / 1000)}^${format}|${fallback ?? `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`}>`;
+}
+
+function localFallback(at: Date, timezone: string): string | null {
+  try {
+    const local = localParts(at, timezone);
+    return `${local.date} ${local.time} ${timezone}`;
+  } catch {
+    return null; // a timezone this Node does not know: UTC it is
+  }
 }

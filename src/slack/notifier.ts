@@ -4,7 +4,10 @@ import type { HandoffRepo } from '../db/handoff-repo';
 import type { Notification } from '../domain/notifications';
 import type { Clock } from '../domain/ports';
 import type { SendRateLimiter } from './rate-limiter';
+import type { HomeService } from '../services/home-service';
 import { buildDigestMessage } from './views/digest';
+import { buildHomeView } from './views/home';
+import { statsViewOptions } from './views/stats';
 import { buildEventDm, buildHandoffPost, buildNextNeededDm, describeEvent, type HandoffContext, type SlackMessage } from './views/messages';
 
 /** Which outbox entry a delivery is, and whether an earlier try may have reached Slack without being recorded. */
@@ -25,13 +28,14 @@ const RECONCILE_LOOKBACK = 100;
  * that message instead of posting a second one.
  */
 export class SlackNotifier {
-  constructor(private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter }) {}
+  constructor(private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService }) {}
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
       const teamName = (key: string) => this.deps.config.teams[key]?.name ?? key;
       return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
     }
+    if (n.type === 'home') return this.publishHome(n.userId);
     const ctx = this.context(n.handoffId);
     if (!ctx) return; // the handoff is gone (never happens in practice): nothing to say
     switch (n.type) {
@@ -55,6 +59,14 @@ export class SlackNotifier {
         return;
       }
     }
+  }
+
+  /** Renders the person's Home as it is now; publishing twice is harmless, so a retry needs no reconciling. */
+  private async publishHome(userId: string): Promise<void> {
+    if (!this.deps.homes) return;
+    const view = buildHomeView(await this.deps.homes.build(userId), statsViewOptions(this.deps.config));
+    await this.deps.limiter.acquire(`home:${userId}`);
+    await this.deps.client.views.publish({ user_id: userId, view });
   }
 
   private context(id: number): HandoffContext | null {

@@ -42,10 +42,20 @@ export interface Harness {
 }
 
 /** The real app (HTTP receiver, SQLite with real migrations, outbox) against a local fake Slack. */
-export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => WorkflowConfig; now?: string; logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: {
+    workflow?: (w: WorkflowConfig) => WorkflowConfig;
+    now?: string;
+    logger?: Logger;
+    /** Web API request timeout (default 2000 ms); short values let a test make Slack "time out". */
+    clientTimeoutMs?: number;
+    /** Reuse a database (a restart); the caller then owns the file. */
+    dbPath?: string;
+  } = {},
+): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
-  const dir = mkdtempSync(join(tmpdir(), 'handoff-test-'));
-  const dbPath = join(dir, 'handoff.db');
+  const dir = opts.dbPath ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
+  const dbPath = opts.dbPath ?? join(dir as string, 'handoff.db');
   const env = parseEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -57,7 +67,7 @@ export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => Wor
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger });
   const port = await app.start(0);
   const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET });
   return {
@@ -71,7 +81,7 @@ export async function startHarness(opts: { workflow?: (w: WorkflowConfig) => Wor
     async close() {
       await app.stop(200);
       await fake.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -204,7 +204,7 @@ describe('the lifecycle through Slack', () => {
     expect(buttonIds()).toContain(ActionId.accept);
     await press('U0SALES1', ActionId.cancel);
     expect(postText()).toContain('Cancelled');
-    expect(buttonIds()).toEqual([]);
+    expect(buttonIds()).toEqual([ActionId.history]);
     expect(h.app.repo.listEvents(1).map((e) => e.type)).toEqual(['created', 'accepted', 'reassigned', 'released', 'cancelled']);
   });
 });

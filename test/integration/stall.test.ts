@@ -49,7 +49,7 @@ describe('nudges: accept SLA', () => {
     expect((await nudges('2026-11-23T14:00:00Z')).sent).toEqual({ accept_breach: 1 });
     const leadDm = h.fake.dms('U0OPSLEAD').at(-1);
     expect(leadDm?.text).toContain('not accepted in time');
-    expect(actionIds(leadDm)).toEqual([ActionId.accept, ActionId.reassign, ActionId.open]);
+    expect(actionIds(leadDm)).toEqual([ActionId.accept, ActionId.reassign, ActionId.open, ActionId.history]);
     expect(opsPost().updates).toBe(updatesBefore + 1);
     expect(JSON.stringify(opsPost().blocks)).toContain('Overdue');
     expect((await nudges('2026-11-23T18:00:00Z')).sent).toEqual({});
@@ -84,7 +84,7 @@ describe('nudges: complete SLA, snooze and the owner buttons', () => {
     expect((await nudges('2026-11-24T22:00:00Z')).sent).toEqual({ complete_warn: 1 });
     const warn = h.fake.dms('U0OPS1').at(-1);
     expect(warn?.text).toContain('is due');
-    expect(actionIds(warn)).toEqual([ActionId.complete, ActionId.snooze, ActionId.reassign, ActionId.open]);
+    expect(actionIds(warn)).toEqual([ActionId.complete, ActionId.snooze, ActionId.reassign, ActionId.open, ActionId.history]);
 
     expect((await nudges('2026-11-25T10:00:00Z')).sent).toEqual({ complete_breach: 1 });
     expect(h.fake.dms('U0OPS1').at(-1)?.text).toContain('overdue');
@@ -144,7 +144,7 @@ describe('returned and not resubmitted', () => {
     expect((await nudges('2026-11-23T14:00:00Z')).sent).toEqual({ returned_remind: 1 });
     const dm = h.fake.dms('U0SALES1').at(-1);
     expect(dm?.text).toContain('still waiting for your changes');
-    expect(actionIds(dm)).toEqual([ActionId.resubmit, ActionId.cancel]);
+    expect(actionIds(dm)).toEqual([ActionId.resubmit, ActionId.cancel, ActionId.history]);
   });
 });
 

@@ -101,7 +101,7 @@ describe('workflow config: every problem is reported by path', () => {
     ['duplicate field keys', (c) => { c.handoffTypes['order-to-ops'].fields[2].key = 'order_id'; }, 'handoffTypes.order-to-ops.fields[2].key', 'duplicate field key "order_id"'],
     ['an invalid regex pattern', (c) => { c.handoffTypes['order-to-ops'].fields[0].pattern = '^[A-Z{2}-(0-9'; }, 'handoffTypes.order-to-ops.fields[0].pattern', 'not a valid regular expression'],
     ['a misspelt key', (c) => { const t = c.handoffTypes['order-to-ops']; t.feilds = t.fields; delete t.fields; }, 'handoffTypes.order-to-ops', '"feilds"'],
-    ['an unknown top-level key', (c) => { c.webhooks = []; }, '', '"webhooks"'],
+    ['an unknown top-level key', (c) => { c.webhook = []; }, '', '"webhook"'],
     ['a type key with capitals', (c) => { c.handoffTypes.OrderToOps = c.handoffTypes['anything-to-ops']; }, 'handoffTypes.OrderToOps', 'lowercase'],
     ['no handoff types', (c) => { c.handoffTypes = {}; }, 'handoffTypes', 'define at least one handoff type'],
   ];

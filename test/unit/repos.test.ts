@@ -101,9 +101,9 @@ describe('HandoffRepo.create', () => {
     expect(repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')?.id).toBe(1);
     expect(repo.findUniqueHolder('other-type', 'order_id', 'so-1')).toBeNull();
     // The DM waits behind the post of the same handoff.
-    expect(outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, attempts: 0, claims: 0 }]);
+    expect(outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, lane: 'slack:1', attempts: 0, claims: 0 }]);
     outbox.markSent(1, T0);
-    expect(outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, attempts: 0, claims: 0 }]);
+    expect(outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, lane: 'slack:1', attempts: 0, claims: 0 }]);
   });
 
   it('rolls everything back when the surrounding transaction fails after create', () => {
@@ -332,7 +332,7 @@ describe('OutboxRepo', () => {
     expect(counts().outbox).toBe(5);
   });
 
-  it('does not hold back entries without a handoff', () => {
+  it('does not hold back entries without a lane', () => {
     const { a } = seed();
     repo.transaction((tx) =>
       repo.enqueue(
@@ -344,7 +344,7 @@ describe('OutboxRepo', () => {
         at(20),
       ),
     );
-    handle.sqlite.prepare('UPDATE outbox SET handoff_id = NULL WHERE id = 6').run();
+    handle.sqlite.prepare('UPDATE outbox SET handoff_id = NULL, lane = NULL WHERE id = 6').run();
     expect(outbox.listDue(at(20), 10).map((e) => e.id)).toEqual([1, 3, 6]);
   });
 });

@@ -251,18 +251,14 @@ describe('buildHandoffPost', () => {
   });
 
   it.each<[HandoffState, string[]]>([
-    ['open', [ActionId.accept, ActionId.reject, ActionId.reassign, ActionId.cancel]],
-    ['accepted', [ActionId.complete, ActionId.reassign, ActionId.release, ActionId.cancel]],
-    ['returned', [ActionId.resubmit]],
-    ['done', []],
-    ['cancelled', []],
-  ])('shows the buttons for %s', (state, actionIds) => {
+    ['open', [ActionId.accept, ActionId.reject, ActionId.reassign, ActionId.cancel, ActionId.history]],
+    ['accepted', [ActionId.complete, ActionId.reassign, ActionId.release, ActionId.cancel, ActionId.history]],
+    ['returned', [ActionId.resubmit, ActionId.history]],
+    ['done', [ActionId.history]],
+    ['cancelled', [ActionId.history]],
+  ])('shows the buttons for %s, History on every post', (state, actionIds) => {
     const msg = buildHandoffPost(ctx(row({ state, ownerId: state === 'open' || state === 'returned' ? 'U0REQ' : 'U0OPS1' })), NOW);
     const actions = msg.blocks.filter((b) => b.type === 'actions');
-    if (actionIds.length === 0) {
-      expect(actions).toEqual([]);
-      return;
-    }
     expect(actions).toHaveLength(1);
     expect(actions[0].block_id).toBe(`${BlockId.actions}:7`);
     expect(actions[0].elements.map((e: { action_id: string }) => e.action_id)).toEqual(actionIds);
@@ -331,14 +327,15 @@ describe('describeEvent and buildEventDm', () => {
   it('tells the requester where the handoff was posted', () => {
     const dm = buildEventDm(ctx(row({ title: EVIL })), event(), 'U0REQ');
     expect(dm.text).toBe(`:outbox_tray: Your handoff *#7 &lt;!channel&gt; see &lt;https://evil¦here&gt; @${ZWSP}here* was posted in <#C0OPS> for Operations. You'll hear here when it is accepted.`);
-    expect(dm.blocks).toHaveLength(1);
+    expect(dm.blocks).toHaveLength(2);
+    expect(dm.blocks[1].elements.map((e: { action_id: string; value: string }) => [e.action_id, e.value])).toEqual([[ActionId.history, '7']]);
   });
 
   it('gives the requester resubmit and cancel buttons on a return', () => {
     const h = row({ state: 'returned' });
     const dm = buildEventDm(ctx(h), event({ type: 'rejected', actorId: 'U0OPS1', data: { reason: 'Missing address' } }), 'U0REQ');
     const actions = dm.blocks.find((b) => b.type === 'actions');
-    expect(actions?.elements.map((e: { action_id: string }) => e.action_id)).toEqual([ActionId.resubmit, ActionId.cancel]);
+    expect(actions?.elements.map((e: { action_id: string }) => e.action_id)).toEqual([ActionId.resubmit, ActionId.cancel, ActionId.history]);
     expect(dm.text).toBe(':leftwards_arrow_with_hook: <@U0OPS1> returned *#7 New order to Operations: SO-12345* to <@U0REQ>:');
   });
 

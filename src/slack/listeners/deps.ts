@@ -2,13 +2,19 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import type { HandoffService } from '../../services/handoff-service';
+import type { HistoryService } from '../../services/history-service';
+import type { HomeService } from '../../services/home-service';
 import type { QueueService } from '../../services/queue-service';
+import type { StatsService } from '../../services/stats-service';
 import type { SlackTeamDirectory } from '../team-directory';
 
 export interface ListenerDeps {
   readonly service: HandoffService;
   readonly directory: SlackTeamDirectory;
   readonly queues: QueueService;
+  readonly homes: HomeService;
+  readonly history: HistoryService;
+  readonly stats: StatsService;
 }
 
 export type Register = (app: App, deps: ListenerDeps) => void;

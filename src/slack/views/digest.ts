@@ -14,7 +14,8 @@ export function formatAge(ms: number): string {
   return hours < 48 ? `${hours}h` : `${Math.floor(hours / 24)}d`;
 }
 
-function slaText(item: DigestItem): string {
+/** Where an item stands against its SLA, in a few words with a date token. */
+export function slaText(item: DigestItem): string {
   const due = item.dueAt ? slackDate(new Date(item.dueAt)) : null;
   if (item.snoozedUntil) return `:zzz: snoozed until ${slackDate(new Date(item.snoozedUntil), '{date_short_pretty}')}${due ? `, due ${due}` : ''}`;
   if (item.state === 'returned') return ':leftwards_arrow_with_hook: returned, waiting for changes';

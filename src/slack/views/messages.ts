@@ -53,6 +53,11 @@ export function button(text: string, actionId: string, handoffId: number, style?
   return { type: 'button', text: plain(text, 75), action_id: actionId, value: String(handoffId), ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
 }
 
+/** Opens the handoff's full timeline in a modal; on every post, event DM and Home item. */
+export function historyButton(handoffId: number): Block {
+  return button('History', ActionId.history, handoffId);
+}
+
 function confirm(title: string, text: string, yes: string): BlockPart {
   return { title: plain(title, 100), text: plain(text, 300), confirm: plain(yes, 30), deny: plain('Keep it', 30) };
 }
@@ -104,8 +109,7 @@ export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   const sla = slaLine(h, now);
   if (sla) context.push(sla);
   blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(c)) });
-  const actions = buildActions(h);
-  if (actions.length) blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: actions });
+  blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: [...buildActions(h), historyButton(h.id)] });
   return { text: `Handoff #${h.id}: ${escapeMrkdwn(h.title)} (${STATE_LABEL[h.state].replace(/^:[a-z_]+: /, '')})`, blocks };
 }
 
@@ -199,10 +203,8 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
   if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId)
     blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });
-  if (e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned') {
-    const actions = buildDmActions(h, recipient, isLead);
-    if (actions.length) blocks.push({ type: 'actions', elements: actions });
-  }
+  const actions = e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned' ? buildDmActions(h, recipient, isLead) : [];
+  blocks.push({ type: 'actions', elements: [...actions, historyButton(h.id)] });
   return { text: text.split('\n')[0], blocks };
 }
 

@@ -1,14 +1,16 @@
+import { isDomainError } from '../../../domain/errors';
 import { COMMAND } from '../../ids';
 import { buildDigestMessage } from '../../views/digest';
 import { buildHelpText, buildUnknownTypeText } from '../../views/help';
 import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals';
+import { buildStatsMessage, statsViewOptions } from '../../views/stats';
 import type { Register } from '../deps';
 
 /** Ephemeral lists show a few more items than the daily DM, within Slack's 50 blocks. */
 const ON_DEMAND_CAP = 15;
 
-/** `/handoff`, `/handoff <type>`, `/handoff help`. Answers that need no modal go back in the ack, ephemerally. */
-export const registerHandoffCommand: Register = (app, { service, queues }) => {
+/** `/handoff`, `/handoff <type>`, `/handoff help|mine|stalled|stats`. Answers that need no modal go back in the ack, ephemerally. */
+export const registerHandoffCommand: Register = (app, { service, queues, stats }) => {
   app.command(COMMAND, async ({ ack, command, client }) => {
     const [sub = '', ...rest] = command.text.trim().split(/\s+/);
     const userId = command.user_id;
@@ -44,6 +46,16 @@ export const registerHandoffCommand: Register = (app, { service, queues }) => {
       }
       const message = buildDigestMessage(s.digest, { now: service.now(), teamName, heading: 'Stalled in your teams', cap: ON_DEMAND_CAP });
       await ack({ response_type: 'ephemeral', ...message });
+      return;
+    }
+    if (key === 'stats') {
+      // A refusal (not your team, unknown period) is the answer itself, so it goes back in the ack.
+      const answer = await stats.answer(userId, rest).catch((error: unknown) => {
+        if (isDomainError(error)) return error;
+        throw error;
+      });
+      if (isDomainError(answer)) await ack({ response_type: 'ephemeral', text: `:warning: ${answer.message}` });
+      else await ack({ response_type: 'ephemeral', ...buildStatsMessage(answer.report, { ...statsViewOptions(service.config), otherTeams: answer.otherTeams }) });
       return;
     }
     const type = service.config.handoffTypes[key];

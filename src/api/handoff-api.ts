@@ -1,0 +1,120 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
+import type { WorkflowConfig } from '../config/workflow-schema';
+import type { HandoffRepo } from '../db/handoff-repo';
+import type { EventRow, HandoffRow } from '../db/schema';
+import { isDomainError } from '../domain/errors';
+import { publicEventName } from '../domain/event-names';
+import type { RawFieldInput } from '../domain/fields';
+import type { HandoffService } from '../services/handoff-service';
+import type { Route, RouteResponse } from '../slack/http-server';
+
+const BODY_LIMIT = 64 * 1024;
+
+const createBody = z.strictObject({
+  type: z.string().min(1),
+  requester: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected the Slack user ID of the person handing off'),
+  fields: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** A handoff as the API and webhooks show it. */
+export function toApiHandoff(h: HandoffRow) {
+  return {
+    id: h.id,
+    type: h.typeKey,
+    state: h.state,
+    title: h.title,
+    requester: h.requesterId,
+    owner: h.ownerId,
+    fromTeam: h.fromTeam,
+    toTeam: h.toTeam,
+    fields: h.fields,
+    completion: h.completion,
+    createdAt: h.createdAt.toISOString(),
+    updatedAt: h.updatedAt.toISOString(),
+    acceptedAt: h.acceptedAt?.toISOString() ?? null,
+    closedAt: h.closedAt?.toISOString() ?? null,
+    acceptDueAt: h.acceptDueAt?.toISOString() ?? null,
+    completeDueAt: h.completeDueAt?.toISOString() ?? null,
+    parentId: h.parentId,
+    url: h.permalink,
+  };
+}
+
+export function toApiEvent(e: EventRow) {
+  return { id: e.id, type: publicEventName(e.type), actor: e.actorId, at: e.at.toISOString(), from: e.fromState, to: e.toState, data: e.data };
+}
+
+/** JSON values → what a form would have delivered, so the API and the modal share one validation. */
+function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawFieldInput>; errors: Record<string, string> } {
+  const raw: Record<string, RawFieldInput> = {};
+  const errors: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null || value === undefined) raw[key] = null;
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') raw[key] = String(value);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) raw[key] = value as string[];
+    else errors[key] = 'Expected a string, a number, or a list of strings.';
+  }
+  return { raw, errors };
+}
+
+const json = (status: number, body: unknown): RouteResponse => ({ status, body });
+
+/**
+ * The incoming API: another system starts a handoff with the same validation, duplicate refusal,
+ * post and ownership flow as the form. Authenticated with bearer tokens from the config.
+ */
+export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffService; repo: HandoffRepo }): Route[] {
+  const tokens = deps.config.api.tokens.map((t) => ({ name: t.name, digest: createHash('sha256').update(t.token).digest() }));
+  const caller = (req: IncomingMessage): string | null => {
+    const match = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
+    if (!match) return null;
+    const digest = createHash('sha256').update(match[1].trim()).digest();
+    // Compare digests in constant time so a token cannot be guessed byte by byte.
+    return tokens.find((t) => timingSafeEqual(t.digest, digest))?.name ?? null;
+  };
+  const unauthorized = json(401, { ok: false, error: 'not_authed' });
+
+  return [
+    {
+      method: 'POST',
+      path: /^\/api\/handoffs\/?$/,
+      bodyLimit: BODY_LIMIT,
+      async handle(req, body) {
+        const name = caller(req);
+        if (!name) return unauthorized;
+        let parsed: z.infer<typeof createBody>;
+        try {
+          parsed = createBody.parse(JSON.parse(body.toString('utf8')));
+        } catch (error) {
+          const detail = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) : ['body: not JSON'];
+          return json(400, { ok: false, error: 'invalid_request', details: detail });
+        }
+        const { raw, errors } = toRawInput(parsed.fields);
+        if (Object.keys(errors).length) return json(422, { ok: false, error: 'validation', errors });
+        const key = req.headers['idempotency-key'];
+        const submissionKey = typeof key === 'string' && key ? `api:${name}:${key}` : undefined;
+        const replay = submissionKey ? deps.repo.findBySubmissionKey(submissionKey) : null;
+        try {
+          const h = replay ?? (await deps.service.start({ typeKey: parsed.type, requesterId: parsed.requester, raw, submissionKey, via: `api:${name}` }));
+          return json(replay ? 200 : 201, { ok: true, handoff: toApiHandoff(h) });
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          const status = { validation: 422, duplicate: 409, unknown_type: 422, forbidden: 403 }[error.code as string] ?? 400;
+          return json(status, { ok: false, error: error.code, message: error.message, ...(Object.keys(error.fieldErrors).length ? { errors: error.fieldErrors } : {}) });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/handoffs\/(\d+)$/,
+      handle(req, _body, [id]) {
+        if (!caller(req)) return unauthorized;
+        const h = deps.repo.findById(Number(id));
+        if (!h) return json(404, { ok: false, error: 'not_found' });
+        return json(200, { ok: true, handoff: toApiHandoff(h), events: deps.repo.listEvents(h.id).map(toApiEvent) });
+      },
+    },
+  ];
+}

@@ -1,0 +1,76 @@
+import { and, asc, gt, gte, sql } from 'drizzle-orm';
+import type { StateChange } from '../domain/flow-metrics';
+import type { EventType, HandoffState } from '../domain/lifecycle';
+import type { Db } from './open-db';
+import { type HandoffRow, handoffs } from './schema';
+
+interface ChangeRow {
+  handoff_id: number;
+  type_key: string;
+  type: EventType;
+  at: number;
+  from_state: HandoffState | null;
+  to_state: HandoffState;
+  since: number | null;
+  next_at: number | null;
+  reason: string | null;
+}
+
+/** Read-only reporting queries: flow metrics from the event history, and the export. */
+export class MetricsRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Every state change (events whose state differs before and after, plus `created`) of the
+   * handoffs to `teamKey` that could matter for [from, to): created before `to` and not closed
+   * before `from`. Each comes with the previous and next state change of its handoff, so the time
+   * spent in each state is one subtraction away.
+   */
+  stateChanges(teamKey: string, from: Date, to: Date): StateChange[] {
+    const rows = this.db.all<ChangeRow>(sql`
+      WITH scope AS (
+        SELECT id, type_key FROM handoffs
+        WHERE to_team = ${teamKey} AND created_at < ${to.getTime()}
+          AND (closed_at IS NULL OR closed_at >= ${from.getTime()})
+      )
+      SELECT e.handoff_id, s.type_key, e.type, e.at, e.from_state, e.to_state,
+             LAG(e.at) OVER w AS since,
+             LEAD(e.at) OVER w AS next_at,
+             CASE WHEN e.type = 'rejected' THEN json_extract(e.data, '$.reason') END AS reason
+      FROM scope s JOIN events e ON e.handoff_id = s.id
+      WHERE e.from_state IS NULL OR e.from_state <> e.to_state
+      WINDOW w AS (PARTITION BY e.handoff_id ORDER BY e.id)
+    `);
+    return rows.map((r) => ({
+      handoffId: r.handoff_id,
+      typeKey: r.type_key,
+      type: r.type,
+      at: r.at,
+      fromState: r.from_state,
+      toState: r.to_state,
+      since: r.since,
+      nextAt: r.next_at,
+      reason: typeof r.reason === 'string' ? r.reason : null,
+    }));
+  }
+
+  /** The field keys used by handoffs created since `since`, and the completion field keys. */
+  fieldKeysSince(since: Date): { fields: string[]; completion: string[] } {
+    const keys = (column: 'fields' | 'completion') =>
+      this.db
+        .all<{ key: string }>(sql`SELECT DISTINCT j.key AS key FROM handoffs h, json_each(h.${sql.raw(column)}) j WHERE h.created_at >= ${since.getTime()} ORDER BY j.key`)
+        .map((r) => r.key);
+    return { fields: keys('fields'), completion: keys('completion') };
+  }
+
+  /** Handoffs created since `since`, in id order, a page at a time (after `afterId`). */
+  handoffsSince(since: Date, afterId: number, limit: number): HandoffRow[] {
+    return this.db
+      .select()
+      .from(handoffs)
+      .where(and(gte(handoffs.createdAt, since), gt(handoffs.id, afterId)))
+      .orderBy(asc(handoffs.id))
+      .limit(limit)
+      .all();
+  }
+}

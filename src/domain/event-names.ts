@@ -1,0 +1,19 @@
+import type { EventType } from './lifecycle';
+
+/** The names events have outside the bot (webhooks, the API, exports): what people call them. */
+const PUBLIC_NAMES: Record<EventType, string> = {
+  created: 'created',
+  accepted: 'accepted',
+  rejected: 'returned',
+  resubmitted: 'resubmitted',
+  completed: 'done',
+  reassigned: 'reassigned',
+  released: 'released',
+  cancelled: 'cancelled',
+  snoozed: 'snoozed',
+  nudged: 'nudged',
+};
+
+export function publicEventName(type: EventType): string {
+  return PUBLIC_NAMES[type];
+}

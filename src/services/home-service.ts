@@ -1,0 +1,52 @@
+import type { WorkflowConfig } from '../config/workflow-schema';
+import type { HomeRepo } from '../db/home-repo';
+import type { StallRepo } from '../db/stall-repo';
+import type { TeamFlowReport } from '../domain/flow-metrics';
+import { type HomeData, splitPersonalItems, toHomeItem } from '../domain/home';
+import type { Clock, TeamDirectory } from '../domain/ports';
+import type { StatsService } from './stats-service';
+
+/** The Home tab shows at most this many of a team queue; the rest are counted. */
+const QUEUE_FETCH = 30;
+/** Team health on the Home covers this many days, against the same span before. */
+export const HEALTH_DAYS = 30;
+/** Team health changes slowly; a lead opening Home often reuses the numbers for this long. */
+const HEALTH_TTL_MS = 5 * 60 * 1000;
+
+/** What a person's App Home tab shows, and the record of who uses it. */
+export class HomeService {
+  private readonly health = new Map<string, { at: number; report: TeamFlowReport }>();
+
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService }) {}
+
+  /** Remembers that the person uses the Home tab, so changes to their handoffs republish it. */
+  opened(userId: string): void {
+    this.deps.homes.recordOpened(userId, this.deps.clock.now());
+  }
+
+  /** Teams the person is a member or lead of. */
+  async teamsOf(userId: string): Promise<string[]> {
+    const teams: string[] = [];
+    for (const key of Object.keys(this.deps.config.teams))
+      if (this.deps.directory.isLead(key, userId) || (await this.deps.directory.isMember(key, userId))) teams.push(key);
+    return teams;
+  }
+
+  async build(userId: string): Promise<HomeData> {
+    const now = this.deps.clock.now();
+    const { mine, waiting } = splitPersonalItems(this.deps.stalls.listActiveFor(userId), userId, now);
+    const teamKeys = await this.teamsOf(userId);
+    const items = this.deps.homes.openQueue(teamKeys, QUEUE_FETCH).map((h) => toHomeItem(h, now));
+    const total = items.length < QUEUE_FETCH ? items.length : this.deps.homes.countOpen(teamKeys);
+    const health = this.deps.stats.leadTeams(userId).map((key) => this.teamHealth(key, now));
+    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health };
+  }
+
+  private teamHealth(teamKey: string, now: Date): TeamFlowReport {
+    const cached = this.health.get(teamKey);
+    if (cached && now.getTime() - cached.at < HEALTH_TTL_MS && now.getTime() >= cached.at) return cached.report;
+    const report = this.deps.stats.teamReport(teamKey, HEALTH_DAYS);
+    this.health.set(teamKey, { at: now.getTime(), report });
+    return report;
+  }
+}

@@ -1,0 +1,92 @@
+import type { WorkflowConfig } from '../config/workflow-schema';
+import type { MetricsRepo } from '../db/metrics-repo';
+import { businessTimeline, parseDuration } from '../domain/business-clock';
+import { DomainError } from '../domain/errors';
+import { buildTeamFlowReport, type SlaMinutes, type TeamFlowReport } from '../domain/flow-metrics';
+import type { Clock, TeamDirectory } from '../domain/ports';
+import { calendarOf } from '../domain/sla';
+
+/** The periods `/handoff stats` offers, in days. */
+export const STATS_PERIODS: Readonly<Record<string, number>> = { '7d': 7, '30d': 30, '90d': 90 };
+export const DEFAULT_STATS_DAYS = 30;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How much history before the compared periods the business timeline covers; older instants fall back to the day-by-day walk. */
+const TIMELINE_LEAD_DAYS = 30;
+
+export interface StatsAnswer {
+  readonly report: TeamFlowReport;
+  /** Other teams this person may ask about. */
+  readonly otherTeams: readonly string[];
+}
+
+/**
+ * Flow metrics of receiving teams. Who may see them: a team's leads and its members (the numbers
+ * are the team's own and name nobody); other people, including the teams that send it work, may not.
+ */
+export class StatsService {
+  constructor(private readonly deps: { config: WorkflowConfig; metrics: MetricsRepo; directory: TeamDirectory; clock: Clock }) {}
+
+  leadTeams(userId: string): string[] {
+    return Object.keys(this.deps.config.teams).filter((key) => this.deps.directory.isLead(key, userId));
+  }
+
+  /** Teams whose stats this person may see: those they lead first, then those they are a member of. */
+  async visibleTeams(userId: string): Promise<string[]> {
+    const lead = this.leadTeams(userId);
+    const member: string[] = [];
+    for (const key of Object.keys(this.deps.config.teams)) if (!lead.includes(key) && (await this.deps.directory.isMember(key, userId))) member.push(key);
+    return [...lead, ...member];
+  }
+
+  /** A team's report for `days` days ending now, against the `days` before. */
+  teamReport(teamKey: string, days: number): TeamFlowReport {
+    const team = this.deps.config.teams[teamKey];
+    if (!team) throw new DomainError('not_found', `There is no team "${teamKey}".`);
+    const now = this.deps.clock.now();
+    const from = new Date(now.getTime() - 2 * days * DAY_MS);
+    const calendar = calendarOf(team);
+    const timeline = businessTimeline(calendar, new Date(from.getTime() - TIMELINE_LEAD_DAYS * DAY_MS), now);
+    const slas = new Map<string, SlaMinutes>();
+    const slaOf = (typeKey: string): SlaMinutes => {
+      let sla = slas.get(typeKey);
+      if (!sla) {
+        // A type removed from the config keeps its history but has no SLA to measure against.
+        const s = this.deps.config.handoffTypes[typeKey]?.sla;
+        sla = { accept: s?.accept ? parseDuration(s.accept, calendar) : undefined, complete: s?.complete ? parseDuration(s.complete, calendar) : undefined };
+        slas.set(typeKey, sla);
+      }
+      return sla;
+    };
+    const changes = this.deps.metrics.stateChanges(teamKey, from, now);
+    return buildTeamFlowReport(teamKey, changes, now, days, { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf });
+  }
+
+
+  /** `/handoff stats [team] [7d|30d|90d]`, in either order; refusals are DomainErrors that say what to ask instead. */
+  async answer(userId: string, args: readonly string[]): Promise<StatsAnswer> {
+    let days = DEFAULT_STATS_DAYS;
+    let teamKey: string | undefined;
+    const periods = Object.keys(STATS_PERIODS).join(', ');
+    if (args.length > 2) throw new DomainError('validation', `Ask for one team and one period, e.g. \`stats ops 30d\`.`);
+    for (const raw of args) {
+      const arg = raw.toLowerCase();
+      if (/^\d+d$/.test(arg)) {
+        const d = STATS_PERIODS[arg];
+        if (!d) throw new DomainError('validation', `Pick a period of ${periods}.`);
+        days = d;
+      } else teamKey = arg;
+    }
+    const visible = await this.visibleTeams(userId);
+    const list = visible.length ? `You can see: ${visible.map((k) => `\`${k}\``).join(', ')}.` : 'Stats are for the members and leads of a team, and you are in none.';
+    if (teamKey === undefined) {
+      if (visible.length === 0) throw new DomainError('forbidden', list);
+      teamKey = visible[0];
+    } else if (!this.deps.config.teams[teamKey]) {
+      throw new DomainError('not_found', `There is no team \`${teamKey}\`. ${list}`);
+    } else if (!visible.includes(teamKey)) {
+      throw new DomainError('forbidden', `Stats of ${this.deps.config.teams[teamKey].name} are for its members and leads. ${list}`);
+    }
+    return { report: this.teamReport(teamKey, days), otherTeams: visible.filter((k) => k !== teamKey) };
+  }
+}

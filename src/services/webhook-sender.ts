@@ -1,0 +1,57 @@
+import { createHash, createHmac } from 'node:crypto';
+import { toApiEvent, toApiHandoff } from '../api/handoff-api';
+import type { WebhookConfig, WorkflowConfig } from '../config/workflow-schema';
+import type { HandoffRepo } from '../db/handoff-repo';
+import { publicEventName } from '../domain/event-names';
+import type { EventType } from '../domain/lifecycle';
+import type { WebhookNotification } from '../domain/notifications';
+
+const TIMEOUT_MS = 10_000;
+
+/** `v1=<hex>`: HMAC-SHA256 with the webhook's secret over `v1:<timestamp>:<body>`. */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`v1:${timestamp}:${body}`).digest('hex')}`;
+}
+
+/** The webhook deliveries one event causes, by subscription. */
+export function webhookSubscriptions(hooks: readonly WebhookConfig[]) {
+  return (handoffId: number, eventId: number, type: EventType): WebhookNotification[] => {
+    const name = publicEventName(type);
+    return hooks.filter((h) => h.events.includes('*') || h.events.includes(name as never)).map((h) => ({ type: 'webhook', handoffId, eventId, url: h.url }));
+  };
+}
+
+/**
+ * POSTs one event to one webhook. Any answer but 2xx, a timeout or a network error throws, and the
+ * outbox retries with backoff; the delivery id lets the receiver drop a repeat (at-least-once).
+ */
+export class WebhookSender {
+  constructor(private readonly deps: { config: WorkflowConfig; repo: HandoffRepo; fetch?: typeof fetch; now?: () => number }) {}
+
+  async deliver(n: WebhookNotification): Promise<void> {
+    const hook = this.deps.config.webhooks.find((h) => h.url === n.url);
+    const handoff = this.deps.repo.findById(n.handoffId);
+    const event = this.deps.repo.findEvent(n.eventId);
+    // The webhook was removed from the config since, or the rows are gone: nothing left to deliver.
+    if (!hook || !handoff || !event) return;
+    // Stable across retries: the event and which webhook it goes to.
+    const deliveryId = `${n.eventId}-${createHash('sha256').update(n.url).digest('hex').slice(0, 12)}`;
+    const body = JSON.stringify({ id: deliveryId, event: toApiEvent(event), handoff: toApiHandoff(handoff) });
+    const timestamp = Math.floor((this.deps.now ?? Date.now)() / 1000);
+    const res = await (this.deps.fetch ?? fetch)(n.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Handoff-Webhooks/1',
+        'x-handoff-event': publicEventName(event.type),
+        'x-handoff-delivery': deliveryId,
+        'x-handoff-timestamp': String(timestamp),
+        'x-handoff-signature': signWebhook(hook.secret, timestamp, body),
+      },
+      body,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    if (!res.ok) throw new Error(`webhook ${n.url} answered HTTP ${res.status}`);
+  }
+}

@@ -1,0 +1,13 @@
+import type { BlockAction, ButtonAction } from '@slack/bolt';
+import { ActionId } from '../../ids';
+import { buildHistoryModal } from '../../views/history';
+import { handoffIdOf, type Register } from '../deps';
+
+/** History, on posts, DMs and Home items: the handoff's whole timeline in a modal. */
+export const registerHistory: Register = (app, { history }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.history, async ({ ack, body, action, client }) => {
+    await ack();
+    const found = history.historyOf(handoffIdOf(action.value), body.user.id);
+    await client.views.open({ trigger_id: body.trigger_id, view: buildHistoryModal(found, found.events, { timezone: found.viewerTimezone }) });
+  });
+};

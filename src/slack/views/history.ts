@@ -1,0 +1,130 @@
+import type { FieldConfig } from '../../config/workflow-schema';
+import type { EventRow } from '../../db/schema';
+import type { FieldValues } from '../../domain/fields';
+import type { HandoffState } from '../../domain/lifecycle';
+import { CallbackId } from '../ids';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
+import type { Block, Modal } from './block';
+import { formatAge } from './digest';
+import { type HandoffContext, renderFieldValue } from './messages';
+
+/** Slack refuses a modal of more than 100 blocks. */
+export const MODAL_BLOCK_LIMIT = 100;
+
+const STATE_NAME: Record<HandoffState, string> = {
+  open: 'Waiting to be accepted',
+  accepted: 'In progress',
+  returned: 'Returned to requester',
+  done: 'Done',
+  cancelled: 'Cancelled',
+};
+
+/** A person, or the bot itself for reminders it sent on its own. */
+function actor(id: string): string {
+  return /^[UW][A-Z0-9]+$/.test(id) ? `<@${id}>` : 'Handoff';
+}
+
+function quote(text: string): string {
+  return `>${escapeMrkdwn(text).replace(/\n/g, '\n>')}`;
+}
+
+const NUDGE_TEXT: Record<string, string> = {
+  accept_warn: 'reminded the team in the thread: 75% of the time to accept had passed',
+  accept_breach: 'told the leads: it was not accepted in time',
+  complete_warn: 'reminded the owner: 75% of the time to complete had passed',
+  complete_breach: 'told the owner and the leads: it was overdue',
+  complete_repeat: 'reminded the owner again: still overdue',
+  returned_remind: 'reminded the requester to resubmit or cancel it',
+  woke: 'ended the snooze and told the owner',
+};
+
+function fieldLabels(fields: readonly FieldConfig[], keys: unknown): string {
+  if (!Array.isArray(keys)) return '';
+  return keys.map((k) => escapeMrkdwn(fields.find((f) => f.key === k)?.label ?? String(k))).join(', ');
+}
+
+/** What one event did, with its reason and details, in a line or a few. */
+export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?: string): string {
+  const who = actor(e.actorId);
+  const data = e.data as Record<string, unknown>;
+  const lines: string[] = [];
+  switch (e.type) {
+    case 'created':
+      lines.push(`${who} handed it off to ${escapeMrkdwn(ctx.toTeam.name)}${typeof data.parentId === 'number' ? `, as the next step of #${data.parentId}` : ''}`);
+      break;
+    case 'accepted':
+      lines.push(`${who} accepted it`);
+      break;
+    case 'rejected':
+      lines.push(`${who} returned it to the requester`);
+      break;
+    case 'resubmitted': {
+      const changed = fieldLabels(ctx.type.fields, data.changed);
+      lines.push(`${who} resubmitted it${changed ? ` (changed: ${changed})` : ' (no field changed)'}`);
+      break;
+    }
+    case 'completed':
+      lines.push(`${who} marked it done`);
+      if (data.completion && typeof data.completion === 'object')
+        for (const [key, value] of Object.entries(data.completion as FieldValues)) {
+          const field = ctx.type.completion.fields.find((f) => f.key === key);
+          lines.push(`*${escapeMrkdwn(field?.label ?? key)}:* ${renderFieldValue(field, value)}`);
+        }
+      break;
+    case 'reassigned':
+      lines.push(`${who} assigned it to <@${String(data.newOwner)}>${e.fromState === 'accepted' && data.previousOwner ? ` (was <@${String(data.previousOwner)}>)` : ''}`);
+      break;
+    case 'released':
+      lines.push(`${who} released it back to the team queue`);
+      break;
+    case 'cancelled':
+      lines.push(`${who} cancelled it`);
+      break;
+    case 'snoozed':
+      lines.push(`${who} snoozed reminders until ${slackDate(new Date(String(data.until)), '{date_short_pretty} {time}', timezone)}`);
+      break;
+    case 'nudged':
+      lines.push(data.kind === 'requester' ? `${who} nudged ${e.toState === 'accepted' ? 'the owner' : 'the team'}` : `${who} ${NUDGE_TEXT[String(data.kind)] ?? 'sent a reminder'}`);
+      break;
+  }
+  if (e.fromState && e.fromState !== e.toState) lines.push(`_${STATE_NAME[e.fromState]} → ${STATE_NAME[e.toState]}_`);
+  if (typeof data.reason === 'string' && data.reason.trim()) lines.push(quote(data.reason));
+  return lines.join('\n');
+}
+
+export interface HistoryViewOptions {
+  /** The viewer's timezone for the fallback text of date tokens (Slack renders the tokens in it anyway). */
+  readonly timezone?: string | null;
+}
+
+/**
+ * A handoff's full timeline: every event with who, when (a Slack date token, which each viewer's
+ * Slack shows in their own timezone), what changed and why. Within the 100-block limit the latest
+ * events are shown, after "…and N earlier events".
+ */
+export function buildHistoryModal(ctx: HandoffContext, events: readonly EventRow[], opts: HistoryViewOptions = {}): Modal {
+  const h = ctx.handoff;
+  const tz = opts.timezone ?? undefined;
+  const people = [`requested by <@${h.requesterId}>`, h.state === 'accepted' || h.state === 'done' ? `owner <@${h.ownerId}>` : `team ${escapeMrkdwn(ctx.toTeam.name)}`];
+  const head: Block[] = [
+    { type: 'section', text: mrkdwn(`*#${h.id} ${escapeMrkdwn(h.title)}*\n${STATE_NAME[h.state]} · ${people.join(' · ')}`) },
+    { type: 'context', elements: [mrkdwn(`${events.length} event${events.length === 1 ? '' : 's'}, oldest first. Times are in your timezone.`)] },
+  ];
+  const room = MODAL_BLOCK_LIMIT - head.length;
+  const hidden = events.length > room ? events.length - (room - 1) : 0;
+  const blocks = [...head];
+  if (hidden > 0) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${hidden} earlier event${hidden === 1 ? '' : 's'}.`)] });
+  events.forEach((e, i) => {
+    if (i < hidden) return;
+    const previous = events[i - 1];
+    const after = previous ? ` · ${formatAge(e.at.getTime() - previous.at.getTime())} later` : '';
+    blocks.push({ type: 'section', text: mrkdwn(`*${slackDate(e.at, '{date_short_pretty} {time}', tz)}*${after}\n${describeHistoryEvent(e, ctx, tz)}`) });
+  });
+  return {
+    type: 'modal',
+    callback_id: CallbackId.history,
+    title: plain(`History of #${h.id}`, 24),
+    close: plain('Close', 24),
+    blocks,
+  };
+}

@@ -1,0 +1,137 @@
+import type { HomeData, HomeItem } from '../../domain/home';
+import { ActionId } from '../ids';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
+import type { Block } from './block';
+import { formatAge, slaText } from './digest';
+import { button, historyButton, link } from './messages';
+import { buildTeamHealthBlocks, type StatsViewOptions } from './stats';
+
+/** Slack refuses a Home view of more than 100 blocks. */
+export const HOME_BLOCK_LIMIT = 100;
+/** Even with room to spare, a section lists at most this many items. */
+export const HOME_SECTION_CAP = 15;
+/** Team health of at most this many teams; leads of more get a pointer to `/handoff stats`. */
+const HEALTH_TEAMS_CAP = 3;
+
+export interface HomeView {
+  readonly type: 'home';
+  readonly blocks: Block[];
+}
+
+export interface HomeViewOptions extends StatsViewOptions {
+  readonly sectionCap?: number;
+}
+
+type Role = 'mine' | 'waiting' | 'queue';
+
+function openButton(item: HomeItem): Block[] {
+  return item.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: item.permalink }] : [];
+}
+
+function itemActions(item: HomeItem, role: Role): Block[] {
+  const history = historyButton(item.id);
+  switch (role) {
+    case 'mine':
+      return item.state === 'returned'
+        ? [button('Edit and resubmit', ActionId.resubmit, item.id, 'primary'), history, ...openButton(item)]
+        : [button('Mark done', ActionId.complete, item.id, 'primary'), button('Snooze', ActionId.snooze, item.id), button('Reassign', ActionId.reassign, item.id), history, ...openButton(item)];
+    case 'waiting':
+      return [button('Nudge owner', ActionId.nudgeOwner, item.id), history, ...openButton(item)];
+    case 'queue':
+      return [button('Accept', ActionId.accept, item.id, 'primary'), history, ...openButton(item)];
+  }
+}
+
+function itemBlocks(item: HomeItem, role: Role, now: Date, teamName: (k: string) => string): Block[] {
+  const age = `${formatAge(now.getTime() - new Date(item.createdAt).getTime())} old`;
+  const who =
+    role === 'mine'
+      ? item.state === 'returned'
+        ? 'returned to you to fix'
+        : `from <@${item.requesterId}>`
+      : role === 'waiting'
+        ? item.state === 'open'
+          ? `waiting for ${escapeMrkdwn(teamName(item.toTeam))} to accept`
+          : `owned by <@${item.ownerId}>`
+        : `${escapeMrkdwn(teamName(item.toTeam))} · from <@${item.requesterId}>`;
+  return [
+    { type: 'section', text: mrkdwn(`${link(item)}\n${slaText(item)} · ${age} · ${who}`) },
+    { type: 'actions', elements: itemActions(item, role) },
+  ];
+}
+
+interface ListSection {
+  readonly heading: string;
+  readonly items: readonly HomeItem[];
+  /** All items, including those not fetched. */
+  readonly total: number;
+  readonly role: Role;
+  readonly empty: string;
+  readonly more: string;
+}
+
+/**
+ * How many items of each section fit: every section keeps its heading, its empty state or its
+ * "and N more" line; the remaining blocks go to items one at a time across sections, so a long
+ * section never crowds out the others.
+ */
+function allocate(sections: readonly ListSection[], budget: number, cap: number): number[] {
+  const shown = sections.map(() => 0);
+  let left = budget;
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (let i = 0; i < sections.length; i++) {
+      if (shown[i] >= Math.min(cap, sections[i].items.length) || left < 2) continue;
+      shown[i]++;
+      left -= 2;
+      progress = true;
+    }
+  }
+  return shown;
+}
+
+/**
+ * The App Home tab: what I own (stalled first), what I wait on, my teams' queue (oldest first),
+ * and, for leads, their teams' health. Never more than Slack's 100 blocks: sections that do not
+ * fit show their first items and "…and N more".
+ */
+export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeView {
+  const cap = opts.sectionCap ?? HOME_SECTION_CAP;
+  const head: Block[] = [
+    {
+      type: 'section',
+      text: mrkdwn('*Your handoffs*\nStalled first. Times show in your timezone.'),
+      accessory: { type: 'button', text: plain('Start a handoff', 75), action_id: ActionId.homeStart, style: 'primary' },
+    },
+    { type: 'context', elements: [mrkdwn(`Updated ${slackDate(d.now, '{date_short_pretty} {time}')}`)] },
+  ];
+
+  const teams = d.queue.teamKeys.map((k) => escapeMrkdwn(opts.teamName(k))).join(', ');
+  const sections: ListSection[] = [
+    { heading: 'My queue', items: d.mine, total: d.mine.length, role: 'mine', empty: 'Nothing is waiting on you.', more: '' },
+    { heading: 'Waiting on others', items: d.waiting, total: d.waiting.length, role: 'waiting', empty: 'Nothing you started is waiting on someone else.', more: '' },
+  ];
+  if (d.queue.teamKeys.length > 0)
+    sections.push({ heading: `My teams' queue (${teams})`, items: d.queue.items, total: d.queue.total, role: 'queue', empty: 'No handoff is waiting to be accepted.', more: "The rest wait in the teams' channels." });
+
+  const health: Block[] = [];
+  if (d.health.length > 0) {
+    health.push({ type: 'divider' }, { type: 'header', text: plain('Team health', 150) });
+    for (const r of d.health.slice(0, HEALTH_TEAMS_CAP)) health.push(...buildTeamHealthBlocks(r, opts));
+    if (d.health.length > HEALTH_TEAMS_CAP)
+      health.push({ type: 'context', elements: [mrkdwn(`…and ${d.health.length - HEALTH_TEAMS_CAP} more teams: \`/handoff stats <team>\``)] });
+  }
+
+  // Per section: divider, header, and one line for the empty state or "and N more".
+  const fixed = head.length + health.length + sections.length * 3;
+  const shown = allocate(sections, HOME_BLOCK_LIMIT - fixed, cap);
+  const blocks: Block[] = [...head];
+  sections.forEach((s, i) => {
+    blocks.push({ type: 'divider' }, { type: 'header', text: plain(`${s.heading} (${s.total})`, 150) });
+    if (s.total === 0) blocks.push({ type: 'context', elements: [mrkdwn(s.empty)] });
+    for (const item of s.items.slice(0, shown[i])) blocks.push(...itemBlocks(item, s.role, d.now, opts.teamName));
+    if (s.total > shown[i]) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${s.total - shown[i]} more.${s.more ? ` ${s.more}` : ''}`)] });
+  });
+  blocks.push(...health);
+  return { type: 'home', blocks };
+}

@@ -1,0 +1,130 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { WorkflowConfig } from '../../src/config/workflow-schema';
+import { runCli } from '../../src/cli';
+import { ActionId } from '../../src/slack/ids';
+import { FIXTURE, type Harness, startHarness, submitOrder } from '../helpers/harness';
+
+const SECRET = 'webhook-secret-0123456789';
+
+/** A local HTTP receiver that answers with the statuses given, then 200. */
+class Receiver {
+  readonly received: Array<{ headers: Record<string, string>; body: string }> = [];
+  private server!: Server;
+  url = '';
+  constructor(private failures: number[] = []) {}
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const status = this.failures.shift() ?? 200;
+        if (status === 200) this.received.push({ headers: req.headers as Record<string, string>, body });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+  }
+  stop(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+  events() {
+    return this.received.map((r) => JSON.parse(r.body) as { id: string; event: { type: string; to: string }; handoff: { id: number; state: string } });
+  }
+}
+
+const withHook = (url: string, events: string[] = ['*']) => (w: WorkflowConfig) => ({ ...w, webhooks: [{ url, events, secret: SECRET }] }) as WorkflowConfig;
+
+/** Retries what failed: move the clock past the backoff and let the dispatcher run. */
+async function drainRetries(h: Harness, rounds = 10): Promise<void> {
+  for (let i = 0; i < rounds && h.app.outboxRepo.backlog().pending > 0; i++) {
+    h.clock.advance(20 * 60_000);
+    h.app.dispatcher.kick();
+    await h.settle();
+  }
+}
+
+let h: Harness;
+let receiver: Receiver;
+beforeEach(async () => {
+  receiver = new Receiver([500, 500, 503]);
+  await receiver.start();
+});
+afterEach(async () => {
+  await h?.close();
+  await receiver.stop();
+});
+
+it('delivers every event signed, retried after 5xx until accepted, in order per handoff', async () => {
+  h = await startHarness({ workflow: withHook(receiver.url) });
+  await submitOrder(h);
+  const ts = h.fake.messages('C0OPS')[0].ts;
+  await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: ts });
+  await h.settle();
+  // The first delivery failed; the accepted event waits behind it, and Slack was not held up.
+  expect(receiver.received).toHaveLength(0);
+  expect(h.fake.threadReplies('C0OPS', ts)).toHaveLength(1);
+  await drainRetries(h);
+  expect(receiver.events().map((e) => [e.event.type, e.event.to])).toEqual([
+    ['created', 'open'],
+    ['accepted', 'accepted'],
+  ]);
+  for (const r of receiver.received) {
+    const expected = `v1=${createHmac('sha256', SECRET).update(`v1:${r.headers['x-handoff-timestamp']}:${r.body}`).digest('hex')}`;
+    expect(r.headers['x-handoff-signature']).toBe(expected);
+    expect(r.headers['x-handoff-delivery']).toBe(JSON.parse(r.body).id);
+  }
+  expect(new Set(receiver.events().map((e) => e.id)).size).toBe(2);
+  expect(receiver.events()[1].handoff).toMatchObject({ id: 1, state: 'accepted' });
+});
+
+it('only sends the events a webhook subscribed to', async () => {
+  receiver = new Receiver();
+  await receiver.start();
+  h = await startHarness({ workflow: withHook(receiver.url, ['accepted', 'done']) });
+  await submitOrder(h);
+  await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: h.fake.messages('C0OPS')[0].ts });
+  await h.settle();
+  expect(receiver.events().map((e) => e.event.type)).toEqual(['accepted']);
+});
+
+it('loses nothing across a restart, and `handoff webhooks status` shows what fails', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-webhooks-'));
+  const dbPath = join(dir, 'handoff.db');
+  receiver = new Receiver([500, 500, 500, 500, 500, 500]);
+  await receiver.start();
+  try {
+    h = await startHarness({ workflow: withHook(receiver.url), dbPath });
+    await submitOrder(h);
+    await drainRetries(h, 3);
+    expect(h.app.outboxRepo.backlog().pending).toBe(1);
+
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...m: unknown[]) => lines.push(m.join(' '));
+    try {
+      expect(await runCli(['webhooks', 'status'], { DATABASE_URL: `file:${dbPath}`, HANDOFF_CONFIG: FIXTURE })).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(lines.join('\n')).toContain(`FAILING  ${receiver.url}`);
+    expect(lines.join('\n')).toContain('pending 1, failing 1, delivered 0');
+    expect(lines.join('\n')).toContain('last error: webhook');
+
+    await h.close();
+    h = await startHarness({ workflow: withHook(receiver.url), dbPath });
+    await drainRetries(h, 10);
+    expect(receiver.events().map((e) => e.event.type)).toEqual(['created']);
+    expect(h.app.outboxRepo.backlog().pending).toBe(0);
+  } finally {
+    await h.close();
+    h = undefined as unknown as Harness;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
