@@ -69,7 +69,12 @@ function isValidRegExp(source: string): boolean {
 
 export const fieldSchema = z
   .strictObject({
-    key: z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lowercase letters, digits and "_" (e.g. order_id)').max(50),
+    key: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'use lowercase letters, digits and "_" (e.g. order_id)')
+      .max(50)
+      // Keys index plain objects everywhere; a built-in name such as "constructor" would read the prototype.
+      .refine((k) => !(k in Object.prototype), 'this key is reserved; pick another name'),
     label: z.string().trim().min(1).max(2000),
     type: z.enum(FIELD_TYPES),
     required: z.boolean().default(false),

@@ -118,6 +118,10 @@ export class HandoffRepo {
   }
 
   /** Records where the channel post lives; not a state change, so the version stays. */
+  setSourcePermalink(id: number, permalink: string): void {
+    this.db.update(handoffs).set({ sourcePermalink: permalink }).where(eq(handoffs.id, id)).run();
+  }
+
   setPost(id: number, channelId: string, messageTs: string, permalink: string | null): void {
     this.db.update(handoffs).set({ channelId, messageTs, permalink }).where(eq(handoffs.id, id)).run();
   }

@@ -81,7 +81,12 @@ export class OutboxRepo {
 
   /** The earliest time anything pending becomes due, or null when nothing is pending. */
   nextDueAt(): Date | null {
-    const row = this.db.select({ at: min(outbox.nextAttemptAt) }).from(outbox).where(isNull(outbox.sentAt)).get();
+    // Only the head of each lane can go next; entries queued behind a failing one are not due.
+    const row = this.db
+      .select({ at: min(outbox.nextAttemptAt) })
+      .from(outbox)
+      .where(and(isNull(outbox.sentAt), sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.lane = ${outbox.lane} AND earlier.id < ${outbox.id})`))
+      .get();
     return row?.at ?? null;
   }
 

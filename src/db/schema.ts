@@ -39,6 +39,10 @@ export const handoffs = sqliteTable(
     messageTs: text('message_ts'),
     permalink: text('permalink'),
     parentId: integer('parent_id'),
+    /** The Slack message it was handed off from (message shortcut), and its permalink once known. */
+    sourceChannel: text('source_channel'),
+    sourceTs: text('source_ts'),
+    sourcePermalink: text('source_permalink'),
     /** Slack view id of the submission that created it: a repeated submission finds this row instead of creating another. */
     submissionKey: text('submission_key'),
   },

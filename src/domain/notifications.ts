@@ -13,6 +13,8 @@ export type Notification =
   | { type: 'dm'; handoffId: number; eventId: number; userId: string }
   /** The next handoff of a chain needs more information: ask the person who completed this one. */
   | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string }
+  /** Tell the thread of the message it was handed off from where the work went. */
+  | { type: 'source_reply'; handoffId: number }
   /** A person's daily stall digest, built when it was due. */
   | { type: 'digest'; handoffId?: undefined; userId: string; localDate: string; digest: PersonDigest }
   /** Republish a person's App Home, rendered when sent; repeats waiting together collapse into one. */

@@ -35,6 +35,8 @@ export interface StartInput {
   readonly parentId?: number;
   /** Where it came from when not the modal, e.g. `api:shop`; kept on the first event. */
   readonly via?: string;
+  /** The Slack message it was handed off from; its thread is told where the work went. */
+  readonly source?: { readonly channel: string; readonly ts: string };
 }
 
 /** Everything a person can do to a handoff, applied with the lifecycle rules and stored as events. */
@@ -101,7 +103,7 @@ export class HandoffService {
     const audience = this.deps.homes ? [input.requesterId, ...(await this.teamPeople(type.to))] : [];
     try {
       return this.commit((tx) => {
-        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via);
+        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source);
         this.refreshHomes(tx, audience, now);
         return handoff;
       });
@@ -147,6 +149,16 @@ export class HandoffService {
 
   cancel(id: number, userId: string, reason?: string): Promise<HandoffRow> {
     return this.act(id, userId, { kind: 'cancel', reason });
+  }
+
+  /** The channel post's link once the outbox has posted it, or null after `timeoutMs`. */
+  async waitForPermalink(id: number, timeoutMs: number): Promise<string | null> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const link = this.deps.repo.findById(id)?.permalink ?? null;
+      if (link || Date.now() >= until) return link;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Why the handoff was last returned, to show the requester in the edit form. */
@@ -327,7 +339,17 @@ export class HandoffService {
     this.deps.repo.enqueue(tx, [{ type: 'next_needed', handoffId: parent.id, userId: requesterId, typeKey: nextKey }], now);
   }
 
-  private insert(tx: Tx, typeKey: string, requesterId: string, values: FieldValues, now: Date, parentId: number | null, submissionKey: string | null, via?: string): HandoffRow {
+  private insert(
+    tx: Tx,
+    typeKey: string,
+    requesterId: string,
+    values: FieldValues,
+    now: Date,
+    parentId: number | null,
+    submissionKey: string | null,
+    via?: string,
+    source?: StartInput['source'],
+  ): HandoffRow {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
     const accept = slaTimes(team, type.sla.accept, now);
@@ -351,12 +373,15 @@ export class HandoffService {
         channelId: team.channel,
         parentId,
         submissionKey,
+        sourceChannel: source?.channel ?? null,
+        sourceTs: source?.ts ?? null,
       },
       { type: 'created', actorId: requesterId, at: now, fromState: null, toState: 'open', data: { ...(parentId ? { parentId } : {}), ...(via ? { via } : {}) } },
       this.uniqueValuesOf(type.fields, values),
       (handoffId, eventId) => [
         { type: 'post', handoffId },
         { type: 'dm', handoffId, eventId, userId: requesterId },
+        ...(source ? [{ type: 'source_reply' as const, handoffId }] : []),
       ],
     );
     return handoff;

@@ -37,16 +37,21 @@ export function isDeadLocalOwner(owner: string): boolean {
 const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 15 * 60 * 1000;
 
+/** After a timeout or a broken connection Slack may still store the message: wait long enough for it to show up before looking. */
+const AMBIGUOUS_MIN_BACKOFF_MS = 30_000;
+
 /** Delay before attempt n+1: 1 s, 2 s, 4 s … capped at 15 minutes; a 429's Retry-After wins when longer. */
-export function backoffMs(attempts: number, retryAfterSec?: number): number {
+export function backoffMs(attempts: number, retryAfterSec?: number, ambiguous = false): number {
   const exp = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
-  return Math.max(exp, (retryAfterSec ?? 0) * 1000);
+  return Math.max(exp, (retryAfterSec ?? 0) * 1000, ambiguous ? AMBIGUOUS_MIN_BACKOFF_MS : 0);
 }
 
-function describeError(error: unknown): { message: string; retryAfter?: number } {
+function describeError(error: unknown): { message: string; retryAfter?: number; ambiguous: boolean } {
   const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; message?: string };
   const message = e?.data?.error ? `${e.code}: ${e.data.error}` : (e?.message ?? String(error));
-  return { message, retryAfter: e?.retryAfter };
+  // A platform error (ok: false) or an HTTP status is an answer; a request error (timeout, reset) is not.
+  const ambiguous = e?.code === 'slack_webapi_request_error' || /timeout|ECONNRESET|socket hang up/i.test(message);
+  return { message, retryAfter: e?.retryAfter, ambiguous };
 }
 
 /** Sends what the outbox holds, in order per handoff; a failure is kept and retried with backoff, never dropped. */
@@ -114,8 +119,8 @@ export class OutboxDispatcher implements OutboxSignal {
           await this.deps.deliver(entry.notification, { outboxId: entry.id, retried: entry.claims > 0 });
           this.deps.repo.markSent(entry.id, this.deps.clock.now());
         } catch (error) {
-          const { message, retryAfter } = describeError(error);
-          const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter));
+          const { message, retryAfter, ambiguous } = describeError(error);
+          const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter, ambiguous));
           this.deps.repo.markFailed(entry.id, message, retryAt);
           if (retryAfter) this.pausedUntil = Date.now() + retryAfter * 1000;
           if (entry.lane !== null) blocked.add(entry.lane);

@@ -9,6 +9,7 @@ import { registerActions } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
 import type { ListenerDeps } from './listeners/deps';
 import { registerEvents } from './listeners/events';
+import { registerFunctions } from './listeners/functions';
 import { registerShortcuts } from './listeners/shortcuts';
 import { registerViews } from './listeners/views';
 import { reportError, unwrapError } from './report-error';
@@ -108,6 +109,7 @@ export function createSlackApp(opts: SlackAppOptions) {
       registerViews(app, deps);
       registerEvents(app, deps);
       registerShortcuts(app, deps);
+      registerFunctions(app, deps);
     },
     /** Waits for the work of requests already received. */
     async settle(): Promise<void> {

@@ -19,12 +19,12 @@ export const ActionId = {
 
 export const CallbackId = {
   startShortcut: 'start_handoff',
+  messageShortcut: 'handoff_from_message',
   typePicker: 'handoff_type_picker',
   form: 'handoff_form',
   reject: 'handoff_reject_form',
   complete: 'handoff_complete_form',
   reassign: 'handoff_reassign_form',
-  cancel: 'handoff_cancel_form',
   snooze: 'handoff_snooze_form',
   history: 'handoff_history_modal',
 } as const;
@@ -38,6 +38,11 @@ export const BlockId = {
   /** One input block per configured field, keyed by the field's key. */
   field: (key: string) => `field:${key}`,
   fieldKey: (blockId: string) => (blockId.startsWith('field:') ? blockId.slice('field:'.length) : null),
+} as const;
+
+/** Custom Workflow Builder steps (manifest `functions`). */
+export const FunctionId = {
+  startHandoff: 'start_handoff_step',
 } as const;
 
 export const COMMAND = '/handoff';

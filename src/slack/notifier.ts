@@ -8,7 +8,7 @@ import type { HomeService } from '../services/home-service';
 import { buildDigestMessage } from './views/digest';
 import { buildHomeView } from './views/home';
 import { statsViewOptions } from './views/stats';
-import { buildEventDm, buildHandoffPost, buildNextNeededDm, describeEvent, type HandoffContext, type SlackMessage } from './views/messages';
+import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages';
 
 /** Which outbox entry a delivery is, and whether an earlier try may have reached Slack without being recorded. */
 export interface Delivery {
@@ -58,6 +58,13 @@ export class SlackNotifier {
         if (type) await this.dm(n.userId, buildNextNeededDm(ctx.handoff, n.typeKey, type), delivery);
         return;
       }
+      case 'source_reply': {
+        const { sourceChannel, sourceTs } = ctx.handoff;
+        if (!sourceChannel || !sourceTs) return;
+        const reply = buildSourceReply(ctx);
+        await this.post({ channel: sourceChannel, thread_ts: sourceTs, text: reply.text, blocks: reply.blocks }, delivery);
+        return;
+      }
     }
   }
 
@@ -81,17 +88,36 @@ export class SlackNotifier {
   /** Posts the handoff once, then keeps that one post up to date. */
   private async syncPost(ctx: HandoffContext, delivery: Delivery): Promise<void> {
     const h = ctx.handoff;
+    if (h.sourceChannel && h.sourceTs && !h.sourcePermalink) {
+      // Link the message it came from; a message Slack no longer finds is simply not linked.
+      const source = await this.deps.client.chat.getPermalink({ channel: h.sourceChannel, message_ts: h.sourceTs }).catch(() => null);
+      if (source?.permalink) {
+        this.deps.repo.setSourcePermalink(h.id, source.permalink);
+        h.sourcePermalink = source.permalink;
+      }
+    }
     const message = buildHandoffPost(ctx, this.deps.clock.now());
     if (h.messageTs) {
       await this.deps.limiter.acquire(h.channelId);
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
+      // The permalink lookup failed when the post was made: this retry fetches it again.
+      if (!h.permalink) await this.storePermalink(h.id, h.channelId, h.messageTs);
       return;
     }
     const posted = await this.post({ channel: h.channelId, text: message.text, blocks: message.blocks }, delivery);
     // Record the ts before anything else can fail, so a retry updates this post instead of posting twice.
     this.deps.repo.setPost(h.id, posted.channel, posted.ts, null);
-    const link = await this.deps.client.chat.getPermalink({ channel: posted.channel, message_ts: posted.ts }).catch(() => null);
-    if (link?.permalink) this.deps.repo.setPost(h.id, posted.channel, posted.ts, link.permalink);
+    await this.storePermalink(h.id, posted.channel, posted.ts);
+  }
+
+  /**
+   * Thread replies and DMs link to the post, so its lane waits until the permalink is known: a
+   * failure here fails the entry, and its retry updates the post (ts already stored) and tries again.
+   */
+  private async storePermalink(id: number, channel: string, ts: string): Promise<void> {
+    const link = await this.deps.client.chat.getPermalink({ channel, message_ts: ts });
+    if (!link.permalink) throw new Error(`no permalink for ${channel}/${ts}`);
+    this.deps.repo.setPost(id, channel, ts, link.permalink);
   }
 
   private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {

@@ -79,6 +79,8 @@ export async function startHarness(
     dbPath,
     settle: () => app.settle(),
     async close() {
+      // Bolt asks auth.test once when it is created; stopping the fake before it answered would leave a stray error.
+      await fake.waitFor('auth.test', 2000).catch(() => undefined);
       await app.stop(200);
       await fake.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });

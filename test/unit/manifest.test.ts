@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { CallbackId, COMMAND } from '../../src/slack/ids';
+import { CallbackId, COMMAND, FunctionId } from '../../src/slack/ids';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Slack's published schema lives in the shared checkout beside this repository (CI has it too).
@@ -54,6 +54,15 @@ describe('Slack app manifest', () => {
     expect(events).toContain('subteam_members_changed');
   });
 
+  it('declares the Workflow Builder step the app handles, org-ready as custom steps require', () => {
+    const m = manifest();
+    expect(Object.keys(m.functions)).toEqual([FunctionId.startHandoff]);
+    expect(Object.keys(m.functions[FunctionId.startHandoff].input_parameters)).toEqual(['handoff_type', 'requester', 'fields']);
+    expect(Object.keys(m.functions[FunctionId.startHandoff].output_parameters)).toEqual(['handoff_id', 'handoff_url']);
+    expect(m.settings.org_deploy_enabled).toBe(true);
+    expect(m.settings.event_subscriptions.bot_events).toContain('function_executed');
+  });
+
   it('sends every request to the one endpoint of the HTTP receiver', () => {
     const m = manifest();
     const urls = [m.settings.event_subscriptions.request_url, m.settings.interactivity.request_url, ...m.features.slash_commands.map((c: Json) => c.url)];
@@ -64,7 +73,10 @@ describe('Slack app manifest', () => {
 
   it('offers the global shortcut, and only shortcuts the app handles', () => {
     const shortcuts: Json[] = manifest().features.shortcuts;
-    expect(shortcuts.map((s) => [s.type, s.callback_id])).toEqual([['global', CallbackId.startShortcut]]);
+    expect(shortcuts.map((s) => [s.type, s.callback_id])).toEqual([
+      ['global', CallbackId.startShortcut],
+      ['message', CallbackId.messageShortcut],
+    ]);
   });
 
   it('rejects a manifest Slack would refuse, so the check above can fail', () => {

@@ -42,8 +42,11 @@ export function readMeta<T>(schema: z.ZodType<T>, raw: string | undefined): T {
 }
 
 export const handoffMeta = z.object({ handoffId: z.number().int().positive() });
+const source = z.object({ channel: z.string().min(1), ts: z.string().min(1), text: z.string().optional() });
 export const formMeta = z.object({
   typeKey: z.string().min(1),
   handoffId: z.number().int().positive().optional(),
   parentId: z.number().int().positive().optional(),
+  source: source.optional(),
 });
+export const pickerMeta = z.object({ source: source.optional() });

@@ -94,7 +94,8 @@ function readElement(v: Record<string, unknown> | undefined): RawFieldInput {
 
 /** What the person entered, per field key, from a view's `state.values`. Unknown blocks are ignored. */
 export function readFieldInput(values: StateValues | undefined): Record<string, RawFieldInput> {
-  const raw: Record<string, RawFieldInput> = {};
+  // No prototype: a block named `field:__proto__` must not reach Object.prototype.
+  const raw: Record<string, RawFieldInput> = Object.create(null);
   for (const [blockId, actions] of Object.entries(values ?? {})) {
     const key = BlockId.fieldKey(blockId);
     if (key && actions && typeof actions === 'object') raw[key] = readElement(actions[ActionId.fieldInput]);

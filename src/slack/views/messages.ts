@@ -106,6 +106,7 @@ export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   ];
   if (h.completion && Object.keys(h.completion).length > 0) blocks.push({ type: 'divider' }, ...fieldSections(type.completion.fields, h.completion));
   const context = [`${escapeMrkdwn(type.name)} · created ${slackDate(h.createdAt)}`];
+  if (h.sourcePermalink) context.push(`:speech_balloon: <${h.sourcePermalink}|From a message in <#${h.sourceChannel}>>`);
   const sla = slaLine(h, now);
   if (sla) context.push(sla);
   blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(c)) });
@@ -206,6 +207,12 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   const actions = e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned' ? buildDmActions(h, recipient, isLead) : [];
   blocks.push({ type: 'actions', elements: [...actions, historyButton(h.id)] });
   return { text: text.split('\n')[0], blocks };
+}
+
+/** The reply in the thread of the message a handoff came from: where the work went. */
+export function buildSourceReply(ctx: HandoffContext): SlackMessage {
+  const text = `:arrow_right: <@${ctx.handoff.requesterId}> handed this off to ${escapeMrkdwn(ctx.toTeam.name)} as ${link(ctx.handoff)}.`;
+  return { text, blocks: [{ type: 'section', text: mrkdwn(text) }] };
 }
 
 export function buildNextNeededDm(parent: HandoffRow, nextTypeKey: string, nextType: HandoffTypeConfig): SlackMessage {

@@ -13,7 +13,19 @@ export interface FormMeta {
   readonly handoffId?: number;
   /** Set when the form starts the next step of a completed handoff. */
   readonly parentId?: number;
+  /** Set when the handoff starts from a Slack message (the message shortcut). */
+  readonly source?: MessageSource;
 }
+
+/** The message a handoff was started from; its text only travels as far as the form's prefill. */
+export interface MessageSource {
+  readonly channel: string;
+  readonly ts: string;
+  readonly text?: string;
+}
+
+/** Slack allows 3000 characters of private_metadata; the message text gets what the rest leaves. */
+const SOURCE_TEXT_LIMIT = 2000;
 
 const TITLE_LIMIT = 24;
 
@@ -29,7 +41,7 @@ function modal(callbackId: string, title: string, blocks: Block[], opts: { submi
   };
 }
 
-export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeConfig]>): Modal {
+export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeConfig]>, source?: MessageSource): Modal {
   if (types.length === 0)
     return modal(CallbackId.typePicker, 'Start a handoff', [
       { type: 'section', text: mrkdwn("There is no handoff type you can start. Ask your Handoff admin to add you to a team's members.") },
@@ -49,19 +61,36 @@ export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeCo
         },
       },
     ],
-    { submit: 'Next' },
+    { submit: 'Next', ...(source ? { meta: { source: { ...source, text: source.text?.slice(0, SOURCE_TEXT_LIMIT) } } } : {}) },
   );
 }
 
-export function buildHandoffFormModal(typeKey: string, type: HandoffTypeConfig, opts: { prefill?: FieldValues; handoffId?: number; parentId?: number; /** Why it was returned. */ note?: string } = {}): Modal {
+export function buildHandoffFormModal(
+  typeKey: string,
+  type: HandoffTypeConfig,
+  opts: { prefill?: FieldValues; handoffId?: number; parentId?: number; /** Why it was returned. */ note?: string; source?: MessageSource } = {},
+): Modal {
   const intro: Block[] = [];
   if (opts.note) intro.push({ type: 'section', text: mrkdwn(`*Returned because:* ${escapeMrkdwn(opts.note)}`) });
   if (type.description) intro.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(type.description))] });
-  const meta: FormMeta = { typeKey, ...(opts.handoffId ? { handoffId: opts.handoffId } : {}), ...(opts.parentId ? { parentId: opts.parentId } : {}) };
-  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, opts.prefill)].slice(0, 100), {
+  const meta: FormMeta = {
+    typeKey,
+    ...(opts.handoffId ? { handoffId: opts.handoffId } : {}),
+    ...(opts.parentId ? { parentId: opts.parentId } : {}),
+    ...(opts.source ? { source: { channel: opts.source.channel, ts: opts.source.ts } } : {}),
+  };
+  const prefill = { ...opts.prefill, ...(opts.source?.text ? prefillFromMessage(type, opts.source.text) : {}) };
+  if (opts.source) intro.push({ type: 'context', elements: [mrkdwn(`:speech_balloon: From a message in <#${opts.source.channel}>; it will be linked on the handoff.`)] });
+  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, prefill)].slice(0, 100), {
     submit: opts.handoffId ? 'Resubmit' : 'Send',
     meta,
   });
+}
+
+/** The message text goes into a field keyed `source`, else the first long text field, else nowhere. */
+export function prefillFromMessage(type: HandoffTypeConfig, text: string): FieldValues {
+  const field = type.fields.find((f) => f.key === 'source') ?? type.fields.find((f) => f.type === 'longtext');
+  return field ? { [field.key]: text.slice(0, field.maxLength ?? 3000) } : {};
 }
 
 export function buildRejectModal(handoffId: number, title: string): Modal {

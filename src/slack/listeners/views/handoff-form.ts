@@ -11,7 +11,7 @@ export const registerHandoffForm: Register = (app, { service }) => {
       const meta = readMeta(formMeta, view.private_metadata);
       const raw = readFieldInput(view.state.values);
       if (meta.handoffId) await service.resubmit(meta.handoffId, body.user.id, raw);
-      else await service.start({ typeKey: meta.typeKey, requesterId: body.user.id, raw, submissionKey: view.id, parentId: meta.parentId });
+      else await service.start({ typeKey: meta.typeKey, requesterId: body.user.id, raw, submissionKey: view.id, parentId: meta.parentId, source: meta.source });
     });
   });
 };

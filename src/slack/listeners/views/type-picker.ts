@@ -1,7 +1,7 @@
 import type { ViewSubmitAction } from '@slack/bolt';
 import { ActionId, BlockId, CallbackId } from '../../ids';
 import { buildHandoffFormModal } from '../../views/modals';
-import type { Register } from '../deps';
+import { pickerMeta, type Register, readMeta } from '../deps';
 import { submitView } from '../view-errors';
 
 /** The picker's Next replaces it with the chosen type's form. */
@@ -11,7 +11,8 @@ export const registerTypePicker: Register = (app, { service }) => {
       const typeKey = view.state.values[BlockId.typeSelect]?.[ActionId.typeSelect]?.selected_option?.value ?? '';
       const type = service.handoffType(typeKey);
       if (!(await service.canStart(typeKey, body.user.id))) return { response_action: 'errors', errors: { [BlockId.typeSelect]: 'You cannot start this type.' } };
-      return { response_action: 'update', view: buildHandoffFormModal(typeKey, type) };
+      const { source } = view.private_metadata ? readMeta(pickerMeta, view.private_metadata) : { source: undefined };
+      return { response_action: 'update', view: buildHandoffFormModal(typeKey, type, { source }) };
     });
   });
 };

@@ -1,0 +1,13 @@
+import type { MessageShortcut } from '@slack/bolt';
+import { CallbackId } from '../../ids';
+import { buildTypePickerModal } from '../../views/modals';
+import type { Register } from '../deps';
+
+/** "Hand off this message": the type picker, remembering the message so the form is prefilled and linked. */
+export const registerMessageShortcut: Register = (app, { service }) => {
+  app.shortcut<MessageShortcut>(CallbackId.messageShortcut, async ({ ack, body, client }) => {
+    await ack();
+    const source = { channel: body.channel.id, ts: body.message.ts, text: body.message.text ?? '' };
+    await client.views.open({ trigger_id: body.trigger_id, view: buildTypePickerModal(await service.startableTypes(body.user.id), source) });
+  });
+};
