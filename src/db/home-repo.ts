@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Notification } from '../domain/notifications';
+import { laneOf, type Notification } from '../domain/notifications';
 import type { Db, Tx } from './open-db';
 import { type HandoffRow, handoffs, homeViewers, outbox } from './schema';
 
@@ -55,7 +55,7 @@ export class HomeRepo {
       .filter((u) => viewers.has(u) && !waiting.has(u))
       .map((userId) => {
         const n: Notification = { type: 'home', userId };
-        return { handoffId: null, kind: n.type, payload: n as unknown as Record<string, unknown>, createdAt, nextAttemptAt: dueAt };
+        return { handoffId: null, kind: n.type, lane: laneOf(n), payload: n as unknown as Record<string, unknown>, createdAt, nextAttemptAt: dueAt };
       });
     if (rows.length > 0) tx.insert(outbox).values(rows).run();
   }
