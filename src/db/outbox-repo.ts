@@ -53,16 +53,23 @@ export class OutboxRepo {
   }
 
   /** Frees the leases of entries whose holder no longer runs (a process killed mid-send), so they go out now. */
-  releaseLeases(isDead: (owner: string) => boolean): number {
+  releaseLeases(isDead: (owner: string) => boolean, times: { leaseMs: number; settleMs: number }): number {
     const held = this.db
-      .select({ id: outbox.id, owner: outbox.leaseOwner })
+      .select({ id: outbox.id, owner: outbox.leaseOwner, leaseUntil: outbox.leaseUntil, nextAttemptAt: outbox.nextAttemptAt })
       .from(outbox)
       .where(and(isNull(outbox.sentAt), isNotNull(outbox.leaseOwner)))
       .all();
     let released = 0;
     for (const row of held) {
       if (!row.owner || !isDead(row.owner)) continue;
-      released += this.db.update(outbox).set({ leaseUntil: null, leaseOwner: null }).where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, row.owner))).run().changes;
+      // The dead process may have been mid-call: give Slack `settleMs` after the claim before looking for the message.
+      const claimedAt = (row.leaseUntil?.getTime() ?? Date.now()) - times.leaseMs;
+      const retryAt = new Date(Math.max(row.nextAttemptAt.getTime(), claimedAt + times.settleMs));
+      released += this.db
+        .update(outbox)
+        .set({ leaseUntil: null, leaseOwner: null, nextAttemptAt: retryAt })
+        .where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, row.owner)))
+        .run().changes;
     }
     return released;
   }

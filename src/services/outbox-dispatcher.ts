@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { OutboxRepo } from '../db/outbox-repo';
+import type { OutboxEntry, OutboxRepo } from '../db/outbox-repo';
 import type { OutboxMessage } from '../domain/notifications';
 import type { Clock, OutboxSignal } from '../domain/ports';
 
@@ -19,13 +20,18 @@ export interface DispatcherDeps {
 }
 
 const BATCH = 50;
-const LEASE_OWNER = `${hostname()}:${process.pid}`;
+/** Entries sent side by side; the rate limiter still paces channels and the workspace. */
+const CONCURRENCY = 4;
+/** A random id per process start: after a container restart the host name and even the pid repeat. */
+const BOOT_ID = randomBytes(4).toString('hex');
+const LEASE_OWNER = `${hostname()}:${process.pid}:${BOOT_ID}`;
 
 /** A lease holder on this machine whose process has exited; holders elsewhere are left to their lease time. */
 export function isDeadLocalOwner(owner: string): boolean {
-  const [host, pidText] = owner.split(':');
+  const [host, pidText, boot] = owner.split(':');
   const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid === process.pid) return false;
+  if (host !== hostname() || !Number.isInteger(pid)) return false;
+  if (pid === process.pid) return boot !== BOOT_ID; // our pid, an earlier start: that process is gone
   try {
     process.kill(pid, 0);
     return false;
@@ -35,6 +41,8 @@ export function isDeadLocalOwner(owner: string): boolean {
 }
 /** Long enough for a slow Slack call with its retries; short enough that a crashed process's entries go out soon after a restart. */
 const LEASE_MS = 60_000;
+/** How long a killed process's last Slack call may still take effect; its entries are looked up after that. */
+const ORPHAN_SETTLE_MS = 10_000;
 const MAX_BACKOFF_MS = 15 * 60 * 1000;
 
 /** After a timeout or a broken connection Slack may still store the message: wait long enough for it to show up before looking. */
@@ -87,7 +95,7 @@ export class OutboxDispatcher implements OutboxSignal {
 
   start(): void {
     this.stopped = false;
-    const released = this.deps.repo.releaseLeases(isDeadLocalOwner);
+    const released = this.deps.repo.releaseLeases(isDeadLocalOwner, { leaseMs: LEASE_MS, settleMs: ORPHAN_SETTLE_MS });
     if (released > 0) this.deps.logger.info(`outbox: took back ${released} entries from a process that is gone`);
     this.kick();
   }
@@ -99,35 +107,42 @@ export class OutboxDispatcher implements OutboxSignal {
     await this.running;
   }
 
+  /**
+   * `listDue` gives the head of each lane only, so the entries of one batch never depend on each
+   * other and go out side by side: a channel waiting out its pacing holds up only itself.
+   */
   private async loop(): Promise<void> {
     for (;;) {
-      if (Date.now() < this.pausedUntil) return;
+      if (this.stopped || Date.now() < this.pausedUntil) return;
       const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
       if (due.length === 0) return;
-      const blocked = new Set<string>();
       let progressed = false;
-      for (const entry of due) {
-        if (this.stopped || Date.now() < this.pausedUntil) return;
-        // A failed entry holds back the rest of its lane, so order per lane is kept.
-        if (entry.lane !== null && blocked.has(entry.lane)) continue;
-        if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER)) {
-          if (entry.lane !== null) blocked.add(entry.lane);
-          continue;
+      let next = 0;
+      const worker = async () => {
+        while (next < due.length) {
+          const entry = due[next++];
+          if (this.stopped || Date.now() < this.pausedUntil) return;
+          if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER)) continue; // another process has it
+          progressed = true;
+          await this.send(entry);
         }
-        progressed = true;
-        try {
-          await this.deps.deliver(entry.notification, { outboxId: entry.id, retried: entry.claims > 0 });
-          this.deps.repo.markSent(entry.id, this.deps.clock.now());
-        } catch (error) {
-          const { message, retryAfter, ambiguous } = describeError(error);
-          const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter, ambiguous));
-          this.deps.repo.markFailed(entry.id, message, retryAt);
-          if (retryAfter) this.pausedUntil = Date.now() + retryAfter * 1000;
-          if (entry.lane !== null) blocked.add(entry.lane);
-          this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
-        }
-      }
-      if (!progressed || (blocked.size > 0 && due.every((e) => e.lane !== null && blocked.has(e.lane)))) return;
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
+      if (!progressed) return;
+    }
+  }
+
+  private async send(entry: OutboxEntry): Promise<void> {
+    try {
+      await this.deps.deliver(entry.notification, { outboxId: entry.id, retried: entry.claims > 0 });
+      this.deps.repo.markSent(entry.id, this.deps.clock.now());
+    } catch (error) {
+      // The entry keeps its place at the head of its lane, so what follows it waits.
+      const { message, retryAfter, ambiguous } = describeError(error);
+      const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter, ambiguous));
+      this.deps.repo.markFailed(entry.id, message, retryAt);
+      if (retryAfter) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfter * 1000);
+      this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
     }
   }
 

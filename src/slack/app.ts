@@ -134,7 +134,12 @@ export function createSlackApp(opts: SlackAppOptions) {
       httpServer = null;
       if (!server) return;
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // A connection kept alive after its last response would hold close() open until the client hangs up.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       });
     },

@@ -84,7 +84,9 @@ function isMalformed(text: string, req: IncomingMessage, signingSecret: string, 
  * verifies signatures). In Socket Mode there is no receiver and only our routes are served.
  */
 export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret: string; logger: Logger; routes: readonly Route[] }): Server {
-  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    // Once closing, answers end their connection so shutdown need not wait for keep-alive clients.
+    if (!server.listening) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://localhost');
     for (const route of opts.routes) {
       const match = route.path.exec(url.pathname);
@@ -124,4 +126,5 @@ export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret:
     (req as IncomingMessage & { rawBody: Buffer }).rawBody = raw;
     opts.receiver.requestListener(req, res);
   });
+  return server;
 }
