@@ -54,6 +54,8 @@ export const handoffs = sqliteTable(
     index('handoffs_state_accept_warn_idx').on(t.state, t.acceptWarnAt),
     index('handoffs_state_complete_warn_idx').on(t.state, t.completeWarnAt),
     index('handoffs_state_accept_due_idx').on(t.state, t.acceptDueAt),
+    /** Flow metrics: a team's handoffs still open at, or closed after, the start of a period (covering). */
+    index('handoffs_team_closed_idx').on(t.toTeam, t.closedAt, t.createdAt, t.typeKey),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
   ],
 );

@@ -197,7 +197,7 @@ export interface TeamFlowReport {
   readonly period: Period;
   readonly previousPeriod: Period;
   readonly total: PeriodPair;
-  /** Per handoff type with any activity in either period, most started first. */
+  /** Per handoff type with any activity in either period, most started first; empty when not asked for. */
   readonly byType: ReadonlyArray<{ readonly typeKey: string } & PeriodPair>;
 }
 
@@ -210,16 +210,17 @@ export function periodsEndingAt(now: Date, days: number): { period: Period; prev
 
 const hasActivity = (m: FlowMetrics) => m.started + m.accepted + m.returned + m.done + m.cancelled + m.acceptBreaches.whole + m.completeBreaches.whole > 0;
 
-/** A team's report for `days` days ending at `now`, against the `days` before, in total and per type. */
-export function buildTeamFlowReport(teamKey: string, changes: readonly StateChange[], now: Date, days: number, opts: MetricsOptions): TeamFlowReport {
+/** A team's report for `days` days ending at `now`, against the `days` before, in total and (unless `perType` is false) per type. */
+export function buildTeamFlowReport(teamKey: string, changes: readonly StateChange[], now: Date, days: number, opts: MetricsOptions & { perType?: boolean }): TeamFlowReport {
   const { period, previousPeriod } = periodsEndingAt(now, days);
   const pair = (rows: readonly StateChange[]): PeriodPair => ({ current: computeFlowMetrics(rows, period, opts), previous: computeFlowMetrics(rows, previousPeriod, opts) });
   const byTypeRows = new Map<string, StateChange[]>();
-  for (const c of changes) {
-    const list = byTypeRows.get(c.typeKey);
-    if (list) list.push(c);
-    else byTypeRows.set(c.typeKey, [c]);
-  }
+  if (opts.perType !== false)
+    for (const c of changes) {
+      const list = byTypeRows.get(c.typeKey);
+      if (list) list.push(c);
+      else byTypeRows.set(c.typeKey, [c]);
+    }
   const byType = [...byTypeRows]
     .map(([typeKey, rows]) => ({ typeKey, ...pair(rows) }))
     .filter((t) => hasActivity(t.current) || hasActivity(t.previous))

@@ -10,6 +10,8 @@ export interface TeamDirectory {
   isMember(teamKey: string, userId: string): Promise<boolean>;
   isLead(teamKey: string, userId: string): boolean;
   members(teamKey: string): Promise<readonly string[]>;
+  /** Members known without asking anyone (the config, or a user group fetched lately); null when not known. */
+  knownMembers?(teamKey: string): readonly string[] | null;
 }
 
 /** Something that sends what the outbox holds; it is told to look when new work was committed. */

@@ -100,7 +100,7 @@ export class HandoffService {
       throw new DomainError('forbidden', `Only members of ${this.team(type.from as string).name} can start "${type.name}".`);
     const values = this.validate(type.fields, input.raw);
     const now = this.deps.clock.now();
-    const audience = this.deps.homes ? [input.requesterId, ...(await this.teamPeople(type.to))] : [];
+    const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
     try {
       return this.commit((tx) => {
         const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source);
@@ -238,7 +238,7 @@ export class HandoffService {
     Object.assign(patch, this.slaPatch(h, transition, type, now));
 
     const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
-    const audience = await this.homeAudience(h, transition, type);
+    const audience = this.homeAudience(h, transition, type);
     return this.commit((tx) => {
       const { handoff } = this.deps.repo.applyTransition(tx, id, h.version, patch, event, {
         unique,
@@ -255,20 +255,22 @@ export class HandoffService {
    * Whose App Home shows this change: the requester, the owners before and after, and the members
    * and leads of a team whose queue gains or loses it (also the next step's team on completion).
    */
-  private async homeAudience(h: HandoffRow, t: Transition, type: HandoffTypeConfig): Promise<string[]> {
+  private homeAudience(h: HandoffRow, t: Transition, type: HandoffTypeConfig): string[] {
     if (!this.deps.homes || t.type === 'nudged') return [];
     const people = [h.requesterId, h.ownerId, t.ownerId];
-    if (h.state === 'open' || t.to === 'open') people.push(...(await this.teamPeople(h.toTeam)));
+    if (h.state === 'open' || t.to === 'open') people.push(...this.teamPeople(h.toTeam));
     const next = t.type === 'completed' && type.next ? this.deps.config.handoffTypes[type.next] : undefined;
-    if (next) people.push(...(await this.teamPeople(next.to)));
+    if (next) people.push(...this.teamPeople(next.to));
     return people;
   }
 
-  private async teamPeople(teamKey: string): Promise<string[]> {
-    const leads = this.team(teamKey).leads;
-    // A Home refresh is a courtesy: a user group Slack cannot list right now must not block the change.
-    const members = await this.deps.directory.members(teamKey).catch(() => [] as readonly string[]);
-    return [...members, ...leads];
+  /**
+   * A team's leads and the members known without asking Slack: a Home refresh is a courtesy and
+   * must not put a user-group lookup on the path of a form submission. A user group nobody looked
+   * up lately (10 minutes) goes without; its members see the change when they next open Home.
+   */
+  private teamPeople(teamKey: string): string[] {
+    return [...(this.deps.directory.knownMembers?.(teamKey) ?? []), ...this.team(teamKey).leads];
   }
 
   private refreshHomes(tx: Tx, audience: readonly string[], now: Date): void {

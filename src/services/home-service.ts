@@ -45,7 +45,8 @@ export class HomeService {
   private teamHealth(teamKey: string, now: Date): TeamFlowReport {
     const cached = this.health.get(teamKey);
     if (cached && now.getTime() - cached.at < HEALTH_TTL_MS && now.getTime() >= cached.at) return cached.report;
-    const report = this.deps.stats.teamReport(teamKey, HEALTH_DAYS);
+    // The Home shows team totals only.
+    const report = this.deps.stats.teamReport(teamKey, HEALTH_DAYS, { perType: false });
     this.health.set(teamKey, { at: now.getTime(), report });
     return report;
   }

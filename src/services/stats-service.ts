@@ -39,8 +39,8 @@ export class StatsService {
     return [...lead, ...member];
   }
 
-  /** A team's report for `days` days ending now, against the `days` before. */
-  teamReport(teamKey: string, days: number): TeamFlowReport {
+  /** A team's report for `days` days ending now, against the `days` before; `perType: false` leaves out the per-type breakdown. */
+  teamReport(teamKey: string, days: number, opts: { perType?: boolean } = {}): TeamFlowReport {
     const team = this.deps.config.teams[teamKey];
     if (!team) throw new DomainError('not_found', `There is no team "${teamKey}".`);
     const now = this.deps.clock.now();
@@ -59,7 +59,7 @@ export class StatsService {
       return sla;
     };
     const changes = this.deps.metrics.stateChanges(teamKey, from, now);
-    return buildTeamFlowReport(teamKey, changes, now, days, { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf });
+    return buildTeamFlowReport(teamKey, changes, now, days, { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf, perType: opts.perType });
   }
 
 

@@ -28,6 +28,13 @@ export class SlackTeamDirectory implements TeamDirectory {
     return team.usergroup ? this.usergroupMembers(team.usergroup) : [];
   }
 
+  knownMembers(teamKey: string): readonly string[] | null {
+    const team = this.config.teams[teamKey];
+    if (team?.members) return team.members;
+    const cached = team?.usergroup ? this.groups.get(team.usergroup) : undefined;
+    return cached && cached.at > 0 && Date.now() - cached.at < CACHE_MS ? cached.users : null;
+  }
+
   /** Forget a user group's members, e.g. after `subteam_members_changed`. */
   invalidate(usergroupId?: string): void {
     if (usergroupId) this.groups.delete(usergroupId);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOME_REFRESH_DELAY_MS } from '../../src/domain/home';
-import { ActionId, CallbackId } from '../../src/slack/ids';
+import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { type Harness, startHarness, submitOrder } from '../helpers/harness';
+import { selectValue, textValue } from '../helpers/slack-requests';
 
 let h: Harness;
 beforeEach(async () => {
@@ -87,6 +88,40 @@ describe('App Home', () => {
     expect(homeButtons('U0SALES1', 1)).toEqual([ActionId.nudgeOwner, ActionId.history, ActionId.open]);
     expect(homeText('U0OPSLEAD')).toContain("My teams' queue (Operations) (1)");
     expect(homeText('U0OPSLEAD')).toContain('Team health');
+  });
+
+  it('refreshes members of a user-group team once the group is known, and never asks Slack on submission', async () => {
+    const shipOrder = async (orderId: string) => {
+      await h.sim.viewSubmission({
+        userId: 'U0OPS1',
+        callbackId: CallbackId.form,
+        privateMetadata: JSON.stringify({ typeKey: 'ops-to-fulfilment' }),
+        values: {
+          [BlockId.field('order_id')]: { value: textValue(orderId) },
+          [BlockId.field('customer')]: { value: textValue('ACME') },
+          [BlockId.field('tracking')]: { value: textValue('1Z') },
+          [BlockId.field('warehouse')]: { value: selectValue('Berlin') },
+        },
+      });
+      await h.settle();
+    };
+    await openHome('U0FUL1'); // building the Home looked up S0FUL
+    h.fake.clearCalls();
+    await shipOrder('SO-777');
+    await afterRefreshDelay();
+    expect(publishesTo('U0FUL1')).toBe(1);
+    expect(homeText('U0FUL1')).toContain("My teams' queue (Fulfilment) (1)");
+
+    // The group changed in Slack: its members are unknown until someone looks again.
+    await h.sim.event({ type: 'subteam_members_changed', subteam_id: 'S0FUL', team_id: 'T0001', date_previous_update: 1, date_update: 2, added_users: [], removed_users: [] });
+    await h.settle();
+    h.fake.clearCalls();
+    await shipOrder('SO-778');
+    expect(h.fake.callsTo('usergroups.users.list')).toHaveLength(0);
+    await afterRefreshDelay();
+    expect(publishesTo('U0FUL1')).toBe(0);
+    await openHome('U0FUL1');
+    expect(homeText('U0FUL1')).toContain("My teams' queue (Fulfilment) (2)");
   });
 
   it('answers a refused Home button by DM, since the Home tab has no channel', async () => {

@@ -206,6 +206,10 @@ describe('team flow report from the event history', () => {
     expect(previous.timeToAccept).toEqual({ count: 1, median: 10, p90: 10 });
     expect(previous.timeToComplete).toEqual({ count: 1, median: 60, p90: 60 });
     expect(r.byType.map((t) => t.typeKey)).toEqual(['order-to-ops', 'anything-to-ops']);
+    // The Home's Team health asks for the totals alone: the same totals.
+    const totalsOnly = stats.teamReport('ops', 7, { perType: false });
+    expect(totalsOnly.byType).toEqual([]);
+    expect(totalsOnly.total).toEqual(r.total);
   });
 
   it('lets members and leads of a team see its stats, and nobody else', async () => {

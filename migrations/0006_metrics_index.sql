@@ -1,0 +1,1 @@
+CREATE INDEX `handoffs_team_closed_idx` ON `handoffs` (`to_team`,`closed_at`,`created_at`,`type_key`);
