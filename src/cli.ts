@@ -4,7 +4,8 @@ import { openDb } from './db/open-db';
 
 const USAGE = `Usage: handoff <command>
 
-  start                      run the bot (same as npm start)
+  start                      run the bot (same as npm start); with no Slack settings, the local sandbox
+  sandbox [--now <ISO time>] try it without Slack: the bot on a local Slack emulator with a web page
   migrate                    apply database migrations (DATABASE_URL) and exit
   config check [--file F]    validate the workflow file (HANDOFF_CONFIG) and exit
   config schema [--out F]    print the JSON Schema of the workflow file
@@ -27,6 +28,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       const { main } = await import('./main');
       await main(env);
       return -1; // keep running
+    }
+    case 'sandbox': {
+      const nowText = option([sub, ...rest].filter((a): a is string => a !== undefined), '--now');
+      const now = nowText ? new Date(nowText) : undefined;
+      if (now && Number.isNaN(now.getTime())) {
+        console.error(`handoff: --now "${nowText}" is not an ISO time such as 2026-11-23T15:00:00Z`);
+        return 2;
+      }
+      const { runSandbox } = await import('./sandbox/run-sandbox');
+      return (await runSandbox(env, { explicit: true, now })) ? -1 : 1;
     }
     case 'migrate': {
       const url = env.DATABASE_URL ?? 'file:./data/handoff.db';

@@ -1,14 +1,22 @@
 import { ConfigError, loadConfig } from './config/load-config';
+import { chooseStartMode } from './config/start-mode';
 import { createHandoffApp } from './handoff-app';
 
-/** Wiring only: config → app graph → listen; SIGTERM/SIGINT stop it gracefully. */
+/** Wiring only: config → app graph → listen; SIGTERM/SIGINT stop it gracefully. With no Slack settings (outside production), the local sandbox. */
 export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const startMode = chooseStartMode(processEnv);
+  if (startMode.mode === 'sandbox') {
+    const { runSandbox } = await import('./sandbox/run-sandbox');
+    if (!(await runSandbox(processEnv, { explicit: false }))) process.exit(1);
+    return;
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(processEnv);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`handoff: cannot start.\n${error.message}`);
+      const hint = startMode.hint && error.problems.some((p) => /SLACK_/.test(p)) ? `\n${startMode.hint}` : '';
+      console.error(`handoff: cannot start.\n${error.message}${hint}`);
       process.exit(1);
     }
     throw error;

@@ -90,6 +90,8 @@ export interface Ephemeral {
   blocks: Json[];
   thread_ts?: string;
   message_ts: string;
+  /** Who it is from when not the app (Slack's own notices come from Slackbot). */
+  from?: string;
 }
 
 /** What a modal shows besides its view: errors from the app's `response_action: errors`, or a failed submission. */

@@ -56,15 +56,14 @@ export class PersonActions {
     const trimmed = text.trim();
     if (!trimmed) return { ok: true };
     const slackbot = (message: string) => {
-      this.deps.fake.addEphemeral({ channel: channelId, user: userId, text: message, blocks: [] });
+      this.deps.fake.addEphemeral({ channel: channelId, user: userId, text: message, blocks: [], from: 'Slackbot' });
       return { ok: true };
     };
     if (!trimmed.startsWith('/')) return slackbot('Messages between people are not part of the sandbox: only slash commands reach the app. Try `/handoff help`.');
-    const [name = '', ...rest] = trimmed.split(/\s+/);
+    const name = trimmed.split(/\s+/)[0] ?? '';
     const command = this.deps.app.commands.find((c) => c.command === name.toLowerCase());
     if (!command) return slackbot(`\`${name}\` is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`);
     const args = trimmed.slice(name.length).trim();
-    void rest;
     const res = await withinAckTime(this.deps.sim.slashCommand({ userId, text: args, channelId, channelName: this.deps.channelName(channelId), command: command.command }));
     if (res === TIMED_OUT) return slackbot(`\`${command.command}\` failed with the error "operation_timeout"`);
     if (res.status !== 200) return slackbot(`\`${command.command}\` failed with the error "dispatch_failed"`);
@@ -125,13 +124,14 @@ export class PersonActions {
   /** The modal's close button (back to the view below) or its ✕ (`all`: every modal). */
   async close(userId: string, viewId: string, all: boolean): Promise<ActionOutcome> {
     const stack = this.deps.fake.modalStack(userId);
+    // A click on a modal that has been replaced meanwhile closes nothing.
+    if (stack[stack.length - 1]?.view.id !== viewId) return { ok: true };
     const closing = all ? stack : stack.slice(-1);
     this.deps.fake.closeModal(userId, all);
     for (const { view } of closing) {
       if (!view.notify_on_close) continue;
       await withinAckTime(this.deps.sim.viewClosed({ userId, callbackId: String(view.callback_id ?? ''), privateMetadata: view.private_metadata, viewId: view.id }));
     }
-    void viewId;
     return { ok: true };
   }
 
@@ -149,6 +149,12 @@ export class PersonActions {
     };
     // Events are acknowledged at once; what the app does next shows up as Web API calls.
     return this.outcome(await withinAckTime(this.deps.sim.event(event)));
+  }
+
+  /** The person dismissed an ephemeral message; Slack does not tell the app. */
+  dismiss(userId: string, messageTs: string): ActionOutcome {
+    this.deps.fake.dismissEphemeral(userId, messageTs);
+    return { ok: true };
   }
 
   private outcome(res: SimResponse | typeof TIMED_OUT): ActionOutcome {

@@ -1,0 +1,190 @@
+/**
+ * The README's guided tour ("Try it without Slack"), clicked and typed in a real headless Chromium
+ * against the sandbox page: the real bot, the emulator, the page's renderer and its live updates.
+ * Screenshots of the modal, the channel post and the digest go to test/artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(__dirname, '../artifacts');
+const STEP_MS = 15_000;
+/** One step of the tour: a few clicks, each waiting for what the bot sends (the real pacing of one message per second per channel included). */
+const TOUR_STEP_MS = 60_000;
+
+const haveChromium = existsSync(CHROMIUM);
+const inCi = process.env.CI === 'true';
+
+if (!haveChromium && inCi) {
+  describe('sandbox in a browser', () => {
+    it('needs Chromium', () => {
+      throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run installs Debian's chromium package before npm test`);
+    });
+  });
+} else if (!haveChromium) {
+  console.warn(`\n[e2e] skipping the sandbox browser test: ${CHROMIUM} is not installed (apt-get install chromium).\n`);
+  describe.skip('sandbox in a browser', () => {
+    it('runs the guided tour', () => undefined);
+  });
+} else {
+  describe('sandbox in a browser: the guided tour', () => {
+    let t: TestSandbox;
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      t = await startTestSandbox();
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      page.setDefaultTimeout(STEP_MS);
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await t?.close();
+    }, TOUR_STEP_MS);
+
+    const modal = () => page.locator('.modal');
+    const field = (key: string, control = 'input') => page.locator(`.modal [data-block-id="field:${key}"] ${control}`);
+    const message = (text: string | RegExp) => page.locator('#pane-body .msg').filter({ hasText: text });
+    const typeCommand = async (text: string) => {
+      await page.fill('#composer-input', text);
+      await page.press('#composer-input', 'Enter');
+    };
+    const beSomeone = async (userId: string) => {
+      await page.selectOption('#persona', userId);
+      await page.waitForFunction(`new URL(location.href).searchParams.get('as') === ${JSON.stringify(userId)}`);
+    };
+    const visible = async (locator: Locator) => {
+      await locator.first().waitFor({ state: 'visible' });
+      return locator.first();
+    };
+
+    it('as a sales rep: /handoff opens the type picker, Next opens the order form, the bot refuses a bad order ID under its field', async () => {
+      await page.goto(`${t.base}/?as=U0SALES01`);
+      await expect.poll(() => page.locator('#persona').inputValue()).toBe('U0SALES01');
+      expect(await page.locator('#persona option:checked').textContent()).toBe('Ava — Sales');
+      expect(await page.locator('#clock-now').textContent()).toContain('Mon, Nov 23, 10:0');
+
+      await typeCommand('/handoff help');
+      const help = await visible(page.locator('.msg.ephemeral').filter({ hasText: 'Only visible to you' }));
+      expect(await help.textContent()).toContain('order-to-ops');
+
+      await typeCommand('/handoff');
+      await visible(modal().filter({ hasText: 'Start a handoff' }));
+      await page.selectOption('.modal select', 'order-to-ops');
+      await page.click('.modal [data-modal=submit]');
+      await visible(modal().locator('.modal-title', { hasText: 'New order to Operations' }));
+
+      // Slack's client checks required fields before sending anything.
+      await page.click('.modal [data-modal=submit]');
+      expect(await (await visible(page.locator('[data-error-for="field:order_id"]'))).textContent()).toBe('Please complete this required field.');
+
+      await field('order_id').fill('12345');
+      await field('customer').fill('Acme GmbH');
+      await field('ship_by').fill('2026-12-01');
+      await page.selectOption('.modal [data-block-id="field:priority"] select', 'Urgent');
+      await field('order_value').fill('1200');
+      await field('notes', 'textarea').fill('Two pallets.\nCall before delivery.');
+      await page.click('.modal [data-modal=submit]');
+      const error = page.locator('[data-error-for="field:order_id"]', { hasText: 'CRM order number' });
+      await visible(error);
+      expect(await field('customer').inputValue()).toBe('Acme GmbH');
+      await page.screenshot({ path: `${ARTIFACTS}/sandbox-modal.png` });
+    }, TOUR_STEP_MS);
+
+    it('sends the fixed order: the modal closes, the requester gets a DM, the post appears in #ops with live updates', async () => {
+      await field('order_id').fill('SO-12345');
+      await page.click('.modal [data-modal=submit]');
+      await modal().waitFor({ state: 'detached' });
+
+      await page.click('[data-side="app"]');
+      const dm = await visible(message('was posted in'));
+      expect(await dm.textContent()).toContain('#ops');
+
+      await page.click('[data-side="C0OPS01"]');
+      const post = await visible(message('#1 New order to Operations: SO-12345'));
+      expect(await post.textContent()).toContain('Waiting to be accepted');
+      expect(await post.textContent()).toContain('Requested by @Ava');
+      expect(await post.locator('.bk-field').allTextContents()).toEqual(['Order IDSO-12345', 'CustomerAcme GmbH', 'Ship by2026-12-01', 'PriorityUrgent', 'Order value (USD)1,200', 'NotesTwo pallets.Call before delivery.']);
+
+      // A confirm dialog asks first; "Keep it" sends nothing.
+      await post.locator('button', { hasText: 'Cancel' }).click();
+      const dialog = await visible(page.locator('.confirm'));
+      expect(await dialog.textContent()).toContain('Cancel handoff?');
+      await dialog.locator('button', { hasText: 'Keep it' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect(t.sandbox.fake.callsTo('views.open').length).toBe(1);
+    }, TOUR_STEP_MS);
+
+    it('as an ops member: Accept updates the post in place and replies in its thread', async () => {
+      await beSomeone('U0OPS01');
+      const post = await visible(message('#1 New order to Operations'));
+      await post.locator('button', { hasText: 'Accept' }).click();
+      await visible(message('In progress').filter({ hasText: '(edited)' }));
+      expect(await message('#1 New order').textContent()).toContain('Owner @Emma');
+      await page.click('#pane-body .replies');
+      const reply = await visible(page.locator('#thread .msg').filter({ hasText: 'accepted' }));
+      expect(await reply.textContent()).toContain('@Emma accepted #1 New order to Operations: SO-12345 and owns it now.');
+      await page.screenshot({ path: `${ARTIFACTS}/sandbox-post.png` });
+      await page.click('.thread-close');
+    }, TOUR_STEP_MS);
+
+    it('jumps two days: the order is overdue, the nudge job reminds the owner and the digest arrives', async () => {
+      await page.click('[data-jump=day]');
+      await visible(page.locator('#clock-now', { hasText: 'Tue, Nov 24' }));
+      await expect.poll(() => page.locator('[data-jump]').first().isEnabled()).toBe(true);
+      await page.click('[data-jump=day]');
+      await visible(page.locator('#toast', { hasText: 'digest' }));
+      await visible(page.locator('#clock-now', { hasText: 'Wed, Nov 25' }));
+
+      await page.click('[data-side="app"]');
+      const digest = await visible(message('Your stalled handoffs today'));
+      expect(await digest.textContent()).toMatch(/You own \(1\)#1 New order to Operations: SO-12345🚨 overdue since today 10:0\d AM · 2d old/);
+      expect(await (await visible(message('is overdue: it was due'))).textContent()).toContain('owned by @Emma');
+      await page.screenshot({ path: `${ARTIFACTS}/sandbox-digest.png` });
+    }, TOUR_STEP_MS);
+
+    it('completes it from the digest and the next handoff starts in #fulfilment', async () => {
+      await message('Your stalled handoffs today').locator('button', { hasText: 'Mark done' }).click();
+      await visible(modal().locator('.modal-title', { hasText: 'Mark done' }));
+      await field('tracking').fill('1Z999AA10123456784');
+      await page.click('.modal [data-modal=submit]');
+      await modal().waitFor({ state: 'detached' });
+
+      // Ship an order also needs a warehouse, so the person who finished the order is asked for it.
+      const next = await visible(message('needs a few more details'));
+      await next.locator('button', { hasText: 'Start Ship an order' }).click();
+      await visible(modal().locator('.modal-title', { hasText: 'Ship an order' }));
+      expect(await field('order_id').inputValue()).toBe('SO-12345');
+      expect(await field('tracking').inputValue()).toBe('1Z999AA10123456784');
+      await page.selectOption('.modal [data-block-id="field:warehouse"] select', 'Berlin');
+      await page.click('.modal [data-modal=submit]');
+      await modal().waitFor({ state: 'detached' });
+
+      await page.click('[data-side="C0FULFIL01"]');
+      const shipping = await visible(message('#2 Ship an order: SO-12345'));
+      expect(await shipping.textContent()).toContain('Waiting to be accepted');
+      expect(await shipping.textContent()).toContain('Requested by @Emma');
+      await page.click('[data-side="C0OPS01"]');
+      await visible(message('#1 New order').filter({ hasText: 'Done' }));
+
+      await beSomeone('U0SALES01');
+      await page.click('[data-side="app"]');
+      expect(await (await visible(message('Your stalled handoffs today'))).textContent()).toContain('You are waiting on (1)');
+      await visible(message('marked #1 New order to Operations: SO-12345 done'));
+      await beSomeone('U0OPSLEAD');
+      expect(await (await visible(message('Your stalled handoffs today'))).textContent()).toContain('Operations: overdue (1)');
+      expect(pageErrors).toEqual([]);
+    }, TOUR_STEP_MS);
+  });
+}
