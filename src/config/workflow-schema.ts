@@ -151,6 +151,9 @@ export const handoffTypeSchema = z.strictObject({
   nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
 });
 
+/** Words `/handoff` takes as subcommands. */
+export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats'];
+
 /** Event names a webhook can subscribe to; `*` is every one. */
 export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -171,7 +174,11 @@ export const apiSchema = z.strictObject({
 export const workflowSchema = z
   .strictObject({
     teams: z.record(key, teamSchema).refine((t) => Object.keys(t).length > 0, 'define at least one team'),
-    handoffTypes: z.record(key, handoffTypeSchema).refine((t) => Object.keys(t).length > 0, 'define at least one handoff type'),
+    handoffTypes: z
+      .record(key, handoffTypeSchema)
+      .refine((t) => Object.keys(t).length > 0, 'define at least one handoff type')
+      // `/handoff <word>` reads these words as subcommands, so a type by that name could never be opened.
+      .refine((t) => !Object.keys(t).some((k) => RESERVED_TYPE_KEYS.includes(k)), `${RESERVED_TYPE_KEYS.join(', ')} are /handoff subcommands and cannot be type keys`),
     digest: z
       .strictObject({
         time: clockTime.default('09:00'),

@@ -10,6 +10,8 @@ export interface TeamDirectory {
   isMember(teamKey: string, userId: string): Promise<boolean>;
   isLead(teamKey: string, userId: string): boolean;
   members(teamKey: string): Promise<readonly string[]>;
+  /** Keys of the teams the person is a member or lead of, in config order. */
+  teamsOf(userId: string): Promise<string[]>;
   /** Members known without asking anyone (the config, or a user group fetched lately); null when not known. */
   knownMembers?(teamKey: string): readonly string[] | null;
 }

@@ -24,18 +24,10 @@ export class HomeService {
     this.deps.homes.recordOpened(userId, this.deps.clock.now());
   }
 
-  /** Teams the person is a member or lead of. */
-  async teamsOf(userId: string): Promise<string[]> {
-    const teams: string[] = [];
-    for (const key of Object.keys(this.deps.config.teams))
-      if (this.deps.directory.isLead(key, userId) || (await this.deps.directory.isMember(key, userId))) teams.push(key);
-    return teams;
-  }
-
   async build(userId: string): Promise<HomeData> {
     const now = this.deps.clock.now();
     const { mine, waiting } = splitPersonalItems(this.deps.stalls.listActiveFor(userId), userId, now);
-    const teamKeys = await this.teamsOf(userId);
+    const teamKeys = await this.deps.directory.teamsOf(userId);
     const items = this.deps.homes.openQueue(teamKeys, QUEUE_FETCH).map((h) => toHomeItem(h, now));
     const total = items.length < QUEUE_FETCH ? items.length : this.deps.homes.countOpen(teamKeys);
     const health = this.deps.stats.leadTeams(userId).map((key) => this.teamHealth(key, now));

@@ -27,9 +27,7 @@ export class QueueService {
 
   /** The stalled work of every team the person is a member or lead of. */
   async stalled(userId: string): Promise<{ teams: string[]; digest: PersonDigest | null }> {
-    const teams: string[] = [];
-    for (const key of Object.keys(this.deps.config.teams))
-      if (this.deps.directory.isLead(key, userId) || (await this.deps.directory.isMember(key, userId))) teams.push(key);
+    const teams = await this.deps.directory.teamsOf(userId);
     const items = this.deps.stalls.listActiveForTeams(teams);
     const all = buildDigests(items, (team) => (teams.includes(team) ? [userId] : []), this.deps.clock.now()).get(userId);
     const digest = all && all.teams.length > 0 ? { userId, owned: [], waiting: [], teams: all.teams } : null;

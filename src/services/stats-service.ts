@@ -34,9 +34,7 @@ export class StatsService {
   /** Teams whose stats this person may see: those they lead first, then those they are a member of. */
   async visibleTeams(userId: string): Promise<string[]> {
     const lead = this.leadTeams(userId);
-    const member: string[] = [];
-    for (const key of Object.keys(this.deps.config.teams)) if (!lead.includes(key) && (await this.deps.directory.isMember(key, userId))) member.push(key);
-    return [...lead, ...member];
+    return [...lead, ...(await this.deps.directory.teamsOf(userId)).filter((key) => !lead.includes(key))];
   }
 
   /** A team's report for `days` days ending now, against the `days` before; `perType: false` leaves out the per-type breakdown. */

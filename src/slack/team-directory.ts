@@ -21,6 +21,12 @@ export class SlackTeamDirectory implements TeamDirectory {
     return (await this.members(teamKey)).includes(userId);
   }
 
+  async teamsOf(userId: string): Promise<string[]> {
+    const teams: string[] = [];
+    for (const key of Object.keys(this.config.teams)) if (this.isLead(key, userId) || (await this.isMember(key, userId))) teams.push(key);
+    return teams;
+  }
+
   async members(teamKey: string): Promise<readonly string[]> {
     const team = this.config.teams[teamKey];
     if (!team) return [];

@@ -18,12 +18,12 @@ import { HomeRepo } from '../../src/db/home-repo';
 import { MetricsRepo } from '../../src/db/metrics-repo';
 import { openDb } from '../../src/db/open-db';
 import { StallRepo } from '../../src/db/stall-repo';
-import type { TeamDirectory } from '../../src/domain/ports';
 import { exportHandoffs } from '../../src/services/export-service';
 import { HomeService } from '../../src/services/home-service';
 import { StatsService } from '../../src/services/stats-service';
 import { buildHomeView } from '../../src/slack/views/home';
 import { buildStatsMessage, statsViewOptions } from '../../src/slack/views/stats';
+import { configDirectory } from '../helpers/config-directory';
 
 export interface HomeBenchMeasurement {
   readonly name: string;
@@ -192,11 +192,6 @@ function seedHistory(sqlite: ReturnType<typeof openDb>['sqlite'], total: number,
   return { handoffs: total, events, active };
 }
 
-function directoryOf(config: WorkflowConfig): TeamDirectory {
-  const members = (t: string) => config.teams[t]?.members ?? [];
-  return { isLead: (t, u) => config.teams[t]?.leads.includes(u) ?? false, isMember: async (t, u) => members(t).includes(u), members: async (t) => members(t) };
-}
-
 async function time(runs: number, fn: () => unknown): Promise<{ samples: number[]; cpuSamples: number[] }> {
   const samples: number[] = [];
   const cpuSamples: number[] = [];
@@ -225,7 +220,7 @@ export async function runHomeBench(opts: HomeBenchOptions = {}): Promise<HomeBen
     log(`seeded ${seeded.handoffs.toLocaleString('en-US')} handoffs (${seeded.active.toLocaleString('en-US')} active) and ${seeded.events.toLocaleString('en-US')} events in ${Math.round(performance.now() - t0)} ms`);
 
     const clock = { now: () => NOW };
-    const directory = directoryOf(config);
+    const directory = configDirectory(config);
     const stats = new StatsService({ config, metrics: new MetricsRepo(handle.db), directory, clock });
     const newHome = () => new HomeService({ config, stalls: new StallRepo(handle.db), homes: new HomeRepo(handle.db), directory, clock, stats });
     const viewOptions = statsViewOptions(config);

@@ -104,6 +104,8 @@ describe('workflow config: every problem is reported by path', () => {
     ['an unknown top-level key', (c) => { c.webhook = []; }, '', '"webhook"'],
     ['a type key with capitals', (c) => { c.handoffTypes.OrderToOps = c.handoffTypes['anything-to-ops']; }, 'handoffTypes.OrderToOps', 'lowercase'],
     ['no handoff types', (c) => { c.handoffTypes = {}; }, 'handoffTypes', 'define at least one handoff type'],
+    ['a type key that is a /handoff subcommand', (c) => { c.handoffTypes.stats = c.handoffTypes['anything-to-ops']; }, 'handoffTypes', 'subcommands'],
+    ['a field key that reads Object.prototype', (c) => { c.handoffTypes['anything-to-ops'].fields[0].key = 'constructor'; }, 'handoffTypes.anything-to-ops.fields[0].key', 'reserved'],
   ];
 
   it.each(cases)('rejects %s', (_name, change, expectedPath, message) => {

@@ -14,8 +14,8 @@ import { type BusinessCalendar, businessMinutesBetween, businessTimeline } from 
 import { DomainError } from '../../src/domain/errors';
 import { percentile, summarize } from '../../src/domain/flow-metrics';
 import type { EventType, HandoffState } from '../../src/domain/lifecycle';
-import type { TeamDirectory } from '../../src/domain/ports';
 import { StatsService } from '../../src/services/stats-service';
+import { configDirectory } from '../helpers/config-directory';
 
 describe('percentile (linear between closest ranks)', () => {
   it('matches hand-computed values', () => {
@@ -77,11 +77,6 @@ function workflow(): WorkflowConfig {
   return w;
 }
 
-function directoryOf(config: WorkflowConfig): TeamDirectory {
-  const members = (t: string) => config.teams[t]?.members ?? [];
-  return { isLead: (t, u) => config.teams[t]?.leads.includes(u) ?? false, isMember: async (t, u) => members(t).includes(u), members: async (t) => members(t) };
-}
-
 type Step = [EventType, string, HandoffState, (Record<string, unknown> | undefined)?];
 
 let dir: string;
@@ -116,7 +111,7 @@ beforeEach(() => {
   handle = openDb(`file:${join(dir, 'h.db')}`);
   repo = new HandoffRepo(handle.db);
   const config = workflow();
-  stats = new StatsService({ config, metrics: new MetricsRepo(handle.db), directory: directoryOf(config), clock: { now: () => NOW } });
+  stats = new StatsService({ config, metrics: new MetricsRepo(handle.db), directory: configDirectory(config), clock: { now: () => NOW } });
 
   // Previous week: accepted after 10 business minutes, done 60 later.
   seed('2026-03-17T09:00:00Z', [

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests start real servers; on a loaded 2-core machine the 5 s default is too tight.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
