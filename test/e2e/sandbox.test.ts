@@ -152,6 +152,12 @@ if (!haveChromium && inCi) {
       expect(await digest.textContent()).toMatch(/You own \(1\)#1 New order to Operations: SO-12345🚨 overdue since today 10:0\d AM · 2d old/);
       expect(await (await visible(message('is overdue: it was due'))).textContent()).toContain('owned by @Emma');
       await page.screenshot({ path: `${ARTIFACTS}/sandbox-digest.png` });
+
+      // A link button to the post opens it on the page, as Slack opens a permalink.
+      await message('is overdue: it was due').locator('button', { hasText: 'Open' }).click();
+      await visible(page.locator('[data-side="C0OPS01"].active'));
+      expect(await (await visible(page.locator('#pane-body .msg.highlight'))).textContent()).toContain('#1 New order to Operations: SO-12345');
+      await page.click('[data-side="app"]');
     }, TOUR_STEP_MS);
 
     it('completes it from the digest and the next handoff starts in #fulfilment', async () => {

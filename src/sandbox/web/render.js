@@ -257,8 +257,8 @@ function renderOptions(el, selected) {
   return (el.options ?? []).map(one).join('');
 }
 
-function selectHtml(el, common, choices, selected) {
-  const placeholder = el.placeholder?.text ?? 'Select an item';
+function selectHtml(el, common, choices, selected, fallback) {
+  const placeholder = el.placeholder?.text ?? fallback;
   const options = choices.map((c) => `<option value="${attr(c.value)}"${c.value === selected ? ' selected' : ''}>${escapeHtml(c.label)}</option>`).join('');
   return `<select class="bk-select" ${common}><option value="">${escapeHtml(placeholder)}</option>${options}</select>`;
 }
@@ -329,13 +329,13 @@ export function renderElement(el, ctx = {}, where = 'actions', index = 0) {
     case 'radio_buttons':
       return checkList(el, common, optionsOf(el).map((o) => ({ value: o.value, html: renderText(o.text, ctx), description: o.description ? renderText(o.description, ctx) : '' })), [el.initial_option?.value], 'radio');
     case 'users_select':
-      return selectHtml(el, common, peopleChoices(ctx), el.initial_user);
+      return selectHtml(el, common, peopleChoices(ctx), el.initial_user, 'Select a person');
     case 'multi_users_select':
       return checkList(el, common, peopleChoices(ctx), el.initial_users ?? []);
     case 'conversations_select':
-      return selectHtml(el, common, channelChoices(ctx), el.initial_conversation);
+      return selectHtml(el, common, channelChoices(ctx), el.initial_conversation, 'Select a conversation');
     case 'channels_select':
-      return selectHtml(el, common, channelChoices(ctx), el.initial_channel);
+      return selectHtml(el, common, channelChoices(ctx), el.initial_channel, 'Select a channel');
     case 'multi_conversations_select':
       return checkList(el, common, channelChoices(ctx), el.initial_conversations ?? []);
     case 'multi_channels_select':
