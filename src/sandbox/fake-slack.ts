@@ -81,6 +81,8 @@ export interface StoredMessage {
   /** How many successful chat.update calls touched it. */
   updates: number;
   metadata?: Json;
+  /** The person who wrote it; absent for the bot's own messages. */
+  user?: string;
 }
 
 export interface Ephemeral {
@@ -418,6 +420,17 @@ export class FakeSlack extends EventEmitter {
     this.emit('change');
   }
 
+  /** A person's own message, typed into a channel's composer (Slack escapes &, < and > in what people type). */
+  addUserMessage(channel: string, user: string, text: string): StoredMessage {
+    const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const msg: StoredMessage = { ts: this.nextTs(), channel: this.resolveChannel(channel), text: escaped, blocks: [], updates: 0, user };
+    const list = this.channels.get(msg.channel) ?? [];
+    list.push(msg);
+    this.channels.set(msg.channel, list);
+    this.emit('change');
+    return structuredClone(msg);
+  }
+
   /** A message posted as the bot without the API (a slash command answered `in_channel`). */
   addBotMessage(channel: string, text: string, blocks: Json[]): StoredMessage {
     const msg: StoredMessage = { ts: this.nextTs(), channel: this.resolveChannel(channel), text, blocks: structuredClone(blocks), updates: 0 };
@@ -667,7 +680,7 @@ export class FakeSlack extends EventEmitter {
           .filter((m) => !m.thread_ts && Number(m.ts) >= oldest)
           .reverse()
           .slice(0, limit)
-          .map((m) => ({ type: 'message', user: BOT_USER_ID, bot_id: BOT_ID, text: m.text, ts: m.ts, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+          .map((m) => ({ type: 'message', user: m.user ?? BOT_USER_ID, ...(m.user ? {} : { bot_id: BOT_ID }), text: m.text, ts: m.ts, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
         return ok({ messages, has_more: false });
       },
 

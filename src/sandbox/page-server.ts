@@ -41,6 +41,7 @@ const userId = z.string().min(1);
 const bodies = {
   type: z.object({ as: userId, channel: z.string().min(1), text: z.string().max(4000) }),
   shortcut: z.object({ as: userId, callbackId: z.string().min(1) }),
+  messageShortcut: z.object({ as: userId, callbackId: z.string().min(1), channel: z.string().min(1), ts: z.string().min(1) }),
   action: z.object({
     as: userId,
     target: z.discriminatedUnion('type', [
@@ -103,6 +104,9 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
         break;
       case 'shortcut':
         outcome = await actions.shortcut(b.as, b.callbackId);
+        break;
+      case 'messageShortcut':
+        outcome = await actions.messageShortcut(b.as, b.callbackId, b.channel, b.ts);
         break;
       case 'action':
         outcome = await actions.act(b.as, b.target, b.action, b.state);

@@ -51,7 +51,7 @@ export class PersonActions {
     },
   ) {}
 
-  /** Text typed into a channel's composer; only slash commands reach the app. */
+  /** Text typed into a channel's composer: a slash command goes to the app; anything else is a message from the person. */
   async type(userId: string, channelId: string, text: string): Promise<ActionOutcome> {
     const trimmed = text.trim();
     if (!trimmed) return { ok: true };
@@ -59,7 +59,11 @@ export class PersonActions {
       this.deps.fake.addEphemeral({ channel: channelId, user: userId, text: message, blocks: [], from: 'Slackbot' });
       return { ok: true };
     };
-    if (!trimmed.startsWith('/')) return slackbot('Messages between people are not part of the sandbox: only slash commands reach the app. Try `/handoff help`.');
+    // The app subscribes to no message events, so Slack tells it nothing about people's messages.
+    if (!trimmed.startsWith('/')) {
+      this.deps.fake.addUserMessage(channelId, userId, text);
+      return { ok: true };
+    }
     const name = trimmed.split(/\s+/)[0] ?? '';
     const command = this.deps.app.commands.find((c) => c.command === name.toLowerCase());
     if (!command) return slackbot(`\`${name}\` is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`);
@@ -74,6 +78,15 @@ export class PersonActions {
   /** A global shortcut from the shortcuts menu. */
   async shortcut(userId: string, callbackId: string): Promise<ActionOutcome> {
     return this.outcome(await withinAckTime(this.deps.sim.shortcut({ userId, callbackId })));
+  }
+
+  /** A message shortcut from a message's ⋯ menu. */
+  async messageShortcut(userId: string, callbackId: string, channelId: string, ts: string): Promise<ActionOutcome> {
+    const stored = this.deps.fake.message(channelId, ts);
+    if (!stored) return { ok: false, error: 'That message is gone.' };
+    return this.outcome(
+      await withinAckTime(this.deps.sim.messageShortcut({ userId, callbackId, channelId, messageTs: ts, messageText: stored.text, messageUser: stored.user ?? BOT_USER_ID })),
+    );
   }
 
   /** A button, menu or picker used in a message or a view; `state` is what the surrounding inputs hold. */

@@ -207,7 +207,7 @@ export function pageState(sandbox: Sandbox, app: InstalledApp, userId: string): 
   }
   return {
     now: clock.now().toISOString(),
-    app: { name: app.name, commands: app.commands, shortcuts: app.globalShortcuts, homeTab: app.homeTab },
+    app: { name: app.name, commands: app.commands, shortcuts: app.globalShortcuts, messageShortcuts: app.messageShortcuts, homeTab: app.homeTab },
     botUserId: BOT_USER_ID,
     me: me ?? null,
     people: workspace.people,

@@ -57,20 +57,17 @@ describe('the sandbox, as its page uses it', () => {
     expect((await t.post('type', { as: AVA, channel: 'C0GENERAL' })).status).toBe(400);
   });
 
-  it('answers /handoff help ephemerally to its author only; other text gets Slackbot notices', async () => {
+  it('answers /handoff help ephemerally to its author only; an unknown command gets a Slackbot notice', async () => {
     await t.post('type', { as: AVA, channel: 'C0GENERAL', text: '/handoff help' });
     const mine = (await t.state(AVA)).conversations.C0GENERAL.ephemerals;
     expect(mine.at(-1).text).toContain('order-to-ops');
     expect((await t.state(EMMA)).conversations.C0GENERAL.ephemerals).toEqual([]);
     await t.post('type', { as: AVA, channel: 'C0GENERAL', text: '/deploy now' });
-    await t.post('type', { as: AVA, channel: 'C0GENERAL', text: 'hello team' });
-    const notices = (await t.state(AVA)).conversations.C0GENERAL.ephemerals.slice(-2);
-    expect(notices.map((e: Json) => e.from)).toEqual(['Slackbot', 'Slackbot']);
-    expect(notices[0].text).toContain('`/deploy` is not a valid command');
-    expect(notices[1].text).toContain('only slash commands reach the app');
-    const { json } = await t.post('dismiss', { as: AVA, ts: notices[1].message_ts });
+    const notice = (await t.state(AVA)).conversations.C0GENERAL.ephemerals.at(-1);
+    expect(notice).toMatchObject({ from: 'Slackbot', text: expect.stringContaining('`/deploy` is not a valid command') });
+    const { json } = await t.post('dismiss', { as: AVA, ts: notice.message_ts });
     expect(json.ok).toBe(true);
-    expect((await t.state(AVA)).conversations.C0GENERAL.ephemerals).toHaveLength(2);
+    expect((await t.state(AVA)).conversations.C0GENERAL.ephemerals).toHaveLength(1);
   });
 
   it('opens the type picker for its author, and Next replaces it with the form (response_action update)', async () => {
@@ -146,5 +143,34 @@ describe('the sandbox, as its page uses it', () => {
     const hour = await t.post('clock', { as: EMMA, jump: 'hour', timezone: 'America/New_York' });
     expect(hour.json.now).toMatch(/^2026-11-25T16:00/);
     expect((await t.state(EMMA)).now).toMatch(/^2026-11-25T16:00/);
+  });
+
+  it('posts what a person types as their message, and its message shortcut starts a handoff linked in its thread', async () => {
+    await t.post('type', { as: AVA, channel: 'C0SALES01', text: 'ACME wants 40 chargers <by Friday> & fast' });
+    const said = (await t.state(EMMA)).conversations.C0SALES01.messages[0];
+    expect(said).toMatchObject({ user: AVA, text: 'ACME wants 40 chargers &lt;by Friday&gt; &amp; fast' });
+    expect((await t.state(AVA)).app.messageShortcuts.map((m: Json) => m.callbackId)).toContain(CallbackId.messageShortcut);
+
+    await t.post('messageShortcut', { as: AVA, callbackId: CallbackId.messageShortcut, channel: 'C0SALES01', ts: said.ts });
+    const picker = await until(AVA, (s) => topModal(s));
+    const option = picker.view.blocks.find((b: Json) => b.block_id === BlockId.typeSelect).element.options.find((o: Json) => o.value === 'order-to-ops');
+    await t.post('submit', { as: AVA, viewId: picker.view.id, values: { [BlockId.typeSelect]: { type: { type: 'static_select', selected_option: option } } } });
+    const form = topModal(await t.state(AVA));
+    const notes = form.view.blocks.find((b: Json) => b.block_id === BlockId.field('notes'));
+    expect(notes.element.initial_value).toContain('ACME wants 40 chargers');
+    await t.post('submit', {
+      as: AVA,
+      viewId: form.view.id,
+      values: {
+        [BlockId.field('order_id')]: { value: { type: 'plain_text_input', value: 'SO-40404' } },
+        [BlockId.field('customer')]: { value: { type: 'plain_text_input', value: 'ACME' } },
+        [BlockId.field('ship_by')]: { value: { type: 'datepicker', selected_date: '2026-12-04' } },
+        [BlockId.field('priority')]: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Normal' }, value: 'Normal' } } },
+        [BlockId.field('notes')]: { value: { type: 'plain_text_input', value: notes.element.initial_value } },
+      },
+    });
+    expect((await t.state(AVA)).modals).toEqual([]);
+    const reply = await until(AVA, (s) => s.conversations.C0SALES01.messages[0].replies[0]);
+    expect(reply.text).toContain('SO-40404');
   });
 });

@@ -185,16 +185,19 @@ function messageHtml(m, channel, ctx, opts = {}) {
   const flash = !ephemeral && seenUpdates !== undefined && m.updates > seenUpdates;
   if (!ephemeral) ui.updates[ts] = m.updates;
   const container = ephemeral ? { type: 'ephemeral', channel, ts } : { type: 'message', channel, ts };
-  const from = ephemeral && m.from ? m.from : ui.data.app.name;
+  const person = !ephemeral && m.user ? m.user : null;
+  const from = person ? (ctx.users[person] ?? person) : ephemeral && m.from ? m.from : ui.data.app.name;
+  const badge = person || m.from === 'Slackbot' ? '' : '<span class="app-badge">APP</span>';
+  const more = ephemeral || !ui.data.app.messageShortcuts?.length ? '' : '<button type="button" class="msg-more" data-more aria-label="More actions">⋯</button>';
   const replies = !opts.inThread && m.replies?.length ? `<button type="button" class="replies" data-thread="${escapeHtml(ts)}" data-channel="${escapeHtml(channel)}">${m.replies.length} ${m.replies.length === 1 ? 'reply' : 'replies'}</button>` : '';
   const classes = ['msg', ephemeral ? 'ephemeral' : '', flash ? 'flash' : '', ui.highlight === ts ? 'highlight' : ''].filter(Boolean).join(' ');
   return (
     `<div class="${classes}" data-ts="${escapeHtml(ts)}" data-container="${escapeHtml(JSON.stringify(container))}">` +
-    `<div class="avatar${m.from === 'Slackbot' ? ' slackbot' : ''}">${escapeHtml(from.charAt(0))}</div><div class="msg-main">` +
-    `<div class="msg-meta"><b>${escapeHtml(from)}</b> ${m.from === 'Slackbot' ? '' : '<span class="app-badge">APP</span>'} <time>${escapeHtml(formatTs(ts, ctx))}</time>` +
+    `<div class="avatar${m.from === 'Slackbot' ? ' slackbot' : person ? ' person' : ''}">${escapeHtml(from.charAt(0))}</div><div class="msg-main">` +
+    `<div class="msg-meta"><b>${escapeHtml(from)}</b> ${badge} <time>${escapeHtml(formatTs(ts, ctx))}</time>` +
     `${!ephemeral && m.updates > 0 ? ' <span class="edited">(edited)</span>' : ''}${ephemeral ? ' <span class="only-you">Only visible to you</span>' : ''}</div>` +
     `<div class="msg-body">${renderMessageBody(m, ctx)}</div>${replies}` +
-    `${ephemeral ? `<button type="button" class="dismiss" data-dismiss="${escapeHtml(ts)}">Dismiss</button>` : ''}</div></div>`
+    `${ephemeral ? `<button type="button" class="dismiss" data-dismiss="${escapeHtml(ts)}">Dismiss</button>` : ''}</div>${more}</div>`
   );
 }
 
@@ -437,6 +440,24 @@ document.addEventListener('click', (event) => {
   const jump = t.closest('[data-jump]');
   if (jump) {
     void jumpClock(jump.dataset.jump);
+    return;
+  }
+  const more = t.closest('[data-more]');
+  if (more) {
+    const msg = more.closest('.msg');
+    const open = $('.msg-menu', msg);
+    for (const menu of $$('.msg-menu')) menu.remove();
+    if (!open) {
+      const items = ui.data.app.messageShortcuts.map((s) => `<button type="button" data-msg-shortcut="${escapeHtml(s.callbackId)}"><b>${escapeHtml(s.name)}</b><small>${escapeHtml(s.description)}</small></button>`).join('');
+      msg.insertAdjacentHTML('beforeend', `<div class="msg-menu" role="menu">${items}</div>`);
+    }
+    return;
+  }
+  const messageShortcut = t.closest('[data-msg-shortcut]');
+  if (messageShortcut) {
+    const target = JSON.parse(messageShortcut.closest('[data-container]').dataset.container);
+    messageShortcut.closest('.msg-menu').remove();
+    void post('messageShortcut', { callbackId: messageShortcut.dataset.msgShortcut, channel: target.channel, ts: target.ts });
     return;
   }
   const shortcut = t.closest('[data-shortcut]');
