@@ -190,6 +190,14 @@ if (!haveChromium && inCi) {
       await visible(message('marked #1 New order to Operations: SO-12345 done'));
       await beSomeone('U0OPSLEAD');
       expect(await (await visible(message('Your stalled handoffs today'))).textContent()).toContain('Operations: overdue (1)');
+
+      // The App Home tab is the bot's views.publish; its buttons work like any other.
+      await page.click('.tab:has-text("Home")');
+      const home = await visible(page.locator('.home'));
+      await home.locator('button', { hasText: 'Start a handoff' }).click();
+      await visible(modal().filter({ hasText: 'Start a handoff' }));
+      await page.click('.modal [data-modal=dismiss]');
+      await modal().waitFor({ state: 'detached' });
       expect(pageErrors).toEqual([]);
     }, TOUR_STEP_MS);
   });
