@@ -42,18 +42,26 @@ export class UniqueConflict extends Error {
 
 /** Storage of handoffs with their events, unique values and outbox entries. Every write is one transaction. */
 export class HandoffRepo {
+  // Prepared once: the hottest reads run several times per request and per Slack message, and
+  // building a query each time costs about ten times the lookup. One connection, so they also run inside transactions.
+  private readonly byId;
+  private readonly eventById;
+
   constructor(
     private readonly db: Db,
     /** More outbox messages for every event written, in the same transaction (webhook deliveries). */
     private readonly onEvent: (handoffId: number, eventId: number, type: EventType) => OutboxMessage[] = () => [],
-  ) {}
+  ) {
+    this.byId = db.select().from(handoffs).where(eq(handoffs.id, sql.placeholder('id'))).prepare();
+    this.eventById = db.select().from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
+  }
 
   transaction<T>(fn: (tx: Tx) => T): T {
     return this.db.transaction(fn, { behavior: 'immediate' });
   }
 
-  findById(id: number, tx: DbOrTx = this.db): HandoffRow | null {
-    return tx.select().from(handoffs).where(eq(handoffs.id, id)).get() ?? null;
+  findById(id: number): HandoffRow | null {
+    return this.byId.get({ id }) ?? null;
   }
 
   findBySubmissionKey(key: string): HandoffRow | null {
@@ -67,7 +75,7 @@ export class HandoffRepo {
       .from(uniqueValues)
       .where(and(eq(uniqueValues.typeKey, typeKey), eq(uniqueValues.fieldKey, fieldKey), eq(uniqueValues.value, value)))
       .get();
-    return row ? this.findById(row.handoffId, tx) : null;
+    return row ? this.findById(row.handoffId) : null;
   }
 
   listEvents(handoffId: number): EventRow[] {
@@ -75,8 +83,9 @@ export class HandoffRepo {
   }
 
   findEvent(eventId: number): EventRow | null {
-    return this.db.select().from(events).where(eq(events.id, eventId)).get() ?? null;
+    return this.eventById.get({ id: eventId }) ?? null;
   }
+
 
   listByState(states: readonly HandoffState[]): HandoffRow[] {
     return this.db.select().from(handoffs).where(inArray(handoffs.state, [...states])).orderBy(asc(handoffs.id)).all();

@@ -15,7 +15,23 @@ export interface OutboxEntry {
 
 /** The queue of Slack side effects. Rows are never deleted: a sent row keeps `sent_at` as a record. */
 export class OutboxRepo {
-  constructor(private readonly db: Db) {}
+  // Prepared once: each runs for every message the bot sends.
+  private readonly claimStatement;
+  private readonly sentStatement;
+
+  constructor(private readonly db: Db) {
+    const now = sql.placeholder('now');
+    this.claimStatement = db
+      .update(outbox)
+      .set({ leaseUntil: sql`${sql.placeholder('until')}`, leaseOwner: sql`${sql.placeholder('owner')}`, claims: sql`${outbox.claims} + 1` })
+      .where(and(eq(outbox.id, sql.placeholder('id')), isNull(outbox.sentAt), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, now))))
+      .prepare();
+    this.sentStatement = db
+      .update(outbox)
+      .set({ sentAt: sql`${sql.placeholder('at')}`, lastError: null, leaseUntil: null, leaseOwner: null })
+      .where(eq(outbox.id, sql.placeholder('id')))
+      .prepare();
+  }
 
   /**
    * Due entries in id order, skipping any entry whose lane still has an earlier unsent entry, so a
@@ -43,13 +59,7 @@ export class OutboxRepo {
    * the CLI) never send one entry twice: the second finds it leased. A crashed holder's lease expires.
    */
   claim(id: number, wallNow: number, leaseMs: number, owner: string): boolean {
-    return (
-      this.db
-        .update(outbox)
-        .set({ leaseUntil: new Date(wallNow + leaseMs), leaseOwner: owner, claims: sql`${outbox.claims} + 1` })
-        .where(and(eq(outbox.id, id), isNull(outbox.sentAt), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, new Date(wallNow)))))
-        .run().changes === 1
-    );
+    return this.claimStatement.run({ id, now: wallNow, until: wallNow + leaseMs, owner }).changes === 1;
   }
 
   /** Frees the leases of entries whose holder no longer runs (a process killed mid-send), so they go out now. */
@@ -75,7 +85,7 @@ export class OutboxRepo {
   }
 
   markSent(id: number, at: Date): void {
-    this.db.update(outbox).set({ sentAt: at, lastError: null, leaseUntil: null, leaseOwner: null }).where(eq(outbox.id, id)).run();
+    this.sentStatement.run({ id, at: at.getTime() });
   }
 
   markFailed(id: number, error: string, retryAt: Date): void {

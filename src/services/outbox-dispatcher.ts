@@ -21,7 +21,7 @@ export interface DispatcherDeps {
 
 const BATCH = 50;
 /** Entries sent side by side; the rate limiter still paces channels and the workspace. */
-const CONCURRENCY = 4;
+const CONCURRENCY = 8;
 /** A random id per process start: after a container restart the host name and even the pid repeat. */
 const BOOT_ID = randomBytes(4).toString('hex');
 const LEASE_OWNER = `${hostname()}:${process.pid}:${BOOT_ID}`;

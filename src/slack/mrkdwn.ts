@@ -35,6 +35,17 @@ export function plain(text: string, max = 3000): { type: 'plain_text'; text: str
   return { type: 'plain_text', text: truncate(text, max), emoji: true };
 }
 
+/** A short label (a modal title, 24 characters): a plain ellipsis, as "(cut)" would eat most of it. */
+export function shortLabel(text: string, max: number): { type: 'plain_text'; text: string; emoji: true } {
+  const chars = [...text];
+  return { type: 'plain_text', text: chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`, emoji: true };
+}
+
+/** Slack escapes `&`, `<` and `>` in message text it sends us; a form prefilled from a message shows them as typed. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 export function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
   return { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) };
 }

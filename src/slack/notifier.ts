@@ -28,6 +28,8 @@ const RECONCILE_LOOKBACK = 100;
  * that message instead of posting a second one.
  */
 export class SlackNotifier {
+  private readonly dmChannels = new Map<string, string>();
+
   constructor(private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService }) {}
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
@@ -121,8 +123,14 @@ export class SlackNotifier {
   }
 
   private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {
-    const opened = await this.deps.client.conversations.open({ users: userId });
-    const channel = opened.channel?.id ?? userId;
+    let channel = this.dmChannels.get(userId);
+    if (!channel) {
+      const opened = await this.deps.client.conversations.open({ users: userId });
+      channel = opened.channel?.id ?? userId;
+      // A person's DM channel with the bot never changes: one conversations.open per person per process.
+      if (this.dmChannels.size > 50_000) this.dmChannels.clear();
+      this.dmChannels.set(userId, channel);
+    }
     await this.post({ channel, text: message.text, blocks: message.blocks }, delivery);
   }
 

@@ -1,10 +1,13 @@
 /**
- * Stall-job benchmark (`npm run bench`).
+ * The benchmark (`npm run bench`), in three parts.
  *
- * Seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary SQLite file,
- * then times the nudge job, the digest job and the `/handoff mine` / team queries against it, and
- * prints SQLite's query plans for the stall queries. It informs; it does not gate: the exit code is
- * 0 even when a target is missed (look for FAIL).
+ * Stall jobs: seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary
+ * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
+ * it, and prints SQLite's query plans for the stall queries.
+ * App Home and flow metrics: test/bench/home.ts.
+ * Load: the HTTP receiver under 50 concurrent signed requests from this process, against the bot and a
+ * bare Bolt app in child processes: test/bench/load.ts.
+ * It informs; it does not gate: the exit code is 0 even when a target is missed (look for FAIL).
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { arch, cpus, platform, tmpdir, totalmem } from 'node:os';
@@ -23,6 +26,8 @@ import { type NudgeKind, planNudges } from '../../src/domain/stall';
 import type { JobDeps } from '../../src/jobs/deps';
 import { runDigest } from '../../src/jobs/run-digest';
 import { runNudges } from '../../src/jobs/run-nudges';
+import { runHomeBench } from './home';
+import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
 import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timed, timedAsync, verdictOf } from './report';
 import { DAY, DEFAULT_PLAN, seed } from './seed';
@@ -316,6 +321,24 @@ async function main(): Promise<void> {
     if (scans > 0) console.log(`FAIL: ${scans} full scan(s) of handoffs in the stall query plans (see above)`);
     for (const n of notes) console.log(`WARNING: ${n}`);
     if (failed.length === 0 && scans === 0 && notes.length === 0) console.log('All targets met; every stall query uses an index.');
+
+    // --- App Home and flow metrics (test/bench/home.ts) ---------------------------------------------
+    heading('App Home and flow metrics (test/bench/home.ts)');
+    const home = await runHomeBench({ log: (line) => console.log(line) });
+    console.log(`\n${resultsTable(home)}`);
+    for (const m of home.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+
+    // --- Load (test/bench/load.ts): child processes; a crash there is reported, not fatal ------------
+    heading('Load: the HTTP receiver under 50 concurrent requests (test/bench/load.ts)');
+    try {
+      const load = await runLoadBench({ log: (line) => console.log(line) });
+      console.log(`\n${loadResultsTable(load.rows)}\n`);
+      for (const n of load.notes) console.log(`note: ${n}`);
+      for (const r of load.rows.filter((x) => x.verdict === 'FAIL')) console.log(`FAIL: ${r.name.trim()}: ${r.value}, target ${r.target}`);
+    } catch (error) {
+      console.error('ERROR: the load benchmark did not complete:', error);
+      process.exitCode = 1;
+    }
     console.log(`\nnode ${process.version}, ${cpu.length} CPUs, SQLite ${sqliteVersion}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

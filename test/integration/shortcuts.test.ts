@@ -19,7 +19,7 @@ it('"Hand off this message": picker, prefilled form, linked post, and the origin
     body: JSON.stringify({ channel: 'C0SALES', text: 'Can someone ship the <!here> replacement for ACME?' }),
   }).then((r) => r.json() as Promise<{ ts: string }>);
 
-  const res = await h.sim.messageShortcut({ userId: 'U0SALES2', callbackId: CallbackId.messageShortcut, channelId: 'C0SALES', messageTs: posted.ts, messageText: 'Can someone ship the <!here> replacement for ACME?' });
+  const res = await h.sim.messageShortcut({ userId: 'U0SALES2', callbackId: CallbackId.messageShortcut, channelId: 'C0SALES', messageTs: posted.ts, messageText: 'Can someone ship the <!here> replacement for ACME &amp; Co &lt;3?' });
   expect(res.status).toBe(200);
   await h.settle();
   const picker = h.fake.callsTo('views.open').at(-1)?.args.view;
@@ -35,7 +35,8 @@ it('"Hand off this message": picker, prefilled form, linked post, and the origin
   const form = next.json.view;
   expect(JSON.parse(form.private_metadata)).toEqual({ typeKey: 'anything-to-ops', source: { channel: 'C0SALES', ts: posted.ts } });
   const request = form.blocks.find((b: any) => b.block_id === BlockId.field('request'));
-  expect(request.element.initial_value).toBe('Can someone ship the <!here> replacement for ACME?');
+  // Slack escapes &, < and > in message text; the form shows what the person typed.
+  expect(request.element.initial_value).toBe('Can someone ship the <!here> replacement for ACME & Co <3?');
 
   const done = await h.sim.viewSubmission({
     userId: 'U0SALES2',

@@ -1,7 +1,7 @@
 import type { HandoffTypeConfig } from '../../config/workflow-schema';
 import type { FieldValues } from '../../domain/fields';
 import { ActionId, BlockId, CallbackId } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain } from '../mrkdwn';
+import { escapeMrkdwn, mrkdwn, plain, shortLabel } from '../mrkdwn';
 import type { Block, Modal } from './block';
 import { buildFieldInputs } from './field-inputs';
 
@@ -33,8 +33,8 @@ function modal(callbackId: string, title: string, blocks: Block[], opts: { submi
   return {
     type: 'modal',
     callback_id: callbackId,
-    title: plain(title, TITLE_LIMIT),
-    ...(opts.submit ? { submit: plain(opts.submit, TITLE_LIMIT) } : {}),
+    title: shortLabel(title, TITLE_LIMIT),
+    ...(opts.submit ? { submit: shortLabel(opts.submit, TITLE_LIMIT) } : {}),
     close: plain('Cancel', TITLE_LIMIT),
     ...(opts.meta ? { private_metadata: JSON.stringify(opts.meta) } : {}),
     blocks,

@@ -1,5 +1,6 @@
 import type { MessageShortcut } from '@slack/bolt';
 import { CallbackId } from '../../ids';
+import { unescapeSlackText } from '../../mrkdwn';
 import { buildTypePickerModal } from '../../views/modals';
 import type { Register } from '../deps';
 
@@ -7,7 +8,7 @@ import type { Register } from '../deps';
 export const registerMessageShortcut: Register = (app, { service }) => {
   app.shortcut<MessageShortcut>(CallbackId.messageShortcut, async ({ ack, body, client }) => {
     await ack();
-    const source = { channel: body.channel.id, ts: body.message.ts, text: body.message.text ?? '' };
+    const source = { channel: body.channel.id, ts: body.message.ts, text: unescapeSlackText(body.message.text ?? '') };
     await client.views.open({ trigger_id: body.trigger_id, view: buildTypePickerModal(await service.startableTypes(body.user.id), source) });
   });
 };

@@ -1,0 +1,225 @@
+/**
+ * The processes of the load benchmark (test/bench/load.ts). The driver starts each one as
+ * `node --import tsx test/bench/load-child.ts <role>` with an IPC channel, so none of them shares an
+ * event loop with the load generator or with each other:
+ *
+ * - `fake`: the fake Slack Web API (src/sandbox/fake-slack.ts) the bot calls. It counts what the bot
+ *   sends (channel posts with their Accept buttons, updates, calls per method and the time the fake
+ *   spent on them) and drops its call log as it goes, so it does not grow with the run.
+ * - `bot`: the real app (createHandoffApp, as main.ts wires it) on its HTTP receiver, except
+ *   `rateLimits: NO_RATE_LIMITS` (Slack's pacing of 10 messages/s would cap any throughput run at 10/s)
+ *   and `schedule: false` (no cron jobs). It samples its own RSS and event-loop delay.
+ * - `bare`: a Bolt App on an HTTPReceiver with the same signing secret whose `/handoff` command and
+ *   Accept button listeners only ack: the baseline the bot's ack latency is compared with.
+ *
+ * Every child reads its settings from the environment and answers the driver's `{ kind: 'query' }`
+ * messages; `{ kind: 'stop' }` ends it.
+ */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { loadConfig } from '../../src/config/load-config';
+import { createHandoffApp } from '../../src/handoff-app';
+import { FakeSlack, type RecordedCall } from '../helpers/fake-slack';
+import { ActionId, COMMAND } from '../../src/slack/ids';
+import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
+
+// Slack payloads are open-ended JSON
+type Json = any;
+
+export type ChildRole = 'fake' | 'bot' | 'bare';
+
+/** Child → driver. */
+export type ChildMessage = { kind: 'ready'; port: number; apiUrl?: string } | { kind: 'reply'; id: number; data: unknown } | { kind: 'failed'; error: string };
+/** Driver → child. */
+export type DriverMessage = { kind: 'query'; id: number; what: string; arg?: number } | { kind: 'stop' };
+
+/** A channel post of a handoff as the fake saw it: what an Accept click on it carries. */
+export interface PostedHandoff {
+  readonly value: string;
+  readonly ts: string;
+  readonly blocks: Json[];
+}
+
+export interface FakeStats {
+  /** Channel posts (no thread_ts) to the watched channel, and when each was answered (ms since epoch). */
+  readonly posts: number;
+  readonly postTimes: readonly number[];
+  readonly updates: number;
+  readonly threadReplies: number;
+  readonly calls: Record<string, { n: number; ms: number }>;
+  readonly failedCalls: number;
+  readonly cpuMs: number;
+}
+
+export interface BotStats {
+  readonly rssMb: number;
+  /** Highest sampled RSS (every 25 ms) and the kernel's high-water mark (VmHWM), in MB. */
+  readonly peakRssMb: number;
+  readonly vmHwmMb: number | null;
+  readonly heapUsedMb: number;
+  readonly heapTotalMb: number;
+  /** Memory outside the V8 heap that V8 knows of (Buffers, native addons that report it). */
+  readonly externalMb: number;
+  readonly cpuMs: number;
+  /** Since the last `resetLoop`: the share of the time the event loop was busy, and its longest delay (ms). */
+  readonly loop: { busy: number; maxDelayMs: number };
+}
+
+const send = (m: ChildMessage) => process.send?.(m);
+const mb = (bytes: number) => bytes / 2 ** 20;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** The kernel's peak resident set of this process (Linux), in MB. */
+function vmHwmMb(): number | null {
+  try {
+    const kb = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+)\s+kB/m)?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function onMessages(answer: (what: string, arg?: number) => unknown, stop: () => Promise<void>): void {
+  process.on('message', (m: DriverMessage) => {
+    if (m.kind === 'stop') {
+      void stop().finally(() => process.exit(0));
+      return;
+    }
+    Promise.resolve()
+      .then(() => answer(m.what, m.arg))
+      .then(
+        (data) => send({ kind: 'reply', id: m.id, data }),
+        (error: unknown) => send({ kind: 'reply', id: m.id, data: { error: String(error) } }),
+      );
+  });
+  // The driver went away (it crashed or was killed): do not outlive it.
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function runFake(): Promise<void> {
+  const watched = process.env.BENCH_CHANNEL ?? 'C0OPS';
+  const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] } });
+  const postTimes: number[] = [];
+  const posted: PostedHandoff[] = [];
+  const calls: Record<string, { n: number; ms: number }> = {};
+  let updates = 0;
+  let threadReplies = 0;
+  let failedCalls = 0;
+  fake.on('call', (call: RecordedCall) => {
+    const now = Date.now();
+    const c = (calls[call.method] ??= { n: 0, ms: 0 });
+    c.n += 1;
+    c.ms += now - call.at;
+    if (call.status !== 200 || call.response?.ok !== true) failedCalls += 1;
+    else if (call.method === 'chat.update' && call.args.channel === watched) updates += 1;
+    else if (call.method === 'chat.postMessage' && call.response.channel === watched) {
+      if (call.args.thread_ts) threadReplies += 1;
+      else {
+        postTimes.push(now);
+        const blocks: Json[] = Array.isArray(call.args.blocks) ? call.args.blocks : [];
+        const accept = blocks.flatMap((b) => (b?.type === 'actions' ? b.elements : [])).find((e: Json) => e?.action_id === ActionId.accept);
+        if (accept) posted.push({ value: String(accept.value), ts: String(call.response.ts), blocks });
+      }
+    }
+    // Nothing here reads the call log; keeping it would grow the fake by every block the bot sends.
+    if (fake.calls.length > 200) fake.clearCalls();
+  });
+  onMessages(
+    (what, arg) => {
+      if (what === 'stats') return { posts: postTimes.length, postTimes, updates, threadReplies, calls, failedCalls, cpuMs: cpuMs() } satisfies FakeStats;
+      if (what === 'posts') return posted.slice(0, arg ?? posted.length);
+      if (what === 'postCount') return postTimes.length;
+      throw new Error(`unknown query ${what}`);
+    },
+    () => fake.stop(),
+  );
+  send({ kind: 'ready', port: Number(new URL(fake.apiUrl).port), apiUrl: fake.apiUrl });
+}
+
+function sampler() {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 25);
+  timer.unref();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let elu = performance.eventLoopUtilization();
+  return {
+    stats(): BotStats {
+      const mem = process.memoryUsage();
+      peak = Math.max(peak, mem.rss);
+      return {
+        rssMb: mb(mem.rss),
+        peakRssMb: mb(peak),
+        vmHwmMb: vmHwmMb(),
+        heapUsedMb: mb(mem.heapUsed),
+        heapTotalMb: mb(mem.heapTotal),
+        externalMb: mb(mem.external),
+        cpuMs: cpuMs(),
+        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: loop.max / 1e6 },
+      };
+    },
+    resetLoop(): void {
+      loop.reset();
+      elu = performance.eventLoopUtilization();
+    },
+  };
+}
+
+async function runBot(): Promise<void> {
+  const { env, workflow } = loadConfig(process.env);
+  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false });
+  const port = await app.start(0);
+  const s = sampler();
+  onMessages(
+    (what) => {
+      if (what === 'stats') return s.stats();
+      if (what === 'resetLoop') return s.resetLoop();
+      throw new Error(`unknown query ${what}`);
+    },
+    () => app.stop(2000),
+  );
+  send({ kind: 'ready', port });
+}
+
+async function runBare(): Promise<void> {
+  const signingSecret = process.env.SLACK_SIGNING_SECRET ?? '';
+  const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
+  // Same token and API URL as the bot, so Bolt's one auth.test goes to the fake Slack, not to slack.com.
+  const app = new App({ token: process.env.SLACK_BOT_TOKEN, receiver, clientOptions: { slackApiUrl: process.env.SLACK_API_URL }, logLevel: LogLevel.ERROR });
+  app.command(COMMAND, async ({ ack }) => {
+    await ack();
+  });
+  app.action(ActionId.accept, async ({ ack }) => {
+    await ack();
+  });
+  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
+  const s = sampler();
+  onMessages(
+    (what) => {
+      if (what === 'stats') return s.stats();
+      if (what === 'resetLoop') return s.resetLoop();
+      throw new Error(`unknown query ${what}`);
+    },
+    () => app.stop().then(() => undefined),
+  );
+  send({ kind: 'ready', port: (server.address() as AddressInfo).port });
+}
+
+const role = process.argv[2] as ChildRole;
+const run = role === 'fake' ? runFake : role === 'bot' ? runBot : role === 'bare' ? runBare : null;
+if (!run) {
+  console.error(`load-child: unknown role ${role}`);
+  process.exit(2);
+}
+run().catch((error: unknown) => {
+  send({ kind: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+});
