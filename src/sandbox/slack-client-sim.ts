@@ -128,6 +128,11 @@ export interface EventOptions {
   retryReason?: string;
 }
 
+/** Interactions arrive form-encoded with their JSON in one field, `payload`. */
+function interactionBody(payload: Json): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
 export class SlackClientSim {
   readonly url: string;
   private readonly signingSecret: string;
@@ -140,14 +145,12 @@ export class SlackClientSim {
     this.onTrigger = opts.onTrigger;
   }
 
-  slashCommand({
-    userId,
-    text,
-    channelId = 'C0001',
-    channelName,
-    command = '/handoff',
-    userName,
-  }: SlashCommandArgs): Promise<SimResponse> {
+  slashCommand(a: SlashCommandArgs): Promise<SimResponse> {
+    return this.signed(this.slashCommandBody(a), FORM);
+  }
+
+  /** The form body Slack sends for a slash command (unsigned); the load benchmark sends the same. */
+  slashCommandBody({ userId, text, channelId = 'C0001', channelName, command = '/handoff', userName }: SlashCommandArgs): string {
     const n = this.next();
     const form = new URLSearchParams({
       token: VERIFICATION_TOKEN,
@@ -164,10 +167,15 @@ export class SlackClientSim {
       response_url: `https://hooks.slack.com/commands/${TEAM_ID}/${n}/${randomBytes(8).toString('hex')}`,
       trigger_id: this.triggerId(n, userId),
     });
-    return this.signed(form.toString(), FORM);
+    return form.toString();
   }
 
   blockAction(a: BlockActionArgs): Promise<SimResponse> {
+    return this.signed(this.blockActionBody(a), FORM);
+  }
+
+  /** The `payload=` form body of a block_actions interaction (unsigned). */
+  blockActionBody(a: BlockActionArgs): string {
     const n = this.next();
     const action: Json = {
       action_id: a.actionId,
@@ -228,13 +236,18 @@ export class SlackClientSim {
       };
       if (a.channelId) payload.channel = { id: a.channelId, name: 'general' };
     }
-    return this.interaction(payload);
+    return interactionBody(payload);
   }
 
   viewSubmission(a: ViewSubmissionArgs): Promise<SimResponse> {
+    return this.signed(this.viewSubmissionBody(a), FORM);
+  }
+
+  /** The `payload=` form body of a view_submission (unsigned). */
+  viewSubmissionBody(a: ViewSubmissionArgs): string {
     const n = this.next();
     const viewId = a.viewId ?? `VSUB${++this.seq}`; // each modal Slack opens has its own id
-    return this.interaction({
+    return interactionBody({
       type: 'view_submission',
       team: { id: TEAM_ID, domain: TEAM_DOMAIN },
       user: { id: a.userId, username: a.userId.toLowerCase(), name: a.userId.toLowerCase(), team_id: TEAM_ID },
@@ -361,7 +374,7 @@ export class SlackClientSim {
   // ---- plumbing ---------------------------------------------------------------------------------
 
   private interaction(payload: Json): Promise<SimResponse> {
-    return this.signed(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), FORM);
+    return this.signed(interactionBody(payload), FORM);
   }
 
   private signed(body: string, contentType: string, extra: Record<string, string> = {}): Promise<SimResponse> {

@@ -17,15 +17,15 @@
  * prints FAIL, the exit code stays 0).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from '../helpers/fake-slack';
+import { APP_ID, BOT_ID, BOT_USER_ID } from '../helpers/fake-slack';
+import { orderValues } from '../helpers/harness';
 import { ActionId, BlockId, CallbackId, COMMAND } from '../../src/slack/ids';
-import { dateValue, numberValue, selectValue, signedHeaders, textValue } from '../helpers/slack-requests';
+import { SlackClientSim, signedHeaders } from '../helpers/slack-requests';
 import type { BotStats, ChildMessage, ChildRole, DriverMessage, FakeStats, PostedHandoff } from './load-child';
 import { fmtInt, fmtMs, heading, median, table } from './report';
 
@@ -169,89 +169,33 @@ interface Sample {
   readonly body: string;
 }
 
-let seq = 0;
-const triggerId = () => `${Date.now()}.${++seq}.${randomBytes(8).toString('hex')}`;
-const actionTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
-const user = (id: string) => ({ id, username: id.toLowerCase(), name: id.toLowerCase(), team_id: TEAM_ID });
-const interaction = (payload: object) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+// The bodies Slack sends, built by the same simulator the tests and the sandbox use (signed per request in send()).
+const bodies = new SlackClientSim({ url: 'unused', signingSecret: SIGNING_SECRET });
 
-/** `/handoff <text>` as Slack posts a slash command (the fields SlackClientSim.slashCommand sends). */
-function commandBody(userId: string, text: string): string {
-  return new URLSearchParams({
-    token: 'xxx',
-    team_id: TEAM_ID,
-    team_domain: TEAM_DOMAIN,
-    channel_id: 'C0001',
-    channel_name: 'general',
-    user_id: userId,
-    user_name: userId.toLowerCase(),
-    command: COMMAND,
-    text,
-    api_app_id: APP_ID,
-    is_enterprise_install: 'false',
-    response_url: `https://hooks.slack.com/commands/${TEAM_ID}/${++seq}/${randomBytes(8).toString('hex')}`,
-    trigger_id: triggerId(),
-  }).toString();
-}
+/** `/handoff <text>` as Slack posts a slash command. */
+const commandBody = (userId: string, text: string) => bodies.slashCommandBody({ userId, text, command: COMMAND });
 
-/** The order-to-ops form submitted (the shape of SlackClientSim.viewSubmission and harness orderValues). */
-function submissionBody(userId: string, orderId: string, viewId: string, shipBy: string): string {
-  return interaction({
-    type: 'view_submission',
-    team: { id: TEAM_ID, domain: TEAM_DOMAIN },
-    user: user(userId),
-    api_app_id: APP_ID,
-    token: 'xxx',
-    trigger_id: triggerId(),
-    response_urls: [],
-    is_enterprise_install: false,
-    view: {
-      id: viewId,
-      team_id: TEAM_ID,
-      app_id: APP_ID,
-      bot_id: BOT_ID,
-      type: 'modal',
-      callback_id: CallbackId.form,
-      private_metadata: JSON.stringify({ typeKey: 'order-to-ops' }),
-      title: { type: 'plain_text', text: 'Handoff' },
-      submit: { type: 'plain_text', text: 'Send' },
-      blocks: [],
-      hash: `${Math.floor(Date.now() / 1000)}.${randomBytes(4).toString('hex')}`,
-      root_view_id: viewId,
-      previous_view_id: null,
-      clear_on_close: false,
-      notify_on_close: false,
-      state: {
-        values: {
-          [BlockId.field('order_id')]: { value: textValue(orderId) },
-          [BlockId.field('customer')]: { value: textValue('ACME GmbH') },
-          [BlockId.field('ship_by')]: { value: dateValue(shipBy) },
-          [BlockId.field('priority')]: { value: selectValue('Urgent') },
-          [BlockId.field('quantity')]: { value: numberValue(3) },
-          [BlockId.field('notes')]: { value: textValue('Fragile') },
-        },
-      },
-    },
+/** The order-to-ops form submitted, with the same values as the tests' orderValues. */
+const submissionBody = (userId: string, orderId: string, viewId: string, shipBy: string) =>
+  bodies.viewSubmissionBody({
+    userId,
+    viewId,
+    callbackId: CallbackId.form,
+    privateMetadata: JSON.stringify({ typeKey: 'order-to-ops' }),
+    values: orderValues({ order_id: orderId, customer: 'ACME GmbH', ship_by: shipBy, priority: 'Urgent', quantity: 3, notes: 'Fragile' }),
   });
-}
 
 /** An Accept click on the channel post, carrying the post as Slack does (its blocks included). */
-function acceptBody(userId: string, post: PostedHandoff): string {
-  return interaction({
-    type: 'block_actions',
-    team: { id: TEAM_ID, domain: TEAM_DOMAIN },
-    user: user(userId),
-    api_app_id: APP_ID,
-    token: 'xxx',
-    trigger_id: triggerId(),
-    state: { values: {} },
-    actions: [{ action_id: ActionId.accept, block_id: BlockId.actions, action_ts: actionTs(), type: 'button', text: { type: 'plain_text', text: 'Accept' }, value: post.value }],
-    container: { type: 'message', message_ts: post.ts, channel_id: OPS_CHANNEL, is_ephemeral: false },
-    channel: { id: OPS_CHANNEL, name: 'ops' },
+const acceptBody = (userId: string, post: PostedHandoff) =>
+  bodies.blockActionBody({
+    userId,
+    actionId: ActionId.accept,
+    value: post.value,
+    blockId: BlockId.actions,
+    channelId: OPS_CHANNEL,
+    messageTs: post.ts,
     message: { type: 'message', subtype: 'bot_message', bot_id: BOT_ID, user: BOT_USER_ID, app_id: APP_ID, ts: post.ts, text: '', blocks: post.blocks },
-    response_url: `https://hooks.slack.com/actions/${TEAM_ID}/${++seq}/${randomBytes(8).toString('hex')}`,
   });
-}
 
 /** One signed POST to /slack/events; the time runs from sending to the last byte of the answer (signing is outside). */
 function send(agent: Agent, port: number, body: string): Promise<Sample> {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Logger } from '@slack/bolt';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadWorkflow, parseEnv } from '../../src/config/load-config';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
@@ -11,7 +12,7 @@ import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
 import { FakeSlack } from './fake-slack';
 import { dateValue, numberValue, SlackClientSim, selectValue, textValue } from './slack-requests';
 
-export const FIXTURE = resolve(__dirname, '../fixtures/handoff.config.yaml');
+export const FIXTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/handoff.config.yaml');
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
 
