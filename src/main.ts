@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from './config/load-config';
 import { chooseStartMode } from './config/start-mode';
-import { createHandoffApp } from './handoff-app';
 
 /** Wiring only: config → app graph → listen; SIGTERM/SIGINT stop it gracefully. With no Slack settings (outside production), the local sandbox. */
 export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -21,6 +20,8 @@ export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise
     }
     throw error;
   }
+  // Loaded only now, so a configuration error is reported before Bolt and the database are loaded.
+  const { createHandoffApp } = await import('./handoff-app');
   const app = createHandoffApp({ env: config.env, workflow: config.workflow });
   const port = await app.start(config.env.port);
   const mode = config.env.appToken ? 'Socket Mode' : `HTTP on :${port}/slack/events`;
