@@ -128,6 +128,11 @@ export interface EventOptions {
   retryReason?: string;
 }
 
+/** The `user` object of an interaction payload. */
+function userOf(id: string): Json {
+  return { id, username: id.toLowerCase(), name: id.toLowerCase(), team_id: TEAM_ID };
+}
+
 /** Interactions arrive form-encoded with their JSON in one field, `payload`. */
 function interactionBody(payload: Json): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -196,7 +201,7 @@ export class SlackClientSim {
     const payload: Json = {
       type: 'block_actions',
       team: { id: TEAM_ID, domain: TEAM_DOMAIN },
-      user: { id: a.userId, username: a.userId.toLowerCase(), name: a.userId.toLowerCase(), team_id: TEAM_ID },
+      user: userOf(a.userId),
       api_app_id: APP_ID,
       token: VERIFICATION_TOKEN,
       trigger_id: this.triggerId(n, a.userId),
@@ -250,7 +255,7 @@ export class SlackClientSim {
     return interactionBody({
       type: 'view_submission',
       team: { id: TEAM_ID, domain: TEAM_DOMAIN },
-      user: { id: a.userId, username: a.userId.toLowerCase(), name: a.userId.toLowerCase(), team_id: TEAM_ID },
+      user: userOf(a.userId),
       api_app_id: APP_ID,
       token: VERIFICATION_TOKEN,
       trigger_id: this.triggerId(n, a.userId),
@@ -284,7 +289,7 @@ export class SlackClientSim {
     return this.interaction({
       type: 'view_closed',
       team: { id: TEAM_ID, domain: TEAM_DOMAIN },
-      user: { id: a.userId, username: a.userId.toLowerCase(), name: a.userId.toLowerCase(), team_id: TEAM_ID },
+      user: userOf(a.userId),
       api_app_id: APP_ID,
       token: VERIFICATION_TOKEN,
       is_cleared: false,

@@ -10,6 +10,19 @@ afterEach(async () => {
 
 const channelPosts = (channel: string) => h.fake.messages(channel).filter((m) => !m.thread_ts);
 
+/** An order submitted, accepted by U0OPS1 and completed through the completion modal with this tracking number. */
+async function orderAcceptedAndDone(tracking: string): Promise<void> {
+  await submitOrder(h);
+  const post = channelPosts('C0OPS')[0];
+  await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: post.ts });
+  await h.settle();
+  await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.complete, value: '1', channelId: 'C0OPS', messageTs: post.ts });
+  await h.settle();
+  const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
+  await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.complete, privateMetadata: modal.private_metadata, values: { [BlockId.field('tracking')]: { value: textValue(tracking) } } });
+  await h.settle();
+}
+
 describe('requests Slack did not sign', () => {
   it('rejects a bad signature and a stale timestamp with 401, creating nothing', async () => {
     h = await startHarness();
@@ -75,15 +88,7 @@ describe('teams from a Slack user group', () => {
         return w;
       },
     });
-    await submitOrder(h);
-    const opsPost = channelPosts('C0OPS')[0];
-    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: opsPost.ts });
-    await h.settle();
-    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.complete, value: '1', channelId: 'C0OPS', messageTs: opsPost.ts });
-    await h.settle();
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
-    await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.complete, privateMetadata: modal.private_metadata, values: { [BlockId.field('tracking')]: { value: textValue('1Z999') } } });
-    await h.settle();
+    await orderAcceptedAndDone('1Z999');
 
     // The next handoff started by itself, requested by the completing owner, with the fields carried over.
     const next = h.app.repo.findById(2);
@@ -112,15 +117,7 @@ describe('teams from a Slack user group', () => {
 describe('the next step when it needs more', () => {
   it('DMs the owner a button that opens the next form prefilled, and only for them', async () => {
     h = await startHarness();
-    await submitOrder(h);
-    const post = channelPosts('C0OPS')[0];
-    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: post.ts });
-    await h.settle();
-    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.complete, value: '1', channelId: 'C0OPS', messageTs: post.ts });
-    await h.settle();
-    const done = h.fake.callsTo('views.open').at(-1)?.args.view;
-    await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.complete, privateMetadata: done.private_metadata, values: { [BlockId.field('tracking')]: { value: textValue('1Z1') } } });
-    await h.settle();
+    await orderAcceptedAndDone('1Z1');
     const dm = h.fake.dms('U0OPS1').at(-1);
     const button = dm?.blocks.find((b: any) => b.type === 'actions').elements[0];
     expect(button.action_id).toBe(ActionId.startNext);
