@@ -63,7 +63,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
   const history = new HistoryService({ config: opts.workflow, repo, stalls });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
-  const notifier = new SlackNotifier({ client: slack.client, repo, config: opts.workflow, clock, limiter, homes });
+  const notifier = new SlackNotifier({ client: slack.client, workspace: slack.workspace, repo, config: opts.workflow, clock, limiter, homes });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });

@@ -40,7 +40,7 @@ export interface FakeSlackOptions {
    * is enough for tests; the sandbox passes its settable clock so messages carry the time they were sent.
    */
   clock?: () => number;
-  /** Start of chat.getPermalink answers (default https://fake.slack.test); the sandbox points them at its page. */
+  /** The workspace URL (auth.test) and start of chat.getPermalink answers (default https://fake.slack.test); the sandbox points them at its page. */
   permalinkBase?: string;
 }
 
@@ -629,7 +629,7 @@ export class FakeSlack extends EventEmitter {
 
       'auth.test': () =>
         ok({
-          url: `https://${TEAM_DOMAIN}.slack.com/`,
+          url: `${this.permalinkBase}/`,
           team: 'Acme',
           user: BOT_USER_NAME,
           team_id: TEAM_ID,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { App, AuthorizationError, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
-import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions';
+import { WebClient } from '@slack/web-api';
+import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions.js';
 import { checkEnvelope, MalformedPayloadError } from './envelope';
 import { createHttpServer, type Route } from './http-server';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
@@ -13,6 +14,7 @@ import { registerFunctions } from './listeners/functions';
 import { registerShortcuts } from './listeners/shortcuts';
 import { registerViews } from './listeners/views';
 import { reportError, unwrapError } from './report-error';
+import { SlackWorkspace } from './workspace';
 
 export interface SlackAppOptions {
   readonly env: Env;
@@ -63,14 +65,28 @@ export function createSlackApp(opts: SlackAppOptions) {
           return true;
         },
       });
+  let workspace: SlackWorkspace | null = null;
   const app = new App({
-    token: env.botToken,
+    // Our own authorization instead of Bolt's `token`: see SlackWorkspace. Until auth.test answers,
+    // requests run with the token alone (Bolt then cannot skip the bot's own events; we react to none).
+    authorize: async () => {
+      const identity = await workspace?.identity().catch((error: unknown) => {
+        app.logger.warn(`auth.test failed, handling the request without the bot's ids: ${(error as Error)?.message ?? error}`);
+        return null;
+      });
+      return { botToken: env.botToken, botUserId: identity?.botUserId, botId: identity?.botId };
+    },
     ...(socketMode ? { socketMode: true, appToken: env.appToken } : { receiver }),
     clientOptions,
     ...(opts.logger ? { logger: opts.logger } : {}),
     logLevel: LOG_LEVELS[env.logLevel],
     extendedErrorHandler: true,
   });
+  // The client for work outside a request (the outbox, the directories): Bolt's own has no token when it is given `authorize`.
+  const client = new WebClient(env.botToken, { ...clientOptions, logger: app.logger });
+  workspace = new SlackWorkspace(client);
+  // Ask at start, so a token Slack refuses is reported at once; a failure here is asked again when needed.
+  workspace.identity().catch((error: unknown) => app.logger.error(`Slack did not confirm the bot token (auth.test): ${(error as Error)?.message ?? error}`));
   // Bad shapes are refused before any listener sees them (the error handler below rethrows them to the receiver).
   app.use(async ({ next, body }) => {
     checkEnvelope(body);
@@ -79,7 +95,7 @@ export function createSlackApp(opts: SlackAppOptions) {
   // Track every request's work, answer its errors here, so shutdown and tests can wait for
   // everything a request causes, including the ephemeral that explains a refusal.
   app.use(async ({ next, body, logger }) => {
-    const work = next().catch((error) => reportError(error, body, app.client, logger));
+    const work = next().catch((error) => reportError(error, body, client, logger));
     inflight.add(work);
     try {
       await work;
@@ -96,13 +112,14 @@ export function createSlackApp(opts: SlackAppOptions) {
   // Errors raised before the listeners run (authorization, parsing) never reach the middleware above.
   app.error(async ({ error, body, logger }: ExtendedErrorHandlerArgs) => {
     if (unwrapError(error) instanceof MalformedPayloadError) throw error;
-    await reportError(error, body, app.client, logger);
+    await reportError(error, body, client, logger);
   });
 
   let httpServer: Server | null = null;
   return {
     app,
-    client: app.client,
+    client,
+    workspace,
     register(deps: ListenerDeps): void {
       registerCommands(app, deps);
       registerActions(app, deps);

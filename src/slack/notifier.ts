@@ -4,6 +4,7 @@ import type { HandoffRepo } from '../db/handoff-repo';
 import type { Notification } from '../domain/notifications';
 import type { Clock } from '../domain/ports';
 import type { SendRateLimiter } from './rate-limiter';
+import type { SlackWorkspace } from './workspace';
 import type { HomeService } from '../services/home-service';
 import { buildDigestMessage } from './views/digest';
 import { buildHomeView } from './views/home';
@@ -30,7 +31,7 @@ const RECONCILE_LOOKBACK = 100;
 export class SlackNotifier {
   private readonly dmChannels = new Map<string, string>();
 
-  constructor(private readonly deps: { client: WebClient; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService }) {}
+  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService }) {}
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
@@ -102,24 +103,15 @@ export class SlackNotifier {
     if (h.messageTs) {
       await this.deps.limiter.acquire(h.channelId);
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
-      // The permalink lookup failed when the post was made: this retry fetches it again.
-      if (!h.permalink) await this.storePermalink(h.id, h.channelId, h.messageTs);
+      // Posted before the workspace URL was known (auth.test failed): link it now.
+      if (!h.permalink) this.deps.repo.setPost(h.id, h.channelId, h.messageTs, await this.deps.workspace.permalink(h.channelId, h.messageTs));
       return;
     }
+    // Thread replies and DMs link to the post, so its lane needs the permalink: know the workspace URL before posting.
+    await this.deps.workspace.identity();
     const posted = await this.post({ channel: h.channelId, text: message.text, blocks: message.blocks }, delivery);
-    // Record the ts before anything else can fail, so a retry updates this post instead of posting twice.
-    this.deps.repo.setPost(h.id, posted.channel, posted.ts, null);
-    await this.storePermalink(h.id, posted.channel, posted.ts);
-  }
-
-  /**
-   * Thread replies and DMs link to the post, so its lane waits until the permalink is known: a
-   * failure here fails the entry, and its retry updates the post (ts already stored) and tries again.
-   */
-  private async storePermalink(id: number, channel: string, ts: string): Promise<void> {
-    const link = await this.deps.client.chat.getPermalink({ channel, message_ts: ts });
-    if (!link.permalink) throw new Error(`no permalink for ${channel}/${ts}`);
-    this.deps.repo.setPost(id, channel, ts, link.permalink);
+    // Record the ts at once, so a retry updates this post instead of posting twice.
+    this.deps.repo.setPost(h.id, posted.channel, posted.ts, await this.deps.workspace.permalink(posted.channel, posted.ts));
   }
 
   private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {

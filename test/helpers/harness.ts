@@ -9,7 +9,7 @@ import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
 import { BlockId } from '../../src/slack/ids';
 import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
-import { FakeSlack } from './fake-slack';
+import { FakeSlack, type Fault } from './fake-slack';
 import { dateValue, numberValue, SlackClientSim, selectValue, textValue } from './slack-requests';
 
 export const FIXTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/handoff.config.yaml');
@@ -52,9 +52,12 @@ export async function startHarness(
     clientTimeoutMs?: number;
     /** Reuse a database (a restart); the caller then owns the file. */
     dbPath?: string;
+    /** Faults the fake Slack has before the app starts (e.g. a failing auth.test at boot). */
+    faults?: ReadonlyArray<readonly [string, Fault]>;
   } = {},
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
+  for (const [method, fault] of opts.faults ?? []) fake.fail(method, fault);
   const dir = opts.dbPath ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
   const dbPath = opts.dbPath ?? join(dir as string, 'handoff.db');
   const env = parseEnv({
@@ -70,6 +73,8 @@ export async function startHarness(
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
   const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger });
   const port = await app.start(0);
+  // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
+  await fake.waitFor('auth.test', 2000).catch(() => undefined);
   const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET });
   return {
     fake,

@@ -220,8 +220,11 @@ afterEach(async () => {
   while (harnesses.length > 0) await harnesses.pop()?.close();
 });
 
-async function runScenario(c: Pick<FaultCase, 'before' | 'clientTimeoutMs' | 'slowCallMs'>, inspect?: (h: Harness, step: Step) => void): Promise<RunResult & { h: Harness }> {
-  const h = await startHarness({ now: stepAt(0).toISOString(), clientTimeoutMs: c.clientTimeoutMs });
+async function runScenario(
+  c: Pick<FaultCase, 'before' | 'clientTimeoutMs' | 'slowCallMs'> & { atStart?: Faults },
+  inspect?: (h: Harness, step: Step) => void,
+): Promise<RunResult & { h: Harness }> {
+  const h = await startHarness({ now: stepAt(0).toISOString(), clientTimeoutMs: c.clientTimeoutMs, faults: c.atStart });
   harnesses.push(h);
   const pendingAfter = {} as Record<Step, number>;
   let rounds = 0;
@@ -354,9 +357,11 @@ describe('nothing is lost or sent twice when Slack fails', () => {
     expect(run.db).toEqual(baseline.db);
   });
 
-  // The post's lane waits for its permalink, so the DMs and replies behind it still carry the link.
-  it('a failed chat.getPermalink is fetched again with the next update and ends with the same messages', async () => {
-    const run = await runScenario({ before: { submit: [['chat.getPermalink', e500(1)]] } });
+  // The post's lane waits for its permalink (built from auth.test's workspace URL), so the DMs and replies behind it still carry the link.
+  // Slack down when the bot starts: Bolt would keep that failure and drop every request after it.
+  it('auth.test failing at start and at the first request: the form is still taken, and it ends with the same messages', async () => {
+    const run = await runScenario({ atStart: [['auth.test', e500(3)]], before: {} });
+    expect(run.h.fake.callsTo('auth.test').filter((call) => call.failed)).toHaveLength(3);
     expect(run.slack).toEqual(baseline.slack);
   });
 
