@@ -46,6 +46,9 @@ export class HandoffRepo {
   // building a query each time costs about ten times the lookup. One connection, so they also run inside transactions.
   private readonly byId;
   private readonly eventById;
+  private readonly bySubmissionKey;
+  private readonly insertEventStatement;
+  private readonly enqueueStatement;
 
   constructor(
     private readonly db: Db,
@@ -54,6 +57,17 @@ export class HandoffRepo {
   ) {
     this.byId = db.select().from(handoffs).where(eq(handoffs.id, sql.placeholder('id'))).prepare();
     this.eventById = db.select().from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
+    this.bySubmissionKey = db.select().from(handoffs).where(eq(handoffs.submissionKey, sql.placeholder('key'))).prepare();
+    const p = sql.placeholder;
+    this.insertEventStatement = db
+      .insert(events)
+      .values({ handoffId: p('handoffId'), type: p('type'), actorId: p('actorId'), at: p('at'), fromState: p('fromState'), toState: p('toState'), data: p('data') })
+      .returning({ id: events.id })
+      .prepare();
+    this.enqueueStatement = db
+      .insert(outbox)
+      .values({ handoffId: p('handoffId'), kind: p('kind'), lane: p('lane'), payload: p('payload'), createdAt: p('at'), nextAttemptAt: p('at') })
+      .prepare();
   }
 
   transaction<T>(fn: (tx: Tx) => T): T {
@@ -65,7 +79,7 @@ export class HandoffRepo {
   }
 
   findBySubmissionKey(key: string): HandoffRow | null {
-    return this.db.select().from(handoffs).where(eq(handoffs.submissionKey, key)).get() ?? null;
+    return this.bySubmissionKey.get({ key }) ?? null;
   }
 
   /** The open handoff that holds a unique value, if any. */
@@ -144,20 +158,15 @@ export class HandoffRepo {
   }
 
   insertEvent(tx: Tx, handoffId: number, e: NewEvent): number {
-    const eventId = tx
-      .insert(events)
-      .values({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data })
-      .returning({ id: events.id })
-      .get().id;
+    // Prepared on the connection, so it runs inside the caller's transaction.
+    const eventId = (this.insertEventStatement.get({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data }) as { id: number }).id;
     this.enqueue(tx, this.onEvent(handoffId, eventId, e.type), e.at);
     return eventId;
   }
 
-  enqueue(tx: Tx, notifications: readonly OutboxMessage[], at: Date): void {
-    if (notifications.length === 0) return;
-    tx.insert(outbox)
-      .values(notifications.map((n) => ({ handoffId: n.handoffId ?? null, kind: n.type, lane: laneOf(n), payload: n as unknown as Record<string, unknown>, createdAt: at, nextAttemptAt: at })))
-      .run();
+  /** Called inside the transaction `_tx` that writes the change: the prepared insert runs on the same connection. */
+  enqueue(_tx: Tx, notifications: readonly OutboxMessage[], at: Date): void {
+    for (const n of notifications) this.enqueueStatement.run({ handoffId: n.handoffId ?? null, kind: n.type, lane: laneOf(n), payload: n, at });
   }
 }
 

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema';
+import { inPackage } from '../paths';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -16,7 +16,7 @@ export interface OpenDb {
   close(): void;
 }
 
-const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+const MIGRATIONS = inPackage('migrations');
 
 /** `file:./data/handoff.db`, a plain path, or `:memory:` → a SQLite file path. */
 export function databasePath(url: string): string {

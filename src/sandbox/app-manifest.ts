@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { inPackage } from '../paths';
 
 /** What the sandbox's workspace knows about the installed app: the parts of manifest.json Slack acts on. */
 export interface InstalledApp {
@@ -12,7 +12,7 @@ export interface InstalledApp {
   readonly homeTab: boolean;
 }
 
-export const MANIFEST_PATH = fileURLToPath(new URL('../../manifest.json', import.meta.url));
+export const MANIFEST_PATH = inPackage('manifest.json');
 
 // manifest.json is Slack's open-ended format
 type Json = any;

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ActionOutcome, PersonActions } from './person-actions';
 import type { ClockJump, ClockJumpResult } from './start-sandbox';
+import { inPackage } from '../paths';
 
 /** The page's files, served as they are: no build step. */
-const WEB_DIR = fileURLToPath(new URL('./web/', import.meta.url));
+const WEB_DIR = inPackage('src/sandbox/web') + '/';
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },

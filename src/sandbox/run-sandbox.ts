@@ -1,13 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, formatPath, loadWorkflow } from '../config/load-config';
 import { SLACK_SETTINGS } from '../config/start-mode';
 import { localParts } from '../domain/business-clock';
 import { type Sandbox, SANDBOX_DATABASE_URL, startSandbox } from './start-sandbox';
+import { inPackage } from '../paths';
 
 /** The example workflow that ships with the bot, wherever the command is run from. */
-export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../handoff.config.example.yaml', import.meta.url));
+export const EXAMPLE_CONFIG = inPackage('handoff.config.example.yaml');
 
 const sandboxEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -1,6 +1,6 @@
 /**
  * The processes of the load benchmark (test/bench/load.ts). The driver starts each one as
- * `node --import tsx test/bench/load-child.ts <role>` with an IPC channel, so none of them shares an
+ * `node <bundle of test/bench/load-child.ts> <role>` (src/bundle.mjs) with an IPC channel, so none of them shares an
  * event loop with the load generator or with each other:
  *
  * - `fake`: the fake Slack Web API (src/sandbox/fake-slack.ts) the bot calls. It counts what the bot

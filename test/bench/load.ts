@@ -17,7 +17,7 @@
  * prints FAIL, the exit code stays 0).
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,10 +27,14 @@ import { orderValues } from '../helpers/harness';
 import { ActionId, BlockId, CallbackId, COMMAND } from '../../src/slack/ids';
 import { SlackClientSim, signedHeaders } from '../helpers/slack-requests';
 import type { BotStats, ChildMessage, ChildRole, DriverMessage, FakeStats, PostedHandoff } from './load-child';
+import { bundle } from '../../src/bundle.mjs';
 import { fmtInt, fmtMs, heading, median, table } from './report';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CHILD = join(ROOT, 'test/bench/load-child.ts');
+/** The children run as production runs: from the bundle src/bin.mjs makes, with the node flags of `npm start`. */
+const CHILD = 'test/bench/load-child.ts';
+/** The node flags of `npm start` (the heap limit), read from package.json so the bench cannot drift from it. */
+const START_NODE_FLAGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.match(/^node((?:\s+--\S+)*)\s/)?.[1].trim().split(/\s+/) ?? [];
 const FIXTURE = join(ROOT, 'test/fixtures/handoff.config.yaml');
 const SIGNING_SECRET = 'bench-signing-secret';
 const BOT_TOKEN = 'xoxb-bench-token';
@@ -92,13 +96,15 @@ class Child {
     this.exited = new Promise((done) => proc.once('exit', () => done()));
   }
 
-  /** Starts `node --import tsx load-child.ts <role>` (added to `started` at once, for cleanup) and waits for it to say it listens. */
-  static start(role: ChildRole, env: Record<string, string>, started: Child[]): Promise<{ child: Child; port: number; apiUrl?: string }> {
+  /** Starts `node <bundle of load-child.ts> <role>` (added to `started` at once, for cleanup) and waits for it to say it listens. */
+  static async start(role: ChildRole, env: Record<string, string>, started: Child[]): Promise<{ child: Child; port: number; apiUrl?: string }> {
+    const script = await bundle(CHILD);
     const base: NodeJS.ProcessEnv = { ...process.env };
     for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'DATABASE_URL', 'HANDOFF_CONFIG', 'PORT', 'LOG_LEVEL']) delete base[name];
     // LOAD_BENCH_PROFILE=<dir> writes a V8 CPU profile of the bot (open it in Chrome DevTools) for finding where the time goes.
     const profile = role === 'bot' && process.env.LOAD_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.LOAD_BENCH_PROFILE)}`] : [];
-    const proc = fork(CHILD, [role], { cwd: ROOT, execArgv: ['--import', 'tsx', ...profile], env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const extra = role === 'bot' ? (process.env.LOAD_BENCH_NODE_ARGS?.split(' ') ?? START_NODE_FLAGS) : [];
+    const proc = fork(fileURLToPath(script), [role], { cwd: ROOT, execArgv: [...profile, ...extra], env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const child = new Child(role, proc);
     started.push(child);
     return new Promise((done, fail) => {
@@ -560,7 +566,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       .map(([method, c]) => `${method} ${fmtInt(c.n)} (${(c.ms / c.n).toFixed(2)} ms)`)
       .join(', ');
     notes.unshift(
-      'bot: createHandoffApp in its own process (node --import tsx) with rateLimits NO_RATE_LIMITS (Slack pacing of 1 msg/s per channel and 10/s per workspace off), schedule: false, a fresh SQLite file, LOG_LEVEL=error',
+      `bot: createHandoffApp in its own process, bundled as src/bin.mjs runs it, node ${START_NODE_FLAGS.join(' ')} (the flags of npm start), with rateLimits NO_RATE_LIMITS (Slack pacing of 1 msg/s per channel and 10/s per workspace off), schedule: false, a fresh SQLite file, LOG_LEVEL=error`,
       `load: this process, ${concurrency} requests in flight over keep-alive HTTP to 127.0.0.1; each case in ${rounds} rounds alternating bot and bare Bolt app, each round on 50 connections opened just before; ${fmtInt(cases.reduce((n, [, l]) => n + l.bad, 0))} requests failed`,
       `fake Slack (a third process), calls and mean time in the fake: ${perCall}`,
     );
