@@ -1,45 +1,80 @@
 // Turns a TypeScript entry point into one plain JavaScript file that `node` runs without a loader.
 // Running the sources through tsx costs a loader thread and a transformed copy of every module (about
-// 35 MB of memory and a slower start); esbuild bundles src/ in a fraction of a second, so the bundle
-// is made afresh at every start and there is still no build step to forget.
+// 35 MB of memory and a slower start); esbuild bundles src/ in a fraction of a second whenever a
+// source changed, so there is still no build step to forget.
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package's folder (package.json, migrations/, manifest.json), found by walking up from this file:
+ * it holds whether this code runs from src/ or inlined into a bundle under node_modules/.cache.
+ */
+export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+const ROOT = PACKAGE_ROOT;
+
+function findPackageRoot(from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'handoff') return dir;
+    if (dirname(dir) === dir) throw new Error(`cannot find the handoff package above ${from}`);
+  }
+}
 /** Inside node_modules, so the bundle's imports of packages (left out of it) resolve to the project's. */
 const CACHE = join(ROOT, 'node_modules', '.cache', 'handoff');
 
 /**
- * Bundles `entry` (packages stay imports) into node_modules/.cache/handoff/<name>-<hash>.mjs and returns
- * its file URL. The name carries a hash of the content, so processes starting side by side (the bot and
- * a CLI command) never read each other's half-written file.
+ * Bundles `entry` (packages stay imports) into node_modules/.cache/handoff/<name>-<key>.mjs and returns
+ * its file URL. The key comes from the size and time of every source file, so an unchanged tree starts
+ * from the bundle it made before without loading esbuild at all; and processes starting side by side
+ * (the bot and a CLI command) never read each other's half-written file.
  */
 export async function bundle(entry) {
-  const { build } = await import('esbuild');
-  const out = await build({
-    entryPoints: [resolve(ROOT, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    write: false,
-    sourcemap: 'inline',
-    sourceRoot: ROOT,
-    logLevel: 'silent',
-  });
-  const code = out.outputFiles[0].contents;
   const name = relative(ROOT, resolve(ROOT, entry)).replace(/\.[^.]+$/, '').replace(/[\\/]/g, '-');
-  const file = join(CACHE, `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  const file = join(CACHE, `${name}-${sourcesKey(entry)}.mjs`);
   if (!existsSync(file)) {
+    const esbuild = await import('esbuild');
+    const out = await esbuild.build({
+      entryPoints: [resolve(ROOT, entry)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      write: false,
+      sourcemap: 'inline',
+      sourceRoot: ROOT,
+      logLevel: 'silent',
+    });
+    // esbuild keeps a helper process for further builds; there are none.
+    await esbuild.stop();
     mkdirSync(CACHE, { recursive: true });
     const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, code);
+    writeFileSync(partial, out.outputFiles[0].contents);
     renameSync(partial, file);
+    // Earlier bundles of this entry are stale now (a process still running one has it loaded already).
+    for (const old of readdirSync(CACHE)) if (old.startsWith(`${name}-`) && join(CACHE, old) !== file && !old.endsWith('.tmp')) rmSync(join(CACHE, old), { force: true });
   }
   return pathToFileURL(file).href;
+}
+
+/** A hash of the path, size and modification time of every file under src/ and the entry's own top folder. */
+function sourcesKey(entry) {
+  const hash = createHash('sha256').update(entry);
+  const walk = (dir) => {
+    for (const item of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, item.name);
+      if (item.isDirectory()) {
+        if (item.name !== 'node_modules' && !item.name.startsWith('.')) walk(path);
+      } else {
+        const st = statSync(path);
+        hash.update(`${path}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const dir of new Set(['src', entry.split(/[\\/]/)[0]])) walk(join(ROOT, dir));
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** Imports `entry` from its bundle; where no bundle can be written (a read-only install), through tsx. */

@@ -38,6 +38,8 @@ export interface HandoffAppOptions {
   readonly rateLimits?: RateLimits;
   /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
   readonly schedule?: JobSchedule | false;
+  /** Run the bot's own Slack calls (the outbox's) in a worker thread, as `npm start` does (see slack/api-thread.ts). */
+  readonly apiThread?: boolean;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
@@ -67,7 +69,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
-  slack.register({ service, directory, queues, homes, history, stats });
+  slack.register({ client: slack.client, service, directory, queues, homes, history, stats });
   const people = new SlackPeopleDirectory({ client: slack.client, stalls, clock, logger });
   const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger };
   let jobs: { stop(): Promise<void> } | null = null;
@@ -95,6 +97,8 @@ export function createHandoffApp(opts: HandoffAppOptions) {
           },
         },
       ];
+      // The thread first: once the port answers (and /healthz says so), everything runs.
+      if (opts.apiThread) await slack.startApiThread();
       const bound = await slack.start(port, routes);
       dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
@@ -112,6 +116,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([this.settle(), grace]);
       await dispatcher.stop();
+      await slack.stopApiThread();
       database.close();
     },
   };

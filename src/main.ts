@@ -22,18 +22,22 @@ export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise
   }
   // Loaded only now, so a configuration error is reported before Bolt and the database are loaded.
   const { createHandoffApp } = await import('./handoff-app');
-  const app = createHandoffApp({ env: config.env, workflow: config.workflow });
-  const port = await app.start(config.env.port);
-  const mode = config.env.appToken ? 'Socket Mode' : `HTTP on :${port}/slack/events`;
-  app.logger.info(`handoff is running (${mode}); ${Object.keys(config.workflow.handoffTypes).length} handoff types, ${Object.keys(config.workflow.teams).length} teams`);
+  const app = createHandoffApp({ env: config.env, workflow: config.workflow, apiThread: true });
+  // Listening for signals before starting: a stop asked for during start waits for the start, then stops.
+  let started: Promise<unknown> | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    await started?.catch(() => undefined);
     app.logger.info(`${signal}: finishing in-flight work`);
     await app.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  started = app.start(config.env.port);
+  const port = await started;
+  const mode = config.env.appToken ? 'Socket Mode' : `HTTP on :${port}/slack/events`;
+  app.logger.info(`handoff is running (${mode}); ${Object.keys(config.workflow.handoffTypes).length} handoff types, ${Object.keys(config.workflow.teams).length} teams`);
 }

@@ -1,19 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './bundle.mjs';
 
-/**
- * The package's folder (where package.json, migrations/ and manifest.json are). Found by walking up
- * from this file, so it holds whether the code runs from src/ or from the start-up bundle (src/bin.mjs).
- */
-export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+export { PACKAGE_ROOT };
 
-function findPackageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'handoff') return dir;
-    if (dirname(dir) === dir) throw new Error(`cannot find the handoff package above ${from}`);
-  }
-}
-
+/** A path inside the package's folder (see PACKAGE_ROOT). */
 export const inPackage = (...parts: string[]) => join(PACKAGE_ROOT, ...parts);

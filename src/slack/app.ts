@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { App, AuthorizationError, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import { LogLevel as ClientLogLevel } from '@slack/web-api';
 import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions.js';
 import { checkEnvelope, MalformedPayloadError } from './envelope';
 import { createHttpServer, type Route } from './http-server';
@@ -15,12 +15,11 @@ import { registerShortcuts } from './listeners/shortcuts';
 import { registerViews } from './listeners/views';
 import { reportError, unwrapError } from './report-error';
 import { SlackWorkspace } from './workspace';
+import { RoutedWebClient, SlackApiThread } from './api-thread';
+import { type ClientTuning, webClientOptions } from './web-client';
 
-export interface SlackAppOptions {
+export interface SlackAppOptions extends ClientTuning {
   readonly env: Env;
-  /** Overrides for tests: a short timeout and no retries against the local fake. */
-  readonly clientTimeoutMs?: number;
-  readonly clientRetries?: number;
   /** Where logs go (default: Bolt's console logger at env.logLevel). */
   readonly logger?: Logger;
   /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
@@ -28,20 +27,12 @@ export interface SlackAppOptions {
 }
 
 const LOG_LEVELS: Record<Env['logLevel'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
+const CLIENT_LOG_LEVELS: Record<Env['logLevel'], ClientLogLevel> = { debug: ClientLogLevel.DEBUG, info: ClientLogLevel.INFO, warn: ClientLogLevel.WARN, error: ClientLogLevel.ERROR };
 
-/**
- * The Bolt app: HTTP receiver on /slack/events (or Socket Mode with an app token). The WebClient gets
- * a request timeout and few retries on purpose: the outbox retries side effects, and Bolt's default of
- * retrying for half an hour would stall every listener behind one outage.
- */
+/** The Bolt app: HTTP receiver on /slack/events (or Socket Mode with an app token); its clients are tuned by webClientOptions. */
 export function createSlackApp(opts: SlackAppOptions) {
   const { env } = opts;
-  const clientOptions = {
-    slackApiUrl: env.slackApiUrl,
-    timeout: opts.clientTimeoutMs ?? 10_000,
-    retryConfig: { retries: opts.clientRetries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true },
-    rejectRateLimitedCalls: true,
-  };
+  const clientOptions = webClientOptions(env, opts);
   const inflight = new Set<Promise<unknown>>();
   const socketMode = Boolean(env.appToken);
   const receiver = socketMode
@@ -83,7 +74,8 @@ export function createSlackApp(opts: SlackAppOptions) {
     extendedErrorHandler: true,
   });
   // The client for work outside a request (the outbox, the directories): Bolt's own has no token when it is given `authorize`.
-  const client = new WebClient(env.botToken, { ...clientOptions, logger: app.logger });
+  const client = new RoutedWebClient(env.botToken, { ...clientOptions, logger: app.logger });
+  let apiThread: SlackApiThread | null = null;
   workspace = new SlackWorkspace(client);
   // Ask at start, so a token Slack refuses is reported at once; a failure here is asked again when needed.
   workspace.identity().catch((error: unknown) => app.logger.error(`Slack did not confirm the bot token (auth.test): ${(error as Error)?.message ?? error}`));
@@ -143,6 +135,22 @@ export function createSlackApp(opts: SlackAppOptions) {
       });
       const address = server.address();
       return typeof address === 'object' && address ? address.port : port;
+    },
+    /**
+     * Moves the calls of `client` (the outbox's, the directories') to a worker thread of their own;
+     * Bolt's clients for the listeners stay here. `npm start` does this; tests call Slack in-thread.
+     */
+    async startApiThread(): Promise<void> {
+      const thread = new SlackApiThread({ token: env.botToken, options: clientOptions, logLevel: CLIENT_LOG_LEVELS[env.logLevel] }, (message) => app.logger.error(message));
+      await thread.start();
+      apiThread = thread;
+      client.route = thread.call((method, args) => client.callHere(method, args));
+    },
+    /** Ends the API thread once its calls in flight are answered; later calls run in this thread. */
+    async stopApiThread(): Promise<void> {
+      client.route = null;
+      await apiThread?.stop();
+      apiThread = null;
     },
     /** Stops taking requests; requests already received finish (see settle). */
     async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import type { HandoffService } from '../../services/handoff-service';
@@ -9,6 +10,8 @@ import type { StatsService } from '../../services/stats-service';
 import type { SlackTeamDirectory } from '../team-directory';
 
 export interface ListenerDeps {
+  /** The bot's own client: under `npm start` its calls run in the Slack API thread (Bolt's per-request client would run them here). */
+  readonly client: WebClient;
   readonly service: HandoffService;
   readonly directory: SlackTeamDirectory;
   readonly queues: QueueService;

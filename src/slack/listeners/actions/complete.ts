@@ -4,8 +4,8 @@ import { buildCompleteModal } from '../../views/modals';
 import { handoffIdOf, type Register } from '../deps';
 
 /** Mark done: asks for the type's completion fields in a modal, or completes at once when there are none. */
-export const registerComplete: Register = (app, { service }) => {
-  app.action<BlockAction<ButtonAction>>(ActionId.complete, async ({ ack, body, action, client }) => {
+export const registerComplete: Register = (app, { service, client }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.complete, async ({ ack, body, action }) => {
     await ack();
     const id = handoffIdOf(action.value);
     const h = await service.check(id, body.user.id, { kind: 'complete', completion: {} });

@@ -4,8 +4,8 @@ import { buildReassignModal } from '../../views/modals';
 import { handoffIdOf, type Register } from '../deps';
 
 /** Reassign (owner or lead) and Assign to… (lead, from the queue) both pick a member in a modal. */
-export const registerReassign: Register = (app, { service }) => {
-  app.action<BlockAction<ButtonAction>>(ActionId.reassign, async ({ ack, body, action, client }) => {
+export const registerReassign: Register = (app, { service, client }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.reassign, async ({ ack, body, action }) => {
     await ack();
     const id = handoffIdOf(action.value);
     // Checked against the actor as a possible target so only the permission and state rules apply here.

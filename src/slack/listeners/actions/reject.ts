@@ -4,8 +4,8 @@ import { buildRejectModal } from '../../views/modals';
 import { handoffIdOf, type Register } from '../deps';
 
 /** Reject asks for a reason in a modal; someone who may not reject is told so before any modal opens. */
-export const registerReject: Register = (app, { service }) => {
-  app.action<BlockAction<ButtonAction>>(ActionId.reject, async ({ ack, body, action, client }) => {
+export const registerReject: Register = (app, { service, client }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.reject, async ({ ack, body, action }) => {
     await ack();
     const h = await service.check(handoffIdOf(action.value), body.user.id, { kind: 'reject', reason: '-' });
     await client.views.open({ trigger_id: body.trigger_id, view: buildRejectModal(h.id, h.title) });

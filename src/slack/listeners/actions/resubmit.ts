@@ -4,8 +4,8 @@ import { buildHandoffFormModal } from '../../views/modals';
 import { handoffIdOf, type Register } from '../deps';
 
 /** Edit and resubmit: the requester gets the original form, prefilled, with the reason it came back. */
-export const registerResubmit: Register = (app, { service }) => {
-  app.action<BlockAction<ButtonAction>>(ActionId.resubmit, async ({ ack, body, action, client }) => {
+export const registerResubmit: Register = (app, { service, client }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.resubmit, async ({ ack, body, action }) => {
     await ack();
     const id = handoffIdOf(action.value);
     const h = await service.check(id, body.user.id, { kind: 'resubmit', fields: {} });

@@ -5,8 +5,8 @@ import { buildSnoozeModal } from '../../views/modals';
 import { handoffIdOf, type Register } from '../deps';
 
 /** Snooze (owner): a date and a reason in a modal; the default is the next day. */
-export const registerSnooze: Register = (app, { service }) => {
-  app.action<BlockAction<ButtonAction>>(ActionId.snooze, async ({ ack, body, action, client }) => {
+export const registerSnooze: Register = (app, { service, client }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.snooze, async ({ ack, body, action }) => {
     await ack();
     const id = handoffIdOf(action.value);
     const now = service.now();

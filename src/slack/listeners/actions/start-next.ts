@@ -5,8 +5,8 @@ import { buildHandoffFormModal } from '../../views/modals';
 import { handoffIdOf, type Register } from '../deps';
 
 /** The next step of a chain, when it needs more than the finished handoff carried: the form, prefilled. */
-export const registerStartNext: Register = (app, { service }) => {
-  app.action<BlockAction<ButtonAction>>(ActionId.startNext, async ({ ack, body, action, client }) => {
+export const registerStartNext: Register = (app, { service, client }) => {
+  app.action<BlockAction<ButtonAction>>(ActionId.startNext, async ({ ack, body, action }) => {
     await ack();
     const typeKey = String(action.value ?? '').split(':')[1];
     if (!typeKey) throw new DomainError('not_found', 'That button does not name a handoff type.');

@@ -10,8 +10,8 @@ import type { Register } from '../deps';
 const ON_DEMAND_CAP = 15;
 
 /** `/handoff`, `/handoff <type>`, `/handoff help|mine|stalled|stats`. Answers that need no modal go back in the ack, ephemerally. */
-export const registerHandoffCommand: Register = (app, { service, queues, stats }) => {
-  app.command(COMMAND, async ({ ack, command, client }) => {
+export const registerHandoffCommand: Register = (app, { service, queues, stats, client }) => {
+  app.command(COMMAND, async ({ ack, command }) => {
     const [sub = '', ...rest] = command.text.trim().split(/\s+/);
     const userId = command.user_id;
     const key = sub.toLowerCase();

@@ -3,8 +3,8 @@ import { buildHomeView } from '../../views/home';
 import { statsViewOptions } from '../../views/stats';
 
 /** Opening the Home tab publishes it fresh, and from then on changes to the person's handoffs republish it. */
-export const registerAppHomeOpened: Register = (app, { homes, service }) => {
-  app.event('app_home_opened', async ({ event, client }) => {
+export const registerAppHomeOpened: Register = (app, { homes, service, client }) => {
+  app.event('app_home_opened', async ({ event }) => {
     // The Messages tab sends this event too; only the Home tab has a view to publish.
     if (event.tab !== 'home') return;
     homes.opened(event.user);

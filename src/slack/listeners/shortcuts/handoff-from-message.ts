@@ -5,8 +5,8 @@ import { buildTypePickerModal } from '../../views/modals';
 import type { Register } from '../deps';
 
 /** "Hand off this message": the type picker, remembering the message so the form is prefilled and linked. */
-export const registerMessageShortcut: Register = (app, { service }) => {
-  app.shortcut<MessageShortcut>(CallbackId.messageShortcut, async ({ ack, body, client }) => {
+export const registerMessageShortcut: Register = (app, { service, client }) => {
+  app.shortcut<MessageShortcut>(CallbackId.messageShortcut, async ({ ack, body }) => {
     await ack();
     const source = { channel: body.channel.id, ts: body.message.ts, text: unescapeSlackText(body.message.text ?? '') };
     await client.views.open({ trigger_id: body.trigger_id, view: buildTypePickerModal(await service.startableTypes(body.user.id), source) });

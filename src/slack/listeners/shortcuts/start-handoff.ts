@@ -4,8 +4,8 @@ import { buildTypePickerModal } from '../../views/modals';
 import type { Register } from '../deps';
 
 /** "Start a handoff" from Slack's shortcuts menu: the same type picker as `/handoff`. */
-export const registerStartShortcut: Register = (app, { service }) => {
-  app.shortcut<GlobalShortcut>(CallbackId.startShortcut, async ({ ack, body, client }) => {
+export const registerStartShortcut: Register = (app, { service, client }) => {
+  app.shortcut<GlobalShortcut>(CallbackId.startShortcut, async ({ ack, body }) => {
     await ack();
     await client.views.open({ trigger_id: body.trigger_id, view: buildTypePickerModal(await service.startableTypes(body.user.id)) });
   });
