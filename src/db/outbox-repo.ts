@@ -88,6 +88,12 @@ export class OutboxRepo {
     this.sentStatement.run({ id, at: at.getTime() });
   }
 
+  /** Several entries sent, in one transaction (one commit instead of one each). */
+  markSentMany(sent: ReadonlyArray<{ readonly id: number; readonly at: Date }>): void {
+    if (sent.length === 1) this.markSent(sent[0].id, sent[0].at);
+    else if (sent.length > 1) this.db.transaction(() => sent.forEach(({ id, at }) => this.markSent(id, at)), { behavior: 'immediate' });
+  }
+
   markFailed(id: number, error: string, retryAt: Date): void {
     this.db
       .update(outbox)

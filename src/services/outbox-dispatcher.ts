@@ -70,6 +70,13 @@ export class OutboxDispatcher implements OutboxSignal {
   private stopped = false;
   /** After a 429 Slack asks everyone to wait; the whole queue waits (wall-clock ms). */
   private pausedUntil = 0;
+  /**
+   * Entries Slack has taken, recorded together once per tick: under load that is one commit for many
+   * messages. Until then an entry stays leased to this process, so nobody sends it again; if the
+   * process dies in between, the retry finds the message by its outbox id instead of posting twice.
+   */
+  private readonly sent: Array<{ id: number; at: Date }> = [];
+  private flushQueued = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -80,6 +87,7 @@ export class OutboxDispatcher implements OutboxSignal {
       return;
     }
     this.running = this.loop().finally(() => {
+      this.flushSent();
       this.running = null;
       if (this.again) {
         this.again = false;
@@ -113,6 +121,8 @@ export class OutboxDispatcher implements OutboxSignal {
    */
   private async loop(): Promise<void> {
     for (;;) {
+      // What was sent is recorded before looking again, so the entries behind it in their lanes are due.
+      this.flushSent();
       if (this.stopped || Date.now() < this.pausedUntil) return;
       const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
       if (due.length === 0) return;
@@ -135,7 +145,11 @@ export class OutboxDispatcher implements OutboxSignal {
   private async send(entry: OutboxEntry): Promise<void> {
     try {
       await this.deps.deliver(entry.notification, { outboxId: entry.id, retried: entry.claims > 0 });
-      this.deps.repo.markSent(entry.id, this.deps.clock.now());
+      this.sent.push({ id: entry.id, at: this.deps.clock.now() });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(() => this.flushSent());
+      }
     } catch (error) {
       // The entry keeps its place at the head of its lane, so what follows it waits.
       const { message, retryAfter, ambiguous } = describeError(error);
@@ -143,6 +157,18 @@ export class OutboxDispatcher implements OutboxSignal {
       this.deps.repo.markFailed(entry.id, message, retryAt);
       if (retryAfter) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfter * 1000);
       this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
+    }
+  }
+
+  private flushSent(): void {
+    this.flushQueued = false;
+    if (this.sent.length === 0) return;
+    const sent = this.sent.splice(0);
+    try {
+      this.deps.repo.markSentMany(sent);
+    } catch (error) {
+      // They stay leased until the lease runs out; their retry then finds the messages by outbox id.
+      this.deps.logger.error(`outbox: could not record ${sent.length} sent entries: ${(error as Error)?.message ?? error}`);
     }
   }
 
