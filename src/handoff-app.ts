@@ -38,7 +38,7 @@ export interface HandoffAppOptions {
   readonly rateLimits?: RateLimits;
   /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
   readonly schedule?: JobSchedule | false;
-  /** Run the bot's own Slack calls (the outbox's) in a worker thread, as `npm start` does (see slack/api-thread.ts). */
+  /** Run the bot's own Slack calls (the outbox's, the listeners', the directories') in a worker thread, as `npm start` does (see slack/api-thread.ts). */
   readonly apiThread?: boolean;
 }
 

@@ -90,7 +90,7 @@ export class SlackApiThread {
     });
   }
 
-  /** Calls in this thread's client while the thread is not (yet, or any more) running. */
+  /** The route for RoutedWebClient: through the thread while it runs, else `fallback` (the calling thread's own client). */
   call(fallback: Call): Call {
     return (method, args) => {
       const worker = this.worker;

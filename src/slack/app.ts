@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { App, AuthorizationError, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
-import { LogLevel as ClientLogLevel } from '@slack/web-api';
 import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions.js';
 import { checkEnvelope, MalformedPayloadError } from './envelope';
 import { createHttpServer, type Route } from './http-server';
@@ -27,7 +26,6 @@ export interface SlackAppOptions extends ClientTuning {
 }
 
 const LOG_LEVELS: Record<Env['logLevel'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
-const CLIENT_LOG_LEVELS: Record<Env['logLevel'], ClientLogLevel> = { debug: ClientLogLevel.DEBUG, info: ClientLogLevel.INFO, warn: ClientLogLevel.WARN, error: ClientLogLevel.ERROR };
 
 /** The Bolt app: HTTP receiver on /slack/events (or Socket Mode with an app token); its clients are tuned by webClientOptions. */
 export function createSlackApp(opts: SlackAppOptions) {
@@ -137,11 +135,11 @@ export function createSlackApp(opts: SlackAppOptions) {
       return typeof address === 'object' && address ? address.port : port;
     },
     /**
-     * Moves the calls of `client` (the outbox's, the directories') to a worker thread of their own;
-     * Bolt's clients for the listeners stay here. `npm start` does this; tests call Slack in-thread.
+     * Moves the calls of `client` (the outbox's, the modals listeners open, the directories') to a
+     * worker thread of their own. `npm start` does this; most tests call Slack in this thread.
      */
     async startApiThread(): Promise<void> {
-      const thread = new SlackApiThread({ token: env.botToken, options: clientOptions, logLevel: CLIENT_LOG_LEVELS[env.logLevel] }, (message) => app.logger.error(message));
+      const thread = new SlackApiThread({ token: env.botToken, options: clientOptions, logLevel: LOG_LEVELS[env.logLevel] }, (message) => app.logger.error(message));
       await thread.start();
       apiThread = thread;
       client.route = thread.call((method, args) => client.callHere(method, args));

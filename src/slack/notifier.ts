@@ -103,7 +103,7 @@ export class SlackNotifier {
     if (h.messageTs) {
       await this.deps.limiter.acquire(h.channelId);
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
-      // Posted before the workspace URL was known (auth.test failed): link it now.
+      // A post whose permalink is missing (made by an older version whose lookup failed): link it now.
       if (!h.permalink) this.deps.repo.setPost(h.id, h.channelId, h.messageTs, await this.deps.workspace.permalink(h.channelId, h.messageTs));
       return;
     }

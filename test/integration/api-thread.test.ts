@@ -82,4 +82,18 @@ describe('the Slack API thread', () => {
     expect(inThread).toEqual(['chat.postMessage']);
     expect(fake.messages('C0OPS').map((m) => m.text)).toEqual(['in flight', 'after']);
   });
+
+  it('a thread that dies fails its calls in flight like a broken connection and is started again', async () => {
+    const { fake, thread, client, inThread, failures } = await setup();
+    fake.fail('chat.postMessage', { delayMs: 200, times: 1 });
+    const lost = client.chat.postMessage({ channel: 'C0OPS', text: 'answer lost' });
+    await fake.waitFor('chat.postMessage');
+    await thread['worker']?.terminate();
+    // The outbox reads this code as "Slack may have it": its retry looks for the message first.
+    expect(await errorOf(lost)).toMatchObject({ code: 'slack_webapi_request_error' });
+    await expect.poll(() => failures.join('\n')).toContain('starting it again');
+    await expect.poll(() => thread['worker'] !== null).toBe(true);
+    await client.chat.postMessage({ channel: 'C0OPS', text: 'after the restart' });
+    expect(inThread).toEqual([]);
+  });
 });
