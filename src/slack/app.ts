@@ -39,6 +39,8 @@ export function createSlackApp(opts: SlackAppOptions) {
         signingSecret: env.signingSecret,
         endpoints: '/slack/events',
         processBeforeResponse: false,
+        // createHttpServer verifies every request before the receiver sees it; once is enough.
+        signatureVerification: false,
         ...(opts.logger ? { logger: opts.logger } : {}),
         // Errors reaching the receiver come from payloads Bolt could not take apart (listener errors are
         // answered in the middleware below): the request was bad, not the server.

@@ -56,8 +56,12 @@ function parseSlackBody(text: string, contentType: string | undefined): unknown 
   return typeof form.payload === 'string' ? JSON.parse(form.payload) : form;
 }
 
-/** Requests Slack signed but that lack what their type promises (Bolt would crash on some, or time out after 3 s). */
-function isMalformed(text: string, req: IncomingMessage, signingSecret: string, logger: Logger): boolean {
+/**
+ * The one signature check (Bolt's receiver is told not to repeat it): a request must be signed with
+ * the signing secret within 5 minutes (`unsigned` → 401), and what Slack signed must have what its type
+ * promises (`malformed` → 400: Bolt would crash on some such payloads, or time out after 3 s).
+ */
+function checkSlackRequest(text: string, req: IncomingMessage, signingSecret: string, logger: Logger): 'unsigned' | 'malformed' | 'ok' {
   const signed = isValidSlackRequest({
     signingSecret,
     body: text,
@@ -66,22 +70,25 @@ function isMalformed(text: string, req: IncomingMessage, signingSecret: string, 
       'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
     },
   });
-  if (!signed) return false; // Bolt answers 401
+  if (!signed) {
+    logger.warn('rejected a request without a valid Slack signature');
+    return 'unsigned';
+  }
   try {
     const body = parseSlackBody(text, req.headers['content-type']) as Record<string, unknown>;
-    if (body.ssl_check !== undefined || body.type === 'url_verification') return false;
+    if (body.ssl_check !== undefined || body.type === 'url_verification') return 'ok';
     if (typeof body.command !== 'string' && typeof body.type !== 'string') throw new MalformedPayloadError('no type');
     checkEnvelope(body);
-    return false;
+    return 'ok';
   } catch (error) {
     logger.warn(`rejected a request: ${(error as Error).message}`);
-    return true;
+    return 'malformed';
   }
 }
 
 /**
- * The bot's HTTP server: our routes first, then Slack's endpoint through Bolt's receiver (which
- * verifies signatures). In Socket Mode there is no receiver and only our routes are served.
+ * The bot's HTTP server: our routes first, then Slack's endpoint, verified here and handed to Bolt's
+ * receiver. In Socket Mode there is no receiver and only our routes are served.
  */
 export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret: string; logger: Logger; routes: readonly Route[] }): Server {
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -107,8 +114,9 @@ export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret:
       send(res, { status: 404, body: { ok: false, error: 'not_found' } });
       return;
     }
+    // Only verified POSTs reach Bolt (its receiver no longer checks signatures itself).
     if (req.method !== 'POST') {
-      opts.receiver.requestListener(req, res);
+      send(res, { status: 405, body: { ok: false, error: 'method_not_allowed' }, headers: { allow: 'POST' } });
       return;
     }
     let raw: Buffer;
@@ -118,8 +126,9 @@ export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret:
       send(res, { status: error instanceof TooLarge ? 413 : 400 });
       return;
     }
-    if (isMalformed(raw.toString('utf8'), req, opts.signingSecret, opts.logger)) {
-      send(res, { status: 400 });
+    const verdict = checkSlackRequest(raw.toString('utf8'), req, opts.signingSecret, opts.logger);
+    if (verdict !== 'ok') {
+      send(res, { status: verdict === 'unsigned' ? 401 : 400 });
       return;
     }
     // Bolt reads a body that was read already from `rawBody`.
