@@ -1,6 +1,6 @@
 /**
  * Load benchmark of the HTTP receiver (issue 5), part of `npm run bench`; alone: `npx tsx test/bench/load.ts`
- * (LOAD_BENCH_REQUESTS / LOAD_BENCH_SUBMISSIONS change the sizes, LOAD_BENCH_PROFILE=<dir> writes a CPU
+ * (LOAD_BENCH_REQUESTS / LOAD_BENCH_SUBMISSIONS / LOAD_BENCH_THROUGHPUT_RUNS change the sizes, LOAD_BENCH_PROFILE=<dir> writes a CPU
  * profile of the bot).
  *
  * Three child processes (test/bench/load-child.ts): the bot (the real app with its HTTP receiver and a
@@ -10,7 +10,8 @@
  * - ack latency (p50, p99, max) of `/handoff order-to-ops` and of Accept clicks, against the bot and
  *   against the bare app in the same run, in interleaved rounds (after each round of the bot it waits
  *   until the bot's side effects are done, so neither app runs while the other's work goes on);
- * - end-to-end throughput: form submissions until the fake Slack has received every channel post;
+ * - end-to-end throughput: form submissions until the fake Slack has received every channel post (three
+ *   runs, the median reported: the machine may be shared);
  * - the bot process's peak RSS;
  * and, to show where the time goes, CPU per request of both apps, how busy the bot's event loop was and
  * how fast the outbox sent once the requests stopped. It informs; it does not gate (a missed target
@@ -53,8 +54,10 @@ const DRAIN_LIMIT_MS = 60_000;
 export interface LoadBenchOptions {
   /** Requests per case (`/handoff`, Accept) and per app. */
   readonly requests?: number;
-  /** Form submissions of the throughput run; the first `requests` of these are then accepted. */
+  /** Form submissions of each throughput run; the first `requests` of the last run are then accepted. */
   readonly submissions?: number;
+  /** Throughput runs; the median one is reported (default 3). */
+  readonly throughputRuns?: number;
   readonly concurrency?: number;
   /** Rounds each case is split into, alternating bot and bare app. */
   readonly rounds?: number;
@@ -322,6 +325,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
   const log = opts.log ?? (() => undefined);
   const requests = opts.requests ?? 2000;
   const submissions = Math.max(opts.submissions ?? 3000, requests);
+  const throughputRuns = Math.max(1, opts.throughputRuns ?? 3);
   const concurrency = opts.concurrency ?? 50;
   const rounds = opts.rounds ?? 4;
   const perRound = Math.ceil(requests / rounds);
@@ -438,7 +442,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     );
 
     // --- Throughput: submit → stored → posted ------------------------------------------------------------
-    const throughput = await (async () => {
+    const throughputRun = async () => {
       const agent = await connected('bot');
       const before = await postCount();
       const cpu0 = { bot: (await botStats()).cpuMs, fake: (await fakeStats()).cpuMs };
@@ -467,10 +471,17 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
         fakeCpu: (fs.cpuMs - cpu0.fake) / wallMs,
         loop,
       };
-    })();
+    };
+    // The machine this runs on may be shared: several runs, and the median one is reported.
+    const runs: Array<Awaited<ReturnType<typeof throughputRun>>> = [];
+    for (let r = 0; r < throughputRuns; r += 1) {
+      runs.push(await throughputRun());
+      if (!(await drained())) notes.push(`the outbox still had entries ${DRAIN_LIMIT_MS / 1000} s after throughput run ${r + 1}`);
+    }
+    const rateOf = (run: (typeof runs)[number]) => (run.complete ? rate(run.posted, run.wallMs) : 0);
+    const throughput = [...runs].sort((a, b) => rateOf(a) - rateOf(b))[Math.floor(runs.length / 2)];
     const submitLatency = latencyOf(throughput.samples, (s) => s.status === 200 && s.body === '');
-    log(`throughput: ${fmtInt(throughput.posted)} posted in ${fmtMs(throughput.wallMs)} ms; acks done after ${fmtMs(throughput.ackMs)} ms`);
-    if (!(await drained())) notes.push(`the outbox still had entries ${DRAIN_LIMIT_MS / 1000} s after the throughput run`);
+    log(`throughput: ${runs.map((run) => `${rateOf(run).toFixed(0)}/s`).join(', ')}; the median run: ${fmtInt(throughput.posted)} posted in ${fmtMs(throughput.wallMs)} ms, acks done after ${fmtMs(throughput.ackMs)} ms`);
 
     // --- Ack latency of Accept: every click of the bot on a different open handoff ---------------------------
     const targets = (await fake.child.query<PostedHandoff[]>('posts')).slice(-submissions);
@@ -507,8 +518,8 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     });
     const e2e = rate(throughput.posted, throughput.wallMs);
     rows.push({
-      name: `submit → stored → posted (${fmtInt(submissions)} forms)`,
-      value: `${fmtInt(throughput.posted)} posted in ${(throughput.wallMs / 1000).toFixed(1)} s = ${e2e.toFixed(0)}/s${throughput.complete ? '' : ' (unfinished)'}`,
+      name: `submit → stored → posted (${fmtInt(submissions)} forms, median of ${runs.length} runs)`,
+      value: `${fmtInt(throughput.posted)} posted in ${(throughput.wallMs / 1000).toFixed(1)} s = ${e2e.toFixed(0)}/s${throughput.complete ? '' : ' (unfinished)'}; runs: ${runs.map((run) => rateOf(run).toFixed(0)).join(', ')}/s`,
       target: '≥ 300/s',
       verdict: verdict(throughput.complete && e2e >= 300),
     });
@@ -581,7 +592,7 @@ async function main(): Promise<void> {
   heading('Load: the HTTP receiver under 50 concurrent requests');
   const started = performance.now();
   const n = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  const result = await runLoadBench({ log: (line) => console.log(line), requests: n('LOAD_BENCH_REQUESTS'), submissions: n('LOAD_BENCH_SUBMISSIONS') });
+  const result = await runLoadBench({ log: (line) => console.log(line), requests: n('LOAD_BENCH_REQUESTS'), submissions: n('LOAD_BENCH_SUBMISSIONS'), throughputRuns: n('LOAD_BENCH_THROUGHPUT_RUNS') });
   console.log(`\n${loadResultsTable(result.rows)}\n`);
   for (const n of result.notes) console.log(`note: ${n}`);
   console.log(`load bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
