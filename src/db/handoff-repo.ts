@@ -74,6 +74,45 @@ export class HandoffRepo {
     return this.db.transaction(fn, { behavior: 'immediate' });
   }
 
+  /**
+   * Group commit: the writes asked for within one turn of the event loop run together in one
+   * transaction, each in its own savepoint (one that throws is rolled back alone and its caller gets
+   * the error), and are committed once. Each promise settles only after that commit, so whoever acks
+   * Slack after awaiting it still acks a stored change. Under load that is one commit for many requests.
+   */
+  transactionSoon<T>(fn: (tx: Tx) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (!this.pending) {
+        this.pending = [];
+        setImmediate(() => this.commitPending());
+      }
+      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private pending: Array<{ fn: (tx: Tx) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> | null = null;
+
+  private commitPending(): void {
+    const batch = this.pending ?? [];
+    this.pending = null;
+    let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    try {
+      outcomes = this.transaction((tx) =>
+        batch.map(({ fn }) => {
+          try {
+            return { ok: true as const, value: tx.transaction((inner) => fn(inner)) };
+          } catch (error) {
+            return { ok: false as const, error };
+          }
+        }),
+      );
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error)));
+  }
+
   findById(id: number): HandoffRow | null {
     return this.byId.get({ id }) ?? null;
   }

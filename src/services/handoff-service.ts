@@ -102,7 +102,7 @@ export class HandoffService {
     const now = this.deps.clock.now();
     const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
     try {
-      return this.commit((tx) => {
+      return await this.commit((tx) => {
         const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source);
         this.refreshHomes(tx, audience, now);
         return handoff;
@@ -426,9 +426,9 @@ export class HandoffService {
   }
 
   /** Runs a write, turning storage conflicts into the errors a person can act on. */
-  private commit<T>(fn: (tx: Tx) => T, id?: number): T {
+  private async commit<T>(fn: (tx: Tx) => T, id?: number): Promise<T> {
     try {
-      const result = this.deps.repo.transaction(fn);
+      const result = await this.deps.repo.transactionSoon(fn);
       this.deps.outbox.kick();
       return result;
     } catch (error) {

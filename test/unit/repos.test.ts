@@ -389,3 +389,53 @@ describe('openDb', () => {
     expect(() => handle.sqlite.prepare("INSERT INTO events (handoff_id, type, actor_id, at, to_state) VALUES (999, 'created', 'U1', 0, 'open')").run()).toThrow(/FOREIGN KEY/);
   });
 });
+
+describe('group commit (transactionSoon)', () => {
+  const createSoon = (row: Partial<NewHandoff> = {}, unique: UniqueValue[] = []) =>
+    repo.transactionSoon((tx) => repo.create(tx, newHandoff(row), created(), unique, standardNotify).handoff.id);
+
+  it('commits the writes asked for in one turn together, after the caller has gone on', async () => {
+    const reader = openDb(`file:${path}`);
+    try {
+      const seen = () => (reader.sqlite.prepare('SELECT count(*) AS n FROM handoffs').get() as { n: number }).n;
+      const first = createSoon({ title: 'a' });
+      const second = createSoon({ title: 'b' });
+      // Nothing is written until the turn ends; neither promise has settled.
+      expect(seen()).toBe(0);
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+      // Settled means committed: another connection sees both.
+      expect(seen()).toBe(2);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('rolls back only the write that failed, and tells only its caller', async () => {
+    const order = [{ fieldKey: 'order_id', value: 'SO-1' }];
+    const results = await Promise.allSettled([
+      createSoon({ title: 'holds SO-1' }, order),
+      // Written, then refused by the unique value the first one took: its rows must go, the others stay.
+      createSoon({ title: 'also SO-1' }, order),
+      createSoon({ title: 'unrelated' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UniqueConflict);
+    expect(counts()).toMatchObject({ handoffs: 2, events: 2, unique: 1 });
+    expect(handle.sqlite.prepare('SELECT title FROM handoffs ORDER BY id').all()).toEqual([{ title: 'holds SO-1' }, { title: 'unrelated' }]);
+  });
+
+  it('fails every caller of a turn whose commit fails, leaving nothing behind', async () => {
+    // Another connection holds the write lock past the busy timeout: the shared transaction cannot begin.
+    handle.sqlite.pragma('busy_timeout = 50');
+    const blocker = openDb(`file:${path}`);
+    blocker.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      const results = await Promise.allSettled([createSoon({ title: 'a' }), createSoon({ title: 'b' })]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    } finally {
+      blocker.sqlite.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect(counts()).toMatchObject({ handoffs: 0, events: 0 });
+  });
+});
