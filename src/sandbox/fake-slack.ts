@@ -238,6 +238,13 @@ export class FakeSlack extends EventEmitter {
     return this.calls.filter((c) => c.method === method);
   }
 
+  /** The view of the last views.open; with `callbackId`, throws unless it is that modal. */
+  lastOpenedView(callbackId?: string): Json {
+    const view = this.callsTo('views.open').at(-1)?.args.view;
+    if (callbackId !== undefined && view?.callback_id !== callbackId) throw new Error(`the last modal opened is ${view?.callback_id ?? 'none'}, not ${callbackId}`);
+    return view;
+  }
+
   clearCalls(): void {
     this.calls.length = 0;
   }

@@ -134,9 +134,8 @@ describe('App Home', () => {
 
   it('opens the type picker from Start a handoff', async () => {
     await pressOnHome('U0SALES1', ActionId.homeStart, 0);
-    const open = h.fake.callsTo('views.open').at(-1);
-    expect(open?.args.view.callback_id).toBe(CallbackId.typePicker);
-    expect(open?.args.view.blocks[0].element.options.map((o: Json) => o.value)).toEqual(['order-to-ops', 'anything-to-ops']);
+    const picker = h.fake.lastOpenedView(CallbackId.typePicker);
+    expect(picker.blocks[0].element.options.map((o: Json) => o.value)).toEqual(['order-to-ops', 'anything-to-ops']);
   });
 });
 
@@ -150,8 +149,7 @@ describe('History', () => {
 
     await h.sim.blockAction({ userId: 'U0OPS2', actionId: ActionId.history, value: '1', channelId: 'C0OPS', messageTs: post?.ts });
     await h.settle();
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
-    expect(modal.callback_id).toBe(CallbackId.history);
+    const modal = h.fake.lastOpenedView(CallbackId.history);
     expect(modal.title.text).toBe('History of #1');
     const text = JSON.stringify(modal.blocks);
     expect(text).toContain('<@U0SALES1> handed it off to Operations');

@@ -18,7 +18,7 @@ async function orderAcceptedAndDone(tracking: string): Promise<void> {
   await h.settle();
   await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.complete, value: '1', channelId: 'C0OPS', messageTs: post.ts });
   await h.settle();
-  const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
+  const modal = h.fake.lastOpenedView();
   await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.complete, privateMetadata: modal.private_metadata, values: { [BlockId.field('tracking')]: { value: textValue(tracking) } } });
   await h.settle();
 }
@@ -55,7 +55,7 @@ describe('typed text stays text', () => {
     const post = channelPosts('C0OPS')[0];
     await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.reject, value: '1', channelId: 'C0OPS', messageTs: post.ts });
     await h.settle();
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
+    const modal = h.fake.lastOpenedView();
     await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.reject, privateMetadata: modal.private_metadata, values: { reason: { value: textValue('<!here> see <https://x.example|this>') } } });
     await h.settle();
     const all = JSON.stringify([h.fake.threadReplies('C0OPS', post.ts), h.fake.dms('U0SALES1')]);
@@ -133,7 +133,7 @@ describe('the next step when it needs more', () => {
 
     await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.startNext, value: button.value, channelId: 'D0OPS1', messageTs: dm?.ts });
     await h.settle();
-    const form = h.fake.callsTo('views.open').at(-1)?.args.view;
+    const form = h.fake.lastOpenedView();
     expect(JSON.parse(form.private_metadata)).toEqual({ typeKey: 'ops-to-fulfilment', parentId: 1 });
     const prefilled = JSON.stringify(form.blocks);
     expect(prefilled).toContain('"initial_value":"SO-12345"');

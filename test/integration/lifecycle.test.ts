@@ -114,8 +114,7 @@ describe('the lifecycle through Slack', () => {
     expect(h.fake.threadReplies('C0OPS', post().ts).map((m) => m.text)).toEqual([expect.stringContaining('accepted')]);
 
     await press('U0OPS2', ActionId.complete);
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
-    expect(modal.callback_id).toBe(CallbackId.complete);
+    const modal = h.fake.lastOpenedView(CallbackId.complete);
     const res = await h.sim.viewSubmission({
       userId: 'U0OPS2',
       callbackId: CallbackId.complete,
@@ -135,7 +134,7 @@ describe('the lifecycle through Slack', () => {
     await submitOrder(h);
     const ts = post().ts;
     await press('U0OPS1', ActionId.reject);
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
+    const modal = h.fake.lastOpenedView();
     const empty = await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.reject, privateMetadata: modal.private_metadata, values: { reason: { value: textValue('   ') } } });
     expect(empty.json.response_action).toBe('errors');
     await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.reject, privateMetadata: modal.private_metadata, values: { reason: { value: textValue('Missing PO number') } } });
@@ -146,7 +145,7 @@ describe('the lifecycle through Slack', () => {
 
     await h.sim.blockAction({ userId: 'U0SALES1', actionId: ActionId.resubmit, value: '1', channelId: 'D0SALES1', messageTs: dm?.ts });
     await h.settle();
-    const form = h.fake.callsTo('views.open').at(-1)?.args.view;
+    const form = h.fake.lastOpenedView();
     expect(JSON.parse(form.private_metadata)).toEqual({ typeKey: 'order-to-ops', handoffId: 1 });
     expect(JSON.stringify(form.blocks)).toContain('SO-12345');
     const res = await h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.form, privateMetadata: form.private_metadata, values: (await import('../helpers/harness')).orderValues({ notes: 'PO 77' }) });
@@ -193,7 +192,7 @@ describe('the lifecycle through Slack', () => {
     await submitOrder(h);
     await press('U0OPS1', ActionId.accept);
     await press('U0OPS1', ActionId.reassign);
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
+    const modal = h.fake.lastOpenedView();
     const outsider = await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.reassign, privateMetadata: modal.private_metadata, values: { assignee: { value: userValue('U0SALES2') } } });
     expect(outsider.json.errors.assignee).toContain('member of the receiving team');
     await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.reassign, privateMetadata: modal.private_metadata, values: { assignee: { value: userValue('U0OPS3') } } });

@@ -203,7 +203,7 @@ for (const state of HANDOFF_STATES) {
       await h.settle();
     };
 
-    const lastModal = () => h.fake.callsTo('views.open').at(-1)?.args.view;
+    const lastModal = () => h.fake.lastOpenedView();
 
     const submitModal = async (userId: string, callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>): Promise<SimResponse> => {
       const res = await h.sim.viewSubmission({ userId, callbackId, privateMetadata, values });

@@ -22,8 +22,7 @@ it('"Hand off this message": picker, prefilled form, linked post, and the origin
   const res = await h.sim.messageShortcut({ userId: 'U0SALES2', callbackId: CallbackId.messageShortcut, channelId: 'C0SALES', messageTs: posted.ts, messageText: 'Can someone ship the <!here> replacement for ACME &amp; Co &lt;3?' });
   expect(res.status).toBe(200);
   await h.settle();
-  const picker = h.fake.callsTo('views.open').at(-1)?.args.view;
-  expect(picker.callback_id).toBe(CallbackId.typePicker);
+  const picker = h.fake.lastOpenedView(CallbackId.typePicker);
 
   const next = await h.sim.viewSubmission({
     userId: 'U0SALES2',

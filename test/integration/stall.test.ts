@@ -98,13 +98,12 @@ describe('nudges: complete SLA, snooze and the owner buttons', () => {
     const dm = h.fake.dms('U0OPS1').at(-1);
     await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.complete, value: '1', channelId: dm?.channel, messageTs: dm?.ts });
     await h.settle();
-    expect(h.fake.callsTo('views.open').at(-1)?.args.view.callback_id).toBe(CallbackId.complete);
+    h.fake.lastOpenedView(CallbackId.complete);
   });
 
   it('snooze needs a reason, shows it in the thread, pauses nudges and says when it wakes', async () => {
     await press('U0OPS1', ActionId.snooze);
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
-    expect(modal.callback_id).toBe(CallbackId.snooze);
+    const modal = h.fake.lastOpenedView(CallbackId.snooze);
     const submit = (reason: string, until = '2026-11-27') =>
       h.sim.viewSubmission({
         userId: 'U0OPS1',
@@ -137,7 +136,7 @@ describe('returned and not resubmitted', () => {
   it('reminds the requester once the accept SLA has passed', async () => {
     await submitOrder(h);
     await press('U0OPS1', ActionId.reject);
-    const modal = h.fake.callsTo('views.open').at(-1)?.args.view;
+    const modal = h.fake.lastOpenedView();
     await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.reject, privateMetadata: modal.private_metadata, values: { reason: { value: textValue('PO?') } } });
     await h.settle();
     expect((await nudges('2026-11-23T13:59:00Z')).sent).toEqual({});
