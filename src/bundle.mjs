@@ -12,7 +12,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * it holds whether this code runs from src/ or inlined into a bundle under node_modules/.cache.
  */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-const ROOT = PACKAGE_ROOT;
 
 function findPackageRoot(from) {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -22,7 +21,7 @@ function findPackageRoot(from) {
   }
 }
 /** Inside node_modules, so the bundle's imports of packages (left out of it) resolve to the project's. */
-const CACHE = join(ROOT, 'node_modules', '.cache', 'handoff');
+const CACHE = join(PACKAGE_ROOT, 'node_modules', '.cache', 'handoff');
 
 /**
  * Bundles `entry` (packages stay imports) into node_modules/.cache/handoff/<name>-<key>.mjs and returns
@@ -31,12 +30,12 @@ const CACHE = join(ROOT, 'node_modules', '.cache', 'handoff');
  * (the bot and a CLI command) never read each other's half-written file.
  */
 export async function bundle(entry) {
-  const name = relative(ROOT, resolve(ROOT, entry)).replace(/\.[^.]+$/, '').replace(/[\\/]/g, '-');
+  const name = relative(PACKAGE_ROOT, resolve(PACKAGE_ROOT, entry)).replace(/\.[^.]+$/, '').replace(/[\\/]/g, '-');
   const file = join(CACHE, `${name}-${sourcesKey(entry)}.mjs`);
   if (!existsSync(file)) {
     const esbuild = await import('esbuild');
     const out = await esbuild.build({
-      entryPoints: [resolve(ROOT, entry)],
+      entryPoints: [resolve(PACKAGE_ROOT, entry)],
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -44,7 +43,7 @@ export async function bundle(entry) {
       packages: 'external',
       write: false,
       sourcemap: 'inline',
-      sourceRoot: ROOT,
+      sourceRoot: PACKAGE_ROOT,
       logLevel: 'silent',
     });
     // esbuild keeps a helper process for further builds; there are none.
@@ -73,7 +72,7 @@ function sourcesKey(entry) {
       }
     }
   };
-  for (const dir of new Set(['src', entry.split(/[\\/]/)[0]])) walk(join(ROOT, dir));
+  for (const dir of new Set(['src', entry.split(/[\\/]/)[0]])) walk(join(PACKAGE_ROOT, dir));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -86,7 +85,7 @@ export async function importBundled(entry) {
     if (!['EACCES', 'EROFS', 'EPERM'].includes(error?.code)) throw error;
     const { register } = await import('tsx/esm/api');
     register();
-    return import(pathToFileURL(resolve(ROOT, entry)).href);
+    return import(pathToFileURL(resolve(PACKAGE_ROOT, entry)).href);
   }
   return import(url);
 }

@@ -49,6 +49,8 @@ export class HandoffRepo {
   private readonly bySubmissionKey;
   private readonly insertEventStatement;
   private readonly enqueueStatement;
+  /** The writes waiting for this turn's group commit (transactionSoon). */
+  private pending: Array<{ fn: (tx: Tx) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -90,8 +92,6 @@ export class HandoffRepo {
     });
   }
 
-  private pending: Array<{ fn: (tx: Tx) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> | null = null;
-
   private commitPending(): void {
     const batch = this.pending ?? [];
     this.pending = null;
@@ -100,7 +100,7 @@ export class HandoffRepo {
       outcomes = this.transaction((tx) =>
         batch.map(({ fn }) => {
           try {
-            return { ok: true as const, value: tx.transaction((inner) => fn(inner)) };
+            return { ok: true as const, value: tx.transaction(fn) };
           } catch (error) {
             return { ok: false as const, error };
           }
