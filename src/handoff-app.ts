@@ -40,6 +40,8 @@ export interface HandoffAppOptions {
   readonly schedule?: JobSchedule | false;
   /** Run the bot's own Slack calls (the outbox's, the listeners', the directories') in a worker thread, as `npm start` does (see slack/api-thread.ts). */
   readonly apiThread?: boolean;
+  /** Serve HTTP from a thread of its own that acknowledges Slack's commands and clicks at once, as `npm start` does (see slack/http-thread.ts). */
+  readonly httpThread?: boolean;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
@@ -99,7 +101,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
       ];
       // The thread first: once the port answers (and /healthz says so), everything runs.
       if (opts.apiThread) await slack.startApiThread();
-      const bound = await slack.start(port, routes);
+      const bound = await slack.start(port, routes, { thread: opts.httpThread });
       dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;

@@ -22,7 +22,7 @@ export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise
   }
   // Loaded only now, so a configuration error is reported before Bolt and the database are loaded.
   const { createHandoffApp } = await import('./handoff-app');
-  const app = createHandoffApp({ env: config.env, workflow: config.workflow, apiThread: true });
+  const app = createHandoffApp({ env: config.env, workflow: config.workflow, apiThread: true, httpThread: true });
   // Listening for signals before starting: a stop asked for during start waits for the start, then stops.
   let started: Promise<unknown> | null = null;
   let stopping = false;

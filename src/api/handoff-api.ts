@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { WorkflowConfig } from '../config/workflow-schema';
 import type { HandoffRepo } from '../db/handoff-repo';
@@ -8,7 +7,7 @@ import { isDomainError } from '../domain/errors';
 import { publicEventName } from '../domain/event-names';
 import type { RawFieldInput } from '../domain/fields';
 import type { HandoffService } from '../services/handoff-service';
-import type { Route, RouteResponse } from '../slack/http-server';
+import type { Route, RouteRequest, RouteResponse } from '../slack/http-server';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -67,7 +66,7 @@ const json = (status: number, body: unknown): RouteResponse => ({ status, body }
  */
 export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffService; repo: HandoffRepo }): Route[] {
   const tokens = deps.config.api.tokens.map((t) => ({ name: t.name, digest: createHash('sha256').update(t.token).digest() }));
-  const caller = (req: IncomingMessage): string | null => {
+  const caller = (req: RouteRequest): string | null => {
     const match = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!match) return null;
     const digest = createHash('sha256').update(match[1].trim()).digest();

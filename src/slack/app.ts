@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
-import { App, AuthorizationError, HTTPReceiver, type Logger, LogLevel } from '@slack/bolt';
-import { defaultProcessEventErrorHandler } from '@slack/bolt/dist/receivers/HTTPModuleFunctions.js';
-import { checkEnvelope, MalformedPayloadError } from './envelope';
-import { createHttpServer, type Route } from './http-server';
+import { App, type Logger, LogLevel } from '@slack/bolt';
+import { checkEnvelope, MalformedPayloadError } from './http-front.mjs';
+import { createHttpServer, createRequestHandler, type Route } from './http-server';
+import { HttpThread } from './http-thread';
+import { SlackReceiver } from './receiver';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import type { Env } from '../config/env-schema';
 import { registerActions } from './listeners/actions';
@@ -33,29 +34,8 @@ export function createSlackApp(opts: SlackAppOptions) {
   const clientOptions = webClientOptions(env, opts);
   const inflight = new Set<Promise<unknown>>();
   const socketMode = Boolean(env.appToken);
-  const receiver = socketMode
-    ? undefined
-    : new HTTPReceiver({
-        signingSecret: env.signingSecret,
-        endpoints: '/slack/events',
-        processBeforeResponse: false,
-        // createHttpServer verifies every request before the receiver sees it; once is enough.
-        signatureVerification: false,
-        ...(opts.logger ? { logger: opts.logger } : {}),
-        // Errors reaching the receiver come from payloads Bolt could not take apart (listener errors are
-        // answered in the middleware below): the request was bad, not the server.
-        processEventErrorHandler: async ({ error, logger, response }) => {
-          const original = unwrapError(error);
-          if (original instanceof AuthorizationError) return defaultProcessEventErrorHandler({ error, logger, response } as Parameters<typeof defaultProcessEventErrorHandler>[0]);
-          logger.warn(`rejected a request: ${(original as Error)?.message ?? original}`);
-          // Events are acknowledged before anything looks at them; the 200 has gone out already.
-          if (!response.headersSent) {
-            response.writeHead(400);
-            response.end();
-          }
-          return true;
-        },
-      });
+  // Our HTTP front (http-server.ts, or the HTTP thread) reads, verifies and parses each request once; the receiver hands it to Bolt.
+  const receiver = socketMode ? undefined : new SlackReceiver();
   let workspace: SlackWorkspace | null = null;
   const app = new App({
     // Our own authorization instead of Bolt's `token`: see SlackWorkspace. Until auth.test answers,
@@ -108,6 +88,7 @@ export function createSlackApp(opts: SlackAppOptions) {
   });
 
   let httpServer: Server | null = null;
+  let httpThread: HttpThread | null = null;
   return {
     app,
     client,
@@ -122,12 +103,23 @@ export function createSlackApp(opts: SlackAppOptions) {
     },
     /** Waits for the work of requests already received. */
     async settle(): Promise<void> {
+      // Requests the HTTP thread answered already may still be on their way to this thread.
+      await httpThread?.sync();
+      await receiver?.settle();
       while (inflight.size > 0) await Promise.allSettled([...inflight]);
     },
-    /** Listens on `port`: Slack's endpoint plus `routes` (/healthz, /api/…), which Socket Mode serves too. */
-    async start(port: number, routes: readonly Route[] = []): Promise<number> {
+    /**
+     * Listens on `port`: Slack's endpoint plus `routes` (/healthz, /api/…), which Socket Mode serves too.
+     * With `thread`, HTTP is served from a thread of its own that acknowledges what it can at once (http-thread.ts).
+     */
+    async start(port: number, routes: readonly Route[] = [], opts: { thread?: boolean } = {}): Promise<number> {
       if (!receiver) await app.start();
-      const server = createHttpServer({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
+      const handler = createRequestHandler({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
+      if (opts.thread) {
+        httpThread = new HttpThread(handler, app.logger, env.signingSecret);
+        return httpThread.start(port);
+      }
+      const server = createHttpServer(handler);
       httpServer = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -155,6 +147,8 @@ export function createSlackApp(opts: SlackAppOptions) {
     /** Stops taking requests; requests already received finish (see settle). */
     async stop(): Promise<void> {
       if (!receiver) await app.stop();
+      await httpThread?.stop();
+      httpThread = null;
       const server = httpServer;
       httpServer = null;
       if (!server) return;

@@ -1,15 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
-import { type HTTPReceiver, isValidSlackRequest, type Logger } from '@slack/bolt';
-import { checkEnvelope, MalformedPayloadError } from './envelope';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '@slack/bolt';
+import { type Answer, checkSlackRequest, parseSlackBody, readBody, SLACK_BODY_LIMIT, TooLarge, writeAnswer } from './http-front.mjs';
+import type { SlackReceiver } from './receiver';
 
-/** Slack's own request bodies are far below this; anything larger is not from Slack. */
-const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
+export type RouteResponse = Answer;
 
-export interface RouteResponse {
-  readonly status: number;
-  readonly body?: unknown;
-  readonly headers?: Record<string, string>;
+/** What a route sees of a request. */
+export interface RouteRequest {
+  readonly headers: IncomingHttpHeaders;
 }
 
 /** A route of ours beside Slack's endpoint: /healthz, /api/…. */
@@ -18,122 +16,91 @@ export interface Route {
   readonly path: RegExp;
   /** Bodies over this many bytes are answered 413 without reading further. */
   readonly bodyLimit?: number;
-  handle(req: IncomingMessage, body: Buffer, params: string[]): Promise<RouteResponse> | RouteResponse;
+  handle(req: RouteRequest, body: Buffer, params: string[]): Promise<RouteResponse> | RouteResponse;
 }
 
-class TooLarge extends Error {}
+/** A request read whole, wherever it was read (this thread's server or the HTTP thread). */
+export interface PlainRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new TooLarge());
-      return;
+const DEFAULT_ROUTE_BODY_LIMIT = 64 * 1024;
+const tooLarge: RouteResponse = { status: 413, body: { ok: false, error: 'payload_too_large' }, headers: { connection: 'close' } };
+
+/**
+ * Everything the bot answers over HTTP: our routes first, then Slack's endpoint, checked once here
+ * (checkSlackRequest: 401 unsigned, 400 malformed) and handed to the receiver. Without a receiver
+ * (Socket Mode) only our routes are served.
+ */
+export function createRequestHandler(opts: { receiver?: SlackReceiver; signingSecret: string; logger: Logger; routes: readonly Route[] }) {
+  const routeFor = (method: string, path: string) => {
+    for (const route of opts.routes) {
+      const match = route.path.exec(path);
+      if (match && method === route.method) return { route, params: match.slice(1) };
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new TooLarge());
-        req.pause();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, r: RouteResponse): void {
-  const json = r.body === undefined ? '' : JSON.stringify(r.body);
-  res.writeHead(r.status, { ...(json ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'cache-control': 'no-store', ...r.headers });
-  res.end(json);
-}
-
-function parseSlackBody(text: string, contentType: string | undefined): unknown {
-  if (contentType === 'application/json') return JSON.parse(text);
-  const form = parseQuery(text);
-  return typeof form.payload === 'string' ? JSON.parse(form.payload) : form;
-}
-
-/**
- * The one signature check (Bolt's receiver is told not to repeat it): a request must be signed with
- * the signing secret within 5 minutes (`unsigned` → 401), and what Slack signed must have what its type
- * promises (`malformed` → 400: Bolt would crash on some such payloads, or time out after 3 s).
- */
-function checkSlackRequest(text: string, req: IncomingMessage, signingSecret: string, logger: Logger): 'unsigned' | 'malformed' | 'ok' {
-  const signed = isValidSlackRequest({
-    signingSecret,
-    body: text,
-    headers: {
-      'x-slack-signature': String(req.headers['x-slack-signature'] ?? ''),
-      'x-slack-request-timestamp': Number(req.headers['x-slack-request-timestamp']),
+    return null;
+  };
+  return {
+    /** How much of a request's body is read before it is answered 413. */
+    bodyLimit(method: string, path: string): number {
+      const found = routeFor(method, path);
+      return found ? (found.route.bodyLimit ?? DEFAULT_ROUTE_BODY_LIMIT) : SLACK_BODY_LIMIT;
     },
-  });
-  if (!signed) {
-    logger.warn('rejected a request without a valid Slack signature');
-    return 'unsigned';
-  }
-  try {
-    const body = parseSlackBody(text, req.headers['content-type']) as Record<string, unknown>;
-    if (body.ssl_check !== undefined || body.type === 'url_verification') return 'ok';
-    if (typeof body.command !== 'string' && typeof body.type !== 'string') throw new MalformedPayloadError('no type');
-    checkEnvelope(body);
-    return 'ok';
-  } catch (error) {
-    logger.warn(`rejected a request: ${(error as Error).message}`);
-    return 'malformed';
-  }
+
+    async handle(req: PlainRequest): Promise<RouteResponse> {
+      const found = routeFor(req.method, req.path);
+      if (found) {
+        if (req.body.length > this.bodyLimit(req.method, req.path)) return tooLarge;
+        try {
+          return await found.route.handle(req, req.body, found.params);
+        } catch (error) {
+          opts.logger.error(`${req.method} ${req.path} failed`, error);
+          return { status: 500, body: { ok: false, error: 'internal_error' } };
+        }
+      }
+      if (!opts.receiver || req.path !== '/slack/events') return { status: 404, body: { ok: false, error: 'not_found' } };
+      if (req.method !== 'POST') return { status: 405, body: { ok: false, error: 'method_not_allowed' }, headers: { allow: 'POST' } };
+      const check = checkSlackRequest(opts.signingSecret, req.body.toString('utf8'), req.headers);
+      if (check.verdict !== 'ok') {
+        opts.logger.warn(check.problem);
+        return { status: check.verdict === 'unsigned' ? 401 : 400 };
+      }
+      return opts.receiver.handle({ body: check.body, headers: req.headers, acked: false });
+    },
+
+    /**
+     * A request to /slack/events the HTTP thread has checked already (and, when `acked`, answered):
+     * only parsed here, not verified again.
+     */
+    deliver(raw: string, headers: IncomingHttpHeaders, acked: boolean): Promise<RouteResponse> {
+      if (!opts.receiver) return Promise.resolve({ status: 404 });
+      return opts.receiver.handle({ body: parseSlackBody(raw, headers['content-type']) as Record<string, unknown>, headers, acked });
+    },
+  };
 }
 
-/**
- * The bot's HTTP server: our routes first, then Slack's endpoint, verified here and handed to Bolt's
- * receiver. In Socket Mode there is no receiver and only our routes are served.
- */
-export function createHttpServer(opts: { receiver?: HTTPReceiver; signingSecret: string; logger: Logger; routes: readonly Route[] }): Server {
+export type RequestHandler = ReturnType<typeof createRequestHandler>;
+
+/** The bot's HTTP server in this thread (tests, the sandbox; `npm start` serves HTTP from its own thread, see http-thread.ts). */
+export function createHttpServer(handler: RequestHandler): Server {
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     // Once closing, answers end their connection so shutdown need not wait for keep-alive clients.
     if (!server.listening) res.setHeader('connection', 'close');
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    for (const route of opts.routes) {
-      const match = route.path.exec(url.pathname);
-      if (!match || req.method !== route.method) continue;
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let body: Buffer = Buffer.alloc(0);
+    if (method === 'POST') {
       try {
-        const body = req.method === 'POST' ? await readBody(req, route.bodyLimit ?? 64 * 1024) : Buffer.alloc(0);
-        send(res, await route.handle(req, body, match.slice(1)));
+        body = await readBody(req, handler.bodyLimit(method, path));
       } catch (error) {
-        if (error instanceof TooLarge) send(res, { status: 413, body: { ok: false, error: 'payload_too_large' }, headers: { connection: 'close' } });
-        else {
-          opts.logger.error(`${req.method} ${url.pathname} failed`, error);
-          send(res, { status: 500, body: { ok: false, error: 'internal_error' } });
-        }
+        writeAnswer(res, error instanceof TooLarge ? tooLarge : { status: 400 });
+        return;
       }
-      return;
     }
-    if (!opts.receiver || url.pathname !== '/slack/events') {
-      send(res, { status: 404, body: { ok: false, error: 'not_found' } });
-      return;
-    }
-    // Only verified POSTs reach Bolt (its receiver no longer checks signatures itself).
-    if (req.method !== 'POST') {
-      send(res, { status: 405, body: { ok: false, error: 'method_not_allowed' }, headers: { allow: 'POST' } });
-      return;
-    }
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, SLACK_BODY_LIMIT);
-    } catch (error) {
-      send(res, { status: error instanceof TooLarge ? 413 : 400 });
-      return;
-    }
-    const verdict = checkSlackRequest(raw.toString('utf8'), req, opts.signingSecret, opts.logger);
-    if (verdict !== 'ok') {
-      send(res, { status: verdict === 'unsigned' ? 401 : 400 });
-      return;
-    }
-    // Bolt reads a body that was read already from `rawBody`.
-    (req as IncomingMessage & { rawBody: Buffer }).rawBody = raw;
-    opts.receiver.requestListener(req, res);
+    writeAnswer(res, await handler.handle({ method, path, headers: req.headers, body }));
   });
   return server;
 }

@@ -175,7 +175,7 @@ function sampler() {
 
 async function runBot(): Promise<void> {
   const { env, workflow } = loadConfig(process.env);
-  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false, apiThread: true });
+  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false, apiThread: true, httpThread: true });
   const port = await app.start(0);
   const s = sampler();
   onMessages(

@@ -1,0 +1,135 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '@slack/bolt';
+import type { Answer } from './http-front.mjs';
+import type { RequestHandler } from './http-server';
+import { inPackage } from '../paths';
+
+/** What http-worker.mjs sends. */
+type FromHttpThread =
+  | { kind: 'listening'; port: number }
+  | { kind: 'failed'; message: string; code?: string }
+  | { kind: 'log'; level: 'warn' | 'error'; message: string }
+  /** A checked request to /slack/events; id 0 when it was answered already. */
+  | { kind: 'slack'; id: number; raw: string; headers: IncomingHttpHeaders }
+  | { kind: 'request'; id: number; method: string; path: string; headers: IncomingHttpHeaders; body: Uint8Array }
+  | { kind: 'synced'; id: number }
+  | { kind: 'closed' };
+type ToHttpThread = { kind: 'answer'; id: number; answer: Answer } | { kind: 'sync'; id: number } | { kind: 'close' };
+
+/** The thread holds the connections and the requests on their way: little. */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
+/** Restarts after the thread died (it never should) before the process gives up and exits for its supervisor. */
+const MAX_RESTARTS = 5;
+/** Longest wait at stop for the main thread's answers to requests the thread still holds. */
+const STOP_LIMIT_MS = 5000;
+
+/**
+ * The bot's HTTP server in a thread of its own (http-worker.mjs), as `npm start` runs it: there Slack's
+ * requests are read and checked, and acknowledged at once where the answer cannot depend on the app;
+ * `handler` (this thread) gets every request and answers the rest.
+ */
+export class HttpThread {
+  private worker: Worker | null = null;
+  private seq = 0;
+  private readonly synced = new Map<number, () => void>();
+  private closed: (() => void) | null = null;
+  private restarts = 0;
+  private port = 0;
+
+  constructor(
+    private readonly handler: RequestHandler,
+    private readonly logger: Logger,
+    private readonly signingSecret: string,
+  ) {}
+
+  /** Listens on `port` (0: any); resolves with the port once the thread accepts connections. */
+  start(port: number, host?: string): Promise<number> {
+    const worker = new Worker(pathToFileURL(inPackage('src/slack/http-worker.mjs')), { workerData: { port, host, signingSecret: this.signingSecret }, resourceLimits: RESOURCE_LIMITS });
+    return new Promise((resolve, reject) => {
+      worker.on('message', (m: FromHttpThread) => {
+        switch (m.kind) {
+          case 'listening':
+            this.worker = worker;
+            this.port = m.port;
+            resolve(m.port);
+            return;
+          case 'failed':
+            reject(Object.assign(new Error(m.message), { code: m.code }));
+            void worker.terminate();
+            return;
+          case 'log':
+            this.logger[m.level](m.message);
+            return;
+          case 'slack':
+            this.answer(m.id, this.handler.deliver(m.raw, m.headers, m.id === 0));
+            return;
+          case 'request':
+            this.answer(m.id, this.handler.handle({ method: m.method, path: m.path, headers: m.headers, body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength) }));
+            return;
+          case 'synced':
+            this.synced.get(m.id)?.();
+            this.synced.delete(m.id);
+            return;
+          case 'closed':
+            this.closed?.();
+        }
+      });
+      worker.once('error', (error) => {
+        this.logger.error(`HTTP thread failed: ${error.stack ?? error.message}`);
+        reject(error);
+      });
+      worker.once('exit', (code) => {
+        if (this.worker !== worker) return;
+        this.worker = null;
+        for (const done of this.synced.values()) done();
+        this.synced.clear();
+        // Without its HTTP thread the bot hears nothing: start it again on the same port, or exit for a supervisor to restart the process.
+        this.logger.error(`HTTP thread exited (code ${code})`);
+        if (this.restarts >= MAX_RESTARTS) process.exit(1);
+        this.restarts += 1;
+        this.start(this.port, host).catch((error: unknown) => {
+          this.logger.error(`HTTP thread did not start again: ${(error as Error).message}`);
+          process.exit(1);
+        });
+      });
+    });
+  }
+
+  /** Resolves once every request the thread had handed over before now has reached this thread (messages keep their order). */
+  sync(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve();
+    const id = ++this.seq;
+    return new Promise((resolve) => {
+      this.synced.set(id, resolve);
+      worker.postMessage({ kind: 'sync', id } satisfies ToHttpThread);
+    });
+  }
+
+  /** Stops listening; requests already received get their answers; then the thread ends. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      this.closed = resolve;
+      setTimeout(resolve, STOP_LIMIT_MS).unref();
+      worker.postMessage({ kind: 'close' } satisfies ToHttpThread);
+    });
+    this.worker = null;
+    this.closed = null;
+    await worker.terminate();
+  }
+
+  private answer(id: number, answer: Promise<Answer>): void {
+    void answer
+      .catch((error: unknown): Answer => {
+        this.logger.error('a request failed', error);
+        return { status: 500 };
+      })
+      .then((a) => {
+        if (id !== 0) this.worker?.postMessage({ kind: 'answer', id, answer: a } satisfies ToHttpThread);
+      });
+  }
+}
