@@ -168,6 +168,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export class FakeSlack extends EventEmitter {
   readonly apiUrl: string;
+  /** The base of response_urls that post here (SlackClientSim's `responseUrls`). */
+  readonly hooksUrl: string;
   readonly calls: RecordedCall[] = [];
   readonly ephemerals: Ephemeral[] = [];
 
@@ -196,6 +198,7 @@ export class FakeSlack extends EventEmitter {
     super();
     const { port } = server.address() as AddressInfo;
     this.apiUrl = `http://127.0.0.1:${port}/api/`;
+    this.hooksUrl = `http://127.0.0.1:${port}/hooks`;
     this.users = { ...opts.users };
     this.usergroups = { ...opts.usergroups };
     this.clock = opts.clock;
@@ -453,6 +456,11 @@ export class FakeSlack extends EventEmitter {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const hook = url.pathname.match(/^\/hooks\/[a-z]+\/([A-Z0-9]+)\/([A-Z0-9]+)\//);
+    if (hook && req.method === 'POST') {
+      await this.handleResponseUrl(req, res, at, hook[1], hook[2]);
+      return;
+    }
     const m = url.pathname.match(/^\/api\/([A-Za-z0-9_.]+)$/);
     if (!m) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -487,6 +495,38 @@ export class FakeSlack extends EventEmitter {
     }
 
     const call: RecordedCall = { method, args, token, at, status, response: answer.body };
+    if (failing) call.failed = true;
+    this.calls.push(call);
+    this.emit('call', call);
+  }
+
+  /**
+   * A POST to a response_url the sim made (SlackClientSim's responseUrls = hooksUrl): shown to the person
+   * as an ephemeral, or to the channel with `response_type: in_channel`; recorded as a call to `response_url`.
+   */
+  private async handleResponseUrl(req: IncomingMessage, res: ServerResponse, at: number, user: string, channel: string): Promise<void> {
+    const raw = await readBody(req);
+    let args: Args;
+    try {
+      args = JSON.parse(raw) as Args;
+    } catch {
+      args = {};
+    }
+    const fault = this.takeFault('response_url');
+    if (fault?.delayMs) await this.sleep(fault.delayMs);
+    const failing = fault !== undefined && (fault.status !== undefined || fault.body !== undefined);
+    const text = typeof args.text === 'string' ? args.text : '';
+    const blocks = asArray(args.blocks);
+    const status = failing ? (fault.status ?? 500) : text || blocks.length ? 200 : 400;
+    if (status === 200) {
+      if (args.response_type === 'in_channel') this.addBotMessage(channel, text, blocks);
+      else this.addEphemeral({ channel, user, text, blocks });
+    }
+    if (!res.destroyed) {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? 'ok' : 'invalid_payload');
+    }
+    const call: RecordedCall = { method: 'response_url', args: { ...args, user, channel }, at, status, response: { ok: status === 200 } };
     if (failing) call.failed = true;
     this.calls.push(call);
     this.emit('call', call);

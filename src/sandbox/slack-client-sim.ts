@@ -3,7 +3,8 @@
  * payload shapes (see /work/shared/slack/payloads.md) and a valid v0 signature. The integration tests
  * drive the bot with it, and the sandbox sends what a person does on its page through it.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { signature } from '../slack/http-front.mjs';
 import { APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from './fake-slack';
 
 // Slack payloads are open-ended JSON
@@ -15,9 +16,8 @@ const JSON_TYPE = 'application/json';
 const VERIFICATION_TOKEN = 'xxx';
 
 /** `v0=<hex>`: HMAC-SHA256 of `v0:{timestamp}:{rawBody}` keyed by the signing secret. */
-export function sign(secret: string, timestamp: number | string, rawBody: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
-}
+/** Slack's v0 signature (the bot checks it with the same function; test/unit/http-front.test.ts checks it against Slack's documented example). */
+export const sign = signature;
 
 /** Headers Slack puts on every request; pass an old `timestamp` to test replay rejection. */
 export function signedHeaders(
@@ -78,6 +78,8 @@ export interface SlackClientSimOptions {
   signingSecret: string;
   /** Told of every trigger_id sent and whose action it came from (Slack opens that person's modal with it). */
   onTrigger?: (triggerId: string, userId: string) => void;
+  /** Where response_urls point (the fake Slack's hooksUrl); by default Slack's own hooks.slack.com addresses, which nothing here answers. */
+  responseUrls?: string;
 }
 
 export interface SlashCommandArgs {
@@ -142,12 +144,20 @@ export class SlackClientSim {
   readonly url: string;
   private readonly signingSecret: string;
   private readonly onTrigger?: (triggerId: string, userId: string) => void;
+  private readonly responseUrls?: string;
   private seq = 0;
 
   constructor(opts: SlackClientSimOptions) {
     this.url = opts.url;
     this.signingSecret = opts.signingSecret;
     this.onTrigger = opts.onTrigger;
+    this.responseUrls = opts.responseUrls?.replace(/\/$/, '');
+  }
+
+  /** A response_url as Slack makes them; pointing at the fake, it names the person and channel the answer is for. */
+  private responseUrl(kind: string, n: number, userId: string, channelId: string): string {
+    const secret = randomBytes(8).toString('hex');
+    return this.responseUrls ? `${this.responseUrls}/${kind}/${userId}/${channelId}/${n}/${secret}` : `https://hooks.slack.com/${kind}/${TEAM_ID}/${n}/${secret}`;
   }
 
   slashCommand(a: SlashCommandArgs): Promise<SimResponse> {
@@ -169,7 +179,7 @@ export class SlackClientSim {
       text,
       api_app_id: APP_ID,
       is_enterprise_install: 'false',
-      response_url: `https://hooks.slack.com/commands/${TEAM_ID}/${n}/${randomBytes(8).toString('hex')}`,
+      response_url: this.responseUrl('commands', n, userId, channelId),
       trigger_id: this.triggerId(n, userId),
     });
     return form.toString();
@@ -220,7 +230,7 @@ export class SlackClientSim {
         text: '',
         blocks: [],
       };
-      payload.response_url = `https://hooks.slack.com/actions/${TEAM_ID}/${n}/${randomBytes(8).toString('hex')}`;
+      payload.response_url = this.responseUrl('actions', n, a.userId, channelId);
     } else {
       const viewId = a.viewId ?? 'V0001';
       payload.container = { type: 'view', view_id: viewId };
@@ -340,7 +350,7 @@ export class SlackClientSim {
       trigger_id: this.triggerId(n, a.userId),
       message_ts: a.messageTs,
       message: { type: 'message', user: a.messageUser ?? 'U0003', ts: a.messageTs, text: a.messageText },
-      response_url: `https://hooks.slack.com/app/${TEAM_ID}/${n}/${randomBytes(8).toString('hex')}`,
+      response_url: this.responseUrl('app', n, a.userId, channelId),
     });
   }
 

@@ -122,7 +122,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const botPort = await bot.start(0);
     const botUrl = `http://127.0.0.1:${botPort}/slack/events`;
     const emulator = fake;
-    const sim = new SlackClientSim({ url: botUrl, signingSecret, onTrigger: (trigger, user) => emulator.registerTrigger(trigger, user) });
+    const sim = new SlackClientSim({ url: botUrl, signingSecret, responseUrls: emulator.hooksUrl, onTrigger: (trigger, user) => emulator.registerTrigger(trigger, user) });
     actions = new PersonActions({ fake, sim, app: installed, channelName });
     fake.on('change', () => page.changed());
     const running = bot;

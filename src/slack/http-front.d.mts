@@ -15,6 +15,7 @@ export class MalformedPayloadError extends Error {
   constructor(problems: string);
   readonly problems: string;
 }
+export function signature(signingSecret: string, timestamp: number | string, rawBody: string): string;
 export function verifySignature(signingSecret: string, rawBody: string, headers: IncomingHttpHeaders, nowMs?: number): boolean;
 export function parseSlackBody(rawBody: string, contentType: string | undefined): unknown;
 export function checkEnvelope(body: unknown): void;

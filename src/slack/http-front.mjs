@@ -58,13 +58,18 @@ const header = (headers, name) => {
   return typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
 };
 
-/** Slack's v0 signature: HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret, within 5 minutes of now. */
+/** Slack's v0 signature of a body: `v0=` and the HMAC-SHA256 of `v0:<timestamp>:<raw body>` with the signing secret. */
+export function signature(signingSecret, timestamp, rawBody) {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+}
+
+/** True when the request carries a valid v0 signature made within 5 minutes of now. */
 export function verifySignature(signingSecret, rawBody, headers, nowMs = Date.now()) {
-  const signature = header(headers, 'x-slack-signature');
+  const signed = header(headers, 'x-slack-signature');
   const timestamp = Number(header(headers, 'x-slack-request-timestamp'));
-  if (!signature || !Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > MAX_SKEW_SECONDS) return false;
-  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`);
-  const given = Buffer.from(signature);
+  if (!signed || !Number.isInteger(timestamp) || Math.abs(nowMs / 1000 - timestamp) > MAX_SKEW_SECONDS) return false;
+  const expected = Buffer.from(signature(signingSecret, timestamp, rawBody));
+  const given = Buffer.from(signed);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 

@@ -75,8 +75,8 @@ export function createRequestHandler(opts: { receiver?: SlackReceiver; signingSe
      * A request to /slack/events the HTTP thread has checked already (and, when `acked`, answered):
      * only parsed here, not verified again.
      */
-    deliver(raw: string, headers: IncomingHttpHeaders, acked: boolean): Promise<RouteResponse> {
-      if (!opts.receiver) return Promise.resolve({ status: 404 });
+    async deliver(raw: string, headers: IncomingHttpHeaders, acked: boolean): Promise<RouteResponse> {
+      if (!opts.receiver) return { status: 404 };
       return opts.receiver.handle({ body: parseSlackBody(raw, headers['content-type']) as Record<string, unknown>, headers, acked });
     },
   };

@@ -22,6 +22,12 @@ type ToHttpThread = { kind: 'answer'; id: number; answer: Answer } | { kind: 'sy
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
 /** Restarts after the thread died (it never should) before the process gives up and exits for its supervisor. */
 const MAX_RESTARTS = 5;
+/**
+ * Requests the thread acknowledged are handled at most this many at a time, the rest wait here as
+ * the text they came as: the thread can acknowledge far faster than the app handles, and a burst
+ * started all at once would hold every one's work in memory together.
+ */
+const ACKED_AT_ONCE = 32;
 /** Longest wait at stop for the main thread's answers to requests the thread still holds. */
 const STOP_LIMIT_MS = 5000;
 
@@ -37,6 +43,10 @@ export class HttpThread {
   private closed: (() => void) | null = null;
   private restarts = 0;
   private port = 0;
+  /** Acknowledged requests not started yet, and how many are being handled. */
+  private readonly queued: Array<{ raw: string; headers: IncomingHttpHeaders }> = [];
+  private running = 0;
+  private idle: Array<() => void> = [];
 
   constructor(
     private readonly handler: RequestHandler,
@@ -63,7 +73,10 @@ export class HttpThread {
             this.logger[m.level](m.message);
             return;
           case 'slack':
-            this.answer(m.id, this.handler.deliver(m.raw, m.headers, m.id === 0));
+            if (m.id === 0) {
+              this.queued.push({ raw: m.raw, headers: m.headers });
+              this.pump();
+            } else this.answer(m.id, this.handler.deliver(m.raw, m.headers, false));
             return;
           case 'request':
             this.answer(m.id, this.handler.handle({ method: m.method, path: m.path, headers: m.headers, body: Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength) }));
@@ -97,15 +110,36 @@ export class HttpThread {
     });
   }
 
-  /** Resolves once every request the thread had handed over before now has reached this thread (messages keep their order). */
-  sync(): Promise<void> {
+  /**
+   * Resolves once every request the thread had received before now has reached this thread (messages
+   * keep their order) and the acknowledged ones among them have been started (they are the receiver's from then on).
+   */
+  async sync(): Promise<void> {
     const worker = this.worker;
-    if (!worker) return Promise.resolve();
-    const id = ++this.seq;
-    return new Promise((resolve) => {
-      this.synced.set(id, resolve);
-      worker.postMessage({ kind: 'sync', id } satisfies ToHttpThread);
-    });
+    if (worker) {
+      const id = ++this.seq;
+      await new Promise<void>((resolve) => {
+        this.synced.set(id, resolve);
+        worker.postMessage({ kind: 'sync', id } satisfies ToHttpThread);
+      });
+    }
+    if (this.queued.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Starts acknowledged requests while fewer than ACKED_AT_ONCE run. */
+  private pump(): void {
+    while (this.running < ACKED_AT_ONCE && this.queued.length > 0) {
+      const next = this.queued.shift() as { raw: string; headers: IncomingHttpHeaders };
+      this.running += 1;
+      this.answer(
+        0,
+        this.handler.deliver(next.raw, next.headers, true).finally(() => {
+          this.running -= 1;
+          this.pump();
+        }),
+      );
+    }
+    if (this.queued.length === 0) for (const done of this.idle.splice(0)) done();
   }
 
   /** Stops listening; requests already received get their answers; then the thread ends. */

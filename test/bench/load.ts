@@ -178,8 +178,9 @@ interface Sample {
   readonly body: string;
 }
 
-// The bodies Slack sends, built by the same simulator the tests and the sandbox use (signed per request in send()).
-const bodies = new SlackClientSim({ url: 'unused', signingSecret: SIGNING_SECRET });
+// The bodies Slack sends, built by the same simulator the tests and the sandbox use (signed per request in send());
+// once the fake Slack runs, their response_urls point at it.
+let bodies = new SlackClientSim({ url: 'unused', signingSecret: SIGNING_SECRET });
 
 /** `/handoff <text>` as Slack posts a slash command. */
 const commandBody = (userId: string, text: string) => bodies.slashCommandBody({ userId, text, command: COMMAND });
@@ -341,6 +342,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
   try {
     // --- Processes --------------------------------------------------------------------------------------
     const fake = await Child.start('fake', { BENCH_CHANNEL: OPS_CHANNEL }, children);
+    bodies = new SlackClientSim({ url: 'unused', signingSecret: SIGNING_SECRET, responseUrls: fake.apiUrl?.replace(/\/api\/$/, '/hooks') });
     const slackEnv = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl ?? '' };
     const [bot, bare] = await Promise.all([
       Child.start('bot', { ...slackEnv, DATABASE_URL: `file:${join(dir, 'load.db')}`, HANDOFF_CONFIG: FIXTURE, LOG_LEVEL: 'error' }, children),

@@ -10,7 +10,8 @@ import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
 import { BlockId } from '../../src/slack/ids';
 import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
 import { FakeSlack, type Fault } from './fake-slack';
-import { dateValue, numberValue, SlackClientSim, selectValue, textValue } from './slack-requests';
+import { dateValue, numberValue, type SimResponse, SlackClientSim, selectValue, textValue } from './slack-requests';
+import { expect } from 'vitest';
 
 export const FIXTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/handoff.config.yaml');
 export const SIGNING_SECRET = 'test-signing-secret';
@@ -56,6 +57,8 @@ export async function startHarness(
     faults?: ReadonlyArray<readonly [string, Fault]>;
     /** The bot's own Slack calls in the Slack API thread, as under `npm start`. */
     apiThread?: boolean;
+    /** HTTP served from its own thread, which acks commands and clicks at once, as under `npm start`. */
+    httpThread?: boolean;
   } = {},
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
@@ -73,11 +76,11 @@ export async function startHarness(
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger, apiThread: opts.apiThread });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger, apiThread: opts.apiThread, httpThread: opts.httpThread });
   const port = await app.start(0);
   // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
   await fake.waitFor('auth.test', 2000).catch(() => undefined);
-  const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET });
+  const sim = new SlackClientSim({ url: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, responseUrls: fake.hooksUrl });
   return {
     fake,
     app,
@@ -94,6 +97,21 @@ export async function startHarness(
       if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A slash command's answer: in its ack, or, where the ack went out before the app saw the command (the
+ * HTTP thread), what the app posted to the command's response_url; the person sees the same ephemeral.
+ */
+// Slack messages are open-ended JSON
+export async function commandReply(h: Harness, res: SimResponse): Promise<any> {
+  expect(res.status).toBe(200);
+  if (res.body !== '') return res.json;
+  await h.settle();
+  const posted = h.fake.callsTo('response_url').at(-1);
+  if (!posted) throw new Error('the command was acked empty and nothing was posted to its response_url');
+  const { user: _user, channel: _channel, ...message } = posted.args;
+  return message;
 }
 
 export interface OrderInput {
