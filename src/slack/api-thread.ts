@@ -43,7 +43,7 @@ export function deserializeError(fields: SerializedError): Error {
 /** Restarts after the thread died (it never should) before calls stay in the main thread. */
 const MAX_RESTARTS = 5;
 /** The thread holds little: the calls in flight. */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
 
 /** The worker thread behind RoutedWebClient.route (api-worker.mjs), with the calls in flight. */
 export class SlackApiThread {

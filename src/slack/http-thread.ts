@@ -19,7 +19,7 @@ type FromHttpThread =
 type ToHttpThread = { kind: 'answer'; id: number; answer: Answer } | { kind: 'sync'; id: number } | { kind: 'close' };
 
 /** The thread holds the connections and the requests on their way: little. */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 };
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
 /** Restarts after the thread died (it never should) before the process gives up and exits for its supervisor. */
 const MAX_RESTARTS = 5;
 /**

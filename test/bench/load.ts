@@ -422,7 +422,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       const ack = (s: Sample) => s.status === 200 && s.body === '';
       const bot_ = latencyOf(samples.bot, ack);
       const bare_ = latencyOf(samples.bare, ack);
-      log(`${what}: bot p50 ${ms(bot_.p50)} p99 ${ms(bot_.p99)} max ${ms(bot_.max)}; bare p50 ${ms(bare_.p50)} p99 ${ms(bare_.p99)} max ${ms(bare_.max)}`);
+      log(`${what}: bot p50 ${ms(bot_.p50)} p99 ${ms(bot_.p99)} max ${ms(bot_.max)}; bare p50 ${ms(bare_.p50)} p99 ${ms(bare_.p99)} max ${ms(bare_.max)}; bot peak RSS so far ${mb((await botStats()).vmHwmMb ?? 0)}`);
       return {
         bot: bot_,
         bare: bare_,
@@ -483,7 +483,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     const rateOf = (run: (typeof runs)[number]) => (run.complete ? rate(run.posted, run.wallMs) : 0);
     const throughput = [...runs].sort((a, b) => rateOf(a) - rateOf(b))[Math.floor(runs.length / 2)];
     const submitLatency = latencyOf(throughput.samples, (s) => s.status === 200 && s.body === '');
-    log(`throughput: ${runs.map((run) => `${rateOf(run).toFixed(0)}/s`).join(', ')}; the median run: ${fmtInt(throughput.posted)} posted in ${fmtMs(throughput.wallMs)} ms, acks done after ${fmtMs(throughput.ackMs)} ms`);
+    log(`throughput: ${runs.map((run) => `${rateOf(run).toFixed(0)}/s`).join(', ')}; the median run: ${fmtInt(throughput.posted)} posted in ${fmtMs(throughput.wallMs)} ms, acks done after ${fmtMs(throughput.ackMs)} ms; bot peak RSS so far ${mb((await botStats()).vmHwmMb ?? 0)}`);
 
     // --- Ack latency of Accept: every click of the bot on a different open handoff ---------------------------
     const targets = (await fake.child.query<PostedHandoff[]>('posts')).slice(-submissions);
