@@ -21,6 +21,7 @@ import { OutboxDispatcher } from './services/outbox-dispatcher';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender';
 import { QueueService } from './services/queue-service';
 import { createSlackApp } from './slack/app';
+import type { HttpThreadLimits } from './slack/http-thread';
 import type { Route } from './slack/http-server';
 import { SlackNotifier } from './slack/notifier';
 import { SlackPeopleDirectory } from './slack/people-directory';
@@ -41,7 +42,7 @@ export interface HandoffAppOptions {
   /** Run the bot's own Slack calls (the outbox's, the listeners', the directories') in a worker thread, as `npm start` does (see slack/api-thread.ts). */
   readonly apiThread?: boolean;
   /** Serve HTTP from a thread of its own that acknowledges Slack's commands and clicks at once, as `npm start` does (see slack/http-thread.ts). */
-  readonly httpThread?: boolean;
+  readonly httpThread?: boolean | HttpThreadLimits;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */

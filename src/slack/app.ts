@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { App, type Logger, LogLevel } from '@slack/bolt';
 import { checkEnvelope, MalformedPayloadError } from './http-front.mjs';
 import { createHttpServer, createRequestHandler, type Route } from './http-server';
-import { HttpThread } from './http-thread';
+import { HttpThread, type HttpThreadLimits } from './http-thread';
 import { SlackReceiver } from './receiver';
 import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
 import type { Env } from '../config/env-schema';
@@ -112,11 +112,11 @@ export function createSlackApp(opts: SlackAppOptions) {
      * Listens on `port`: Slack's endpoint plus `routes` (/healthz, /api/…), which Socket Mode serves too.
      * With `thread`, HTTP is served from a thread of its own that acknowledges what it can at once (http-thread.ts).
      */
-    async start(port: number, routes: readonly Route[] = [], opts: { thread?: boolean } = {}): Promise<number> {
+    async start(port: number, routes: readonly Route[] = [], opts: { thread?: boolean | HttpThreadLimits } = {}): Promise<number> {
       if (!receiver) await app.start();
       const handler = createRequestHandler({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
       if (opts.thread) {
-        httpThread = new HttpThread(handler, app.logger, env.signingSecret);
+        httpThread = new HttpThread(handler, app.logger, env.signingSecret, opts.thread === true ? {} : opts.thread);
         return httpThread.start(port);
       }
       const server = createHttpServer(handler);

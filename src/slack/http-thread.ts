@@ -16,7 +16,19 @@ type FromHttpThread =
   | { kind: 'request'; id: number; method: string; path: string; headers: IncomingHttpHeaders; body: Uint8Array }
   | { kind: 'synced'; id: number }
   | { kind: 'closed' };
-type ToHttpThread = { kind: 'answer'; id: number; answer: Answer } | { kind: 'sync'; id: number } | { kind: 'close' };
+type ToHttpThread = { kind: 'answer'; id: number; answer: Answer } | { kind: 'sync'; id: number } | { kind: 'ackFirst'; on: boolean } | { kind: 'close' };
+
+/**
+ * When the app falls behind, the thread stops acknowledging first: requests then wait for the app's own
+ * ack, so Slack's retries and the people clicking feel the load instead of an ever longer queue (and a
+ * command's trigger_id, which lives 3 s, still opens its modal).
+ */
+export interface HttpThreadLimits {
+  /** Acknowledged requests not yet handled, at most (default 1,000). */
+  readonly unfinished?: number;
+  /** How long the oldest of them may have waited to start, in ms (default 1,500). */
+  readonly behindMs?: number;
+}
 
 /** The thread holds the connections and the requests on their way: little. */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
@@ -44,14 +56,16 @@ export class HttpThread {
   private restarts = 0;
   private port = 0;
   /** Acknowledged requests not started yet, and how many are being handled. */
-  private readonly queued: Array<{ raw: string; headers: IncomingHttpHeaders }> = [];
+  private readonly queued: Array<{ raw: string; headers: IncomingHttpHeaders; at: number }> = [];
   private running = 0;
   private idle: Array<() => void> = [];
+  private ackingFirst = true;
 
   constructor(
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
     private readonly signingSecret: string,
+    private readonly limits: HttpThreadLimits = {},
   ) {}
 
   /** Listens on `port` (0: any); resolves with the port once the thread accepts connections. */
@@ -63,6 +77,7 @@ export class HttpThread {
           case 'listening':
             this.worker = worker;
             this.port = m.port;
+            this.ackingFirst = true;
             resolve(m.port);
             return;
           case 'failed':
@@ -74,7 +89,7 @@ export class HttpThread {
             return;
           case 'slack':
             if (m.id === 0) {
-              this.queued.push({ raw: m.raw, headers: m.headers });
+              this.queued.push({ raw: m.raw, headers: m.headers, at: performance.now() });
               this.pump();
             } else this.answer(m.id, this.handler.deliver(m.raw, m.headers, false));
             return;
@@ -126,10 +141,18 @@ export class HttpThread {
     if (this.queued.length > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
-  /** Starts acknowledged requests while fewer than ACKED_AT_ONCE run. */
+  /** Starts acknowledged requests while fewer than ACKED_AT_ONCE run; tells the thread whether to go on acknowledging first. */
   private pump(): void {
+    const behind = this.queued.length > 0 ? performance.now() - this.queued[0].at : 0;
+    const keepUp = this.queued.length + this.running <= (this.limits.unfinished ?? 1000) && behind <= (this.limits.behindMs ?? 1500);
+    if (keepUp !== this.ackingFirst && this.worker) {
+      this.ackingFirst = keepUp;
+      this.worker.postMessage({ kind: 'ackFirst', on: keepUp } satisfies ToHttpThread);
+      if (keepUp) this.logger.info('caught up: acknowledging commands and clicks at once again');
+      else this.logger.warn(`falling behind (${this.queued.length + this.running} acknowledged requests unfinished, the oldest waiting ${behind.toFixed(0)} ms): acknowledging only after handling until caught up`);
+    }
     while (this.running < ACKED_AT_ONCE && this.queued.length > 0) {
-      const next = this.queued.shift() as { raw: string; headers: IncomingHttpHeaders };
+      const next = this.queued.shift() as { raw: string; headers: IncomingHttpHeaders; at: number };
       this.running += 1;
       this.answer(
         0,

@@ -13,6 +13,8 @@ const waiting = new Map();
 let seq = 0;
 let closing = false;
 let closed = false;
+/** Off while the main thread is behind (http-thread.ts HttpThreadLimits): everything then waits for the app's ack. */
+let ackFirst = true;
 
 const post = (message) => parentPort.postMessage(message);
 const log = (level, message) => post({ kind: 'log', level, message });
@@ -40,7 +42,7 @@ const server = createServer(async (req, res) => {
       return;
     }
     // Handed over before the answer goes out: whoever sees the 200 can count on the main thread having it queued.
-    if (acksFirst(check.body)) {
+    if (ackFirst && acksFirst(check.body)) {
       post({ kind: 'slack', id: 0, raw, headers: req.headers });
       writeAnswer(res, { status: 200 });
       return;
@@ -65,6 +67,8 @@ parentPort.on('message', (m) => {
     waiting.delete(m.id);
     if (res && !res.destroyed) writeAnswer(res, m.answer);
     closeWhenDone();
+  } else if (m.kind === 'ackFirst') {
+    ackFirst = m.on;
   } else if (m.kind === 'sync') {
     post({ kind: 'synced', id: m.id });
   } else if (m.kind === 'close') {

@@ -8,6 +8,7 @@ import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
 import { BlockId } from '../../src/slack/ids';
+import type { HttpThreadLimits } from '../../src/slack/http-thread';
 import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
 import { FakeSlack, type Fault } from './fake-slack';
 import { dateValue, numberValue, type SimResponse, SlackClientSim, selectValue, textValue } from './slack-requests';
@@ -58,7 +59,7 @@ export async function startHarness(
     /** The bot's own Slack calls in the Slack API thread, as under `npm start`. */
     apiThread?: boolean;
     /** HTTP served from its own thread, which acks commands and clicks at once, as under `npm start`. */
-    httpThread?: boolean;
+    httpThread?: boolean | HttpThreadLimits;
   } = {},
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });

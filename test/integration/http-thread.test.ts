@@ -2,6 +2,7 @@ import type { Logger } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/ids';
 import { commandReply, type Harness, orderValues, SIGNING_SECRET, startHarness, submitOrder } from '../helpers/harness';
+import { waitUntil } from '../helpers/child-bot';
 import { signedHeaders } from '../helpers/slack-requests';
 
 // The HTTP thread as `npm start` runs it (lifecycle.test.ts runs the whole lifecycle through it too).
@@ -95,6 +96,25 @@ describe('the HTTP thread', () => {
     expect(h.fake.callsTo('response_url').map((c) => c.status)).toEqual([503, 503]);
     expect(lines).toContain('could not post an answer to the response_url: HTTP 503');
     expect(h.fake.ephemerals).toEqual([]);
+  });
+
+  it('stops acknowledging first while the app is behind, and starts again once it has caught up', async () => {
+    const lines: string[] = [];
+    // No acknowledged request may stay unfinished: the first one puts the thread into waiting for the app.
+    h = await startHarness({ httpThread: { unfinished: 0 }, logger: capturingLogger(lines) });
+    h.fake.fail('views.open', { delayMs: 400 });
+    const first = await h.sim.slashCommand({ userId: 'U0SALES1', text: 'order-to-ops' });
+    expect([first.status, first.body]).toEqual([200, '']);
+    await waitUntil(() => lines.some((l) => l.startsWith('falling behind')), { what: 'the main thread to say it is behind', timeoutMs: 5000, intervalMs: 5 });
+    const during = await h.sim.slashCommand({ userId: 'U0SALES1', text: 'help' });
+    // The app's own ack: the answer is in it, nothing goes to a response_url.
+    expect(during.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('order-to-ops') });
+    await h.settle();
+    expect(lines).toContain('caught up: acknowledging commands and clicks at once again');
+    expect(h.fake.callsTo('views.open')).toHaveLength(1);
+    const after = await h.sim.slashCommand({ userId: 'U0SALES1', text: 'help' });
+    expect([after.status, after.body]).toEqual([200, '']);
+    expect((await commandReply(h, after)).text).toBe(during.json.text);
   });
 
   it('stops: the port closes, a keep-alive connection does not hold it open', async () => {
