@@ -39,7 +39,7 @@ const MAX_RESTARTS = 5;
  * the text they came as: the thread can acknowledge far faster than the app handles, and a burst
  * started all at once would hold every one's work in memory together.
  */
-const ACKED_AT_ONCE = 32;
+const ACKED_AT_ONCE = 16;
 /** Longest wait at stop for the main thread's answers to requests the thread still holds. */
 const STOP_LIMIT_MS = 5000;
 
