@@ -54,6 +54,12 @@ export interface FakeStats {
   readonly cpuMs: number;
 }
 
+/** When the fake opened each modal (by trigger_id) and updated each post (by ts), in ms since epoch. */
+export interface FakeSeen {
+  readonly modalOpened: Record<string, number>;
+  readonly postUpdated: Record<string, number[]>;
+}
+
 export interface BotStats {
   readonly rssMb: number;
   /** Highest sampled RSS (every 25 ms) and the kernel's high-water mark (VmHWM), in MB. */
@@ -110,6 +116,9 @@ async function runFake(): Promise<void> {
   const calls: Record<string, { n: number; ms: number }> = {};
   let updates = 0;
   let threadReplies = 0;
+  // When each modal opened (by trigger_id) and each post was updated (by ts): what people wait for.
+  const modalOpened: Record<string, number> = {};
+  const postUpdated: Record<string, number[]> = {};
   let failedCalls = 0;
   fake.on('call', (call: RecordedCall) => {
     const now = Date.now();
@@ -117,7 +126,10 @@ async function runFake(): Promise<void> {
     c.n += 1;
     c.ms += now - call.at;
     if (call.status !== 200 || call.response?.ok !== true) failedCalls += 1;
-    else if (call.method === 'chat.update' && call.args.channel === watched) updates += 1;
+    else if (call.method === 'chat.update' && call.args.channel === watched) {
+      updates += 1;
+      (postUpdated[String(call.args.ts)] ??= []).push(now);
+    } else if (call.method === 'views.open') modalOpened[String(call.args.trigger_id)] = now;
     else if (call.method === 'chat.postMessage' && call.response.channel === watched) {
       if (call.args.thread_ts) threadReplies += 1;
       else {
@@ -135,6 +147,7 @@ async function runFake(): Promise<void> {
       if (what === 'stats') return { posts: postTimes.length, postTimes, updates, threadReplies, calls, failedCalls, cpuMs: cpuMs() } satisfies FakeStats;
       if (what === 'posts') return posted.slice(0, arg ?? posted.length);
       if (what === 'postCount') return postTimes.length;
+      if (what === 'seen') return { modalOpened, postUpdated } satisfies FakeSeen;
       throw new Error(`unknown query ${what}`);
     },
     () => fake.stop(),

@@ -27,7 +27,7 @@ import { APP_ID, BOT_ID, BOT_USER_ID } from '../helpers/fake-slack';
 import { orderValues } from '../helpers/harness';
 import { ActionId, BlockId, CallbackId, COMMAND } from '../../src/slack/ids';
 import { SlackClientSim, signedHeaders } from '../helpers/slack-requests';
-import type { BotStats, ChildMessage, ChildRole, DriverMessage, FakeStats, PostedHandoff } from './load-child';
+import type { BotStats, ChildMessage, ChildRole, DriverMessage, FakeSeen, FakeStats, PostedHandoff } from './load-child';
 import { bundle } from '../../src/bundle.mjs';
 import { fmtInt, fmtMs, heading, median, table } from './report';
 
@@ -393,7 +393,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
      * bot's part, returns a wait for the side effects of its requests (modals, outbox), so neither app
      * runs while the other's work goes on; the bot's CPU time per request includes that work.
      */
-    const latencyCase = async (body: (r: number, i: number) => string, settle: () => Promise<() => Promise<boolean>>, what: string) => {
+    const latencyCase = async (body: (r: number, i: number, t: Target) => string, settle: () => Promise<() => Promise<boolean>>, what: string) => {
       const samples: Record<Target, Sample[]> = { bot: [], bare: [] };
       const cpu: Record<Target, number> = { bot: 0, bare: 0 };
       const busy: number[] = [];
@@ -407,7 +407,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
           const settled = t === 'bot' ? await settle() : null;
           const cpu0 = (await stats()).cpuMs;
           const t0 = performance.now();
-          samples[t].push(...(await pool(perRound, concurrency, (i) => send(agent, port(t), body(r, i)))));
+          samples[t].push(...(await pool(perRound, concurrency, (i) => send(agent, port(t), body(r, i, t)))));
           agent.destroy();
           if (settled) {
             const { loop } = await botStats();
@@ -433,8 +433,14 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     };
 
     // --- Ack latency of /handoff order-to-ops ------------------------------------------------------------
+    // When each of the bot's requests went out, by what identifies its outcome at the fake Slack (trigger_id, post ts).
+    const sentAt = new Map<string, number>();
     const commands = await latencyCase(
-      (_r, i) => commandBody(SALES[i % 2], 'order-to-ops'),
+      (_r, i, t) => {
+        const body = commandBody(SALES[i % 2], 'order-to-ops');
+        if (t === 'bot') sentAt.set(new URLSearchParams(body).get('trigger_id') ?? '', Date.now());
+        return body;
+      },
       // The modal opens after the ack: wait for the bot's views.open calls.
       async () => {
         const before = await views();
@@ -490,7 +496,11 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     if (targets.length < perRound * rounds) notes.push(`only ${targets.length} posted handoffs to accept (wanted ${perRound * rounds})`);
     const updates0 = (await fakeStats()).updates;
     const accepts = await latencyCase(
-      (r, i) => acceptBody(OPS[i % OPS.length], targets[(r * perRound + i) % targets.length]),
+      (r, i, t) => {
+        const target = targets[(r * perRound + i) % targets.length];
+        if (t === 'bot') sentAt.set(target.ts, Date.now());
+        return acceptBody(OPS[i % OPS.length], target);
+      },
       // Each accept updates the post, replies in its thread and DMs the requester: wait for the outbox.
       async () => drained,
       'Accept',
@@ -500,12 +510,24 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     if (accepted < accepts.bot.n) notes.push(`the fake Slack saw ${accepted} post updates for ${accepts.bot.n} Accept clicks`);
     const mem = await botStats();
     const peakMb = Math.max(mem.peakRssMb, mem.vmHwmMb ?? 0);
+    // What the person waits for: the modal open after /handoff, the post showing the owner after Accept.
+    const seen = await fake.child.query<FakeSeen>('seen');
+    const waited = (at: (key: string, sent: number) => number | undefined) =>
+      [...sentAt].flatMap(([key, sent]) => {
+        const done = at(key, sent);
+        return done === undefined ? [] : [done - sent];
+      }).sort((a, b) => a - b);
+    const modalWait = waited((trigger) => seen.modalOpened[trigger]);
+    const updateWait = waited((ts, sent) => seen.postUpdated[ts]?.find((t) => t >= sent));
 
     // --- Rows ----------------------------------------------------------------------------------------------------
     const cmdBot = commands.bot;
     const accBot = accepts.bot;
     rows.push(...latencyRows(`/handoff order-to-ops (${fmtInt(cmdBot.n)} per app)`, cmdBot, commands.bare));
     rows.push(...latencyRows(`Accept click (${fmtInt(accBot.n)} per app)`, accBot, accepts.bare));
+    const waitText = (w: number[]) => `p50 ${ms(percentile(w, 50))}, p99 ${ms(percentile(w, 99))}, max ${ms(w.at(-1) ?? Number.NaN)} (${fmtInt(w.length)} requests)`;
+    rows.push({ name: '  /handoff → its modal open (bot)', value: waitText(modalWait), target: '-', verdict: '-' });
+    rows.push({ name: '  Accept → the post shows the owner (bot)', value: waitText(updateWait), target: '-', verdict: '-' });
     rows.push({
       name: '  50 new connections at once, slowest ack',
       value: `${ms(Math.max(...bursts.bot))} (bare Bolt ${ms(Math.max(...bursts.bare))}); median of ${bursts.bot.length} bursts ${ms(median(bursts.bot))}`,
