@@ -20,5 +20,5 @@ export function verifySignature(signingSecret: string, rawBody: string, headers:
 export function parseSlackBody(rawBody: string, contentType: string | undefined): unknown;
 export function checkEnvelope(body: unknown): void;
 export function acksFirst(body: Record<string, unknown>): boolean;
-export type SlackRequestCheck = { verdict: 'unsigned' | 'malformed'; problem: string } | { verdict: 'ok'; body: Record<string, unknown> };
+export type SlackRequestCheck = { verdict: 'unsigned' | 'malformed'; problem: string } | { verdict: 'ok'; body: Record<string, unknown>; raw: string };
 export function checkSlackRequest(signingSecret: string, rawBody: string, headers: IncomingHttpHeaders, nowMs?: number): SlackRequestCheck;

@@ -125,10 +125,15 @@ export function acksFirst(body) {
 
 /**
  * Everything checked before the app sees a request: `unsigned` (answer 401), `malformed` (400), or
- * `ok` with the parsed body. Slack's SSL check and URL verification are signed like everything else.
+ * `ok` with the parsed body and the text to hand on (`raw`: the body as it came, except for an SSL check). Slack's URL verification is signed like everything else; its SSL check
+ * may come unsigned and is then answered without anything else it carries.
  */
 export function checkSlackRequest(signingSecret, rawBody, headers, nowMs = Date.now()) {
-  if (!verifySignature(signingSecret, rawBody, headers, nowMs)) return { verdict: 'unsigned', problem: 'rejected a request without a valid Slack signature' };
+  if (!verifySignature(signingSecret, rawBody, headers, nowMs)) {
+    // Slack's SSL check of a slash command's URL needs no signature; only the check itself goes on (as in Bolt).
+    if (header(headers, 'content-type') === 'application/x-www-form-urlencoded' && parseQuery(rawBody).ssl_check === '1') return { verdict: 'ok', body: { ssl_check: '1' }, raw: 'ssl_check=1' };
+    return { verdict: 'unsigned', problem: 'rejected a request without a valid Slack signature' };
+  }
   let body;
   try {
     body = parseSlackBody(rawBody, header(headers, 'content-type'));
@@ -140,5 +145,5 @@ export function checkSlackRequest(signingSecret, rawBody, headers, nowMs = Date.
   } catch (error) {
     return { verdict: 'malformed', problem: `rejected a request: ${error.message}` };
   }
-  return { verdict: 'ok', body };
+  return { verdict: 'ok', body, raw: rawBody };
 }

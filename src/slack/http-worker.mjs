@@ -43,13 +43,13 @@ const server = createServer(async (req, res) => {
     }
     // Handed over before the answer goes out: whoever sees the 200 can count on the main thread having it queued.
     if (ackFirst && acksFirst(check.body)) {
-      post({ kind: 'slack', id: 0, raw, headers: req.headers });
+      post({ kind: 'slack', id: 0, raw: check.raw, headers: req.headers });
       writeAnswer(res, { status: 200 });
       return;
     }
     const id = ++seq;
     waiting.set(id, res);
-    post({ kind: 'slack', id, raw, headers: req.headers });
+    post({ kind: 'slack', id, raw: check.raw, headers: req.headers });
     return;
   }
   const id = ++seq;

@@ -53,7 +53,7 @@ describe('checkSlackRequest', () => {
   const check = (body: string, type = 'application/x-www-form-urlencoded') => checkSlackRequest(SECRET, body, headers(body, ts(), SECRET, type), NOW);
 
   it('parses a slash command form, an interaction payload and a JSON event', () => {
-    expect(check('command=%2Fhandoff&user_id=U1&trigger_id=1.2.3&text=help')).toEqual({ verdict: 'ok', body: expect.objectContaining({ command: '/handoff', text: 'help' }) });
+    expect(check('command=%2Fhandoff&user_id=U1&trigger_id=1.2.3&text=help')).toMatchObject({ verdict: 'ok', body: { command: '/handoff', text: 'help' } });
     expect(check(form({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'accept' }] }))).toMatchObject({ verdict: 'ok', body: { type: 'block_actions' } });
     expect(check(JSON.stringify({ type: 'event_callback', event_id: 'Ev1', event: { type: 'app_home_opened' } }), 'application/json')).toMatchObject({ verdict: 'ok' });
     expect(check(JSON.stringify({ type: 'url_verification', challenge: 'c' }), 'application/json')).toMatchObject({ verdict: 'ok', body: { challenge: 'c' } });
@@ -66,6 +66,12 @@ describe('checkSlackRequest', () => {
     expect(check(form({ user: { id: 'U1' } }))).toMatchObject({ verdict: 'malformed', problem: expect.stringContaining('no type') });
     expect(check(form({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: '' }] }))).toMatchObject({ verdict: 'malformed', problem: expect.stringContaining('actions.0.action_id') });
     expect(check('command=%2Fhandoff&user_id=U1&text=')).toMatchObject({ verdict: 'malformed', problem: expect.stringContaining('trigger_id') });
+  });
+
+  it('lets Slack’s SSL check through unsigned, and nothing it carries besides', () => {
+    const smuggled = `ssl_check=1&token=x&payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'accept' }] }))}`;
+    expect(checkSlackRequest(SECRET, smuggled, { 'content-type': 'application/x-www-form-urlencoded' }, NOW)).toEqual({ verdict: 'ok', body: { ssl_check: '1' }, raw: 'ssl_check=1' });
+    expect(checkSlackRequest(SECRET, 'ssl_check=0', { 'content-type': 'application/x-www-form-urlencoded' }, NOW)).toMatchObject({ verdict: 'unsigned' });
   });
 
   it('never throws, whatever was signed', () => {
