@@ -92,6 +92,10 @@ export function createSlackApp(opts: SlackAppOptions) {
   return {
     app,
     client,
+    /** The HTTP thread while it runs (tests stop it to see it come back). */
+    get httpThread(): HttpThread | null {
+      return httpThread;
+    },
     workspace,
     register(deps: ListenerDeps): void {
       registerCommands(app, deps);
@@ -116,7 +120,7 @@ export function createSlackApp(opts: SlackAppOptions) {
       if (!receiver) await app.start();
       const handler = createRequestHandler({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
       if (opts.thread) {
-        httpThread = new HttpThread(handler, app.logger, env.signingSecret, opts.thread === true ? {} : opts.thread);
+        httpThread = new HttpThread(handler, app.logger, receiver ? env.signingSecret : null, opts.thread === true ? {} : opts.thread);
         return httpThread.start(port);
       }
       const server = createHttpServer(handler);

@@ -64,7 +64,8 @@ export class HttpThread {
   constructor(
     private readonly handler: RequestHandler,
     private readonly logger: Logger,
-    private readonly signingSecret: string,
+    /** Null in Socket Mode: /slack/events is then an unknown path like any other. */
+    private readonly signingSecret: string | null,
     private readonly limits: HttpThreadLimits = {},
   ) {}
 
@@ -123,6 +124,11 @@ export class HttpThread {
         });
       });
     });
+  }
+
+  /** Ends the thread as a crash would (tests): it is started again on the same port. */
+  async crashForTest(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   /**

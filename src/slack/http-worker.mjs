@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { acksFirst, checkSlackRequest, readBody, SLACK_BODY_LIMIT, TooLarge, writeAnswer } from './http-front.mjs';
 
+/** signingSecret is null in Socket Mode, where Slack's requests do not come over HTTP. */
 const { port, host, signingSecret } = workerData;
 /** Requests waiting for the main thread's answer. */
 const waiting = new Map();
@@ -33,7 +34,7 @@ const server = createServer(async (req, res) => {
       return;
     }
   }
-  if (method === 'POST' && path === '/slack/events') {
+  if (signingSecret !== null && method === 'POST' && path === '/slack/events') {
     const raw = body.toString('utf8');
     const check = checkSlackRequest(signingSecret, raw, req.headers);
     if (check.verdict !== 'ok') {

@@ -119,6 +119,16 @@ describe('the HTTP thread', () => {
     expect((await commandReply(h, after)).text).toBe(during.json.text);
   });
 
+  it('comes back on the same port when the thread dies', async () => {
+    const lines: string[] = [];
+    h = await startHarness({ httpThread: true, logger: capturingLogger(lines) });
+    await h.app.slack.httpThread?.crashForTest();
+    await waitUntil(async () => (await fetch(`${base()}/healthz`).catch(() => null))?.status === 200, { what: 'the HTTP thread to listen again', timeoutMs: 10_000, intervalMs: 20 });
+    expect(lines).toContain('HTTP thread exited (code 1)');
+    expect((await submitOrder(h)).status).toBe(200);
+    expect(h.fake.messages('C0OPS')).toHaveLength(1);
+  });
+
   it('stops: the port closes, a keep-alive connection does not hold it open', async () => {
     h = await startHarness({ httpThread: true });
     expect((await submitOrder(h)).status).toBe(200);
