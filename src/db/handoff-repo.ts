@@ -3,7 +3,7 @@ import type { FieldValues } from '../domain/fields';
 import type { HandoffState } from '../domain/lifecycle';
 import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications';
 import type { EventType } from '../domain/lifecycle';
-import type { Db, DbOrTx, Tx } from './open-db';
+import type { Db, Tx } from './open-db';
 import { type EventRow, events, type HandoffRow, handoffs, outbox, uniqueValues } from './schema';
 
 export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
@@ -40,6 +40,26 @@ export class UniqueConflict extends Error {
   }
 }
 
+/** A prepared statement that returns the handoff row it wrote (drizzle's typing of placeholder values aside). */
+interface RowWrite {
+  get(values: Record<string, unknown>): HandoffRow | undefined;
+}
+
+/**
+ * The columns of a prepared write: a placeholder for each column given a value, SQL NULL for each given
+ * null (drizzle would hand a null placeholder to the column's encoder: JSON "null", or a crash for a
+ * timestamp). `shape` names the statement, so writes of the same columns share one.
+ */
+function preparedColumns(values: Record<string, unknown>): { shape: string; columns: Record<string, unknown> } {
+  const keys = Object.keys(values)
+    .filter((k) => values[k] !== undefined)
+    .sort();
+  return {
+    shape: keys.map((k) => (values[k] === null ? `${k}=null` : k)).join(','),
+    columns: Object.fromEntries(keys.map((k) => [k, values[k] === null ? null : sql.placeholder(k)])),
+  };
+}
+
 /** Storage of handoffs with their events, unique values and outbox entries. Every write is one transaction. */
 export class HandoffRepo {
   // Prepared once: the hottest reads run several times per request and per Slack message, and
@@ -49,6 +69,11 @@ export class HandoffRepo {
   private readonly bySubmissionKey;
   private readonly insertEventStatement;
   private readonly enqueueStatement;
+  private readonly uniqueHolderStatement;
+  private readonly claimUniqueStatement;
+  private readonly setPostStatement;
+  /** Inserts and transition updates by the columns they write (a handful of shapes: one per kind of change). */
+  private readonly rowWrites = new Map<string, RowWrite>();
   /** The writes waiting for this turn's group commit (transactionSoon). */
   private pending: Array<{ fn: (tx: Tx) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> | null = null;
 
@@ -70,6 +95,40 @@ export class HandoffRepo {
       .insert(outbox)
       .values({ handoffId: p('handoffId'), kind: p('kind'), lane: p('lane'), payload: p('payload'), createdAt: p('at'), nextAttemptAt: p('at') })
       .prepare();
+    this.uniqueHolderStatement = db
+      .select({ handoffId: uniqueValues.handoffId })
+      .from(uniqueValues)
+      .where(and(eq(uniqueValues.typeKey, p('typeKey')), eq(uniqueValues.fieldKey, p('fieldKey')), eq(uniqueValues.value, p('value'))))
+      .prepare();
+    this.claimUniqueStatement = db.insert(uniqueValues).values({ typeKey: p('typeKey'), fieldKey: p('fieldKey'), value: p('value'), handoffId: p('handoffId') }).onConflictDoNothing().prepare();
+    // drizzle runs placeholders in set() (as in values()) but does not type them there.
+    this.setPostStatement = db
+      .update(handoffs)
+      .set({ channelId: p('channelId'), messageTs: p('messageTs'), permalink: p('permalink') } as never)
+      .where(eq(handoffs.id, p('id')))
+      .prepare();
+  }
+
+  /** The prepared statement for writes of this shape, made the first time. */
+  private rowWrite(kind: 'insert' | 'update', values: Record<string, unknown>): RowWrite {
+    const { shape, columns } = preparedColumns(values);
+    const key = `${kind}:${shape}`;
+    let statement = this.rowWrites.get(key);
+    if (!statement) {
+      const p = sql.placeholder;
+      statement = (
+        kind === 'insert'
+          ? this.db.insert(handoffs).values(columns as never).returning().prepare()
+          : this.db
+              .update(handoffs)
+              .set({ ...columns, version: sql`${handoffs.version} + 1` })
+              .where(and(eq(handoffs.id, p('whereId')), eq(handoffs.version, p('whereVersion'))))
+              .returning()
+              .prepare()
+      ) as RowWrite;
+      this.rowWrites.set(key, statement);
+    }
+    return statement;
   }
 
   transaction<T>(fn: (tx: Tx) => T): T {
@@ -122,12 +181,8 @@ export class HandoffRepo {
   }
 
   /** The open handoff that holds a unique value, if any. */
-  findUniqueHolder(typeKey: string, fieldKey: string, value: string, tx: DbOrTx = this.db): HandoffRow | null {
-    const row = tx
-      .select({ handoffId: uniqueValues.handoffId })
-      .from(uniqueValues)
-      .where(and(eq(uniqueValues.typeKey, typeKey), eq(uniqueValues.fieldKey, fieldKey), eq(uniqueValues.value, value)))
-      .get();
+  findUniqueHolder(typeKey: string, fieldKey: string, value: string): HandoffRow | null {
+    const row = this.uniqueHolderStatement.get({ typeKey, fieldKey, value });
     return row ? this.findById(row.handoffId) : null;
   }
 
@@ -146,8 +201,9 @@ export class HandoffRepo {
 
   /** Inserts a handoff with its first event, unique values and notifications. Returns the new row and the event id. */
   create(tx: Tx, row: NewHandoff, event: NewEvent, unique: readonly UniqueValue[], notify: (handoffId: number, eventId: number) => Notification[]): { handoff: HandoffRow; eventId: number } {
-    const handoff = tx.insert(handoffs).values(row).returning().get();
-    this.claimUnique(tx, handoff, unique);
+    // Prepared statements run on the one connection, so inside the caller's transaction.
+    const handoff = this.rowWrite('insert', row).get(row) as HandoffRow;
+    this.claimUnique(handoff, unique);
     const eventId = this.insertEvent(tx, handoff.id, event);
     this.enqueue(tx, notify(handoff.id, eventId), event.at);
     return { handoff, eventId };
@@ -165,15 +221,10 @@ export class HandoffRepo {
     event: NewEvent,
     opts: { unique?: readonly UniqueValue[]; release?: boolean; notify: (eventId: number) => Notification[] },
   ): { handoff: HandoffRow; eventId: number } {
-    const updated = tx
-      .update(handoffs)
-      .set({ ...patch, version: sql`${handoffs.version} + 1` })
-      .where(and(eq(handoffs.id, id), eq(handoffs.version, expectedVersion)))
-      .returning()
-      .get();
+    const updated = this.rowWrite('update', patch).get({ ...patch, whereId: id, whereVersion: expectedVersion });
     if (!updated) throw new VersionConflict(id);
     if (opts.release || opts.unique) tx.delete(uniqueValues).where(eq(uniqueValues.handoffId, id)).run();
-    if (opts.unique) this.claimUnique(tx, updated, opts.unique);
+    if (opts.unique) this.claimUnique(updated, opts.unique);
     const eventId = this.insertEvent(tx, id, event);
     this.enqueue(tx, opts.notify(eventId), event.at);
     return { handoff: updated, eventId };
@@ -185,14 +236,14 @@ export class HandoffRepo {
   }
 
   setPost(id: number, channelId: string, messageTs: string, permalink: string | null): void {
-    this.db.update(handoffs).set({ channelId, messageTs, permalink }).where(eq(handoffs.id, id)).run();
+    this.setPostStatement.run({ id, channelId, messageTs, permalink });
   }
 
-  private claimUnique(tx: Tx, handoff: HandoffRow, unique: readonly UniqueValue[]): void {
+  private claimUnique(handoff: HandoffRow, unique: readonly UniqueValue[]): void {
     for (const u of unique) {
-      const holder = this.findUniqueHolder(handoff.typeKey, u.fieldKey, u.value, tx);
+      const holder = this.findUniqueHolder(handoff.typeKey, u.fieldKey, u.value);
       if (holder && holder.id !== handoff.id) throw new UniqueConflict(u.fieldKey, holder.id);
-      tx.insert(uniqueValues).values({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id }).onConflictDoNothing().run();
+      this.claimUniqueStatement.run({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id });
     }
   }
 

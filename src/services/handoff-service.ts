@@ -332,7 +332,7 @@ export class HandoffService {
     const carried = this.carryOver(parent, nextKey);
     const { values, errors } = validateFields(type.fields, toRaw(carried), now);
     const unique = this.uniqueValuesOf(type.fields, values);
-    const taken = unique.some((u) => this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value, tx));
+    const taken = unique.some((u) => this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value));
     if (Object.keys(errors).length === 0 && !taken) {
       this.insert(tx, nextKey, requesterId, values, now, parent.id, null);
       return;

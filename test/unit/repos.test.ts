@@ -138,6 +138,31 @@ describe('HandoffRepo.applyTransition', () => {
     expect(counts()).toEqual({ handoffs: 1, events: 2, unique: 0, outbox: 3 });
   });
 
+  it('writes null as SQL NULL, JSON and timestamp columns alike, and keeps writes of different columns apart (prepared per shape)', () => {
+    const { handoff } = create({ row: { completion: { note: 'x' } } });
+    const raw = () => handle.sqlite.prepare('SELECT owner_id, accepted_at, completion, snoozed_until, state FROM handoffs WHERE id = ?').get(handoff.id);
+    expect(raw()).toMatchObject({ completion: '{"note":"x"}', accepted_at: null });
+    accept(handoff.id, 1);
+    // Same columns as the accept, other values: the statement is reused with these.
+    const cleared = repo.transaction((tx) =>
+      repo.applyTransition(
+        tx,
+        handoff.id,
+        2,
+        { state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) },
+        { type: 'released', actorId: 'U0OPS1', at: at(7), fromState: 'accepted', toState: 'open', data: {} },
+        { notify: () => [] },
+      ),
+    );
+    expect(cleared.handoff).toMatchObject({ version: 3, state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) });
+    expect(raw()).toEqual({ owner_id: 'U0REQ', accepted_at: null, completion: null, snoozed_until: null, state: 'open' });
+    const again = accept(handoff.id, 3);
+    expect(again.handoff).toMatchObject({ version: 4, state: 'accepted', ownerId: 'U0OPS1', acceptedAt: at(5) });
+    // A second handoff written with fewer columns gets its defaults, not the first one's values.
+    const { handoff: plain } = create({ row: { completion: undefined } });
+    expect(plain).toMatchObject({ completion: null, version: 1 });
+  });
+
   it('throws VersionConflict on a stale version and changes nothing', () => {
     const { handoff } = create({ unique: ORDER_1 });
     accept(handoff.id, 1);
