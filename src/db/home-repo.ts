@@ -3,11 +3,26 @@ import { laneOf, type Notification } from '../domain/notifications';
 import type { Db, Tx } from './open-db';
 import { type HandoffRow, handoffs, homeViewers, outbox } from './schema';
 
-const CHUNK = 500;
-
 /** The queries behind the App Home tab, and the queue of Home refreshes. */
 export class HomeRepo {
-  constructor(private readonly db: Db) {}
+  // Prepared once: queueRefresh runs inside every change of a handoff.
+  private readonly viewerStatement;
+  private readonly waitingStatement;
+  private readonly refreshStatement;
+
+  constructor(private readonly db: Db) {
+    const p = sql.placeholder;
+    this.viewerStatement = db.select({ userId: homeViewers.userId }).from(homeViewers).where(eq(homeViewers.userId, p('userId'))).prepare();
+    this.waitingStatement = db
+      .select({ userId: sql<string>`json_extract(${outbox.payload}, '$.userId')` })
+      .from(outbox)
+      .where(and(isNull(outbox.sentAt), isNull(outbox.leaseUntil), eq(outbox.kind, 'home')))
+      .prepare();
+    this.refreshStatement = db
+      .insert(outbox)
+      .values({ handoffId: null, kind: 'home', lane: p('lane'), payload: p('payload'), createdAt: p('createdAt'), nextAttemptAt: p('dueAt') })
+      .prepare();
+  }
 
   recordOpened(userId: string, at: Date): void {
     this.db.insert(homeViewers).values({ userId, openedAt: at }).onConflictDoUpdate({ target: homeViewers.userId, set: { openedAt: at } }).run();
@@ -36,27 +51,15 @@ export class HomeRepo {
    * refresh already taken by a dispatcher (leased) does not count as waiting, since it may have
    * rendered before this change.
    */
-  queueRefresh(tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): void {
-    const unique = [...new Set(userIds)];
-    if (unique.length === 0) return;
-    const viewers = new Set<string>();
-    for (let i = 0; i < unique.length; i += CHUNK)
-      for (const r of tx.select({ userId: homeViewers.userId }).from(homeViewers).where(inArray(homeViewers.userId, unique.slice(i, i + CHUNK))).all()) viewers.add(r.userId);
-    if (viewers.size === 0) return;
-    const waiting = new Set(
-      tx
-        .select({ userId: sql<string>`json_extract(${outbox.payload}, '$.userId')` })
-        .from(outbox)
-        .where(and(isNull(outbox.sentAt), isNull(outbox.leaseUntil), eq(outbox.kind, 'home')))
-        .all()
-        .map((r) => r.userId),
-    );
-    const rows = unique
-      .filter((u) => viewers.has(u) && !waiting.has(u))
-      .map((userId) => {
-        const n: Notification = { type: 'home', userId };
-        return { handoffId: null, kind: n.type, lane: laneOf(n), payload: n as unknown as Record<string, unknown>, createdAt, nextAttemptAt: dueAt };
-      });
-    if (rows.length > 0) tx.insert(outbox).values(rows).run();
+  queueRefresh(_tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): void {
+    // The prepared statements run on the one connection, so inside the caller's transaction `_tx`.
+    const viewers = [...new Set(userIds)].filter((userId) => this.viewerStatement.get({ userId }));
+    if (viewers.length === 0) return;
+    const waiting = new Set(this.waitingStatement.all().map((r) => r.userId));
+    for (const userId of viewers) {
+      if (waiting.has(userId)) continue;
+      const n: Notification = { type: 'home', userId };
+      this.refreshStatement.run({ lane: laneOf(n), payload: n, createdAt, dueAt });
+    }
   }
 }
