@@ -10,7 +10,7 @@ export interface SlackDelivery {
   readonly acked: boolean;
 }
 
-/** Bolt answers 404 to a request nothing acknowledged within Slack's 3 s, and so do we. */
+/** Bolt answers 404 to a request nothing acknowledged within Slack's 3 s, and so do we (at once when every listener is done). */
 const UNHANDLED_AFTER_MS = 3001;
 /** A response_url answer gets this long, and one more try after a failure. */
 const RESPOND_TIMEOUT_MS = 5000;
@@ -83,6 +83,10 @@ export class SlackReceiver implements Receiver {
         } else if (original instanceof AuthorizationError) reply({ status: 401 });
         else if (!reply({ status: 500 })) this.logger.error('An unhandled error occurred after ack() called in a listener', error);
         else this.logger.error('An unhandled error occurred while Bolt processed an event', error);
+      })
+      .then(() => {
+        // Every listener has run and none acknowledged: answer now instead of when Slack's 3 s are up.
+        if (reply({ status: 404 })) this.logger.error('An incoming request was not acknowledged: no listener called ack() for it.');
       });
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));

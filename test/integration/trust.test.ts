@@ -53,6 +53,17 @@ describe('malformed payloads Slack signed', () => {
   });
 });
 
+describe('requests no listener acknowledges', () => {
+  it('answer 404 as soon as every listener has run, and are logged', async () => {
+    const lines: string[] = [];
+    const capture = (...msg: unknown[]) => lines.push(msg.map(String).join(' '));
+    h = await startHarness({ logger: { debug: () => {}, info: capture, warn: capture, error: capture, setLevel: () => {}, getLevel: () => 'info' as never, setName: () => {} } });
+    const res = await sendSigned(form({ type: 'view_submission', user: { id: 'U0SALES1' }, view: { id: 'V9', callback_id: 'nobody_listens', state: { values: {} } } }));
+    expect(res.status).toBe(404);
+    expect(lines).toContain('An incoming request was not acknowledged: no listener called ack() for it.');
+  });
+});
+
 describe('Events API retries', () => {
   it('handles an event_id once, whatever X-Slack-Retry-Num says', async () => {
     // Operations as a user group, so membership changes are visible as usergroups.users.list calls.
