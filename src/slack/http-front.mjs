@@ -73,9 +73,12 @@ export function verifySignature(signingSecret, rawBody, headers, nowMs = Date.no
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The body as Bolt reads it: JSON, or a form whose `payload` field is JSON (interactions), or a plain form (slash commands). */
+/**
+ * The body as Bolt reads it: with exactly `application/x-www-form-urlencoded` a form, whose `payload`
+ * field is JSON for interactions (a slash command is the plain form); with any other type, JSON.
+ */
 export function parseSlackBody(rawBody, contentType) {
-  if (contentType === 'application/json') return JSON.parse(rawBody);
+  if (contentType !== 'application/x-www-form-urlencoded') return JSON.parse(rawBody);
   const form = parseQuery(rawBody);
   return typeof form.payload === 'string' ? JSON.parse(form.payload) : form;
 }

@@ -62,6 +62,8 @@ describe('checkSlackRequest', () => {
   it('unsigned before anything is parsed; malformed with what is missing', () => {
     expect(checkSlackRequest(SECRET, 'payload=%7B', { 'content-type': 'application/x-www-form-urlencoded' }, NOW)).toMatchObject({ verdict: 'unsigned' });
     expect(check('payload=%7Bnot-json')).toMatchObject({ verdict: 'malformed' });
+    // As in Bolt, only exactly this type is read as a form; anything else must be JSON.
+    expect(check('command=%2Fhandoff&user_id=U1&trigger_id=1.2.3&text=', 'application/x-www-form-urlencoded; charset=utf-8')).toMatchObject({ verdict: 'malformed' });
     expect(check(form([1, 2]))).toMatchObject({ verdict: 'malformed', problem: expect.stringContaining('not an object') });
     expect(check(form({ user: { id: 'U1' } }))).toMatchObject({ verdict: 'malformed', problem: expect.stringContaining('no type') });
     expect(check(form({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: '' }] }))).toMatchObject({ verdict: 'malformed', problem: expect.stringContaining('actions.0.action_id') });
