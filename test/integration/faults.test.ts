@@ -219,10 +219,10 @@ afterEach(async () => {
 });
 
 async function runScenario(
-  c: Pick<FaultCase, 'before' | 'clientTimeoutMs' | 'slowCallMs'> & { atStart?: Faults; apiThread?: boolean },
+  c: Pick<FaultCase, 'before' | 'clientTimeoutMs' | 'slowCallMs'> & { atStart?: Faults; apiThread?: boolean; httpThread?: boolean },
   inspect?: (h: Harness, step: Step) => void,
 ): Promise<RunResult & { h: Harness }> {
-  const h = await startHarness({ now: stepAt(0).toISOString(), clientTimeoutMs: c.clientTimeoutMs, faults: c.atStart, apiThread: c.apiThread });
+  const h = await startHarness({ now: stepAt(0).toISOString(), clientTimeoutMs: c.clientTimeoutMs, faults: c.atStart, apiThread: c.apiThread, httpThread: c.httpThread });
   harnesses.push(h);
   const pendingAfter = {} as Record<Step, number>;
   let rounds = 0;
@@ -356,10 +356,10 @@ describe('nothing is lost or sent twice when Slack fails', () => {
   });
 
   // Errors cross the thread boundary with their code, Slack's error and Retry-After, so the outbox treats them alike.
-  it('the same mix with the Slack calls in the API thread (as npm start runs them) ends with the same messages', async () => {
+  it('the same mix with the Slack calls in the API thread and HTTP in its own thread (as npm start runs them) ends with the same messages', async () => {
     const mix = CASES.find((c) => c.name.startsWith('a mix'));
     if (!mix) throw new Error('no mixed case');
-    const run = await runScenario({ ...mix, apiThread: true });
+    const run = await runScenario({ ...mix, apiThread: true, httpThread: true });
     expect(run.rounds).toBeGreaterThan(0);
     expect(run.h.fake.calls.some((call) => call.failed)).toBe(true);
     expect(run.slack).toEqual(baseline.slack);
