@@ -15,8 +15,7 @@ const JSON_TYPE = 'application/json';
 /** Slack's legacy verification token; Bolt ignores it but real payloads always carry one. */
 const VERIFICATION_TOKEN = 'xxx';
 
-/** `v0=<hex>`: HMAC-SHA256 of `v0:{timestamp}:{rawBody}` keyed by the signing secret. */
-/** Slack's v0 signature (the bot checks it with the same function; test/unit/http-front.test.ts checks it against Slack's documented example). */
+/** `v0=<hex>`: HMAC-SHA256 of `v0:{timestamp}:{rawBody}` keyed by the signing secret; the bot checks with the same function, and test/unit/http-front.test.ts checks it against Slack's documented example. */
 export const sign = signature;
 
 /** Headers Slack puts on every request; pass an old `timestamp` to test replay rejection. */

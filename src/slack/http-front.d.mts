@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 
 export const SLACK_BODY_LIMIT: number;
 export class TooLarge extends Error {}
+export const TOO_LARGE: Answer;
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer>;
 /** An HTTP answer: a string body is sent as it is, anything else as JSON. */
 export interface Answer {

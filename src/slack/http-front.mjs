@@ -11,6 +11,9 @@ export const SLACK_BODY_LIMIT = 4 * 1024 * 1024;
 
 export class TooLarge extends Error {}
 
+/** The answer to a body over its limit; the connection is closed, since the rest of the body was not read. */
+export const TOO_LARGE = Object.freeze({ status: 413, body: { ok: false, error: 'payload_too_large' }, headers: { connection: 'close' } });
+
 /** The body, or TooLarge as soon as it is longer than `limit` bytes (declared or read). */
 export function readBody(req, limit) {
   return new Promise((resolve, reject) => {

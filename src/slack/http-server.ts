@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@slack/bolt';
-import { type Answer, checkSlackRequest, parseSlackBody, readBody, SLACK_BODY_LIMIT, TooLarge, writeAnswer } from './http-front.mjs';
+import { type Answer, checkSlackRequest, parseSlackBody, readBody, SLACK_BODY_LIMIT, TOO_LARGE, TooLarge, writeAnswer } from './http-front.mjs';
 import type { SlackReceiver } from './receiver';
 
 export type RouteResponse = Answer;
@@ -28,7 +28,6 @@ export interface PlainRequest {
 }
 
 const DEFAULT_ROUTE_BODY_LIMIT = 64 * 1024;
-const tooLarge: RouteResponse = { status: 413, body: { ok: false, error: 'payload_too_large' }, headers: { connection: 'close' } };
 
 /**
  * Everything the bot answers over HTTP: our routes first, then Slack's endpoint, checked once here
@@ -53,7 +52,7 @@ export function createRequestHandler(opts: { receiver?: SlackReceiver; signingSe
     async handle(req: PlainRequest): Promise<RouteResponse> {
       const found = routeFor(req.method, req.path);
       if (found) {
-        if (req.body.length > this.bodyLimit(req.method, req.path)) return tooLarge;
+        if (req.body.length > this.bodyLimit(req.method, req.path)) return TOO_LARGE;
         try {
           return await found.route.handle(req, req.body, found.params);
         } catch (error) {
@@ -96,7 +95,7 @@ export function createHttpServer(handler: RequestHandler): Server {
       try {
         body = await readBody(req, handler.bodyLimit(method, path));
       } catch (error) {
-        writeAnswer(res, error instanceof TooLarge ? tooLarge : { status: 400 });
+        writeAnswer(res, error instanceof TooLarge ? TOO_LARGE : { status: 400 });
         return;
       }
     }

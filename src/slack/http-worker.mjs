@@ -5,7 +5,7 @@
 // else (a modal submission, /healthz, /api/…) goes to the main thread, and its answer comes back here.
 import { createServer } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { acksFirst, checkSlackRequest, readBody, SLACK_BODY_LIMIT, TooLarge, writeAnswer } from './http-front.mjs';
+import { acksFirst, checkSlackRequest, readBody, SLACK_BODY_LIMIT, TOO_LARGE, TooLarge, writeAnswer } from './http-front.mjs';
 
 /** signingSecret is null in Socket Mode, where Slack's requests do not come over HTTP. */
 const { port, host, signingSecret } = workerData;
@@ -30,7 +30,7 @@ const server = createServer(async (req, res) => {
     try {
       body = await readBody(req, SLACK_BODY_LIMIT);
     } catch (error) {
-      writeAnswer(res, error instanceof TooLarge ? { status: 413, body: { ok: false, error: 'payload_too_large' }, headers: { connection: 'close' } } : { status: 400 });
+      writeAnswer(res, error instanceof TooLarge ? TOO_LARGE : { status: 400 });
       return;
     }
   }
