@@ -95,7 +95,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
           method: 'GET',
           path: /^\/healthz$/,
           handle: () => {
-            const report = checkHealth(database.sqlite, outboxRepo, clock);
+            const report = checkHealth(database.sqlite, outboxRepo, clock, slack.httpThread?.load() ?? null);
             return { status: report.status === 'failing' ? 503 : 200, body: report };
           },
         },

@@ -5,6 +5,7 @@ import type { Logger } from '@slack/bolt';
 import type { Answer } from './http-front.mjs';
 import type { RequestHandler } from './http-server';
 import { inPackage } from '../paths';
+import type { RequestLoad } from '../services/health';
 
 /** What http-worker.mjs sends. */
 type FromHttpThread =
@@ -124,6 +125,11 @@ export class HttpThread {
         });
       });
     });
+  }
+
+  /** For /healthz: whether it acknowledges first, and the acknowledged requests waiting and being handled. */
+  load(): RequestLoad {
+    return { acknowledgingFirst: this.ackingFirst, waiting: this.queued.length, handling: this.running };
   }
 
   /** Ends the thread as a crash would (tests): it is started again on the same port. */

@@ -65,7 +65,7 @@ describe('the HTTP thread', () => {
     h = await startHarness({ httpThread: true });
     const health = await fetch(`${base()}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', database: 'writable' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'writable', outbox: { pending: 0, oldestAgeSeconds: null }, requests: { acknowledgingFirst: true, waiting: 0, handling: 0 } });
     expect((await fetch(`${base()}/nowhere`)).status).toBe(404);
     const get = await fetch(`${base()}/slack/events`);
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
@@ -104,10 +104,13 @@ describe('the HTTP thread', () => {
     const lines: string[] = [];
     // No acknowledged request may stay unfinished: the first one puts the thread into waiting for the app.
     h = await startHarness({ httpThread: { unfinished: 0 }, logger: capturingLogger(lines) });
-    h.fake.fail('views.open', { delayMs: 400 });
+    h.fake.fail('views.open', { delayMs: 1000 });
     const first = await h.sim.slashCommand({ userId: 'U0SALES1', text: 'order-to-ops' });
     expect([first.status, first.body]).toEqual([200, '']);
     await waitUntil(() => lines.some((l) => l.startsWith('falling behind')), { what: 'the main thread to say it is behind', timeoutMs: 5000, intervalMs: 5 });
+    // An operator sees it too (the first command is still being handled: its modal takes Slack a second).
+    const health = await fetch(`${base()}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, expect.objectContaining({ status: 'degraded', requests: { acknowledgingFirst: false, waiting: 0, handling: 1 } })]);
     const during = await h.sim.slashCommand({ userId: 'U0SALES1', text: 'help' });
     // The app's own ack: the answer is in it, nothing goes to a response_url.
     expect(during.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('order-to-ops') });
