@@ -186,10 +186,8 @@ function sampler() {
   };
 }
 
-async function runBot(): Promise<void> {
-  const { env, workflow } = loadConfig(process.env);
-  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false, apiThread: true, httpThread: true });
-  const port = await app.start(0);
+/** An app process (the bot or the bare one): answers the driver's stats and resetLoop queries, and says it listens on `port`. */
+function readyAndSampled(port: number, stop: () => Promise<void>): void {
   const s = sampler();
   onMessages(
     (what) => {
@@ -197,9 +195,15 @@ async function runBot(): Promise<void> {
       if (what === 'resetLoop') return s.resetLoop();
       throw new Error(`unknown query ${what}`);
     },
-    () => app.stop(2000),
+    stop,
   );
   send({ kind: 'ready', port });
+}
+
+async function runBot(): Promise<void> {
+  const { env, workflow } = loadConfig(process.env);
+  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false, apiThread: true, httpThread: true });
+  readyAndSampled(await app.start(0), () => app.stop(2000));
 }
 
 async function runBare(): Promise<void> {
@@ -214,16 +218,7 @@ async function runBare(): Promise<void> {
     await ack();
   });
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
-  const s = sampler();
-  onMessages(
-    (what) => {
-      if (what === 'stats') return s.stats();
-      if (what === 'resetLoop') return s.resetLoop();
-      throw new Error(`unknown query ${what}`);
-    },
-    () => app.stop().then(() => undefined),
-  );
-  send({ kind: 'ready', port: (server.address() as AddressInfo).port });
+  readyAndSampled((server.address() as AddressInfo).port, () => app.stop().then(() => undefined));
 }
 
 const role = process.argv[2] as ChildRole;
