@@ -1,7 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type LogLevel, WebClient, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
-import { pathToFileURL } from 'node:url';
-import { inPackage } from '../paths';
+import { startWorkerThread, WORKER_RESTARTS } from './worker-thread';
 
 type Call = (method: string, args: Record<string, unknown>) => Promise<WebAPICallResult>;
 
@@ -40,10 +39,6 @@ export function deserializeError(fields: SerializedError): Error {
   return Object.assign(new Error(fields.message), fields);
 }
 
-/** Restarts after the thread died (it never should) before calls stay in the main thread. */
-const MAX_RESTARTS = 5;
-/** The thread holds little: the calls in flight. */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
 
 /** The worker thread behind RoutedWebClient.route (api-worker.mjs), with the calls in flight. */
 export class SlackApiThread {
@@ -60,7 +55,7 @@ export class SlackApiThread {
 
   async start(): Promise<void> {
     this.stopping = false;
-    const worker = new Worker(pathToFileURL(inPackage('src/slack/api-worker.mjs')), { workerData: this.data, resourceLimits: RESOURCE_LIMITS });
+    const worker = startWorkerThread('src/slack/api-worker.mjs', this.data);
     await new Promise<void>((resolve, reject) => {
       worker.on('message', (m: FromApiThread) => {
         if ('kind' in m) {
@@ -82,7 +77,7 @@ export class SlackApiThread {
         // A call whose answer is lost is failed like a broken connection: the outbox looks before it sends again.
         for (const call of this.pending.values()) call.reject(Object.assign(new Error('the Slack API thread stopped before Slack answered'), { code: 'slack_webapi_request_error' }));
         this.pending.clear();
-        if (this.stopping || this.restarts >= MAX_RESTARTS) return;
+        if (this.stopping || this.restarts >= WORKER_RESTARTS) return;
         this.restarts += 1;
         this.onFailure(`Slack API thread exited (code ${code}); starting it again`);
         void this.start().catch(() => undefined);

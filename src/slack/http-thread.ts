@@ -1,10 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '@slack/bolt';
 import type { Answer } from './http-front.mjs';
 import type { RequestHandler } from './http-server';
-import { inPackage } from '../paths';
+import { startWorkerThread, WORKER_RESTARTS } from './worker-thread';
 import type { RequestLoad } from '../services/health';
 
 /** What http-worker.mjs sends. */
@@ -31,10 +30,6 @@ export interface HttpThreadLimits {
   readonly behindMs?: number;
 }
 
-/** The thread holds the connections and the requests on their way: little. */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 };
-/** Restarts after the thread died (it never should) before the process gives up and exits for its supervisor. */
-const MAX_RESTARTS = 5;
 /**
  * Requests the thread acknowledged are handled at most this many at a time, the rest wait here as
  * the text they came as: the thread can acknowledge far faster than the app handles, and a burst
@@ -72,7 +67,7 @@ export class HttpThread {
 
   /** Listens on `port` (0: any); resolves with the port once the thread accepts connections. */
   start(port: number, host?: string): Promise<number> {
-    const worker = new Worker(pathToFileURL(inPackage('src/slack/http-worker.mjs')), { workerData: { port, host, signingSecret: this.signingSecret }, resourceLimits: RESOURCE_LIMITS });
+    const worker = startWorkerThread('src/slack/http-worker.mjs', { port, host, signingSecret: this.signingSecret });
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromHttpThread) => {
         switch (m.kind) {
@@ -117,7 +112,8 @@ export class HttpThread {
         this.synced.clear();
         // Without its HTTP thread the bot hears nothing: start it again on the same port, or exit for a supervisor to restart the process.
         this.logger.error(`HTTP thread exited (code ${code})`);
-        if (this.restarts >= MAX_RESTARTS) process.exit(1);
+        // After WORKER_RESTARTS the process exits for its supervisor to start it again.
+        if (this.restarts >= WORKER_RESTARTS) process.exit(1);
         this.restarts += 1;
         this.start(this.port, host).catch((error: unknown) => {
           this.logger.error(`HTTP thread did not start again: ${(error as Error).message}`);
