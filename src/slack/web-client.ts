@@ -8,7 +8,7 @@ export interface ClientTuning {
 }
 
 /**
- * Every WebClient of the bot (Bolt's, the outbox's, the outbox thread's) gets a request timeout and few
+ * Every WebClient of the bot (Bolt's, the bot's own, the Slack API thread's) gets a request timeout and few
  * retries on purpose: the outbox retries side effects, and the default of retrying for half an hour
  * would stall every listener behind one outage.
  */
