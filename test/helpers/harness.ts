@@ -18,6 +18,12 @@ export const FIXTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../fixt
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
 
+/** A logger that keeps every line, at every level, in `lines` (an Error as its message and stack). */
+export function capturingLogger(lines: string[]): Logger {
+  const capture = (...msg: unknown[]) => lines.push(msg.map((m) => (m instanceof Error ? `${m.message} ${m.stack}` : String(m))).join(' '));
+  return { debug: capture, info: capture, warn: capture, error: capture, setLevel: () => {}, getLevel: () => 'debug' as never, setName: () => {} };
+}
+
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
   constructor(private t: Date) {}

@@ -1,7 +1,6 @@
-import type { Logger } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/ids';
-import { commandReply, type Harness, orderValues, SIGNING_SECRET, startHarness, submitOrder } from '../helpers/harness';
+import { capturingLogger, commandReply, type Harness, orderValues, SIGNING_SECRET, startHarness, submitOrder } from '../helpers/harness';
 import { waitUntil } from '../helpers/child-bot';
 import { signedHeaders } from '../helpers/slack-requests';
 
@@ -11,10 +10,6 @@ afterEach(async () => {
   await h?.close();
 });
 
-const capturingLogger = (lines: string[]): Logger => {
-  const capture = (...msg: unknown[]) => lines.push(msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' '));
-  return { debug: () => {}, info: capture, warn: capture, error: capture, setLevel: () => {}, getLevel: () => 'info' as never, setName: () => {} };
-};
 const form = (payload: unknown) => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 const base = () => h.sim.url.replace(/\/slack\/events$/, '');
 

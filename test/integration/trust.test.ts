@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/ids';
-import { type Harness, startHarness, submitOrder } from '../helpers/harness';
+import { capturingLogger, type Harness, startHarness, submitOrder } from '../helpers/harness';
 import { signedHeaders } from '../helpers/slack-requests';
 
 let h: Harness;
@@ -56,8 +56,7 @@ describe('malformed payloads Slack signed', () => {
 describe('requests no listener acknowledges', () => {
   it('answer 404 as soon as every listener has run, and are logged', async () => {
     const lines: string[] = [];
-    const capture = (...msg: unknown[]) => lines.push(msg.map(String).join(' '));
-    h = await startHarness({ logger: { debug: () => {}, info: capture, warn: capture, error: capture, setLevel: () => {}, getLevel: () => 'info' as never, setName: () => {} } });
+    h = await startHarness({ logger: capturingLogger(lines) });
     const res = await sendSigned(form({ type: 'view_submission', user: { id: 'U0SALES1' }, view: { id: 'V9', callback_id: 'nobody_listens', state: { values: {} } } }));
     expect(res.status).toBe(404);
     expect(lines).toContain('An incoming request was not acknowledged: no listener called ack() for it.');
@@ -114,8 +113,7 @@ describe('GET /healthz', () => {
 describe('secrets stay secret', () => {
   it('never logs the bot token or the signing secret, even on an unexpected error', async () => {
     const lines: string[] = [];
-    const capture = (...msg: unknown[]) => lines.push(msg.map((m) => (m instanceof Error ? `${m.message} ${m.stack}` : String(m))).join(' '));
-    h = await startHarness({ logger: { debug: capture, info: capture, warn: capture, error: capture, setLevel: () => {}, getLevel: () => 'debug' as never, setName: () => {} } });
+    h = await startHarness({ logger: capturingLogger(lines) });
     h.fake.fail('views.open', { body: { ok: false, error: 'invalid_auth' } });
     await h.sim.slashCommand({ userId: 'U0SALES1', text: 'order-to-ops' });
     await h.settle();
