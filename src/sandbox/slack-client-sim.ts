@@ -1,6 +1,6 @@
 /**
  * Sends requests to the bot's Bolt HTTP receiver the way Slack does: same content types, same
- * payload shapes (see /work/shared/slack/payloads.md) and a valid v0 signature. The integration tests
+ * payload shapes (Slack's documented interaction and event payloads) and a valid v0 signature. The integration tests
  * drive the bot with it, and the sandbox sends what a person does on its page through it.
  */
 import { randomBytes } from 'node:crypto';

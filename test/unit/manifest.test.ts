@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { CallbackId, COMMAND, FunctionId } from '../../src/slack/ids';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-// Slack's published schema lives in the shared checkout beside this repository (CI has it too).
-const schemaPath = path.resolve(repoRoot, '..', 'shared', 'slack', 'manifest.schema.1.0.0.json');
+// Slack's published schema, vendored with its licence and source (test/fixtures/slack/README.md).
+const schemaPath = path.resolve(repoRoot, 'test', 'fixtures', 'slack', 'manifest.schema.1.0.0.json');
 
 type Json = Record<string, any>;
 
@@ -18,7 +18,7 @@ function readJson(file: string): Json {
 function manifestValidator() {
   // A missing schema must fail, not skip: a skipped check would let a manifest Slack refuses ship.
   if (!existsSync(schemaPath))
-    throw new Error(`Slack's manifest schema is missing at ${schemaPath}; check out the shared/ directory beside the repository.`);
+    throw new Error(`Slack's manifest schema is missing at ${schemaPath}; it is vendored in test/fixtures/slack/.`);
   // The schema's only `format` is "uri" on `$schema`, and ajv-formats is not installed.
   return new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(readJson(schemaPath));
 }
