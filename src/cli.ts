@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { ConfigError, loadWorkflow } from './config/load-config';
-import { openDb } from './db/open-db';
+import { ConfigError, loadWorkflow } from './config/load-config.js';
+import { openDb } from './db/open-db.js';
 
 const USAGE = `Usage: handoff <command>
 
@@ -25,7 +25,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   const [command, sub, ...rest] = argv;
   switch (command) {
     case 'start': {
-      const { main } = await import('./main');
+      const { main } = await import('./main.js');
       await main(env);
       return -1; // keep running
     }
@@ -36,7 +36,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         console.error(`handoff: --now "${nowText}" is not an ISO time such as 2026-11-23T15:00:00Z`);
         return 2;
       }
-      const { runSandbox } = await import('./sandbox/run-sandbox');
+      const { runSandbox } = await import('./sandbox/run-sandbox.js');
       return (await runSandbox(env, { explicit: true, now })) ? -1 : 1;
     }
     case 'migrate': {
@@ -61,7 +61,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         }
       }
       if (sub === 'schema') {
-        const { renderConfigJsonSchema } = await import('./config/json-schema');
+        const { renderConfigJsonSchema } = await import('./config/json-schema.js');
         const text = renderConfigJsonSchema();
         const out = option(rest, '--out');
         if (out) writeFileSync(out, text);
@@ -72,8 +72,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
     case 'webhooks': {
       if (sub !== 'status') break;
-      const { loadWorkflow: load } = await import('./config/load-config');
-      const { OutboxRepo } = await import('./db/outbox-repo');
+      const { loadWorkflow: load } = await import('./config/load-config.js');
+      const { OutboxRepo } = await import('./db/outbox-repo.js');
       const url = env.DATABASE_URL ?? 'file:./data/handoff.db';
       const configured = (() => {
         try {
@@ -108,9 +108,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
         console.error(`handoff: --now "${nowText}" is not an ISO time such as 2026-11-23T09:00:00Z`);
         return 2;
       }
-      const { loadConfig } = await import('./config/load-config');
-      const { createHandoffApp } = await import('./handoff-app');
-      const { runJob } = await import('./jobs/index');
+      const { loadConfig } = await import('./config/load-config.js');
+      const { createHandoffApp } = await import('./handoff-app.js');
+      const { runJob } = await import('./jobs/index.js');
       let config: ReturnType<typeof loadConfig>;
       try {
         config = loadConfig(env);
@@ -136,7 +136,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       }
     }
     case 'export': {
-      const { runExportCommand } = await import('./export-command');
+      const { runExportCommand } = await import('./export-command.js');
       return runExportCommand(argv.slice(1), env);
     }
     case undefined:

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ConfigError, loadWorkflow } from './config/load-config';
-import { MetricsRepo } from './db/metrics-repo';
-import { openDb } from './db/open-db';
-import { type ExportFormat, exportHandoffs } from './services/export-service';
+import { ConfigError, loadWorkflow } from './config/load-config.js';
+import { MetricsRepo } from './db/metrics-repo.js';
+import { openDb } from './db/open-db.js';
+import { type ExportFormat, exportHandoffs } from './services/export-service.js';
 
 function option(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);

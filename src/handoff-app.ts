@@ -1,32 +1,34 @@
 import type { Logger } from '@slack/bolt';
-import { buildApiRoutes } from './api/handoff-api';
-import type { Env } from './config/env-schema';
-import type { WorkflowConfig } from './config/workflow-schema';
-import { HandoffRepo } from './db/handoff-repo';
-import { HomeRepo } from './db/home-repo';
-import { MetricsRepo } from './db/metrics-repo';
-import { openDb } from './db/open-db';
-import { OutboxRepo } from './db/outbox-repo';
-import { SeenEventRepo } from './db/seen-event-repo';
-import { StallRepo } from './db/stall-repo';
-import type { JobDeps } from './jobs/deps';
-import { type JobSchedule, startJobs } from './jobs/index';
-import { type Clock, systemClock } from './domain/ports';
-import { HandoffService } from './services/handoff-service';
-import { HistoryService } from './services/history-service';
-import { HomeService } from './services/home-service';
-import { StatsService } from './services/stats-service';
-import { checkHealth } from './services/health';
-import { OutboxDispatcher } from './services/outbox-dispatcher';
-import { WebhookSender, webhookSubscriptions } from './services/webhook-sender';
-import { QueueService } from './services/queue-service';
-import { createSlackApp } from './slack/app';
-import type { HttpThreadLimits } from './slack/http-thread';
-import type { Route } from './slack/http-server';
-import { SlackNotifier } from './slack/notifier';
-import { SlackPeopleDirectory } from './slack/people-directory';
-import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter';
-import { SlackTeamDirectory } from './slack/team-directory';
+import { buildApiRoutes } from './api/handoff-api.js';
+import { buildOpsRoutes } from './api/ops-routes.js';
+import type { Env } from './config/env-schema.js';
+import type { WorkflowConfig } from './config/workflow-schema.js';
+import { HandoffRepo } from './db/handoff-repo.js';
+import { HomeRepo } from './db/home-repo.js';
+import { MetricsRepo } from './db/metrics-repo.js';
+import { openDb } from './db/open-db.js';
+import { OutboxRepo } from './db/outbox-repo.js';
+import { SeenEventRepo } from './db/seen-event-repo.js';
+import { StallRepo } from './db/stall-repo.js';
+import type { JobDeps } from './jobs/deps.js';
+import { type JobSchedule, startJobs } from './jobs/index.js';
+import { type Clock, systemClock } from './domain/ports.js';
+import { HandoffService } from './services/handoff-service.js';
+import { HistoryService } from './services/history-service.js';
+import { HomeService } from './services/home-service.js';
+import { StatsService } from './services/stats-service.js';
+import { checkHealth } from './services/health.js';
+import { OutboxDispatcher } from './services/outbox-dispatcher.js';
+import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
+import { QueueService } from './services/queue-service.js';
+import { createSlackApp, createSlackClient } from './slack/app.js';
+import { type Route, toCustomRoutes } from './api/routes.js';
+import { Metrics } from './metrics.js';
+import { createLogger, toBoltLogger } from './logger.js';
+import { SlackNotifier } from './slack/notifier.js';
+import { SlackPeopleDirectory } from './slack/people-directory.js';
+import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter.js';
+import { SlackTeamDirectory } from './slack/team-directory.js';
 
 export interface HandoffAppOptions {
   readonly env: Env;
@@ -34,47 +36,57 @@ export interface HandoffAppOptions {
   readonly clock?: Clock;
   readonly clientTimeoutMs?: number;
   readonly clientRetries?: number;
+  /** Where logs go (default: pino JSON lines on stdout at env.logLevel, secrets scrubbed). */
   readonly logger?: Logger;
+  /** Process metrics (memory, event loop, GC) on /metrics besides the bot's own; main turns them on. */
+  readonly processMetrics?: boolean;
   /** Message pacing; tests turn it off. */
   readonly rateLimits?: RateLimits;
   /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
   readonly schedule?: JobSchedule | false;
-  /** Run the bot's own Slack calls (the outbox's, the listeners', the directories') in a worker thread, as `npm start` does (see slack/api-thread.ts). */
-  readonly apiThread?: boolean;
-  /** Serve HTTP from a thread of its own that acknowledges Slack's commands and clicks at once, as `npm start` does (see slack/http-thread.ts). */
-  readonly httpThread?: boolean | HttpThreadLimits;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
 export function createHandoffApp(opts: HandoffAppOptions) {
   const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? toBoltLogger(createLogger({ level: opts.env.logLevel, secrets: secretsOf(opts.env, opts.workflow) }));
   const database = openDb(opts.env.databaseUrl);
   const outboxRepo = new OutboxRepo(database.db);
   const seenEvents = new SeenEventRepo(database.db);
-  const slack = createSlackApp({
-    env: opts.env,
-    clientTimeoutMs: opts.clientTimeoutMs,
-    clientRetries: opts.clientRetries,
-    logger: opts.logger,
-    firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
+  const repo = new HandoffRepo(database.db, webhookSubscriptions(opts.workflow.webhooks), (written) => {
+    for (const e of written) {
+      metrics.stateChanges.inc({ type: e.type });
+      logger.info({ handoffId: e.handoffId, event: e.type, from: e.fromState, to: e.toState, actor: e.actorId }, 'handoff changed');
+    }
   });
-  const logger = slack.app.logger;
-  const repo = new HandoffRepo(database.db, webhookSubscriptions(opts.workflow.webhooks));
+  const metrics = new Metrics({ outboxBacklog: () => outboxRepo.backlog(), handoffCounts: () => repo.countByStateAndTeam(), now: () => clock.now() }, { processMetrics: opts.processMetrics });
+  const client = createSlackClient(opts.env, metrics, logger, { clientTimeoutMs: opts.clientTimeoutMs, clientRetries: opts.clientRetries });
   const webhooks = new WebhookSender({ config: opts.workflow, repo });
-  const directory = new SlackTeamDirectory(opts.workflow, slack.client);
+  const directory = new SlackTeamDirectory(opts.workflow, client);
   const stalls = new StallRepo(database.db);
   const homeRepo = new HomeRepo(database.db);
   const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
   const history = new HistoryService({ config: opts.workflow, repo, stalls });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
-  const notifier = new SlackNotifier({ client: slack.client, workspace: slack.workspace, repo, config: opts.workflow, clock, limiter, homes });
+  const routes: Route[] = [];
+  const slack = createSlackApp({
+    env: opts.env,
+    logger,
+    metrics,
+    client,
+    customRoutes: toCustomRoutes(routes, { logger }),
+    firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
+  });
+  const notifier = new SlackNotifier({ client, workspace: slack.workspace, repo, config: opts.workflow, clock, limiter, homes });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
-  slack.register({ client: slack.client, service, directory, queues, homes, history, stats });
-  const people = new SlackPeopleDirectory({ client: slack.client, stalls, clock, logger });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger };
+  slack.register({ client, service, directory, queues, homes, history, stats });
+  // Bolt takes the routes when the receiver is made; they need the services made after it, so the list is filled now.
+  routes.push(...buildApiRoutes({ config: opts.workflow, service, repo }), ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }));
+  const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {
@@ -87,22 +99,10 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     dispatcher,
     jobDeps,
     logger,
+    metrics,
     /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart). */
     async start(port: number): Promise<number> {
-      const routes: Route[] = [
-        ...buildApiRoutes({ config: opts.workflow, service, repo }),
-        {
-          method: 'GET',
-          path: /^\/healthz$/,
-          handle: () => {
-            const report = checkHealth(database.sqlite, outboxRepo, clock, slack.httpThread?.load() ?? null);
-            return { status: report.status === 'failing' ? 503 : 200, body: report };
-          },
-        },
-      ];
-      // The thread first: once the port answers (and /healthz says so), everything runs.
-      if (opts.apiThread) await slack.startApiThread();
-      const bound = await slack.start(port, routes, { thread: opts.httpThread });
+      const bound = await slack.start(port);
       dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;
@@ -119,10 +119,14 @@ export function createHandoffApp(opts: HandoffAppOptions) {
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([this.settle(), grace]);
       await dispatcher.stop();
-      await slack.stopApiThread();
       database.close();
     },
   };
+}
+
+/** Every secret the bot holds, scrubbed from its logs wherever it would appear. */
+export function secretsOf(env: Env, workflow: WorkflowConfig): string[] {
+  return [env.botToken, env.signingSecret, env.appToken, env.metricsToken, ...workflow.api.tokens.map((t) => t.token), ...workflow.webhooks.map((w) => w.secret)].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
 export type HandoffApp = ReturnType<typeof createHandoffApp>;

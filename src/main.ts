@@ -1,11 +1,11 @@
-import { ConfigError, loadConfig } from './config/load-config';
-import { chooseStartMode } from './config/start-mode';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { chooseStartMode } from './config/start-mode.js';
 
 /** Wiring only: config → app graph → listen; SIGTERM/SIGINT stop it gracefully. With no Slack settings (outside production), the local sandbox. */
 export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
   const startMode = chooseStartMode(processEnv);
   if (startMode.mode === 'sandbox') {
-    const { runSandbox } = await import('./sandbox/run-sandbox');
+    const { runSandbox } = await import('./sandbox/run-sandbox.js');
     if (!(await runSandbox(processEnv, { explicit: false }))) process.exit(1);
     return;
   }
@@ -21,8 +21,8 @@ export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise
     throw error;
   }
   // Loaded only now, so a configuration error is reported before Bolt and the database are loaded.
-  const { createHandoffApp } = await import('./handoff-app');
-  const app = createHandoffApp({ env: config.env, workflow: config.workflow, apiThread: true, httpThread: true });
+  const { createHandoffApp } = await import('./handoff-app.js');
+  const app = createHandoffApp({ env: config.env, workflow: config.workflow, processMetrics: true });
   // Listening for signals before starting: a stop asked for during start waits for the start, then stops.
   let started: Promise<unknown> | null = null;
   let stopping = false;
@@ -40,4 +40,5 @@ export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise
   const port = await started;
   const mode = config.env.appToken ? 'Socket Mode' : `HTTP on :${port}/slack/events`;
   app.logger.info(`handoff is running (${mode}); ${Object.keys(config.workflow.handoffTypes).length} handoff types, ${Object.keys(config.workflow.teams).length} teams`);
+  if (!config.env.metricsToken) app.logger.info('/metrics is off: set METRICS_TOKEN to serve it (see docs/deploy.md)');
 }

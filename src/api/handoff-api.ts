@@ -1,13 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { HandoffRepo } from '../db/handoff-repo';
-import type { EventRow, HandoffRow } from '../db/schema';
-import { isDomainError } from '../domain/errors';
-import { publicEventName } from '../domain/event-names';
-import type { RawFieldInput } from '../domain/fields';
-import type { HandoffService } from '../services/handoff-service';
-import type { Route, RouteRequest, RouteResponse } from '../slack/http-server';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { HandoffRepo } from '../db/handoff-repo.js';
+import type { EventRow, HandoffRow } from '../db/schema.js';
+import { isDomainError } from '../domain/errors.js';
+import { publicEventName } from '../domain/event-names.js';
+import type { RawFieldInput } from '../domain/fields.js';
+import type { HandoffService } from '../services/handoff-service.js';
+import type { Answer as RouteResponse, Route } from './routes.js';
+import type { IncomingHttpHeaders } from 'node:http';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -66,23 +67,25 @@ const json = (status: number, body: unknown): RouteResponse => ({ status, body }
  */
 export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffService; repo: HandoffRepo }): Route[] {
   const tokens = deps.config.api.tokens.map((t) => ({ name: t.name, digest: createHash('sha256').update(t.token).digest() }));
-  const caller = (req: RouteRequest): string | null => {
-    const match = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
+  const caller = (headers: IncomingHttpHeaders): string | null => {
+    const match = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''));
     if (!match) return null;
     const digest = createHash('sha256').update(match[1].trim()).digest();
     // Compare digests in constant time so a token cannot be guessed byte by byte.
     return tokens.find((t) => timingSafeEqual(t.digest, digest))?.name ?? null;
   };
   const unauthorized = json(401, { ok: false, error: 'not_authed' });
+  // Before the body is read: a request without a valid key costs no memory for its body.
+  const authenticate = (headers: IncomingHttpHeaders) => caller(headers) ?? unauthorized;
 
   return [
     {
       method: 'POST',
-      path: /^\/api\/handoffs\/?$/,
+      path: '/api/handoffs',
       bodyLimit: BODY_LIMIT,
+      authenticate,
       async handle(req, body) {
-        const name = caller(req);
-        if (!name) return unauthorized;
+        const name = req.caller as string;
         let parsed: z.infer<typeof createBody>;
         try {
           parsed = createBody.parse(JSON.parse(body.toString('utf8')));
@@ -107,9 +110,11 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
     },
     {
       method: 'GET',
-      path: /^\/api\/handoffs\/(\d+)$/,
-      handle(req, _body, [id]) {
-        if (!caller(req)) return unauthorized;
+      path: '/api/handoffs/:id',
+      authenticate,
+      handle(req) {
+        const id = req.params.id;
+        if (!/^\d+$/.test(id)) return json(404, { ok: false, error: 'not_found' });
         const h = deps.repo.findById(Number(id));
         if (!h) return json(404, { ok: false, error: 'not_found' });
         return json(200, { ok: true, handoff: toApiHandoff(h), events: deps.repo.listEvents(h.id).map(toApiEvent) });

@@ -12,6 +12,7 @@ export const envSchema = z
     DATABASE_URL: z.string().default('file:./data/handoff.db'),
     HANDOFF_CONFIG: z.string().default('./handoff.config.yaml'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    METRICS_TOKEN: z.string().min(32, 'use a random token of at least 32 characters (e.g. openssl rand -hex 32); unset it to turn /metrics off').optional(),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
@@ -32,6 +33,7 @@ export const envSchema = z
     databaseUrl: env.DATABASE_URL,
     configPath: env.HANDOFF_CONFIG,
     logLevel: env.LOG_LEVEL,
+    metricsToken: env.METRICS_TOKEN,
   }));
 
 export type Env = Readonly<z.output<typeof envSchema>>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { workflowSchema } from './workflow-schema';
+import { workflowSchema } from './workflow-schema.js';
 
 /**
  * The duration syntax of `isValidDuration` as a JSON Schema pattern, so editors flag "4 hours".

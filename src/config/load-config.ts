@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type Env, envSchema } from './env-schema';
-import { type WorkflowConfig, workflowSchema } from './workflow-schema';
+import { type Env, envSchema } from './env-schema.js';
+import { type WorkflowConfig, workflowSchema } from './workflow-schema.js';
 
 /** A configuration that cannot run, with every problem found (not just the first). */
 export class ConfigError extends Error {

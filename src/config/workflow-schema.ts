@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidDuration } from '../domain/business-clock';
+import { isValidDuration } from '../domain/business-clock.js';
 
 /** Field types a handoff form can ask for; each maps to one Block Kit input element. */
 export const FIELD_TYPES = [

@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { FieldValues } from '../domain/fields';
-import type { HandoffState } from '../domain/lifecycle';
-import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications';
-import type { EventType } from '../domain/lifecycle';
-import type { Db, Tx } from './open-db';
-import { type EventRow, events, type HandoffRow, handoffs, outbox, uniqueValues } from './schema';
+import type { FieldValues } from '../domain/fields.js';
+import type { HandoffState } from '../domain/lifecycle.js';
+import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications.js';
+import type { EventType } from '../domain/lifecycle.js';
+import type { Db, Tx } from './open-db.js';
+import { type EventRow, events, type HandoffRow, handoffs, outbox, uniqueValues } from './schema.js';
 
 export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
 export type HandoffPatch = Partial<Omit<typeof handoffs.$inferInsert, 'id' | 'version'>>;
@@ -16,6 +16,16 @@ export interface NewEvent {
   readonly fromState: HandoffState | null;
   readonly toState: HandoffState;
   readonly data: Record<string, unknown>;
+}
+
+/** An event as written, for what follows its commit (logs, metrics). */
+export interface WrittenEvent {
+  readonly handoffId: number;
+  readonly eventId: number;
+  readonly type: EventType;
+  readonly actorId: string;
+  readonly fromState: string | null;
+  readonly toState: string | null;
 }
 
 export interface UniqueValue {
@@ -74,13 +84,15 @@ export class HandoffRepo {
   private readonly setPostStatement;
   /** Inserts and transition updates by the columns they write (a handful of shapes: one per kind of change). */
   private readonly rowWrites = new Map<string, RowWrite>();
-  /** The writes waiting for this turn's group commit (transactionSoon). */
-  private pending: Array<{ fn: (tx: Tx) => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }> | null = null;
+  /** Events written by the transaction in progress, told to `onCommitted` once it commits. */
+  private written: WrittenEvent[] | null = null;
 
   constructor(
     private readonly db: Db,
     /** More outbox messages for every event written, in the same transaction (webhook deliveries). */
     private readonly onEvent: (handoffId: number, eventId: number, type: EventType) => OutboxMessage[] = () => [],
+    /** The events of a transaction, after it committed (logs, metrics). */
+    private readonly onCommitted: (events: readonly WrittenEvent[]) => void = () => undefined,
   ) {
     this.byId = db.select().from(handoffs).where(eq(handoffs.id, sql.placeholder('id'))).prepare();
     this.eventById = db.select().from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
@@ -131,45 +143,17 @@ export class HandoffRepo {
     return statement;
   }
 
+  /** One transaction per change: a write is committed before whoever awaited it acks Slack. */
   transaction<T>(fn: (tx: Tx) => T): T {
-    return this.db.transaction(fn, { behavior: 'immediate' });
-  }
-
-  /**
-   * Group commit: the writes asked for within one turn of the event loop run together in one
-   * transaction, each in its own savepoint (one that throws is rolled back alone and its caller gets
-   * the error), and are committed once. Each promise settles only after that commit, so whoever acks
-   * Slack after awaiting it still acks a stored change. Under load that is one commit for many requests.
-   */
-  transactionSoon<T>(fn: (tx: Tx) => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (!this.pending) {
-        this.pending = [];
-        setImmediate(() => this.commitPending());
-      }
-      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-    });
-  }
-
-  private commitPending(): void {
-    const batch = this.pending ?? [];
-    this.pending = null;
-    let outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
+    if (this.written) return this.db.transaction(fn, { behavior: 'immediate' });
+    this.written = [];
     try {
-      outcomes = this.transaction((tx) =>
-        batch.map(({ fn }) => {
-          try {
-            return { ok: true as const, value: tx.transaction(fn) };
-          } catch (error) {
-            return { ok: false as const, error };
-          }
-        }),
-      );
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
+      const result = this.db.transaction(fn, { behavior: 'immediate' });
+      if (this.written.length > 0) this.onCommitted(this.written);
+      return result;
+    } finally {
+      this.written = null;
     }
-    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error)));
   }
 
   findById(id: number): HandoffRow | null {
@@ -251,7 +235,17 @@ export class HandoffRepo {
     // Prepared on the connection, so it runs inside the caller's transaction.
     const eventId = (this.insertEventStatement.get({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data }) as { id: number }).id;
     this.enqueue(tx, this.onEvent(handoffId, eventId, e.type), e.at);
+    this.written?.push({ handoffId, eventId, type: e.type, actorId: e.actorId, fromState: e.fromState, toState: e.toState });
     return eventId;
+  }
+
+  /** Handoffs per state and receiving team (for /metrics). */
+  countByStateAndTeam(): Array<{ state: string; team: string; count: number }> {
+    return this.db
+      .select({ state: handoffs.state, team: handoffs.toTeam, count: sql<number>`count(*)` })
+      .from(handoffs)
+      .groupBy(handoffs.state, handoffs.toTeam)
+      .all();
   }
 
   /** Called inside the transaction `_tx` that writes the change: the prepared insert runs on the same connection. */

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { laneOf, type Notification } from '../domain/notifications';
-import type { Db, Tx } from './open-db';
-import { type HandoffRow, handoffs, homeViewers, outbox } from './schema';
+import { laneOf, type Notification } from '../domain/notifications.js';
+import type { Db, Tx } from './open-db.js';
+import { type HandoffRow, handoffs, homeViewers, outbox } from './schema.js';
 
 /** The queries behind the App Home tab, and the queue of Home refreshes. */
 export class HomeRepo {

@@ -1,8 +1,8 @@
 import { and, asc, gt, gte, sql } from 'drizzle-orm';
-import type { StateChange } from '../domain/flow-metrics';
-import type { EventType, HandoffState } from '../domain/lifecycle';
-import type { Db } from './open-db';
-import { type HandoffRow, handoffs } from './schema';
+import type { StateChange } from '../domain/flow-metrics.js';
+import type { EventType, HandoffState } from '../domain/lifecycle.js';
+import type { Db } from './open-db.js';
+import { type HandoffRow, handoffs } from './schema.js';
 
 interface ChangeRow {
   handoff_id: number;

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
-import type { OutboxMessage } from '../domain/notifications';
-import type { Db } from './open-db';
-import { type OutboxRow, outbox } from './schema';
+import type { OutboxMessage } from '../domain/notifications.js';
+import type { Db } from './open-db.js';
+import { type OutboxRow, outbox } from './schema.js';
 
 export interface OutboxEntry {
   readonly id: number;
@@ -86,12 +86,6 @@ export class OutboxRepo {
 
   markSent(id: number, at: Date): void {
     this.sentStatement.run({ id, at: at.getTime() });
-  }
-
-  /** Several entries sent, in one transaction (one commit instead of one each). */
-  markSentMany(sent: ReadonlyArray<{ readonly id: number; readonly at: Date }>): void {
-    if (sent.length === 1) this.markSent(sent[0].id, sent[0].at);
-    else if (sent.length > 1) this.db.transaction(() => sent.forEach(({ id, at }) => this.markSent(id, at)), { behavior: 'immediate' });
   }
 
   markFailed(id: number, error: string, retryAt: Date): void {

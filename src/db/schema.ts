@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import type { FieldValues } from '../domain/fields';
-import type { EventType, HandoffState } from '../domain/lifecycle';
+import type { FieldValues } from '../domain/fields.js';
+import type { EventType, HandoffState } from '../domain/lifecycle.js';
 
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 

@@ -1,6 +1,6 @@
 import { lt } from 'drizzle-orm';
-import type { Db } from './open-db';
-import { seenEvents } from './schema';
+import type { Db } from './open-db.js';
+import { seenEvents } from './schema.js';
 
 const KEEP_MS = 24 * 60 * 60 * 1000;
 

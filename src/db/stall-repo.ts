@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm';
-import type { Db, Tx } from './open-db';
-import { digests, type HandoffRow, handoffs, nudges, userProfiles } from './schema';
+import type { Db, Tx } from './open-db.js';
+import { digests, type HandoffRow, handoffs, nudges, userProfiles } from './schema.js';
 
 const ACTIVE = ['open', 'accepted', 'returned'] as const;
 

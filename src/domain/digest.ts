@@ -1,6 +1,6 @@
-import type { HandoffState } from './lifecycle';
-import { currentSla, isStalled, type NudgeSubject } from './stall';
-import type { SlaState } from './sla';
+import type { HandoffState } from './lifecycle.js';
+import { currentSla, isStalled, type NudgeSubject } from './stall.js';
+import type { SlaState } from './sla.js';
 
 /** What the digest needs of a handoff. */
 export interface DigestSource extends NudgeSubject {

@@ -1,4 +1,4 @@
-import type { EventType } from './lifecycle';
+import type { EventType } from './lifecycle.js';
 
 /** The names events have outside the bot (webhooks, the API, exports): what people call them. */
 const PUBLIC_NAMES: Record<EventType, string> = {

@@ -1,5 +1,5 @@
-import type { FieldValue, FieldValues } from './fields';
-import type { HandoffState } from './lifecycle';
+import type { FieldValue, FieldValues } from './fields.js';
+import type { HandoffState } from './lifecycle.js';
 
 /** What an exported row needs of a handoff. */
 export interface ExportSource {

@@ -1,4 +1,4 @@
-import type { FieldConfig } from '../config/workflow-schema';
+import type { FieldConfig } from '../config/workflow-schema.js';
 
 export type FieldValue = string | number | string[];
 export type FieldValues = Record<string, FieldValue>;

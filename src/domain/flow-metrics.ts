@@ -1,4 +1,4 @@
-import type { EventType, HandoffState } from './lifecycle';
+import type { EventType, HandoffState } from './lifecycle.js';
 
 /**
  * Flow metrics of a receiving team, computed from its handoffs' state changes (the events table),

@@ -1,5 +1,5 @@
-import { type DigestItem, type DigestSource, toDigestItem } from './digest';
-import type { TeamFlowReport } from './flow-metrics';
+import { type DigestItem, type DigestSource, toDigestItem } from './digest.js';
+import type { TeamFlowReport } from './flow-metrics.js';
 
 /** A Home tab line: a digest item plus the team it waits on. */
 export interface HomeItem extends DigestItem {

@@ -1,5 +1,5 @@
-import { DomainError } from './errors';
-import type { FieldValues } from './fields';
+import { DomainError } from './errors.js';
+import type { FieldValues } from './fields.js';
 
 export const HANDOFF_STATES = ['open', 'accepted', 'returned', 'done', 'cancelled'] as const;
 export type HandoffState = (typeof HANDOFF_STATES)[number];

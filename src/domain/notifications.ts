@@ -1,4 +1,4 @@
-import type { PersonDigest } from './digest';
+import type { PersonDigest } from './digest.js';
 
 /**
  * What must reach Slack after a state change. Stored in the outbox with the change itself and

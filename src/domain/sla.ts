@@ -1,5 +1,5 @@
-import type { TeamConfig } from '../config/workflow-schema';
-import { addBusinessMinutes, type BusinessCalendar, parseDuration } from './business-clock';
+import type { TeamConfig } from '../config/workflow-schema.js';
+import { addBusinessMinutes, type BusinessCalendar, parseDuration } from './business-clock.js';
 
 /** A reminder goes out when this share of an SLA has passed. */
 export const WARN_FRACTION = 0.75;

@@ -1,6 +1,6 @@
-import { addBusinessMinutes, type BusinessCalendar, businessMinutesBetween } from './business-clock';
-import type { HandoffState } from './lifecycle';
-import { type SlaState, slaStateOf } from './sla';
+import { addBusinessMinutes, type BusinessCalendar, businessMinutesBetween } from './business-clock.js';
+import type { HandoffState } from './lifecycle.js';
+import { type SlaState, slaStateOf } from './sla.js';
 
 /** Why the nudge job speaks up. */
 export type NudgeKind =

@@ -1,7 +1,8 @@
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { HandoffRepo } from '../db/handoff-repo';
-import type { StallRepo } from '../db/stall-repo';
-import type { OutboxSignal, PeopleDirectory } from '../domain/ports';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { HandoffRepo } from '../db/handoff-repo.js';
+import type { StallRepo } from '../db/stall-repo.js';
+import type { OutboxSignal, PeopleDirectory } from '../domain/ports.js';
+import type { Metrics } from '../metrics.js';
 
 export interface JobDeps {
   readonly config: WorkflowConfig;
@@ -10,6 +11,8 @@ export interface JobDeps {
   readonly people: PeopleDirectory;
   readonly outbox: OutboxSignal;
   readonly logger: { info(...m: unknown[]): void; warn(...m: unknown[]): void };
+  /** Times and counts each scheduled run for /metrics. */
+  readonly metrics?: Pick<Metrics, 'timeJob'>;
 }
 
 /** The actor recorded on events the bot causes by itself. */

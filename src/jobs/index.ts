@@ -1,8 +1,8 @@
 import { createTask, type ScheduledTask } from 'node-cron';
-import type { Clock } from '../domain/ports';
-import type { JobDeps } from './deps';
-import { runDigest } from './run-digest';
-import { runNudges } from './run-nudges';
+import type { Clock } from '../domain/ports.js';
+import type { JobDeps } from './deps.js';
+import { runDigest } from './run-digest.js';
+import { runNudges } from './run-nudges.js';
 
 export { runDigest, runNudges };
 export type JobName = 'nudges' | 'digest';
@@ -28,11 +28,13 @@ export const DEFAULT_SCHEDULE: JobSchedule = { nudges: '*/5 * * * *', digest: '*
  */
 export function startJobs(deps: JobDeps, clock: Clock, schedule: JobSchedule = DEFAULT_SCHEDULE): { stop(): Promise<void> } {
   const run = (name: JobName) => async () => {
+    const started = performance.now();
     try {
-      const result = await runJob(name, deps, clock.now());
-      deps.logger.info(`job ${name}: ${JSON.stringify(result)}`);
+      const once = () => runJob(name, deps, clock.now());
+      const result = await (deps.metrics ? deps.metrics.timeJob(name, once) : once());
+      deps.logger.info({ job: name, result, ms: Math.round(performance.now() - started) }, `job ${name} ran`);
     } catch (error) {
-      deps.logger.warn(`job ${name} failed: ${(error as Error).stack ?? error}`);
+      deps.logger.warn({ job: name, err: error, ms: Math.round(performance.now() - started) }, `job ${name} failed`);
     }
   };
   const tasks: ScheduledTask[] = (['nudges', 'digest'] as const).map((name) =>

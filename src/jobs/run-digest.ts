@@ -1,6 +1,6 @@
-import { localParts } from '../domain/business-clock';
-import { buildDigests, hasStalledWork } from '../domain/digest';
-import { type JobDeps } from './deps';
+import { localParts } from '../domain/business-clock.js';
+import { buildDigests, hasStalledWork } from '../domain/digest.js';
+import { type JobDeps } from './deps.js';
 
 export interface DigestRunResult {
   /** People with something in their digest. */

@@ -1,10 +1,10 @@
-import { parseDuration } from '../domain/business-clock';
-import type { Notification } from '../domain/notifications';
-import { calendarOf } from '../domain/sla';
-import { type NudgeKind, planNudges } from '../domain/stall';
-import type { Tx } from '../db/open-db';
-import type { NudgeRow } from '../db/stall-repo';
-import { type JobDeps, SYSTEM_ACTOR } from './deps';
+import { parseDuration } from '../domain/business-clock.js';
+import type { Notification } from '../domain/notifications.js';
+import { calendarOf } from '../domain/sla.js';
+import { type NudgeKind, planNudges } from '../domain/stall.js';
+import type { Tx } from '../db/open-db.js';
+import type { NudgeRow } from '../db/stall-repo.js';
+import { type JobDeps, SYSTEM_ACTOR } from './deps.js';
 
 export interface NudgeRunResult {
   readonly looked: number;

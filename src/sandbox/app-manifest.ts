@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { inPackage } from '../paths';
+import { inPackage } from '../paths.js';
 
 /** What the sandbox's workspace knows about the installed app: the parts of manifest.json Slack acts on. */
 export interface InstalledApp {

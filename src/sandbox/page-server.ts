@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { ActionOutcome, PersonActions } from './person-actions';
-import type { ClockJump, ClockJumpResult } from './start-sandbox';
-import { inPackage } from '../paths';
+import type { ActionOutcome, PersonActions } from './person-actions.js';
+import type { ClockJump, ClockJumpResult } from './start-sandbox.js';
+import { inPackage } from '../paths.js';
 
 /** The page's files, served as they are: no build step. */
 const WEB_DIR = inPackage('src/sandbox/web') + '/';

@@ -1,6 +1,6 @@
-import type { InstalledApp } from './app-manifest';
-import { APP_ID, BOT_ID, BOT_USER_ID, dmChannelFor, type FakeSlack, TEAM_ID } from './fake-slack';
-import type { SimResponse, SlackClientSim } from './slack-client-sim';
+import type { InstalledApp } from './app-manifest.js';
+import { APP_ID, BOT_ID, BOT_USER_ID, dmChannelFor, type FakeSlack, TEAM_ID } from './fake-slack.js';
+import type { SimResponse, SlackClientSim } from './slack-client-sim.js';
 
 // Slack payloads are open-ended JSON
 type Json = any;

@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatPath, loadWorkflow } from '../config/load-config';
-import { SLACK_SETTINGS } from '../config/start-mode';
-import { localParts } from '../domain/business-clock';
-import { type Sandbox, SANDBOX_DATABASE_URL, startSandbox } from './start-sandbox';
-import { inPackage } from '../paths';
+import { ConfigError, formatPath, loadWorkflow } from '../config/load-config.js';
+import { SLACK_SETTINGS } from '../config/start-mode.js';
+import { localParts } from '../domain/business-clock.js';
+import { type Sandbox, SANDBOX_DATABASE_URL, startSandbox } from './start-sandbox.js';
+import { inPackage } from '../paths.js';
 
 /** The example workflow that ships with the bot, wherever the command is run from. */
 export const EXAMPLE_CONFIG = inPackage('handoff.config.example.yaml');

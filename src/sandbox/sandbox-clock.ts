@@ -1,5 +1,5 @@
-import { localParts, zonedTime } from '../domain/business-clock';
-import type { Clock } from '../domain/ports';
+import { localParts, zonedTime } from '../domain/business-clock.js';
+import type { Clock } from '../domain/ports.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

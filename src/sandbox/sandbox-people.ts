@@ -1,4 +1,4 @@
-import type { WorkflowConfig } from '../config/workflow-schema';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
 
 /** Someone you can be on the sandbox page: a person from the config, or a member the emulator made up for a user group. */
 export interface SandboxPerson {

@@ -3,9 +3,8 @@
  * payload shapes (Slack's documented interaction and event payloads) and a valid v0 signature. The integration tests
  * drive the bot with it, and the sandbox sends what a person does on its page through it.
  */
-import { randomBytes } from 'node:crypto';
-import { signature } from '../slack/http-front.mjs';
-import { APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from './fake-slack';
+import { createHmac, randomBytes } from 'node:crypto';
+import { APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from './fake-slack.js';
 
 // Slack payloads are open-ended JSON
 type Json = any;
@@ -15,8 +14,10 @@ const JSON_TYPE = 'application/json';
 /** Slack's legacy verification token; Bolt ignores it but real payloads always carry one. */
 const VERIFICATION_TOKEN = 'xxx';
 
-/** `v0=<hex>`: HMAC-SHA256 of `v0:{timestamp}:{rawBody}` keyed by the signing secret; the bot checks with the same function, and test/unit/http-front.test.ts checks it against Slack's documented example. */
-export const sign = signature;
+/** `v0=<hex>`: HMAC-SHA256 of `v0:{timestamp}:{rawBody}` keyed by the signing secret, as Slack signs; Bolt's receiver verifies it (test/unit/slack-signature.test.ts checks it against Slack's documented example). */
+export function sign(signingSecret: string, timestamp: number | string, rawBody: string): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+}
 
 /** Headers Slack puts on every request; pass an old `timestamp` to test replay rejection. */
 export function signedHeaders(

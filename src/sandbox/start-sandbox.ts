@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Logger } from '@slack/bolt';
-import { parseEnv } from '../config/load-config';
-import type { WorkflowConfig } from '../config/workflow-schema';
-import { databasePath } from '../db/open-db';
-import { createHandoffApp, type HandoffApp } from '../handoff-app';
-import { type JobSchedule, runJob } from '../jobs/index';
-import { type InstalledApp, readInstalledApp } from './app-manifest';
-import { BOT_USER_ID, dmChannelFor, FakeSlack } from './fake-slack';
-import { createPageServer, type PageServer } from './page-server';
-import { PersonActions } from './person-actions';
-import { SandboxClock, nextLocalTime, sandboxStart } from './sandbox-clock';
-import { buildSandboxPeople, type SandboxWorkspace } from './sandbox-people';
-import { SlackClientSim } from './slack-client-sim';
+import { parseEnv } from '../config/load-config.js';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import { databasePath } from '../db/open-db.js';
+import { createHandoffApp, type HandoffApp } from '../handoff-app.js';
+import { type JobSchedule, runJob } from '../jobs/index.js';
+import { type InstalledApp, readInstalledApp } from './app-manifest.js';
+import { BOT_USER_ID, dmChannelFor, FakeSlack } from './fake-slack.js';
+import { createPageServer, type PageServer } from './page-server.js';
+import { PersonActions } from './person-actions.js';
+import { SandboxClock, nextLocalTime, sandboxStart } from './sandbox-clock.js';
+import { buildSandboxPeople, type SandboxWorkspace } from './sandbox-people.js';
+import { SlackClientSim } from './slack-client-sim.js';
 
 export interface SandboxOptions {
   readonly workflow: WorkflowConfig;

@@ -1,8 +1,8 @@
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { MetricsRepo } from '../db/metrics-repo';
-import { businessMinutesBetween, businessTimeline, type BusinessTimeline } from '../domain/business-clock';
-import { csvLine, exportColumnNames, type ExportColumns, jsonLine, toExportRecord } from '../domain/export';
-import { calendarOf } from '../domain/sla';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { MetricsRepo } from '../db/metrics-repo.js';
+import { businessMinutesBetween, businessTimeline, type BusinessTimeline } from '../domain/business-clock.js';
+import { csvLine, exportColumnNames, type ExportColumns, jsonLine, toExportRecord } from '../domain/export.js';
+import { calendarOf } from '../domain/sla.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 

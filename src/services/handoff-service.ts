@@ -1,15 +1,15 @@
-import type { FieldConfig, HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema';
-import { type HandoffRepo, type NewEvent, UniqueConflict, type UniqueValue, VersionConflict } from '../db/handoff-repo';
-import type { Tx } from '../db/open-db';
-import type { HandoffRow } from '../db/schema';
-import { DomainError } from '../domain/errors';
-import { buildTitle, type FieldValues, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields';
-import { type Actor, CLOSED_STATES, type Command, decide, type Transition } from '../domain/lifecycle';
-import type { Notification } from '../domain/notifications';
-import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports';
-import { addBusinessMinutes, zonedTime } from '../domain/business-clock';
-import { HOME_REFRESH_DELAY_MS } from '../domain/home';
-import { calendarOf, slaTimes } from '../domain/sla';
+import type { FieldConfig, HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema.js';
+import { type HandoffRepo, type NewEvent, UniqueConflict, type UniqueValue, VersionConflict } from '../db/handoff-repo.js';
+import type { Tx } from '../db/open-db.js';
+import type { HandoffRow } from '../db/schema.js';
+import { DomainError } from '../domain/errors.js';
+import { buildTitle, type FieldValues, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields.js';
+import { type Actor, CLOSED_STATES, type Command, decide, type Transition } from '../domain/lifecycle.js';
+import type { Notification } from '../domain/notifications.js';
+import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports.js';
+import { addBusinessMinutes, zonedTime } from '../domain/business-clock.js';
+import { HOME_REFRESH_DELAY_MS } from '../domain/home.js';
+import { calendarOf, slaTimes } from '../domain/sla.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -428,7 +428,7 @@ export class HandoffService {
   /** Runs a write, turning storage conflicts into the errors a person can act on. */
   private async commit<T>(fn: (tx: Tx) => T, id?: number): Promise<T> {
     try {
-      const result = await this.deps.repo.transactionSoon(fn);
+      const result = this.deps.repo.transaction(fn);
       this.deps.outbox.kick();
       return result;
     } catch (error) {

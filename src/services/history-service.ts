@@ -1,8 +1,8 @@
-import type { HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema';
-import type { HandoffRepo } from '../db/handoff-repo';
-import type { EventRow, HandoffRow } from '../db/schema';
-import type { StallRepo } from '../db/stall-repo';
-import { DomainError } from '../domain/errors';
+import type { HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema.js';
+import type { HandoffRepo } from '../db/handoff-repo.js';
+import type { EventRow, HandoffRow } from '../db/schema.js';
+import type { StallRepo } from '../db/stall-repo.js';
+import { DomainError } from '../domain/errors.js';
 
 export interface HandoffHistory {
   readonly handoff: HandoffRow;

@@ -1,10 +1,10 @@
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { HomeRepo } from '../db/home-repo';
-import type { StallRepo } from '../db/stall-repo';
-import type { TeamFlowReport } from '../domain/flow-metrics';
-import { type HomeData, splitPersonalItems, toHomeItem } from '../domain/home';
-import type { Clock, TeamDirectory } from '../domain/ports';
-import type { StatsService } from './stats-service';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { HomeRepo } from '../db/home-repo.js';
+import type { StallRepo } from '../db/stall-repo.js';
+import type { TeamFlowReport } from '../domain/flow-metrics.js';
+import { type HomeData, splitPersonalItems, toHomeItem } from '../domain/home.js';
+import type { Clock, TeamDirectory } from '../domain/ports.js';
+import type { StatsService } from './stats-service.js';
 
 /** The Home tab shows at most this many of a team queue; the rest are counted. */
 const QUEUE_FETCH = 30;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { OutboxEntry, OutboxRepo } from '../db/outbox-repo';
-import type { OutboxMessage } from '../domain/notifications';
-import type { Clock, OutboxSignal } from '../domain/ports';
+import type { OutboxEntry, OutboxRepo } from '../db/outbox-repo.js';
+import type { OutboxMessage } from '../domain/notifications.js';
+import type { Clock, OutboxSignal } from '../domain/ports.js';
 
 export interface Logger {
   debug(...msg: unknown[]): void;
@@ -26,17 +27,33 @@ const CONCURRENCY = 8;
 const BOOT_ID = randomBytes(4).toString('hex');
 const LEASE_OWNER = `${hostname()}:${process.pid}:${BOOT_ID}`;
 
-/** A lease holder on this machine whose process has exited; holders elsewhere are left to their lease time. */
-export function isDeadLocalOwner(owner: string): boolean {
+/**
+ * A lease holder on this machine whose process has exited; holders elsewhere are left to their lease
+ * time. A zombie (killed, not yet reaped by its parent) still answers `kill(pid, 0)`, so on Linux its
+ * state in /proc counts too: otherwise a restart beside it waits out the whole lease.
+ */
+export function isDeadLocalOwner(owner: string, procState: (pid: number) => string | null = linuxProcessState): boolean {
   const [host, pidText, boot] = owner.split(':');
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid)) return false;
   if (pid === process.pid) return boot !== BOOT_ID; // our pid, an earlier start: that process is gone
   try {
     process.kill(pid, 0);
-    return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  const state = procState(pid);
+  return state === 'Z' || state === 'X';
+}
+
+/** The one-letter state of a process from /proc/<pid>/stat (R, S, D, Z, …), or null where there is no /proc. */
+export function linuxProcessState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
+  } catch {
+    return null;
   }
 }
 /** Long enough for a slow Slack call with its retries; short enough that a crashed process's entries go out soon after a restart. */
@@ -70,13 +87,6 @@ export class OutboxDispatcher implements OutboxSignal {
   private stopped = false;
   /** After a 429 Slack asks everyone to wait; the whole queue waits (wall-clock ms). */
   private pausedUntil = 0;
-  /**
-   * Entries Slack has taken, recorded together once per tick: under load that is one commit for many
-   * messages. Until then an entry stays leased to this process, so nobody sends it again; if the
-   * process dies in between, the retry finds the message by its outbox id instead of posting twice.
-   */
-  private readonly sent: Array<{ id: number; at: Date }> = [];
-  private flushQueued = false;
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -87,7 +97,6 @@ export class OutboxDispatcher implements OutboxSignal {
       return;
     }
     this.running = this.loop().finally(() => {
-      this.flushSent();
       this.running = null;
       if (this.again) {
         this.again = false;
@@ -121,8 +130,6 @@ export class OutboxDispatcher implements OutboxSignal {
    */
   private async loop(): Promise<void> {
     for (;;) {
-      // What was sent is recorded before looking again, so the entries behind it in their lanes are due.
-      this.flushSent();
       if (this.stopped || Date.now() < this.pausedUntil) return;
       const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
       if (due.length === 0) return;
@@ -145,30 +152,23 @@ export class OutboxDispatcher implements OutboxSignal {
   private async send(entry: OutboxEntry): Promise<void> {
     try {
       await this.deps.deliver(entry.notification, { outboxId: entry.id, retried: entry.claims > 0 });
-      this.sent.push({ id: entry.id, at: this.deps.clock.now() });
-      if (!this.flushQueued) {
-        this.flushQueued = true;
-        setImmediate(() => this.flushSent());
-      }
     } catch (error) {
       // The entry keeps its place at the head of its lane, so what follows it waits.
       const { message, retryAfter, ambiguous } = describeError(error);
       const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter, ambiguous));
       this.deps.repo.markFailed(entry.id, message, retryAt);
       if (retryAfter) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfter * 1000);
-      this.deps.logger.warn(`outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`);
+      this.deps.logger.warn(
+        { outboxId: entry.id, handoffId: entry.notification.handoffId, kind: entry.notification.type, attempt: entry.attempts + 1, retryAt: retryAt.toISOString() },
+        `outbox ${entry.id} (${entry.notification.type}) failed, attempt ${entry.attempts + 1}, retry at ${retryAt.toISOString()}: ${message}`,
+      );
+      return;
     }
-  }
-
-  private flushSent(): void {
-    this.flushQueued = false;
-    if (this.sent.length === 0) return;
-    const sent = this.sent.splice(0);
     try {
-      this.deps.repo.markSentMany(sent);
+      this.deps.repo.markSent(entry.id, this.deps.clock.now());
     } catch (error) {
-      // They stay leased until the lease runs out; their retry then finds the messages by outbox id.
-      this.deps.logger.error(`outbox: could not record ${sent.length} sent entries: ${(error as Error)?.message ?? error}`);
+      // It stays leased until the lease runs out; its retry then finds the message by outbox id instead of posting twice.
+      this.deps.logger.error({ outboxId: entry.id, handoffId: entry.notification.handoffId }, `outbox: could not record entry ${entry.id} as sent: ${(error as Error)?.message ?? error}`);
     }
   }
 

@@ -1,7 +1,7 @@
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { StallRepo } from '../db/stall-repo';
-import { buildDigests, type PersonDigest } from '../domain/digest';
-import type { Clock, TeamDirectory } from '../domain/ports';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { StallRepo } from '../db/stall-repo.js';
+import { buildDigests, type PersonDigest } from '../domain/digest.js';
+import type { Clock, TeamDirectory } from '../domain/ports.js';
 
 export interface MyQueue {
   /** The same sections as the daily digest; null when nothing of theirs is stalled. */

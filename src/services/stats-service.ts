@@ -1,10 +1,10 @@
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { MetricsRepo } from '../db/metrics-repo';
-import { businessTimeline, parseDuration } from '../domain/business-clock';
-import { DomainError } from '../domain/errors';
-import { buildTeamFlowReport, type SlaMinutes, type TeamFlowReport } from '../domain/flow-metrics';
-import type { Clock, TeamDirectory } from '../domain/ports';
-import { calendarOf } from '../domain/sla';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { MetricsRepo } from '../db/metrics-repo.js';
+import { businessTimeline, parseDuration } from '../domain/business-clock.js';
+import { DomainError } from '../domain/errors.js';
+import { buildTeamFlowReport, type SlaMinutes, type TeamFlowReport } from '../domain/flow-metrics.js';
+import type { Clock, TeamDirectory } from '../domain/ports.js';
+import { calendarOf } from '../domain/sla.js';
 
 /** The periods `/handoff stats` offers, in days. */
 export const STATS_PERIODS: Readonly<Record<string, number>> = { '7d': 7, '30d': 30, '90d': 90 };

@@ -1,10 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
-import { toApiEvent, toApiHandoff } from '../api/handoff-api';
-import type { WebhookConfig, WorkflowConfig } from '../config/workflow-schema';
-import type { HandoffRepo } from '../db/handoff-repo';
-import { publicEventName } from '../domain/event-names';
-import type { EventType } from '../domain/lifecycle';
-import type { WebhookNotification } from '../domain/notifications';
+import { toApiEvent, toApiHandoff } from '../api/handoff-api.js';
+import type { WebhookConfig, WorkflowConfig } from '../config/workflow-schema.js';
+import type { HandoffRepo } from '../db/handoff-repo.js';
+import { publicEventName } from '../domain/event-names.js';
+import type { EventType } from '../domain/lifecycle.js';
+import type { WebhookNotification } from '../domain/notifications.js';
 
 const TIMEOUT_MS = 10_000;
 

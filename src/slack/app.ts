@@ -1,78 +1,185 @@
 import type { Server } from 'node:http';
-import { App, type Logger, LogLevel } from '@slack/bolt';
-import { checkEnvelope, MalformedPayloadError } from './http-front.mjs';
-import { createHttpServer, createRequestHandler, type Route } from './http-server';
-import { HttpThread, type HttpThreadLimits } from './http-thread';
-import { SlackReceiver } from './receiver';
-import type { ExtendedErrorHandlerArgs } from '@slack/bolt/dist/App';
-import type { Env } from '../config/env-schema';
-import { registerActions } from './listeners/actions';
-import { registerCommands } from './listeners/commands';
-import type { ListenerDeps } from './listeners/deps';
-import { registerEvents } from './listeners/events';
-import { registerFunctions } from './listeners/functions';
-import { registerShortcuts } from './listeners/shortcuts';
-import { registerViews } from './listeners/views';
-import { reportError, unwrapError } from './report-error';
-import { SlackWorkspace } from './workspace';
-import { RoutedWebClient, SlackApiThread } from './api-thread';
-import { type ClientTuning, webClientOptions } from './web-client';
+import {
+  App,
+  type CustomRoute,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  type Logger,
+  LogLevel,
+  type Receiver,
+  type ReceiverEvent,
+  type ReceiverProcessEventErrorHandlerArgs,
+  SocketModeReceiver,
+} from '@slack/bolt';
+import { WebClient, type WebAPICallResult } from '@slack/web-api';
+import type { Env } from '../config/env-schema.js';
+import { isDomainError } from '../domain/errors.js';
+import { type Metrics, type RequestOutcome, requestKind } from '../metrics.js';
+import { checkEnvelope, MalformedPayloadError } from './envelope.js';
+import { registerActions } from './listeners/actions/index.js';
+import { registerCommands } from './listeners/commands/index.js';
+import type { ListenerDeps } from './listeners/deps.js';
+import { registerEvents } from './listeners/events/index.js';
+import { registerFunctions } from './listeners/functions/index.js';
+import { registerShortcuts } from './listeners/shortcuts/index.js';
+import { registerViews } from './listeners/views/index.js';
+import { reportError, unwrapError } from './report-error.js';
+import { type ClientTuning, webClientOptions } from './web-client.js';
+import { SlackWorkspace } from './workspace.js';
 
-export interface SlackAppOptions extends ClientTuning {
+export interface SlackAppOptions {
   readonly env: Env;
-  /** Where logs go (default: Bolt's console logger at env.logLevel). */
-  readonly logger?: Logger;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** The client everything the bot sends goes through (createSlackClient). */
+  readonly client: WebClient;
+  /** Our routes (/healthz, /metrics, /api/…), served beside Slack's endpoint (in Socket Mode on PORT alone). */
+  readonly customRoutes?: CustomRoute[];
   /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
   readonly firstSight?: (eventId: string) => boolean;
 }
 
-const LOG_LEVELS: Record<Env['logLevel'], LogLevel> = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR };
+/** Slack's own requests are far below this (a 100-block modal's state is a few hundred KB); larger is not from Slack. */
+export const SLACK_BODY_LIMIT = 1024 * 1024;
+/** A client that sends its headers or body this slowly holds a connection no longer than this. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+export const HEADERS_TIMEOUT_MS = 15_000;
 
-/** The Bolt app: HTTP receiver on /slack/events (or Socket Mode with an app token); its clients are tuned by webClientOptions. */
+/** The bot's WebClient, counting every call by method and result for /metrics. */
+export class CountingWebClient extends WebClient {
+  constructor(
+    token: string,
+    options: ConstructorParameters<typeof WebClient>[1],
+    private readonly metrics: Metrics,
+  ) {
+    super(token, options);
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    try {
+      const result = await super.apiCall(method, options);
+      this.metrics.slackCalls.inc({ method, result: 'ok' });
+      return result;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      this.metrics.slackCalls.inc({ method, result: code === 'slack_webapi_rate_limited_error' ? 'ratelimited' : 'error' });
+      throw error;
+    }
+  }
+}
+
+/**
+ * Wraps Bolt's receiver to time each request's ack for /metrics: Bolt gives middleware no hook on ack,
+ * and the receiver is where it is called. Everything else is the receiver's own.
+ */
+class TimedReceiver implements Receiver {
+  constructor(
+    readonly inner: HTTPReceiver | SocketModeReceiver,
+    private readonly metrics: Metrics,
+  ) {}
+
+  init(app: App): void {
+    const metrics = this.metrics;
+    const timed: Pick<App, 'processEvent'> = {
+      processEvent(event: ReceiverEvent) {
+        const end = metrics.ackSeconds.startTimer({ kind: requestKind(event.body) });
+        const ack: ReceiverEvent['ack'] = (response) => {
+          end();
+          return event.ack(response);
+        };
+        return app.processEvent({ ...event, ack });
+      },
+    };
+    // The receiver keeps `app` to hand it events; every other member is the app's own.
+    this.inner.init(Object.assign(Object.create(app) as App, timed));
+  }
+
+  start(...args: Parameters<HTTPReceiver['start']>): Promise<unknown> {
+    return this.inner.start(...args);
+  }
+
+  stop(): Promise<unknown> {
+    return this.inner.stop();
+  }
+}
+
+/** A malformed payload is Slack's request, but not one we can act on: 400, as for a body that is not JSON. */
+async function answerProcessError(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
+  const { error, response, logger } = args;
+  if (unwrapError(error) instanceof MalformedPayloadError && !response.headersSent) {
+    logger.warn(`rejected a request: ${(unwrapError(error) as Error).message}`);
+    response.writeHead(400);
+    response.end();
+    return false;
+  }
+  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+}
+
+/** The client for everything the bot sends (listeners, outbox, directories): tuned by webClientOptions, counted for /metrics. */
+export function createSlackClient(env: Env, metrics: Metrics, logger: Logger, tuning: ClientTuning = {}): CountingWebClient {
+  return new CountingWebClient(env.botToken, { ...webClientOptions(env, tuning), logger }, metrics);
+}
+
+/**
+ * The Bolt app: Bolt's HTTPReceiver on POST /slack/events with our routes as customRoutes, or Socket
+ * Mode with an app token. Listeners ack first; errors become private answers in one place.
+ */
 export function createSlackApp(opts: SlackAppOptions) {
-  const { env } = opts;
-  const clientOptions = webClientOptions(env, opts);
+  const { env, metrics, client } = opts;
   const inflight = new Set<Promise<unknown>>();
-  const socketMode = Boolean(env.appToken);
-  // Our HTTP front (http-server.ts, or the HTTP thread) reads, verifies and parses each request once; the receiver hands it to Bolt.
-  const receiver = socketMode ? undefined : new SlackReceiver();
-  let workspace: SlackWorkspace | null = null;
+  const outcomes = new WeakMap<object, RequestOutcome>();
+  const inner = env.appToken
+    ? new SocketModeReceiver({ appToken: env.appToken, logger: opts.logger, customRoutes: opts.customRoutes, installerOptions: { port: env.port } })
+    : new HTTPReceiver({
+        signingSecret: env.signingSecret,
+        logger: opts.logger,
+        customRoutes: opts.customRoutes,
+        bodyLimit: SLACK_BODY_LIMIT,
+        processEventErrorHandler: answerProcessError,
+      });
+  const receiver = new TimedReceiver(inner, metrics);
+  const workspace = new SlackWorkspace(client);
   const app = new App({
-    // Our own authorization instead of Bolt's `token`: see SlackWorkspace. Until auth.test answers,
-    // requests run with the token alone (Bolt then cannot skip the bot's own events; we react to none).
+    // auth.test through SlackWorkspace instead of Bolt's `token`: Bolt keeps a failed first auth.test for
+    // the life of the process; we ask again. Until it answers, requests run with the token alone.
     authorize: async () => {
-      const identity = await workspace?.identity().catch((error: unknown) => {
-        app.logger.warn(`auth.test failed, handling the request without the bot's ids: ${(error as Error)?.message ?? error}`);
+      const identity = await workspace.identity().catch((error: unknown) => {
+        opts.logger.warn(`auth.test failed, handling the request without the bot's ids: ${(error as Error)?.message ?? error}`);
         return null;
       });
       return { botToken: env.botToken, botUserId: identity?.botUserId, botId: identity?.botId };
     },
-    ...(socketMode ? { socketMode: true, appToken: env.appToken } : { receiver }),
-    clientOptions,
-    ...(opts.logger ? { logger: opts.logger } : {}),
-    logLevel: LOG_LEVELS[env.logLevel],
+    receiver,
+    // Bolt's own per-request client (used only by Bolt itself, e.g. a custom step's complete) is tuned like ours.
+    clientOptions: { ...webClientOptions(env), logger: opts.logger },
+    logger: opts.logger,
+    logLevel: LogLevel.DEBUG, // the logger's own level decides
     extendedErrorHandler: true,
   });
-  // The client for work outside a request (the outbox, the directories): Bolt's own has no token when it is given `authorize`.
-  const client = new RoutedWebClient(env.botToken, { ...clientOptions, logger: app.logger });
-  let apiThread: SlackApiThread | null = null;
-  workspace = new SlackWorkspace(client);
   // Ask at start, so a token Slack refuses is reported at once; a failure here is asked again when needed.
-  workspace.identity().catch((error: unknown) => app.logger.error(`Slack did not confirm the bot token (auth.test): ${(error as Error)?.message ?? error}`));
-  // Bad shapes are refused before any listener sees them (the error handler below rethrows them to the receiver).
+  workspace.identity().catch((error: unknown) => opts.logger.error(`Slack did not confirm the bot token (auth.test): ${(error as Error)?.message ?? error}`));
+
+  // Bad shapes are refused before any listener sees them (400, see answerProcessError).
   app.use(async ({ next, body }) => {
     checkEnvelope(body);
     await next();
   });
-  // Track every request's work, answer its errors here, so shutdown and tests can wait for
-  // everything a request causes, including the ephemeral that explains a refusal.
+  // Every request's work is tracked (shutdown and tests wait for it), logged and counted; its errors are answered here.
   app.use(async ({ next, body, logger }) => {
-    const work = next().catch((error) => reportError(error, body, client, logger));
+    const started = performance.now();
+    const work = next().catch(async (error) => {
+      outcomes.set(body, isDomainError(unwrapError(error)) ? 'refused' : 'error');
+      await reportError(error, body, client, logger);
+    });
     inflight.add(work);
     try {
       await work;
     } finally {
       inflight.delete(work);
+      const kind = requestKind(body);
+      const outcome = outcomes.get(body) ?? 'ok';
+      metrics.requests.inc({ kind, outcome });
+      logger.info({ request: kind, id: requestId(body), user: requestUser(body), handoffId: requestHandoffId(body), outcome, ms: Math.round(performance.now() - started) }, 'request');
     }
   });
   // Slack retries an event it thinks we missed; the first delivery already did the work.
@@ -81,21 +188,19 @@ export function createSlackApp(opts: SlackAppOptions) {
     if (typeof eventId === 'string' && opts.firstSight && !opts.firstSight(eventId)) return;
     await next();
   });
-  // Errors raised before the listeners run (authorization, parsing) never reach the middleware above.
-  app.error(async ({ error, body, logger }: ExtendedErrorHandlerArgs) => {
-    if (unwrapError(error) instanceof MalformedPayloadError) throw error;
+  // Errors raised before the listeners run (authorization, the shape check) never reach the middleware above.
+  app.error(async ({ error, body, logger }: Parameters<Parameters<App['error']>[0]>[0] & { body?: AnyBody }) => {
+    if (unwrapError(error) instanceof MalformedPayloadError) {
+      metrics.requests.inc({ kind: requestKind(body), outcome: 'malformed' });
+      throw error;
+    }
     await reportError(error, body, client, logger);
   });
 
-  let httpServer: Server | null = null;
-  let httpThread: HttpThread | null = null;
+  let server: Server | null = null;
   return {
     app,
     client,
-    /** The HTTP thread while it runs (tests stop it to see it come back). */
-    get httpThread(): HttpThread | null {
-      return httpThread;
-    },
     workspace,
     register(deps: ListenerDeps): void {
       registerCommands(app, deps);
@@ -107,66 +212,61 @@ export function createSlackApp(opts: SlackAppOptions) {
     },
     /** Waits for the work of requests already received. */
     async settle(): Promise<void> {
-      // Requests the HTTP thread answered already may still be on their way to this thread.
-      await httpThread?.sync();
-      await receiver?.settle();
       while (inflight.size > 0) await Promise.allSettled([...inflight]);
     },
-    /**
-     * Listens on `port`: Slack's endpoint plus `routes` (/healthz, /api/…), which Socket Mode serves too.
-     * With `thread`, HTTP is served from a thread of its own that acknowledges what it can at once (http-thread.ts).
-     */
-    async start(port: number, routes: readonly Route[] = [], opts: { thread?: boolean | HttpThreadLimits } = {}): Promise<number> {
-      if (!receiver) await app.start();
-      const handler = createRequestHandler({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
-      if (opts.thread) {
-        httpThread = new HttpThread(handler, app.logger, receiver ? env.signingSecret : null, opts.thread === true ? {} : opts.thread);
-        return httpThread.start(port);
+    /** Listens on `port` (0: any free port) and resolves with the port bound. */
+    async start(port: number): Promise<number> {
+      if (inner instanceof SocketModeReceiver) {
+        await app.start();
+        // Bolt serves customRoutes in Socket Mode from an HTTP server of its own on installerOptions.port.
+        server = (inner as unknown as { httpServer?: Server }).httpServer ?? null;
+      } else {
+        server = (await app.start(port, { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS })) as Server;
       }
-      const server = createHttpServer(handler);
-      httpServer = server;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, () => resolve());
-      });
-      const address = server.address();
+      if (server) {
+        server.requestTimeout = REQUEST_TIMEOUT_MS;
+        server.headersTimeout = HEADERS_TIMEOUT_MS;
+      }
+      const address = server?.address();
       return typeof address === 'object' && address ? address.port : port;
-    },
-    /**
-     * Moves the calls of `client` (the outbox's, the modals listeners open, the directories') to a
-     * worker thread of their own. `npm start` does this; most tests call Slack in this thread.
-     */
-    async startApiThread(): Promise<void> {
-      const thread = new SlackApiThread({ token: env.botToken, options: clientOptions, logLevel: LOG_LEVELS[env.logLevel] }, (message) => app.logger.error(message));
-      await thread.start();
-      apiThread = thread;
-      client.route = thread.call((method, args) => client.callHere(method, args));
-    },
-    /** Ends the API thread once its calls in flight are answered; later calls run in this thread. */
-    async stopApiThread(): Promise<void> {
-      client.route = null;
-      await apiThread?.stop();
-      apiThread = null;
     },
     /** Stops taking requests; requests already received finish (see settle). */
     async stop(): Promise<void> {
-      if (!receiver) await app.stop();
-      await httpThread?.stop();
-      httpThread = null;
-      const server = httpServer;
-      httpServer = null;
-      if (!server) return;
-      await new Promise<void>((resolve) => {
-        // A connection kept alive after its last response would hold close() open until the client hangs up.
-        const sweep = setInterval(() => server.closeIdleConnections(), 100);
-        server.close(() => {
-          clearInterval(sweep);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      // Keep-alive connections would hold close() open until their clients hang up.
+      server?.closeIdleConnections();
+      const sweep = setInterval(() => server?.closeIdleConnections(), 100);
+      try {
+        await app.stop();
+      } finally {
+        clearInterval(sweep);
+        server = null;
+      }
     },
   };
 }
 
 export type SlackApp = ReturnType<typeof createSlackApp>;
+
+// Bolt hands middleware the raw request body of any surface
+type AnyBody = Record<string, any>;
+
+/** The action, callback or command a request is about, for its log line. */
+function requestId(body: AnyBody): string | undefined {
+  return body.command ?? body.actions?.[0]?.action_id ?? body.view?.callback_id ?? body.callback_id ?? body.event?.type;
+}
+
+function requestUser(body: AnyBody): string | undefined {
+  return body.user?.id ?? body.user_id ?? body.event?.user;
+}
+
+/** The handoff a button or a form is about, when it says (buttons carry `42` or `42:next-type`; forms their metadata). */
+function requestHandoffId(body: AnyBody): number | undefined {
+  const fromButton = /^(\d+)(?::|$)/.exec(String(body.actions?.[0]?.value ?? ''))?.[1];
+  if (fromButton) return Number(fromButton);
+  try {
+    const meta = JSON.parse(body.view?.private_metadata ?? 'null') as { handoffId?: unknown } | null;
+    return typeof meta?.handoffId === 'number' ? meta.handoffId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-import { localParts } from '../domain/business-clock';
+import { localParts } from '../domain/business-clock.js';
 
 /** Slack's limit for one section's text. */
 export const SECTION_TEXT_LIMIT = 3000;

@@ -1,15 +1,15 @@
 import type { WebClient } from '@slack/web-api';
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { HandoffRepo } from '../db/handoff-repo';
-import type { Notification } from '../domain/notifications';
-import type { Clock } from '../domain/ports';
-import type { SendRateLimiter } from './rate-limiter';
-import type { SlackWorkspace } from './workspace';
-import type { HomeService } from '../services/home-service';
-import { buildDigestMessage } from './views/digest';
-import { buildHomeView } from './views/home';
-import { statsViewOptions } from './views/stats';
-import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { HandoffRepo } from '../db/handoff-repo.js';
+import type { Notification } from '../domain/notifications.js';
+import type { Clock } from '../domain/ports.js';
+import type { SendRateLimiter } from './rate-limiter.js';
+import type { SlackWorkspace } from './workspace.js';
+import type { HomeService } from '../services/home-service.js';
+import { buildDigestMessage } from './views/digest.js';
+import { buildHomeView } from './views/home.js';
+import { statsViewOptions } from './views/stats.js';
+import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages.js';
 
 /** Which outbox entry a delivery is, and whether an earlier try may have reached Slack without being recorded. */
 export interface Delivery {

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { StallRepo } from '../db/stall-repo';
-import type { Clock, PeopleDirectory } from '../domain/ports';
+import type { StallRepo } from '../db/stall-repo.js';
+import type { Clock, PeopleDirectory } from '../domain/ports.js';
 
 const FRESH_MS = 7 * 24 * 60 * 60 * 1000;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { isDomainError } from '../domain/errors';
+import { isDomainError } from '../domain/errors.js';
 
 /** Bolt wraps listener errors (UnknownError.original, MultipleListenerError.originals); find ours. */
 export function unwrapError(error: unknown): unknown {

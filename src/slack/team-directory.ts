@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { WorkflowConfig } from '../config/workflow-schema';
-import type { TeamDirectory } from '../domain/ports';
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { TeamDirectory } from '../domain/ports.js';
 
 const CACHE_MS = 10 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import type { WebClientOptions } from '@slack/web-api';
-import type { Env } from '../config/env-schema';
+import type { Env } from '../config/env-schema.js';
 
 /** Overrides for tests: a short timeout and no retries against the local fake. */
 export interface ClientTuning {

@@ -1,5 +1,5 @@
 /**
- * The bot as a real child process (`node src/bin.mjs start`), for tests of what only a process can
+ * The bot as a real child process (`node dist/bin.js start`), for tests of what only a process can
  * show: being killed, being stopped by a signal, refusing to start. Plus a tap in front of the fake
  * Slack that sees (and can hold) the bot's Web API calls, so a test can act while a call is in flight.
  */
@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 
-export const BIN = resolve(__dirname, '../../src/bin.mjs');
+export const BIN = resolve(__dirname, '../../dist/bin.js');
 
 /** Variables of the bot that must come from the test, never from the shell running it. */
 const BOT_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'DATABASE_URL', 'HANDOFF_CONFIG', 'PORT', 'LOG_LEVEL'];
@@ -72,7 +72,7 @@ export interface Health {
   readonly outbox: { readonly pending: number; readonly oldestAgeSeconds: number | null };
 }
 
-/** `node src/bin.mjs <args>` with its output collected; `exited` resolves once it has gone (and was reaped). */
+/** `node dist/bin.js <args>` with its output collected; `exited` resolves once it has gone (and was reaped). */
 export class ChildBot {
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;

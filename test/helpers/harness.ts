@@ -8,7 +8,6 @@ import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
 import { BlockId } from '../../src/slack/ids';
-import type { HttpThreadLimits } from '../../src/slack/http-thread';
 import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
 import { FakeSlack, type Fault } from './fake-slack';
 import { dateValue, numberValue, type SimResponse, SlackClientSim, selectValue, textValue } from './slack-requests';
@@ -62,10 +61,6 @@ export async function startHarness(
     dbPath?: string;
     /** Faults the fake Slack has before the app starts (e.g. a failing auth.test at boot). */
     faults?: ReadonlyArray<readonly [string, Fault]>;
-    /** The bot's own Slack calls in the Slack API thread, as under `npm start`. */
-    apiThread?: boolean;
-    /** HTTP served from its own thread, which acks commands and clicks at once, as under `npm start`. */
-    httpThread?: boolean | HttpThreadLimits;
   } = {},
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
@@ -83,7 +78,7 @@ export async function startHarness(
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger, apiThread: opts.apiThread, httpThread: opts.httpThread });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]) });
   const port = await app.start(0);
   // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
   await fake.waitFor('auth.test', 2000).catch(() => undefined);
@@ -106,19 +101,12 @@ export async function startHarness(
   };
 }
 
-/**
- * A slash command's answer: in its ack, or, where the ack went out before the app saw the command (the
- * HTTP thread), what the app posted to the command's response_url; the person sees the same ephemeral.
- */
+/** A slash command's answer: what the listener put in its ack, the ephemeral the person sees. */
 // Slack messages are open-ended JSON
-export async function commandReply(h: Harness, res: SimResponse): Promise<any> {
+export function commandReply(_h: Harness, res: SimResponse): any {
   expect(res.status).toBe(200);
-  if (res.body !== '') return res.json;
-  await h.settle();
-  const posted = h.fake.callsTo('response_url').at(-1);
-  if (!posted) throw new Error('the command was acked empty and nothing was posted to its response_url');
-  const { user: _user, channel: _channel, ...message } = posted.args;
-  return message;
+  if (res.body === '') throw new Error('the command was acked with no answer');
+  return res.json;
 }
 
 export interface OrderInput {

@@ -21,14 +21,9 @@ const press = async (userId: string, actionId: string, id = 1) => {
   return res;
 };
 
-// Everything here runs twice: with HTTP served in the app's thread (as most tests and the sandbox run it),
-// and from the HTTP thread `npm start` uses, which acks commands and clicks before the app handles them.
-describe.each([
-  ['HTTP in the app thread', false],
-  ['HTTP thread, as npm start runs', true],
-])('%s', (_mode, httpThread) => {
+describe('through Bolt\'s HTTP receiver', () => {
   beforeEach(async () => {
-    h = await startHarness({ httpThread });
+    h = await startHarness();
   });
 
   describe('starting a handoff', () => {

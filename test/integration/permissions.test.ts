@@ -177,14 +177,13 @@ describe('the table', () => {
   });
 });
 
-// Through both HTTP fronts: the app's own thread, and the HTTP thread `npm start` uses, which acks a click before the app decides on it.
-for (const [httpThread, state] of [false, true].flatMap((thread) => HANDOFF_STATES.map((st) => [thread, st] as const))) {
-  describe(`${state}: every action by every role through HTTP${httpThread ? ' (HTTP thread)' : ''}`, () => {
+for (const state of HANDOFF_STATES) {
+  describe(`${state}: every action by every role through HTTP`, () => {
     let h: Harness;
     let seq = 0;
     beforeAll(async () => {
       // Monday 2026-11-23 10:00 UTC.
-      h = await startHarness({ now: '2026-11-23T10:00:00Z', httpThread });
+      h = await startHarness({ now: '2026-11-23T10:00:00Z' });
     });
     afterAll(async () => {
       await h.close();

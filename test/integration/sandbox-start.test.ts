@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const BIN = resolve(__dirname, '../../src/bin.mjs');
+const BIN = resolve(__dirname, '../../dist/bin.js');
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 

@@ -246,7 +246,7 @@ describe('npx handoff jobs run', () => {
     };
     const run = (args: string[]) =>
       new Promise<{ code: number | null; out: string }>((done) => {
-        const child = spawn(process.execPath, [resolve(__dirname, '../../src/bin.mjs'), ...args], { env });
+        const child = spawn(process.execPath, [resolve(__dirname, '../../dist/bin.js'), ...args], { env });
         let out = '';
         child.stdout.on('data', (d) => (out += d));
         child.stderr.on('data', (d) => (out += d));

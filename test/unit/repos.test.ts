@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HandoffRepo, type NewEvent, type NewHandoff, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
+import { type WrittenEvent, HandoffRepo, type NewEvent, type NewHandoff, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
 import { type OpenDb, openDb } from '../../src/db/open-db';
 import { OutboxRepo } from '../../src/db/outbox-repo';
 import type { Notification } from '../../src/domain/notifications';
@@ -415,52 +415,26 @@ describe('openDb', () => {
   });
 });
 
-describe('group commit (transactionSoon)', () => {
-  const createSoon = (row: Partial<NewHandoff> = {}, unique: UniqueValue[] = []) =>
-    repo.transactionSoon((tx) => repo.create(tx, newHandoff(row), created(), unique, standardNotify).handoff.id);
-
-  it('commits the writes asked for in one turn together, after the caller has gone on', async () => {
+describe('one transaction per change', () => {
+  it('tells onCommitted the events of a change once it has committed, and nothing of one rolled back', () => {
+    const told: Array<readonly WrittenEvent[]> = [];
+    const watched = new HandoffRepo(handle.db, () => [], (events) => told.push(events));
+    const id = watched.transaction((tx) => watched.create(tx, newHandoff({ title: 'kept' }), created(), [], standardNotify).handoff.id);
+    expect(told).toEqual([[expect.objectContaining({ handoffId: id, type: 'created', fromState: null, toState: 'open' })]]);
+    // Committed before the call returned: another connection sees it.
     const reader = openDb(`file:${path}`);
     try {
-      const seen = () => (reader.sqlite.prepare('SELECT count(*) AS n FROM handoffs').get() as { n: number }).n;
-      const first = createSoon({ title: 'a' });
-      const second = createSoon({ title: 'b' });
-      // Nothing is written until the turn ends; neither promise has settled.
-      expect(seen()).toBe(0);
-      expect(await Promise.all([first, second])).toEqual([1, 2]);
-      // Settled means committed: another connection sees both.
-      expect(seen()).toBe(2);
+      expect((reader.sqlite.prepare('SELECT count(*) AS n FROM handoffs').get() as { n: number }).n).toBe(1);
     } finally {
       reader.close();
     }
-  });
-
-  it('rolls back only the write that failed, and tells only its caller', async () => {
-    const order = [{ fieldKey: 'order_id', value: 'SO-1' }];
-    const results = await Promise.allSettled([
-      createSoon({ title: 'holds SO-1' }, order),
-      // Written, then refused by the unique value the first one took: its rows must go, the others stay.
-      createSoon({ title: 'also SO-1' }, order),
-      createSoon({ title: 'unrelated' }),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UniqueConflict);
-    expect(counts()).toMatchObject({ handoffs: 2, events: 2, unique: 1 });
-    expect(handle.sqlite.prepare('SELECT title FROM handoffs ORDER BY id').all()).toEqual([{ title: 'holds SO-1' }, { title: 'unrelated' }]);
-  });
-
-  it('fails every caller of a turn whose commit fails, leaving nothing behind', async () => {
-    // Another connection holds the write lock past the busy timeout: the shared transaction cannot begin.
-    handle.sqlite.pragma('busy_timeout = 50');
-    const blocker = openDb(`file:${path}`);
-    blocker.sqlite.exec('BEGIN IMMEDIATE');
-    try {
-      const results = await Promise.allSettled([createSoon({ title: 'a' }), createSoon({ title: 'b' })]);
-      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    } finally {
-      blocker.sqlite.exec('ROLLBACK');
-      blocker.close();
-    }
-    expect(counts()).toMatchObject({ handoffs: 0, events: 0 });
+    expect(() =>
+      watched.transaction((tx) => {
+        watched.create(tx, newHandoff({ title: 'rolled back' }), created(), [], standardNotify);
+        throw new Error('refused after the write');
+      }),
+    ).toThrow('refused after the write');
+    expect(told).toHaveLength(1);
+    expect(counts()).toMatchObject({ handoffs: 1, events: 1 });
   });
 });

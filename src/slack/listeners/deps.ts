@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import type { HandoffService } from '../../services/handoff-service';
-import type { HistoryService } from '../../services/history-service';
-import type { HomeService } from '../../services/home-service';
-import type { QueueService } from '../../services/queue-service';
-import type { StatsService } from '../../services/stats-service';
-import type { SlackTeamDirectory } from '../team-directory';
+import { DomainError } from '../../domain/errors.js';
+import type { HandoffService } from '../../services/handoff-service.js';
+import type { HistoryService } from '../../services/history-service.js';
+import type { HomeService } from '../../services/home-service.js';
+import type { QueueService } from '../../services/queue-service.js';
+import type { StatsService } from '../../services/stats-service.js';
+import type { SlackTeamDirectory } from '../team-directory.js';
 
 export interface ListenerDeps {
   /** The bot's own client: under `npm start` its calls run in the Slack API thread (Bolt's per-request client would run them here). */

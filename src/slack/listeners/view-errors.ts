@@ -1,7 +1,7 @@
 import type { AckFn, ViewOutput, ViewResponseAction } from '@slack/bolt';
-import { isDomainError } from '../../domain/errors';
-import { toBlockErrors } from '../views/field-inputs';
-import { buildNoticeModal } from '../views/modals';
+import { isDomainError } from '../../domain/errors.js';
+import { toBlockErrors } from '../views/field-inputs.js';
+import { buildNoticeModal } from '../views/modals.js';
 
 /** Field errors may only name blocks the modal has; a message without a field goes on the preferred or first input. */
 function errorBlock(view: ViewOutput, preferred: string | undefined): string | null {

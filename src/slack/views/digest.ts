@@ -1,8 +1,8 @@
-import { type DigestItem, digestItemCount, type PersonDigest } from '../../domain/digest';
-import { ActionId, COMMAND } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
-import type { Block } from './block';
-import { button, type SlackMessage } from './messages';
+import { type DigestItem, digestItemCount, type PersonDigest } from '../../domain/digest.js';
+import { ActionId, COMMAND } from '../ids.js';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
+import type { Block } from './block.js';
+import { button, type SlackMessage } from './messages.js';
 
 export const DIGEST_CAP = 10;
 

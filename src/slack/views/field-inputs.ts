@@ -1,8 +1,8 @@
-import type { FieldConfig } from '../../config/workflow-schema';
-import { type FieldValue, type FieldValues, maxLengthOf, type RawFieldInput } from '../../domain/fields';
-import type { Block, BlockPart } from './block';
-import { ActionId, BlockId } from '../ids';
-import { plain } from '../mrkdwn';
+import type { FieldConfig } from '../../config/workflow-schema.js';
+import { type FieldValue, type FieldValues, maxLengthOf, type RawFieldInput } from '../../domain/fields.js';
+import type { Block, BlockPart } from './block.js';
+import { ActionId, BlockId } from '../ids.js';
+import { plain } from '../mrkdwn.js';
 
 
 const option = (value: string) => ({ text: plain(value, 75), value });

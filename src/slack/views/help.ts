@@ -1,6 +1,6 @@
-import type { HandoffTypeConfig } from '../../config/workflow-schema';
-import { COMMAND } from '../ids';
-import { escapeMrkdwn } from '../mrkdwn';
+import type { HandoffTypeConfig } from '../../config/workflow-schema.js';
+import { COMMAND } from '../ids.js';
+import { escapeMrkdwn } from '../mrkdwn.js';
 
 export function buildHelpText(types: ReadonlyArray<[string, HandoffTypeConfig]>): string {
   const list = types.map(([key, t]) => `• \`${COMMAND} ${key}\`: ${escapeMrkdwn(t.name)}`).join('\n');

@@ -1,12 +1,12 @@
-import type { FieldConfig } from '../../config/workflow-schema';
-import type { EventRow } from '../../db/schema';
-import type { FieldValues } from '../../domain/fields';
-import type { HandoffState } from '../../domain/lifecycle';
-import { CallbackId } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
-import type { Block, Modal } from './block';
-import { formatAge } from './digest';
-import { type HandoffContext, renderFieldValue } from './messages';
+import type { FieldConfig } from '../../config/workflow-schema.js';
+import type { EventRow } from '../../db/schema.js';
+import type { FieldValues } from '../../domain/fields.js';
+import type { HandoffState } from '../../domain/lifecycle.js';
+import { CallbackId } from '../ids.js';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
+import type { Block, Modal } from './block.js';
+import { formatAge } from './digest.js';
+import { type HandoffContext, renderFieldValue } from './messages.js';
 
 /** Slack refuses a modal of more than 100 blocks. */
 export const MODAL_BLOCK_LIMIT = 100;

@@ -1,10 +1,10 @@
-import type { HomeData, HomeItem } from '../../domain/home';
-import { ActionId } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
-import type { Block } from './block';
-import { formatAge, slaText } from './digest';
-import { button, historyButton, link } from './messages';
-import { buildTeamHealthBlocks, type StatsViewOptions } from './stats';
+import type { HomeData, HomeItem } from '../../domain/home.js';
+import { ActionId } from '../ids.js';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
+import type { Block } from './block.js';
+import { formatAge, slaText } from './digest.js';
+import { button, historyButton, link } from './messages.js';
+import { buildTeamHealthBlocks, type StatsViewOptions } from './stats.js';
 
 /** Slack refuses a Home view of more than 100 blocks. */
 export const HOME_BLOCK_LIMIT = 100;

@@ -1,11 +1,11 @@
-import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/workflow-schema';
-import type { EventRow, HandoffRow } from '../../db/schema';
-import { type FieldValues, formatFieldValue } from '../../domain/fields';
-import type { HandoffState } from '../../domain/lifecycle';
-import { currentSla } from '../../domain/stall';
-import type { Block, BlockPart } from './block';
-import { ActionId, BlockId } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn';
+import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/workflow-schema.js';
+import type { EventRow, HandoffRow } from '../../db/schema.js';
+import { type FieldValues, formatFieldValue } from '../../domain/fields.js';
+import type { HandoffState } from '../../domain/lifecycle.js';
+import { currentSla } from '../../domain/stall.js';
+import type { Block, BlockPart } from './block.js';
+import { ActionId, BlockId } from '../ids.js';
+import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn.js';
 
 export interface SlackMessage {
   readonly text: string;

@@ -1,9 +1,9 @@
-import type { HandoffTypeConfig } from '../../config/workflow-schema';
-import type { FieldValues } from '../../domain/fields';
-import { ActionId, BlockId, CallbackId } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, shortLabel } from '../mrkdwn';
-import type { Block, Modal } from './block';
-import { buildFieldInputs } from './field-inputs';
+import type { HandoffTypeConfig } from '../../config/workflow-schema.js';
+import type { FieldValues } from '../../domain/fields.js';
+import { ActionId, BlockId, CallbackId } from '../ids.js';
+import { escapeMrkdwn, mrkdwn, plain, shortLabel } from '../mrkdwn.js';
+import type { Block, Modal } from './block.js';
+import { buildFieldInputs } from './field-inputs.js';
 
 
 /** What a form modal remembers between opening and submission. */

@@ -1,11 +1,11 @@
-import type { WorkflowConfig } from '../../config/workflow-schema';
-import { parseDuration } from '../../domain/business-clock';
-import type { FlowMetrics, PeriodPair, Share, Stage, TeamFlowReport } from '../../domain/flow-metrics';
-import { calendarOf } from '../../domain/sla';
-import { COMMAND } from '../ids';
-import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
-import type { Block } from './block';
-import type { SlackMessage } from './messages';
+import type { WorkflowConfig } from '../../config/workflow-schema.js';
+import { parseDuration } from '../../domain/business-clock.js';
+import type { FlowMetrics, PeriodPair, Share, Stage, TeamFlowReport } from '../../domain/flow-metrics.js';
+import { calendarOf } from '../../domain/sla.js';
+import { COMMAND } from '../ids.js';
+import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
+import type { Block } from './block.js';
+import type { SlackMessage } from './messages.js';
 
 export interface StatsViewOptions {
   readonly teamName: (teamKey: string) => string;

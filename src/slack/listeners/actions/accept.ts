@@ -1,6 +1,6 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Accept: the first receiving-team member to press it owns the handoff; the post updates from the outbox. */
 export const registerAccept: Register = (app, { service }) => {

@@ -1,6 +1,6 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** The button asks for confirmation in Slack's own dialog before this runs. */
 export const registerCancel: Register = (app, { service }) => {

@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { buildCompleteModal } from '../../views/modals';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { buildCompleteModal } from '../../views/modals.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Mark done: asks for the type's completion fields in a modal, or completes at once when there are none. */
 export const registerComplete: Register = (app, { service, client }) => {

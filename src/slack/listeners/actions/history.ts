@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { buildHistoryModal } from '../../views/history';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { buildHistoryModal } from '../../views/history.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** History, on posts, DMs and Home items: the handoff's whole timeline in a modal. */
 export const registerHistory: Register = (app, { history, client }) => {

@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { buildTypePickerModal } from '../../views/modals';
-import type { Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { buildTypePickerModal } from '../../views/modals.js';
+import type { Register } from '../deps.js';
 
 /** "Start a handoff" on the Home tab: the same type picker as `/handoff` and the shortcut. */
 export const registerHomeStart: Register = (app, { service, client }) => {

@@ -1,17 +1,17 @@
-import type { Register } from '../deps';
-import { registerAccept } from './accept';
-import { registerCancel } from './cancel';
-import { registerComplete } from './complete';
-import { registerHistory } from './history';
-import { registerHomeStart } from './home-start';
-import { registerNudgeOwner } from './nudge-owner';
-import { registerOpenLink } from './open-link';
-import { registerReassign } from './reassign';
-import { registerReject } from './reject';
-import { registerRelease } from './release';
-import { registerResubmit } from './resubmit';
-import { registerSnooze } from './snooze';
-import { registerStartNext } from './start-next';
+import type { Register } from '../deps.js';
+import { registerAccept } from './accept.js';
+import { registerCancel } from './cancel.js';
+import { registerComplete } from './complete.js';
+import { registerHistory } from './history.js';
+import { registerHomeStart } from './home-start.js';
+import { registerNudgeOwner } from './nudge-owner.js';
+import { registerOpenLink } from './open-link.js';
+import { registerReassign } from './reassign.js';
+import { registerReject } from './reject.js';
+import { registerRelease } from './release.js';
+import { registerResubmit } from './resubmit.js';
+import { registerSnooze } from './snooze.js';
+import { registerStartNext } from './start-next.js';
 
 export const registerActions: Register = (app, deps) => {
   for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart])

@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { answerPrivately } from '../../report-error';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { answerPrivately } from '../../report-error.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Nudge owner (requester): DMs the owner, or reminds the team in the thread while unaccepted. */
 export const registerNudgeOwner: Register = (app, { service, client }) => {

@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { buildReassignModal } from '../../views/modals';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { buildReassignModal } from '../../views/modals.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Reassign (owner or lead) and Assign to… (lead, from the queue) both pick a member in a modal. */
 export const registerReassign: Register = (app, { service, client }) => {

@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { buildRejectModal } from '../../views/modals';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { buildRejectModal } from '../../views/modals.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Reject asks for a reason in a modal; someone who may not reject is told so before any modal opens. */
 export const registerReject: Register = (app, { service, client }) => {

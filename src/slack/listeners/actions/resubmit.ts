@@ -1,7 +1,7 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { ActionId } from '../../ids';
-import { buildHandoffFormModal } from '../../views/modals';
-import { handoffIdOf, type Register } from '../deps';
+import { ActionId } from '../../ids.js';
+import { buildHandoffFormModal } from '../../views/modals.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Edit and resubmit: the requester gets the original form, prefilled, with the reason it came back. */
 export const registerResubmit: Register = (app, { service, client }) => {

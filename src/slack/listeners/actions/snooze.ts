@@ -1,8 +1,8 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { localParts } from '../../../domain/business-clock';
-import { ActionId } from '../../ids';
-import { buildSnoozeModal } from '../../views/modals';
-import { handoffIdOf, type Register } from '../deps';
+import { localParts } from '../../../domain/business-clock.js';
+import { ActionId } from '../../ids.js';
+import { buildSnoozeModal } from '../../views/modals.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** Snooze (owner): a date and a reason in a modal; the default is the next day. */
 export const registerSnooze: Register = (app, { service, client }) => {

@@ -1,8 +1,8 @@
 import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { DomainError } from '../../../domain/errors';
-import { ActionId } from '../../ids';
-import { buildHandoffFormModal } from '../../views/modals';
-import { handoffIdOf, type Register } from '../deps';
+import { DomainError } from '../../../domain/errors.js';
+import { ActionId } from '../../ids.js';
+import { buildHandoffFormModal } from '../../views/modals.js';
+import { handoffIdOf, type Register } from '../deps.js';
 
 /** The next step of a chain, when it needs more than the finished handoff carried: the form, prefilled. */
 export const registerStartNext: Register = (app, { service, client }) => {

@@ -1,10 +1,10 @@
-import { isDomainError } from '../../../domain/errors';
-import { COMMAND } from '../../ids';
-import { buildDigestMessage } from '../../views/digest';
-import { buildHelpText, buildUnknownTypeText } from '../../views/help';
-import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals';
-import { buildStatsMessage, statsViewOptions } from '../../views/stats';
-import type { Register } from '../deps';
+import { isDomainError } from '../../../domain/errors.js';
+import { COMMAND } from '../../ids.js';
+import { buildDigestMessage } from '../../views/digest.js';
+import { buildHelpText, buildUnknownTypeText } from '../../views/help.js';
+import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals.js';
+import { buildStatsMessage, statsViewOptions } from '../../views/stats.js';
+import type { Register } from '../deps.js';
 
 /** Ephemeral lists show a few more items than the daily DM, within Slack's 50 blocks. */
 const ON_DEMAND_CAP = 15;

@@ -1,5 +1,5 @@
-import type { Register } from '../deps';
-import { registerHandoffCommand } from './handoff-command';
+import type { Register } from '../deps.js';
+import { registerHandoffCommand } from './handoff-command.js';
 
 export const registerCommands: Register = (app, deps) => {
   registerHandoffCommand(app, deps);

@@ -1,6 +1,6 @@
-import type { Register } from '../deps';
-import { buildHomeView } from '../../views/home';
-import { statsViewOptions } from '../../views/stats';
+import type { Register } from '../deps.js';
+import { buildHomeView } from '../../views/home.js';
+import { statsViewOptions } from '../../views/stats.js';
 
 /** Opening the Home tab publishes it fresh, and from then on changes to the person's handoffs republish it. */
 export const registerAppHomeOpened: Register = (app, { homes, service, client }) => {

@@ -1,4 +1,4 @@
-import type { Register } from '../deps';
+import type { Register } from '../deps.js';
 
 /** Keeps user-group based teams current without waiting for the cache to expire. */
 export const registerSubteamMembersChanged: Register = (app, { directory }) => {

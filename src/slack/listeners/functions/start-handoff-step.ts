@@ -1,7 +1,7 @@
-import { DomainError, isDomainError } from '../../../domain/errors';
-import type { RawFieldInput } from '../../../domain/fields';
-import { FunctionId } from '../../ids';
-import type { Register } from '../deps';
+import { DomainError, isDomainError } from '../../../domain/errors.js';
+import type { RawFieldInput } from '../../../domain/fields.js';
+import { FunctionId } from '../../ids.js';
+import type { Register } from '../deps.js';
 
 /** How long the step waits for the channel post, so its output can link to it. */
 const LINK_WAIT_MS = 10_000;

@@ -1,8 +1,8 @@
 import type { MessageShortcut } from '@slack/bolt';
-import { CallbackId } from '../../ids';
-import { unescapeSlackText } from '../../mrkdwn';
-import { buildTypePickerModal } from '../../views/modals';
-import type { Register } from '../deps';
+import { CallbackId } from '../../ids.js';
+import { unescapeSlackText } from '../../mrkdwn.js';
+import { buildTypePickerModal } from '../../views/modals.js';
+import type { Register } from '../deps.js';
 
 /** "Hand off this message": the type picker, remembering the message so the form is prefilled and linked. */
 export const registerMessageShortcut: Register = (app, { service, client }) => {

@@ -1,6 +1,6 @@
-import type { Register } from '../deps';
-import { registerMessageShortcut } from './handoff-from-message';
-import { registerStartShortcut } from './start-handoff';
+import type { Register } from '../deps.js';
+import { registerMessageShortcut } from './handoff-from-message.js';
+import { registerStartShortcut } from './start-handoff.js';
 
 export const registerShortcuts: Register = (app, deps) => {
   registerStartShortcut(app, deps);

@@ -1,7 +1,7 @@
 import type { GlobalShortcut } from '@slack/bolt';
-import { CallbackId } from '../../ids';
-import { buildTypePickerModal } from '../../views/modals';
-import type { Register } from '../deps';
+import { CallbackId } from '../../ids.js';
+import { buildTypePickerModal } from '../../views/modals.js';
+import type { Register } from '../deps.js';
 
 /** "Start a handoff" from Slack's shortcuts menu: the same type picker as `/handoff`. */
 export const registerStartShortcut: Register = (app, { service, client }) => {

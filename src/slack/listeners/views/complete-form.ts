@@ -1,8 +1,8 @@
 import type { ViewSubmitAction } from '@slack/bolt';
-import { CallbackId } from '../../ids';
-import { readFieldInput } from '../../views/field-inputs';
-import { handoffMeta, type Register, readMeta } from '../deps';
-import { submitView } from '../view-errors';
+import { CallbackId } from '../../ids.js';
+import { readFieldInput } from '../../views/field-inputs.js';
+import { handoffMeta, type Register, readMeta } from '../deps.js';
+import { submitView } from '../view-errors.js';
 
 export const registerCompleteForm: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.complete, async ({ ack, body, view }) => {

@@ -1,8 +1,8 @@
 import type { ViewSubmitAction } from '@slack/bolt';
-import { CallbackId } from '../../ids';
-import { readFieldInput } from '../../views/field-inputs';
-import { formMeta, type Register, readMeta } from '../deps';
-import { submitView } from '../view-errors';
+import { CallbackId } from '../../ids.js';
+import { readFieldInput } from '../../views/field-inputs.js';
+import { formMeta, type Register, readMeta } from '../deps.js';
+import { submitView } from '../view-errors.js';
 
 /** A new handoff, a resubmitted one, or the next step of a chain: validated and stored before the modal closes. */
 export const registerHandoffForm: Register = (app, { service }) => {

@@ -1,10 +1,10 @@
-import type { Register } from '../deps';
-import { registerCompleteForm } from './complete-form';
-import { registerHandoffForm } from './handoff-form';
-import { registerReassignForm } from './reassign-form';
-import { registerRejectForm } from './reject-form';
-import { registerSnoozeForm } from './snooze-form';
-import { registerTypePicker } from './type-picker';
+import type { Register } from '../deps.js';
+import { registerCompleteForm } from './complete-form.js';
+import { registerHandoffForm } from './handoff-form.js';
+import { registerReassignForm } from './reassign-form.js';
+import { registerRejectForm } from './reject-form.js';
+import { registerSnoozeForm } from './snooze-form.js';
+import { registerTypePicker } from './type-picker.js';
 
 export const registerViews: Register = (app, deps) => {
   for (const register of [registerTypePicker, registerHandoffForm, registerRejectForm, registerCompleteForm, registerReassignForm, registerSnoozeForm]) register(app, deps);

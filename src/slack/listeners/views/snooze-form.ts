@@ -1,7 +1,7 @@
 import type { ViewSubmitAction } from '@slack/bolt';
-import { ActionId, BlockId, CallbackId } from '../../ids';
-import { handoffMeta, type Register, readMeta } from '../deps';
-import { submitView } from '../view-errors';
+import { ActionId, BlockId, CallbackId } from '../../ids.js';
+import { handoffMeta, type Register, readMeta } from '../deps.js';
+import { submitView } from '../view-errors.js';
 
 export const registerSnoozeForm: Register = (app, { service }) => {
   app.view<ViewSubmitAction>(CallbackId.snooze, async ({ ack, body, view }) => {

@@ -1,8 +1,8 @@
 import type { ViewSubmitAction } from '@slack/bolt';
-import { ActionId, BlockId, CallbackId } from '../../ids';
-import { buildHandoffFormModal } from '../../views/modals';
-import { pickerMeta, type Register, readMeta } from '../deps';
-import { submitView } from '../view-errors';
+import { ActionId, BlockId, CallbackId } from '../../ids.js';
+import { buildHandoffFormModal } from '../../views/modals.js';
+import { pickerMeta, type Register, readMeta } from '../deps.js';
+import { submitView } from '../view-errors.js';
 
 /** The picker's Next replaces it with the chosen type's form. */
 export const registerTypePicker: Register = (app, { service }) => {
