@@ -29,6 +29,7 @@ import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeopleDirectory } from './slack/people-directory.js';
 import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter.js';
 import { SlackTeamDirectory } from './slack/team-directory.js';
+import { SlackWorkspace } from './slack/workspace.js';
 
 export interface HandoffAppOptions {
   readonly env: Env;
@@ -69,22 +70,25 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
   const history = new HistoryService({ config: opts.workflow, repo, stalls });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
-  const routes: Route[] = [];
+  const workspace = new SlackWorkspace(client);
+  const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes });
+  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
+  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
+  const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
+  const routes: Route[] = [
+    ...buildApiRoutes({ config: opts.workflow, service, repo }),
+    ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }),
+  ];
   const slack = createSlackApp({
     env: opts.env,
     logger,
     metrics,
     client,
+    workspace,
     customRoutes: toCustomRoutes(routes, { logger }),
     firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
   });
-  const notifier = new SlackNotifier({ client, workspace: slack.workspace, repo, config: opts.workflow, clock, limiter, homes });
-  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
-  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
-  const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
   slack.register({ client, service, directory, queues, homes, history, stats });
-  // Bolt takes the routes when the receiver is made; they need the services made after it, so the list is filled now.
-  routes.push(...buildApiRoutes({ config: opts.workflow, service, repo }), ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }));
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics };
   let jobs: { stop(): Promise<void> } | null = null;

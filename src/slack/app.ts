@@ -5,7 +5,6 @@ import {
   HTTPModuleFunctions,
   HTTPReceiver,
   type Logger,
-  LogLevel,
   type Receiver,
   type ReceiverEvent,
   type ReceiverProcessEventErrorHandlerArgs,
@@ -25,7 +24,7 @@ import { registerShortcuts } from './listeners/shortcuts/index.js';
 import { registerViews } from './listeners/views/index.js';
 import { reportError, unwrapError } from './report-error.js';
 import { type ClientTuning, webClientOptions } from './web-client.js';
-import { SlackWorkspace } from './workspace.js';
+import type { SlackWorkspace } from './workspace.js';
 
 export interface SlackAppOptions {
   readonly env: Env;
@@ -33,6 +32,8 @@ export interface SlackAppOptions {
   readonly metrics: Metrics;
   /** The client everything the bot sends goes through (createSlackClient). */
   readonly client: WebClient;
+  /** Who the bot is (auth.test), asked once and shared with the notifier. */
+  readonly workspace: SlackWorkspace;
   /** Our routes (/healthz, /metrics, /api/…), served beside Slack's endpoint (in Socket Mode on PORT alone). */
   readonly customRoutes?: CustomRoute[];
   /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
@@ -69,10 +70,12 @@ export class CountingWebClient extends WebClient {
 }
 
 /**
- * Wraps Bolt's receiver to time each request's ack for /metrics: Bolt gives middleware no hook on ack,
- * and the receiver is where it is called. Everything else is the receiver's own.
+ * Wraps Bolt's receiver for two things Bolt's middleware comes too late for: the shape check (Bolt reads
+ * `actions[0]`, `view.callback_id` … to route a request before any middleware runs, and a body without
+ * them would crash there or wait 3 s for a 404), and timing each ack for /metrics (middleware has no
+ * hook on ack). Everything else is the receiver's own.
  */
-class TimedReceiver implements Receiver {
+class CheckedReceiver implements Receiver {
   constructor(
     readonly inner: HTTPReceiver | SocketModeReceiver,
     private readonly metrics: Metrics,
@@ -81,7 +84,13 @@ class TimedReceiver implements Receiver {
   init(app: App): void {
     const metrics = this.metrics;
     const timed: Pick<App, 'processEvent'> = {
-      processEvent(event: ReceiverEvent) {
+      async processEvent(event: ReceiverEvent) {
+        try {
+          checkEnvelope(event.body);
+        } catch (error) {
+          metrics.requests.inc({ kind: requestKind(event.body), outcome: 'malformed' });
+          throw error;
+        }
         const end = metrics.ackSeconds.startTimer({ kind: requestKind(event.body) });
         const ack: ReceiverEvent['ack'] = (response) => {
           end();
@@ -137,8 +146,8 @@ export function createSlackApp(opts: SlackAppOptions) {
         bodyLimit: SLACK_BODY_LIMIT,
         processEventErrorHandler: answerProcessError,
       });
-  const receiver = new TimedReceiver(inner, metrics);
-  const workspace = new SlackWorkspace(client);
+  const receiver = new CheckedReceiver(inner, metrics);
+  const { workspace } = opts;
   const app = new App({
     // auth.test through SlackWorkspace instead of Bolt's `token`: Bolt keeps a failed first auth.test for
     // the life of the process; we ask again. Until it answers, requests run with the token alone.
@@ -152,18 +161,12 @@ export function createSlackApp(opts: SlackAppOptions) {
     receiver,
     // Bolt's own per-request client (used only by Bolt itself, e.g. a custom step's complete) is tuned like ours.
     clientOptions: { ...webClientOptions(env), logger: opts.logger },
-    logger: opts.logger,
-    logLevel: LogLevel.DEBUG, // the logger's own level decides
+    logger: opts.logger, // at its own level: Bolt would reset it if given logLevel
     extendedErrorHandler: true,
   });
   // Ask at start, so a token Slack refuses is reported at once; a failure here is asked again when needed.
   workspace.identity().catch((error: unknown) => opts.logger.error(`Slack did not confirm the bot token (auth.test): ${(error as Error)?.message ?? error}`));
 
-  // Bad shapes are refused before any listener sees them (400, see answerProcessError).
-  app.use(async ({ next, body }) => {
-    checkEnvelope(body);
-    await next();
-  });
   // Every request's work is tracked (shutdown and tests wait for it), logged and counted; its errors are answered here.
   app.use(async ({ next, body, logger }) => {
     const started = performance.now();
@@ -188,12 +191,8 @@ export function createSlackApp(opts: SlackAppOptions) {
     if (typeof eventId === 'string' && opts.firstSight && !opts.firstSight(eventId)) return;
     await next();
   });
-  // Errors raised before the listeners run (authorization, the shape check) never reach the middleware above.
+  // Errors raised before the listeners run (authorization) never reach the middleware above.
   app.error(async ({ error, body, logger }: Parameters<Parameters<App['error']>[0]>[0] & { body?: AnyBody }) => {
-    if (unwrapError(error) instanceof MalformedPayloadError) {
-      metrics.requests.inc({ kind: requestKind(body), outcome: 'malformed' });
-      throw error;
-    }
     await reportError(error, body, client, logger);
   });
 

@@ -33,10 +33,10 @@ describe('requests Slack did not sign', () => {
     expect(stale.status).toBe(401);
     const unsigned = await h.sim.raw(body, { 'content-type': 'application/x-www-form-urlencoded' });
     expect(unsigned.status).toBe(401);
-    // An Events API delivery (JSON) is checked the same way, and only POST reaches the app at all.
+    // An Events API delivery (JSON) is checked the same way, and only POST reaches the app at all (Bolt: 404 otherwise).
     const event = JSON.stringify({ type: 'event_callback', event_id: 'Ev1', team_id: 'T0001', event: { type: 'app_home_opened', user: 'U0SALES1', tab: 'home' } });
     expect((await h.sim.raw(event, { ...signedHeaders('wrong-secret', event, 'application/json') })).status).toBe(401);
-    expect((await fetch(h.sim.url, { method: 'GET' })).status).toBe(405);
+    expect((await fetch(h.sim.url, { method: 'GET' })).status).toBe(404);
     await h.settle();
     expect(h.app.repo.findById(1)).toBeNull();
     expect(h.fake.callsTo('chat.postMessage')).toHaveLength(0);

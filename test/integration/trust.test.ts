@@ -54,12 +54,12 @@ describe('malformed payloads Slack signed', () => {
 });
 
 describe('requests no listener acknowledges', () => {
-  it('answer 404 as soon as every listener has run, and are logged', async () => {
+  it('get Bolt\'s 404 after Slack\'s 3 s, and are logged', async () => {
     const lines: string[] = [];
     h = await startHarness({ logger: capturingLogger(lines) });
     const res = await sendSigned(form({ type: 'view_submission', user: { id: 'U0SALES1' }, view: { id: 'V9', callback_id: 'nobody_listens', state: { values: {} } } }));
     expect(res.status).toBe(404);
-    expect(lines).toContain('An incoming request was not acknowledged: no listener called ack() for it.');
+    expect(lines).toContain('An incoming event was not acknowledged within 3 seconds. Ensure that the ack() argument is called in a listener.');
   });
 });
 
