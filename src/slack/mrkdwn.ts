@@ -1,3 +1,4 @@
+import type { MrkdwnElement, PlainTextElement } from '@slack/types';
 import { localParts } from '../domain/business-clock.js';
 
 /** Slack's limit for one section's text. */
@@ -31,12 +32,12 @@ export function truncate(text: string, max: number): string {
 }
 
 /** Plain-text objects (titles, labels, button text) are not parsed as mrkdwn but have their own limits. */
-export function plain(text: string, max = 3000): { type: 'plain_text'; text: string; emoji: true } {
+export function plain(text: string, max = 3000): PlainTextElement {
   return { type: 'plain_text', text: truncate(text, max), emoji: true };
 }
 
 /** A short label (a modal title, 24 characters): a plain ellipsis, as "(cut)" would eat most of it. */
-export function shortLabel(text: string, max: number): { type: 'plain_text'; text: string; emoji: true } {
+export function shortLabel(text: string, max: number): PlainTextElement {
   const chars = [...text];
   return { type: 'plain_text', text: chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`, emoji: true };
 }
@@ -46,7 +47,7 @@ export function unescapeSlackText(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-export function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
+export function mrkdwn(text: string): MrkdwnElement {
   return { type: 'mrkdwn', text: truncate(text, SECTION_TEXT_LIMIT) };
 }
 

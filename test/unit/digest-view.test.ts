@@ -1,8 +1,9 @@
 import fc from 'fast-check';
+import type { KnownBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DigestItem, PersonDigest, TeamDigest } from '../../src/domain/digest';
-import type { Block } from '../../src/slack/views/block';
 import { buildDigestMessage, DIGEST_CAP, formatAge } from '../../src/slack/views/digest';
+import { allOfType, ofType } from '../helpers/block-kit';
 
 const NOW = new Date('2024-06-10T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -32,19 +33,19 @@ function team(teamKey: string, unaccepted: DigestItem[], overdue: DigestItem[], 
 
 const opts = { now: NOW, teamName: (key: string) => key.toUpperCase(), heading: 'Your daily handoffs' };
 
-const textOf = (b: Block): string => (typeof b.text?.text === 'string' ? b.text.text : '');
+const textOf = (b: SectionBlock): string => (typeof b.text?.text === 'string' ? b.text.text : '');
 /** The section blocks that show one item (section headings carry no '#'). */
-const itemSections = (blocks: Block[]) => blocks.filter((b) => b.type === 'section' && textOf(b).includes('#'));
-const shownIds = (blocks: Block[]) => itemSections(blocks).map((b) => Number(/#(\d+)/.exec(textOf(b))?.[1]));
+const itemSections = (blocks: KnownBlock[]) => allOfType(blocks, 'section').filter((b) => textOf(b).includes('#'));
+const shownIds = (blocks: KnownBlock[]) => itemSections(blocks).map((b) => Number(/#(\d+)/.exec(textOf(b))?.[1]));
 
 /** action_ids of the buttons under each item, by item id. */
-function actionsById(blocks: Block[]): Record<number, string[]> {
-  const out: Record<number, string[]> = {};
+function actionsById(blocks: KnownBlock[]): Record<number, Array<string | undefined>> {
+  const out: Record<number, Array<string | undefined>> = {};
   blocks.forEach((b, i) => {
     const m = b.type === 'section' ? /#(\d+)/.exec(textOf(b)) : null;
     if (!m) return;
     const next = blocks[i + 1];
-    out[Number(m[1])] = next?.type === 'actions' ? next.elements.map((e: Block) => e.action_id) : [];
+    out[Number(m[1])] = next?.type === 'actions' ? next.elements.map((e) => e.action_id) : [];
   });
   return out;
 }
@@ -65,13 +66,13 @@ describe('buildDigestMessage: the cap', () => {
     expect(shownIds(blocks)).toEqual([1, 2, 3, 11, 12, 13, 14, 21, 22, 23]);
     const last = blocks[blocks.length - 1];
     expect(last.type).toBe('context');
-    expect(last.elements[0].text).toContain('and 15 more');
+    expect(ofType(ofType(last, 'context').elements[0], 'mrkdwn').text).toContain('and 15 more');
     expect(text).toBe('Your daily handoffs: 25 handoffs');
   });
 
   it('headings count the whole section, shown or not', () => {
-    const headings = buildDigestMessage(digest, opts)
-      .blocks.filter((b) => b.type === 'section' && !textOf(b).includes('#'))
+    const headings = allOfType(buildDigestMessage(digest, opts).blocks, 'section')
+      .filter((b) => !textOf(b).includes('#'))
       .map(textOf);
     expect(headings).toEqual(['*You own* (3)', '*You are waiting on* (4)', '*OPS: waiting to be accepted* (6)']);
   });
@@ -86,7 +87,7 @@ describe('buildDigestMessage: the cap', () => {
   it('a custom cap of 15 shows 15', () => {
     const { blocks } = buildDigestMessage(digest, { ...opts, cap: 15 });
     expect(itemSections(blocks)).toHaveLength(15);
-    expect(blocks[blocks.length - 1].elements[0].text).toContain('and 10 more');
+    expect(ofType(ofType(blocks[blocks.length - 1], 'context').elements[0], 'mrkdwn').text).toContain('and 10 more');
   });
 
   it('stays within Slack’s 50 blocks at cap 15 with every section full', () => {
@@ -165,7 +166,7 @@ describe('buildDigestMessage: buttons per role', () => {
   it('each button carries its handoff id as the value', () => {
     const values = buildDigestMessage(digest, opts)
       .blocks.filter((b) => b.type === 'actions')
-      .flatMap((b) => b.elements.map((e: Block) => e.value));
+      .flatMap((b) => b.elements.map((e) => ofType(e, 'button').value));
     expect(values).toEqual(['1', '1', '1', '2', '3', '4', '4', '5']);
   });
 });

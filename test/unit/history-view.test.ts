@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { KnownBlock } from '@slack/types';
 import { getTableColumns } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/load-config';
@@ -6,6 +7,7 @@ import { type EventRow, type HandoffRow, handoffs } from '../../src/db/schema';
 import { CallbackId } from '../../src/slack/ids';
 import { buildHistoryModal, MODAL_BLOCK_LIMIT } from '../../src/slack/views/history';
 import type { HandoffContext } from '../../src/slack/views/messages';
+import { ofType } from '../helpers/block-kit';
 
 const config = loadWorkflow(resolve(__dirname, '../fixtures/handoff.config.yaml'));
 const T0 = new Date('2026-11-23T10:00:00Z');
@@ -32,7 +34,7 @@ const timeline: EventRow[] = [
   ev('completed', min(3000), 'accepted', 'done', { completion: { tracking: '1Z & <b>' } }, 'U0OPS2'),
 ];
 
-const sectionTexts = (blocks: Array<{ type: string; text?: { text: string } }>) => blocks.filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
+const sectionTexts = (blocks: KnownBlock[]) => blocks.filter((b) => b.type === 'section').map((b) => b.text?.text ?? '');
 
 describe('buildHistoryModal', () => {
   it('lists every event with who, when, what changed and why, escaped', () => {
@@ -74,7 +76,7 @@ describe('buildHistoryModal', () => {
     expect(modal.blocks).toHaveLength(MODAL_BLOCK_LIMIT);
     // 2 header blocks and the notice leave 97 for events: 250 − 97 = 153 hidden.
     expect(JSON.stringify(modal.blocks)).toContain('…and 153 earlier events.');
-    expect(modal.blocks.at(-1)?.text.text).toContain(`<!date^${epoch(min(249))}^`);
+    expect(ofType(modal.blocks.at(-1), 'section').text?.text).toContain(`<!date^${epoch(min(249))}^`);
     expect(buildHistoryModal(ctx, many.slice(0, 98)).blocks).toHaveLength(100);
     expect(JSON.stringify(buildHistoryModal(ctx, many.slice(0, 98)).blocks)).not.toContain('earlier event');
   });

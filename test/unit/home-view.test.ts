@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import fc from 'fast-check';
+import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/load-config';
 import type { DigestSource } from '../../src/domain/digest';
@@ -7,9 +8,9 @@ import { buildTeamFlowReport, type TeamFlowReport } from '../../src/domain/flow-
 import { type HomeData, type HomeItem, splitPersonalItems, toHomeItem } from '../../src/domain/home';
 import type { HandoffState } from '../../src/domain/lifecycle';
 import { ActionId } from '../../src/slack/ids';
-import type { Block } from '../../src/slack/views/block';
 import { buildHomeView, HOME_BLOCK_LIMIT } from '../../src/slack/views/home';
 import { statsViewOptions } from '../../src/slack/views/stats';
+import { allOfType, ofType } from '../helpers/block-kit';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const config = loadWorkflow(resolve(__dirname, '../fixtures/handoff.config.yaml'));
@@ -46,10 +47,10 @@ function home(o: Partial<HomeData> = {}): HomeData {
   return { userId: 'U0OPS1', now: NOW, mine: [], waiting: [], queue: { teamKeys: ['ops'], items: [], total: 0 }, health: [], ...o };
 }
 
-const texts = (blocks: Block[]) => JSON.stringify(blocks);
-const headers = (blocks: Block[]) => blocks.filter((b) => b.type === 'header').map((b) => b.text.text);
-const contexts = (blocks: Block[]) => blocks.filter((b) => b.type === 'context').map((b) => b.elements[0].text);
-const itemIds = (blocks: Block[]) => blocks.filter((b) => b.type === 'section' && /#(\d+) /.test(b.text?.text ?? '')).map((b) => Number(/#(\d+) /.exec(b.text.text)?.[1]));
+const texts = (blocks: KnownBlock[]) => JSON.stringify(blocks);
+const headers = (blocks: KnownBlock[]) => blocks.filter((b) => b.type === 'header').map((b) => b.text.text);
+const contexts = (blocks: KnownBlock[]) => blocks.filter((b) => b.type === 'context').map((b) => ofType(b.elements[0], 'mrkdwn').text);
+const itemIds = (blocks: KnownBlock[]) => allOfType(blocks, 'section').filter((b) => /#(\d+) /.test(b.text?.text ?? '')).map((b) => Number(/#(\d+) /.exec(b.text!.text)?.[1]));
 
 describe('buildHomeView', () => {
   it('stays within 100 blocks with many items everywhere, and says how many more there are', () => {
@@ -118,7 +119,7 @@ describe('buildHomeView', () => {
     const { blocks } = buildHomeView(home({ mine: [evil, returned], waiting: items(1, 'open', 20), queue: { teamKeys: ['ops'], items: items(1, 'open', 30), total: 1 } }), opts);
     const buttonsAfter = (id: number) => {
       const i = blocks.findIndex((b) => b.type === 'section' && b.text?.text.includes(`#${id} `));
-      return blocks[i + 1].elements.map((e: Block) => e.action_id);
+      return ofType(blocks[i + 1], 'actions').elements.map((e) => e.action_id);
     };
     expect(buttonsAfter(7)).toEqual([ActionId.complete, ActionId.snooze, ActionId.reassign, ActionId.history, ActionId.open]);
     expect(buttonsAfter(8)).toEqual([ActionId.resubmit, ActionId.history]);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { getTableColumns } from 'drizzle-orm';
 import fc from 'fast-check';
+import type { InputBlock, KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/load-config';
 import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../src/config/workflow-schema';
@@ -9,10 +10,11 @@ import { buildTitle, type FieldValues, validateFields } from '../../src/domain/f
 import type { HandoffState } from '../../src/domain/lifecycle';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { escapeMrkdwn, SECTION_TEXT_LIMIT, TRUNCATION_MARKER, truncate } from '../../src/slack/mrkdwn';
-import type { Block } from '../../src/slack/views/block';
+import type { Modal } from '../../src/slack/views/block';
 import { buildFieldInputs, readFieldInput } from '../../src/slack/views/field-inputs';
 import { buildEventDm, buildHandoffPost, describeEvent, type HandoffContext } from '../../src/slack/views/messages';
 import { buildCompleteModal, buildHandoffFormModal, buildReassignModal, buildRejectModal, buildTypePickerModal } from '../../src/slack/views/modals';
+import { allOfType, ofType, propertyOf } from '../helpers/block-kit';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const config = loadWorkflow(resolve(__dirname, '../fixtures/handoff.config.yaml'));
@@ -72,14 +74,14 @@ function textObjects(node: unknown, out: Array<{ type: string; text: string }> =
 }
 
 /** The strings Slack parses as mrkdwn: every mrkdwn object and the top-level notification text. */
-function mrkdwnStrings(message: { text: string; blocks: Block[] }): string[] {
+function mrkdwnStrings(message: { text: string; blocks: KnownBlock[] }): string[] {
   return [message.text, ...textObjects(message.blocks).filter((t) => t.type === 'mrkdwn').map((t) => t.text)];
 }
 
 /** Drops our own `<!date^…>` tokens, then reports whether any `<!` (a broadcast or special mention) remains. */
 const hasSpecialMention = (s: string) => s.replace(/<!date\^\d+\^[^|>]*\|[^>]*>/g, '').includes('<!');
 
-function checkLimits(message: { text: string; blocks: Block[] }): void {
+function checkLimits(message: { text: string; blocks: KnownBlock[] }): void {
   expect(message.blocks.length).toBeLessThanOrEqual(50);
   for (const b of message.blocks) {
     if (b.type === 'header') expect(b.text.text.length).toBeLessThanOrEqual(150);
@@ -92,11 +94,11 @@ function checkLimits(message: { text: string; blocks: Block[] }): void {
     }
     if (b.type === 'context') {
       expect(b.elements.length).toBeLessThanOrEqual(10);
-      for (const e of b.elements) expect(e.text.length).toBeLessThanOrEqual(SECTION_TEXT_LIMIT);
+      for (const e of b.elements) expect(ofType(e, 'mrkdwn').text.length).toBeLessThanOrEqual(SECTION_TEXT_LIMIT);
     }
     if (b.type === 'actions') {
       expect(b.elements.length).toBeLessThanOrEqual(25);
-      for (const e of b.elements) expect(e.text.text.length).toBeLessThanOrEqual(75);
+      for (const e of b.elements) expect(ofType(e, 'button').text.text.length).toBeLessThanOrEqual(75);
     }
   }
 }
@@ -181,10 +183,10 @@ describe('buildHandoffPost', () => {
     const msg = buildHandoffPost(ctx(row()), NOW);
     expect(msg.text).toBe('Handoff #7: New order to Operations: SO-12345 (Waiting to be accepted)');
     expect(msg.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '#7 New order to Operations: SO-12345', emoji: true } });
-    expect(msg.blocks[1].text.text).toBe(':hourglass_flowing_sand: Waiting to be accepted\n*Requested by* <@U0REQ>   *Team* Operations');
-    expect(msg.blocks[2].fields.map((f: { text: string }) => f.text)).toEqual(['*Order ID*\nSO-12345', '*Customer*\nACME', '*Ship by*\n2026-03-10', '*Priority*\nUrgent']);
+    expect(ofType(msg.blocks[1], 'section').text?.text).toBe(':hourglass_flowing_sand: Waiting to be accepted\n*Requested by* <@U0REQ>   *Team* Operations');
+    expect(ofType(msg.blocks[2], 'section').fields?.map((f) => f.text)).toEqual(['*Order ID*\nSO-12345', '*Customer*\nACME', '*Ship by*\n2026-03-10', '*Priority*\nUrgent']);
     const context = msg.blocks.find((b) => b.type === 'context');
-    expect(context?.elements.map((e: { text: string }) => e.text)).toEqual([
+    expect(context?.elements.map((e) => ofType(e, 'mrkdwn').text)).toEqual([
       'New order to Operations · created <!date^1772442000^{date_short_pretty} {time}|2026-03-02 09:00 UTC>',
       ':stopwatch: Accept by <!date^1772456400^{date_short_pretty} {time}|2026-03-02 13:00 UTC>',
     ]);
@@ -192,9 +194,9 @@ describe('buildHandoffPost', () => {
 
   it('shows the owner once accepted, and an overdue SLA', () => {
     const msg = buildHandoffPost(ctx(row({ state: 'accepted', ownerId: 'U0OPS1', completeDueAt: new Date('2026-03-01T00:00:00Z') })), NOW);
-    expect(msg.blocks[1].text.text).toBe(':large_blue_circle: In progress\n*Requested by* <@U0REQ>   *Owner* <@U0OPS1>');
+    expect(ofType(msg.blocks[1], 'section').text?.text).toBe(':large_blue_circle: In progress\n*Requested by* <@U0REQ>   *Owner* <@U0OPS1>');
     const context = msg.blocks.find((b) => b.type === 'context');
-    expect(context?.elements[1].text).toBe(':rotating_light: *Overdue*: complete was due <!date^1772323200^{date_short_pretty} {time}|2026-03-01 00:00 UTC>');
+    expect(ofType(context?.elements[1], 'mrkdwn').text).toBe(':rotating_light: *Overdue*: complete was due <!date^1772323200^{date_short_pretty} {time}|2026-03-01 00:00 UTC>');
   });
 
   it('makes broadcasts and links typed into fields, the title, names and labels inert', () => {
@@ -220,7 +222,7 @@ describe('buildHandoffPost', () => {
     }
     // The header is plain_text, which Slack never parses for mentions or links: it shows what was typed,
     // and escaping it would show "&lt;" literally.
-    const header = msg.blocks[0];
+    const header = ofType(msg.blocks[0], 'header');
     expect(header.text.type).toBe('plain_text');
     expect(header.text.text).toBe(truncate(`#7 ${h.title}`, 150));
     // Nothing else carries the raw text: outside the header there is no raw mention anywhere in the JSON.
@@ -241,11 +243,11 @@ describe('buildHandoffPost', () => {
     for (const state of ['open', 'accepted', 'done'] as const) {
       const msg = buildHandoffPost(ctx(row({ state, ownerId: 'U0OPS1', fields, completion, title: `${'T'.repeat(75)}: ${'x'.repeat(250)}` }), type), NOW);
       checkLimits(msg);
-      const fieldSections = msg.blocks.filter((b) => b.type === 'section' && b.fields);
+      const fieldSections = allOfType(msg.blocks, 'section').filter((b) => b.fields);
       expect(fieldSections).toHaveLength(8); // 40 + 40 fields, 10 per section
       expect(fieldSections.flatMap((b) => b.fields)).toHaveLength(80);
-      expect(msg.blocks[0].text.text).toHaveLength(150);
-      expect(msg.blocks[0].text.text.endsWith(TRUNCATION_MARKER)).toBe(true);
+      expect(ofType(msg.blocks[0], 'header').text.text).toHaveLength(150);
+      expect(ofType(msg.blocks[0], 'header').text.text.endsWith(TRUNCATION_MARKER)).toBe(true);
       for (const s of mrkdwnStrings(msg)) expect(hasSpecialMention(s)).toBe(false);
     }
   });
@@ -261,22 +263,22 @@ describe('buildHandoffPost', () => {
     const actions = msg.blocks.filter((b) => b.type === 'actions');
     expect(actions).toHaveLength(1);
     expect(actions[0].block_id).toBe(`${BlockId.actions}:7`);
-    expect(actions[0].elements.map((e: { action_id: string }) => e.action_id)).toEqual(actionIds);
-    for (const e of actions[0].elements) expect(e.value).toBe('7');
+    expect(actions[0].elements.map((e) => e.action_id)).toEqual(actionIds);
+    for (const e of actions[0].elements) expect(ofType(e, 'button').value).toBe('7');
   });
 
   it('asks for confirmation before cancel and release', () => {
     const open = buildHandoffPost(ctx(row()), NOW).blocks.find((b) => b.type === 'actions');
-    const cancel = open?.elements.find((e: { action_id: string }) => e.action_id === ActionId.cancel);
+    const cancel = ofType(open?.elements.find((e) => e.action_id === ActionId.cancel), 'button');
     expect(cancel.style).toBe('danger');
-    expect(cancel.confirm.confirm.text).toBe('Cancel it');
+    expect(cancel.confirm?.confirm?.text).toBe('Cancel it');
     const accepted = buildHandoffPost(ctx(row({ state: 'accepted', ownerId: 'U0OPS1' })), NOW).blocks.find((b) => b.type === 'actions');
-    expect(accepted?.elements.find((e: { action_id: string }) => e.action_id === ActionId.release).confirm.confirm.text).toBe('Release');
+    expect(ofType(accepted?.elements.find((e) => e.action_id === ActionId.release), 'button').confirm?.confirm?.text).toBe('Release');
   });
 
   it('renders user and channel fields as mentions', () => {
     const h = row({ typeKey: 'anything-to-ops', fields: { request: 'Help', person: 'U0123ABCD', where: 'C0123ABCD', areas: ['Billing', 'Shipping'] } });
-    const texts = buildHandoffPost(ctx(h, askType), NOW).blocks[2].fields.map((f: { text: string }) => f.text);
+    const texts = ofType(buildHandoffPost(ctx(h, askType), NOW).blocks[2], 'section').fields?.map((f) => f.text);
     expect(texts).toEqual(['*Request*\nHelp', '*Areas*\nBilling, Shipping', '*Person*\n<@U0123ABCD>', '*Channel*\n<#C0123ABCD>']);
   });
 
@@ -328,14 +330,14 @@ describe('describeEvent and buildEventDm', () => {
     const dm = buildEventDm(ctx(row({ title: EVIL })), event(), 'U0REQ');
     expect(dm.text).toBe(`:outbox_tray: Your handoff *#7 &lt;!channel&gt; see &lt;https://evil¦here&gt; @${ZWSP}here* was posted in <#C0OPS> for Operations. You'll hear here when it is accepted.`);
     expect(dm.blocks).toHaveLength(2);
-    expect(dm.blocks[1].elements.map((e: { action_id: string; value: string }) => [e.action_id, e.value])).toEqual([[ActionId.history, '7']]);
+    expect(ofType(dm.blocks[1], 'actions').elements.map((e) => [e.action_id, ofType(e, 'button').value])).toEqual([[ActionId.history, '7']]);
   });
 
   it('gives the requester resubmit and cancel buttons on a return', () => {
     const h = row({ state: 'returned' });
     const dm = buildEventDm(ctx(h), event({ type: 'rejected', actorId: 'U0OPS1', data: { reason: 'Missing address' } }), 'U0REQ');
     const actions = dm.blocks.find((b) => b.type === 'actions');
-    expect(actions?.elements.map((e: { action_id: string }) => e.action_id)).toEqual([ActionId.resubmit, ActionId.cancel, ActionId.history]);
+    expect(actions?.elements.map((e) => e.action_id)).toEqual([ActionId.resubmit, ActionId.cancel, ActionId.history]);
     expect(dm.text).toBe(':leftwards_arrow_with_hook: <@U0OPS1> returned *#7 New order to Operations: SO-12345* to <@U0REQ>:');
   });
 
@@ -369,7 +371,7 @@ describe('buildFieldInputs → readFieldInput round trip', () => {
   });
 
   /** What Slack reports in view.state.values for each element, given what the person left in it. */
-  function stateFor(block: Block, filled: boolean): Record<string, unknown> {
+  function stateFor(block: InputBlock, filled: boolean): Record<string, unknown> {
     const el = block.element;
     switch (el.type) {
       case 'plain_text_input':
@@ -392,7 +394,7 @@ describe('buildFieldInputs → readFieldInput round trip', () => {
     }
   }
 
-  const stateValues = (blocks: Block[], filled: boolean) => Object.fromEntries(blocks.map((b) => [b.block_id, { [b.element.action_id]: stateFor(b, filled) }]));
+  const stateValues = (blocks: InputBlock[], filled: boolean) => Object.fromEntries(blocks.map((b) => [b.block_id, { [b.element.action_id!]: stateFor(b, filled) }]));
 
   it('builds the right element for each field type', () => {
     const blocks = buildFieldInputs(fields, prefill);
@@ -412,10 +414,10 @@ describe('buildFieldInputs → readFieldInput round trip', () => {
       'field:where': 'conversations_select',
     });
     const byKey = (k: string) => blocks.find((b) => b.block_id === BlockId.field(k))?.element;
-    expect(byKey('notes').multiline).toBe(true);
-    expect(byKey('customer').multiline).toBe(false);
-    expect(byKey('customer').max_length).toBe(250);
-    expect(byKey('notes').max_length).toBe(3000);
+    expect(ofType(byKey('notes'), 'plain_text_input').multiline).toBe(true);
+    expect(ofType(byKey('customer'), 'plain_text_input').multiline).toBe(false);
+    expect(ofType(byKey('customer'), 'plain_text_input').max_length).toBe(250);
+    expect(ofType(byKey('notes'), 'plain_text_input').max_length).toBe(3000);
     expect(byKey('quantity')).toMatchObject({ min_value: '1', max_value: '10000', is_decimal_allowed: true, initial_value: '12.5' });
     expect(blocks.find((b) => b.block_id === 'field:customer')?.optional).toBe(false);
     expect(blocks.find((b) => b.block_id === 'field:notes')?.optional).toBe(true);
@@ -447,9 +449,9 @@ describe('buildFieldInputs → readFieldInput round trip', () => {
   it('reads an untouched empty form as nothing entered, so required fields get errors', () => {
     const blocks = buildFieldInputs(fields);
     for (const b of blocks) {
-      expect(b.element.initial_value).toBeUndefined();
-      expect(b.element.initial_option).toBeUndefined();
-      expect(b.element.initial_options).toBeUndefined();
+      expect(propertyOf(b.element, 'initial_value')).toBeUndefined();
+      expect(propertyOf(b.element, 'initial_option')).toBeUndefined();
+      expect(propertyOf(b.element, 'initial_options')).toBeUndefined();
     }
     const raw = readFieldInput(stateValues(blocks, false));
     expect(raw.areas).toEqual([]);
@@ -461,8 +463,8 @@ describe('buildFieldInputs → readFieldInput round trip', () => {
 
   it('drops a stale prefilled option instead of offering it', () => {
     const blocks = buildFieldInputs(fields, { priority: 'Legacy', areas: ['Billing', 'Legacy'] });
-    expect(blocks.find((b) => b.block_id === 'field:priority')?.element.initial_option).toBeUndefined();
-    expect(blocks.find((b) => b.block_id === 'field:areas')?.element.initial_options.map((o: { value: string }) => o.value)).toEqual(['Billing']);
+    expect(ofType(blocks.find((b) => b.block_id === 'field:priority')?.element, 'static_select').initial_option).toBeUndefined();
+    expect(ofType(blocks.find((b) => b.block_id === 'field:areas')?.element, 'multi_static_select').initial_options?.map((o) => o.value)).toEqual(['Billing']);
   });
 
   it('ignores blocks that are not fields and malformed values', () => {
@@ -473,7 +475,7 @@ describe('buildFieldInputs → readFieldInput round trip', () => {
 
 describe('modals', () => {
   const longName = 'A very long handoff type name that keeps on going past the limit';
-  const limits = (m: { title: { text: string }; submit?: { text: string }; close?: { text: string }; blocks: Block[]; private_metadata?: string }) => {
+  const limits = (m: Modal) => {
     expect(m.title.text.length).toBeLessThanOrEqual(24);
     if (m.submit) expect(m.submit.text.length).toBeLessThanOrEqual(24);
     if (m.close) expect(m.close.text.length).toBeLessThanOrEqual(24);
@@ -491,10 +493,10 @@ describe('modals', () => {
   it('the form remembers what it edits', () => {
     const m = buildHandoffFormModal('order-to-ops', orderType, { handoffId: 7, note: '<!channel> fix it' });
     expect(m.callback_id).toBe(CallbackId.form);
-    expect(JSON.parse(m.private_metadata)).toEqual({ typeKey: 'order-to-ops', handoffId: 7 });
-    expect(m.submit.text).toBe('Resubmit');
-    expect(m.blocks[0].text.text).toBe('*Returned because:* &lt;!channel&gt; fix it');
-    expect(buildHandoffFormModal('order-to-ops', orderType, { parentId: 3 }).submit.text).toBe('Send');
+    expect(JSON.parse(m.private_metadata!)).toEqual({ typeKey: 'order-to-ops', handoffId: 7 });
+    expect(m.submit?.text).toBe('Resubmit');
+    expect(ofType(m.blocks[0], 'section').text?.text).toBe('*Returned because:* &lt;!channel&gt; fix it');
+    expect(buildHandoffFormModal('order-to-ops', orderType, { parentId: 3 }).submit?.text).toBe('Send');
     limits(m);
   });
 
@@ -512,6 +514,6 @@ describe('modals', () => {
     limits(buildRejectModal(1, 'T'.repeat(300)));
     limits(buildCompleteModal(1, 'T'.repeat(300), type40));
     limits(buildReassignModal(1, 'T'.repeat(300), 'Operations'));
-    for (const b of buildHandoffFormModal('x', type40).blocks) if (b.type === 'section') expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    for (const b of buildHandoffFormModal('x', type40).blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);
   });
 });

@@ -1,7 +1,7 @@
+import type { Button, KnownBlock } from '@slack/types';
 import { type DigestItem, digestItemCount, type PersonDigest } from '../../domain/digest.js';
 import { ActionId, COMMAND } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
-import type { Block } from './block.js';
 import { button, type SlackMessage } from './messages.js';
 
 export const DIGEST_CAP = 10;
@@ -26,7 +26,7 @@ export function slaText(item: DigestItem): string {
 
 type Role = 'owned' | 'waiting' | 'unaccepted' | 'overdue' | 'snoozed';
 
-function itemActions(item: DigestItem, role: Role): Block[] {
+function itemActions(item: DigestItem, role: Role): Button[] {
   switch (role) {
     case 'owned':
       return item.state === 'returned'
@@ -43,12 +43,12 @@ function itemActions(item: DigestItem, role: Role): Block[] {
   }
 }
 
-function itemBlocks(item: DigestItem, role: Role, now: Date): Block[] {
+function itemBlocks(item: DigestItem, role: Role, now: Date): KnownBlock[] {
   const label = `#${item.id} ${escapeMrkdwn(item.title)}`.replace(/\|/g, '¦');
   const title = item.permalink ? `<${item.permalink}|${label}>` : `*${label}*`;
   const who = role === 'waiting' || role === 'overdue' || role === 'snoozed' ? ` · <@${item.ownerId}>` : role === 'unaccepted' ? ` · from <@${item.requesterId}>` : '';
   const age = formatAge(now.getTime() - new Date(item.createdAt).getTime());
-  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`${title}\n${slaText(item)} · ${age} old${who}`) }];
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`${title}\n${slaText(item)} · ${age} old${who}`) }];
   const actions = itemActions(item, role);
   if (actions.length) blocks.push({ type: 'actions', elements: actions });
   return blocks;
@@ -67,7 +67,7 @@ export interface DigestViewOptions {
  */
 export function buildDigestMessage(d: PersonDigest, opts: DigestViewOptions): SlackMessage {
   const cap = opts.cap ?? DIGEST_CAP;
-  const blocks: Block[] = [{ type: 'header', text: plain(opts.heading, 150) }];
+  const blocks: KnownBlock[] = [{ type: 'header', text: plain(opts.heading, 150) }];
   let shown = 0;
   const section = (heading: string, items: readonly DigestItem[], role: Role) => {
     if (items.length === 0 || shown >= cap) return;

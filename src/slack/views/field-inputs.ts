@@ -1,14 +1,14 @@
+import type { InputBlock, InputBlockElement, PlainTextOption } from '@slack/types';
 import type { FieldConfig } from '../../config/workflow-schema.js';
 import { type FieldValue, type FieldValues, maxLengthOf, type RawFieldInput } from '../../domain/fields.js';
-import type { Block, BlockPart } from './block.js';
 import { ActionId, BlockId } from '../ids.js';
 import { plain } from '../mrkdwn.js';
 
 
-const option = (value: string) => ({ text: plain(value, 75), value });
+const option = (value: string): PlainTextOption => ({ text: plain(value, 75), value });
 
-function elementFor(field: FieldConfig, initial: FieldValue | undefined): BlockPart {
-  const base: BlockPart = { action_id: ActionId.fieldInput };
+function elementFor(field: FieldConfig, initial: FieldValue | undefined): InputBlockElement {
+  const base = { action_id: ActionId.fieldInput };
   const placeholder = field.placeholder ? { placeholder: plain(field.placeholder, 150) } : {};
   const str = initial === undefined ? undefined : String(initial);
   switch (field.type) {
@@ -64,7 +64,7 @@ function elementFor(field: FieldConfig, initial: FieldValue | undefined): BlockP
 }
 
 /** One input block per field, with the Block Kit element that fits its type. */
-export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}): Block[] {
+export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}): InputBlock[] {
   return fields.map((field) => ({
     type: 'input',
     block_id: BlockId.field(field.key),
@@ -76,9 +76,9 @@ export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldV
 }
 
 // state values are whatever the client sent; readFieldInput checks shapes
-type StateValues = Record<string, Record<string, any>>;
+type StateValues = Record<string, Record<string, unknown>>;
 
-function readElement(v: Record<string, unknown> | undefined): RawFieldInput {
+function readElement(v: unknown): RawFieldInput {
   if (!v || typeof v !== 'object') return null;
   const pick = (x: unknown) => (typeof x === 'string' ? x : null);
   if ('selected_options' in v)

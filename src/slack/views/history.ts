@@ -1,10 +1,11 @@
+import type { KnownBlock } from '@slack/types';
 import type { FieldConfig } from '../../config/workflow-schema.js';
 import type { EventRow } from '../../db/schema.js';
 import type { FieldValues } from '../../domain/fields.js';
 import type { HandoffState } from '../../domain/lifecycle.js';
 import { CallbackId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
-import type { Block, Modal } from './block.js';
+import type { Modal } from './block.js';
 import { formatAge } from './digest.js';
 import { type HandoffContext, renderFieldValue } from './messages.js';
 
@@ -106,7 +107,7 @@ export function buildHistoryModal(ctx: HandoffContext, events: readonly EventRow
   const h = ctx.handoff;
   const tz = opts.timezone ?? undefined;
   const people = [`requested by <@${h.requesterId}>`, h.state === 'accepted' || h.state === 'done' ? `owner <@${h.ownerId}>` : `team ${escapeMrkdwn(ctx.toTeam.name)}`];
-  const head: Block[] = [
+  const head: KnownBlock[] = [
     { type: 'section', text: mrkdwn(`*#${h.id} ${escapeMrkdwn(h.title)}*\n${STATE_NAME[h.state]} · ${people.join(' · ')}`) },
     { type: 'context', elements: [mrkdwn(`${events.length} event${events.length === 1 ? '' : 's'}, oldest first. Times are in your timezone.`)] },
   ];

@@ -1,7 +1,8 @@
+import type { Button, KnownBlock } from '@slack/types';
 import type { HomeData, HomeItem } from '../../domain/home.js';
 import { ActionId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
-import type { Block } from './block.js';
+import type { HomeTab } from './block.js';
 import { formatAge, slaText } from './digest.js';
 import { button, historyButton, link } from './messages.js';
 import { buildTeamHealthBlocks, type StatsViewOptions } from './stats.js';
@@ -13,22 +14,17 @@ export const HOME_SECTION_CAP = 15;
 /** Team health of at most this many teams; leads of more get a pointer to `/handoff stats`. */
 const HEALTH_TEAMS_CAP = 3;
 
-export interface HomeView {
-  readonly type: 'home';
-  readonly blocks: Block[];
-}
-
 export interface HomeViewOptions extends StatsViewOptions {
   readonly sectionCap?: number;
 }
 
 type Role = 'mine' | 'waiting' | 'queue';
 
-function openButton(item: HomeItem): Block[] {
+function openButton(item: HomeItem): Button[] {
   return item.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: item.permalink }] : [];
 }
 
-function itemActions(item: HomeItem, role: Role): Block[] {
+function itemActions(item: HomeItem, role: Role): Button[] {
   const history = historyButton(item.id);
   switch (role) {
     case 'mine':
@@ -42,7 +38,7 @@ function itemActions(item: HomeItem, role: Role): Block[] {
   }
 }
 
-function itemBlocks(item: HomeItem, role: Role, now: Date, teamName: (k: string) => string): Block[] {
+function itemBlocks(item: HomeItem, role: Role, now: Date, teamName: (k: string) => string): KnownBlock[] {
   const age = `${formatAge(now.getTime() - new Date(item.createdAt).getTime())} old`;
   const who =
     role === 'mine'
@@ -95,9 +91,9 @@ function allocate(sections: readonly ListSection[], budget: number, cap: number)
  * and, for leads, their teams' health. Never more than Slack's 100 blocks: sections that do not
  * fit show their first items and "…and N more".
  */
-export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeView {
+export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeTab {
   const cap = opts.sectionCap ?? HOME_SECTION_CAP;
-  const head: Block[] = [
+  const head: KnownBlock[] = [
     {
       type: 'section',
       text: mrkdwn('*Your handoffs*\nStalled first. Times show in your timezone.'),
@@ -114,7 +110,7 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeView {
   if (d.queue.teamKeys.length > 0)
     sections.push({ heading: `My teams' queue (${teams})`, items: d.queue.items, total: d.queue.total, role: 'queue', empty: 'No handoff is waiting to be accepted.', more: "The rest wait in the teams' channels." });
 
-  const health: Block[] = [];
+  const health: KnownBlock[] = [];
   if (d.health.length > 0) {
     health.push({ type: 'divider' }, { type: 'header', text: plain('Team health', 150) });
     for (const r of d.health.slice(0, HEALTH_TEAMS_CAP)) health.push(...buildTeamHealthBlocks(r, opts));
@@ -125,7 +121,7 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeView {
   // Per section: divider, header, and one line for the empty state or "and N more".
   const fixed = head.length + health.length + sections.length * 3;
   const shown = allocate(sections, HOME_BLOCK_LIMIT - fixed, cap);
-  const blocks: Block[] = [...head];
+  const blocks: KnownBlock[] = [...head];
   sections.forEach((s, i) => {
     blocks.push({ type: 'divider' }, { type: 'header', text: plain(`${s.heading} (${s.total})`, 150) });
     if (s.total === 0) blocks.push({ type: 'context', elements: [mrkdwn(s.empty)] });

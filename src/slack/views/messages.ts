@@ -1,15 +1,15 @@
+import type { Button, ConfirmationDialog, KnownBlock, SectionBlock } from '@slack/types';
 import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/workflow-schema.js';
 import type { EventRow, HandoffRow } from '../../db/schema.js';
 import { type FieldValues, formatFieldValue } from '../../domain/fields.js';
 import type { HandoffState } from '../../domain/lifecycle.js';
 import { currentSla } from '../../domain/stall.js';
-import type { Block, BlockPart } from './block.js';
 import { ActionId, BlockId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn.js';
 
 export interface SlackMessage {
   readonly text: string;
-  readonly blocks: Block[];
+  readonly blocks: KnownBlock[];
 }
 
 /** The handoff with the configuration needed to describe it. */
@@ -39,31 +39,31 @@ export function renderFieldValue(field: FieldConfig | undefined, value: FieldVal
   return escapeMrkdwn(formatFieldValue(field, value));
 }
 
-function fieldSections(fields: readonly FieldConfig[], values: FieldValues): Block[] {
+function fieldSections(fields: readonly FieldConfig[], values: FieldValues): SectionBlock[] {
   const texts = fields
     .filter((f) => values[f.key] !== undefined)
     .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${renderFieldValue(f, values[f.key])}`))
     .map((t) => ({ ...t, text: truncate(t.text, FIELD_TEXT_LIMIT) }));
-  const sections: Block[] = [];
+  const sections: SectionBlock[] = [];
   for (let i = 0; i < texts.length; i += SECTION_FIELDS) sections.push({ type: 'section', fields: texts.slice(i, i + SECTION_FIELDS) });
   return sections;
 }
 
-export function button(text: string, actionId: string, handoffId: number, style?: 'primary' | 'danger', confirm?: BlockPart): Block {
+export function button(text: string, actionId: string, handoffId: number, style?: 'primary' | 'danger', confirm?: ConfirmationDialog): Button {
   return { type: 'button', text: plain(text, 75), action_id: actionId, value: String(handoffId), ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
 }
 
 /** Opens the handoff's full timeline in a modal; on every post, event DM and Home item. */
-export function historyButton(handoffId: number): Block {
+export function historyButton(handoffId: number): Button {
   return button('History', ActionId.history, handoffId);
 }
 
-function confirm(title: string, text: string, yes: string): BlockPart {
+function confirm(title: string, text: string, yes: string): ConfirmationDialog {
   return { title: plain(title, 100), text: plain(text, 300), confirm: plain(yes, 30), deny: plain('Keep it', 30) };
 }
 
 /** The buttons that fit a state; who may press them is checked when they are pressed. */
-export function buildActions(h: HandoffRow): Block[] {
+export function buildActions(h: HandoffRow): Button[] {
   const id = h.id;
   switch (h.state) {
     case 'open':
@@ -99,7 +99,7 @@ function slaLine(h: HandoffRow, now: Date): string | null {
 export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   const { handoff: h, type, toTeam } = ctx;
   const people = [`*Requested by* <@${h.requesterId}>`, h.state === 'accepted' || h.state === 'done' ? `*Owner* <@${h.ownerId}>` : `*Team* ${escapeMrkdwn(toTeam.name)}`];
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`#${h.id} ${h.title}`, 150) },
     { type: 'section', text: mrkdwn(`${STATE_LABEL[h.state]}\n${people.join('   ')}`) },
     ...fieldSections(type.fields, h.fields),
@@ -181,8 +181,8 @@ function describeNudge(kind: string, h: HandoffRow): string {
 }
 
 /** The buttons a person needs on a DM about a handoff, by what they are to it now. */
-export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean): Block[] {
-  const open = h.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: h.permalink }] : [];
+export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean): Button[] {
+  const open: Button[] = h.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: h.permalink }] : [];
   if (h.state === 'accepted' && recipient === h.ownerId)
     return [button('Mark done', ActionId.complete, h.id, 'primary'), button('Snooze', ActionId.snooze, h.id), button('Reassign', ActionId.reassign, h.id), ...open];
   if (h.state === 'accepted' && isLead) return [button('Reassign', ActionId.reassign, h.id), ...open];
@@ -197,7 +197,7 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   const isLead = ctx.toTeam.leads.includes(recipient);
   const h = ctx.handoff;
   let text = describeEvent(e, h);
-  const blocks: Block[] = [];
+  const blocks: KnownBlock[] = [];
   if (e.type === 'created') text = `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
   blocks.push({ type: 'section', text: mrkdwn(text) });

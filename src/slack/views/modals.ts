@@ -1,8 +1,9 @@
+import type { KnownBlock } from '@slack/types';
 import type { HandoffTypeConfig } from '../../config/workflow-schema.js';
 import type { FieldValues } from '../../domain/fields.js';
 import { ActionId, BlockId, CallbackId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, shortLabel } from '../mrkdwn.js';
-import type { Block, Modal } from './block.js';
+import type { Modal } from './block.js';
 import { buildFieldInputs } from './field-inputs.js';
 
 
@@ -29,7 +30,7 @@ const SOURCE_TEXT_LIMIT = 2000;
 
 const TITLE_LIMIT = 24;
 
-function modal(callbackId: string, title: string, blocks: Block[], opts: { submit?: string; meta?: object } = {}): Modal {
+function modal(callbackId: string, title: string, blocks: KnownBlock[], opts: { submit?: string; meta?: object } = {}): Modal {
   return {
     type: 'modal',
     callback_id: callbackId,
@@ -70,7 +71,7 @@ export function buildHandoffFormModal(
   type: HandoffTypeConfig,
   opts: { prefill?: FieldValues; handoffId?: number; parentId?: number; /** Why it was returned. */ note?: string; source?: MessageSource } = {},
 ): Modal {
-  const intro: Block[] = [];
+  const intro: KnownBlock[] = [];
   if (opts.note) intro.push({ type: 'section', text: mrkdwn(`*Returned because:* ${escapeMrkdwn(opts.note)}`) });
   if (type.description) intro.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(type.description))] });
   const meta: FormMeta = {

@@ -1,10 +1,10 @@
+import type { ContextBlock, KnownBlock, MrkdwnElement, SectionBlock } from '@slack/types';
 import type { WorkflowConfig } from '../../config/workflow-schema.js';
 import { parseDuration } from '../../domain/business-clock.js';
 import type { FlowMetrics, PeriodPair, Share, Stage, TeamFlowReport } from '../../domain/flow-metrics.js';
 import { calendarOf } from '../../domain/sla.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
-import type { Block } from './block.js';
 import type { SlackMessage } from './messages.js';
 
 export interface StatsViewOptions {
@@ -87,7 +87,7 @@ function breachText(pair: PeriodPair): string {
 }
 
 /** The headline numbers of a period against the one before, as section fields (at most 10). */
-function metricFields(pair: PeriodPair, day: number): Block[] {
+function metricFields(pair: PeriodPair, day: number): MrkdwnElement[] {
   const { current: c, previous: p } = pair;
   return [
     mrkdwn(`*Started* ${countWithChange(c.started, p.started)}\n*Accepted* ${countWithChange(c.accepted, p.accepted)}`),
@@ -113,7 +113,7 @@ function reasonsText(m: FlowMetrics): string | null {
 export function buildStatsMessage(r: TeamFlowReport, opts: StatsViewOptions & { otherTeams?: readonly string[] }): SlackMessage {
   const team = opts.teamName(r.teamKey);
   const day = opts.dayMinutes(r.teamKey);
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`${team}: last ${r.days} days`, 150) },
     {
       type: 'context',
@@ -136,7 +136,7 @@ export function buildStatsMessage(r: TeamFlowReport, opts: StatsViewOptions & { 
 }
 
 /** The Home tab's compact Team health of one team: two blocks. */
-export function buildTeamHealthBlocks(r: TeamFlowReport, opts: StatsViewOptions): Block[] {
+export function buildTeamHealthBlocks(r: TeamFlowReport, opts: StatsViewOptions): [SectionBlock, ContextBlock] {
   const team = opts.teamName(r.teamKey);
   const day = opts.dayMinutes(r.teamKey);
   return [
