@@ -1,5 +1,5 @@
 /**
- * The README's guided tour ("Try it without Slack"), clicked and typed in a real headless Chromium
+ * The sandbox's guided tour (docs/sandbox.md), clicked and typed in a real headless Chromium
  * against the sandbox page: the real bot, the emulator, the page's renderer and its live updates.
  * Screenshots of the modal, the channel post and the digest go to test/artifacts/, and sandbox.png,
  * the handoff waiting in #ops, is the one the README shows.
