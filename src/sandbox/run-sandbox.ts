@@ -67,7 +67,7 @@ export async function runSandbox(env: NodeJS.ProcessEnv, opts: RunSandboxOptions
   print(`  Database ${SANDBOX_DATABASE_URL.replace(/^file:/, '')}, emptied at every start. The sandbox clock starts on ${weekday} ${start.date} ${start.time} (${tz}); the page moves it on.`);
   print(`  The bot answers the emulator at ${sandbox.botUrl}.`);
   if (ignored.length) print(`  ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored: the sandbox never talks to Slack.`);
-  print('To connect a real workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) and run npm start; see "Connect it to Slack" in the README.');
+  print('To connect a real workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) and run npm start; see docs/install.md.');
   print('');
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,7 +1,8 @@
 /**
- * The README's guided tour ("Try it without Slack"), clicked and typed in a real headless Chromium
+ * The sandbox's guided tour (docs/sandbox.md), clicked and typed in a real headless Chromium
  * against the sandbox page: the real bot, the emulator, the page's renderer and its live updates.
- * Screenshots of the modal, the channel post and the digest go to test/artifacts/.
+ * Screenshots of the modal, the channel post and the digest go to test/artifacts/, and sandbox.png,
+ * the handoff waiting in #ops, is the one the README shows.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -116,6 +117,9 @@ if (!haveChromium && inCi) {
       expect(await post.textContent()).toContain('Waiting to be accepted');
       expect(await post.textContent()).toContain('Requested by @Ava');
       expect(await post.locator('.bk-field').allTextContents()).toEqual(['Order IDSO-12345', 'CustomerAcme GmbH', 'Ship by2026-12-01', 'PriorityUrgent', 'Order value (USD)1,200', 'NotesTwo pallets.Call before delivery.']);
+      // The README's picture of the sandbox (docs/images/sandbox.png is a copy of it).
+      // Cut below the post's buttons: the rest of the pane is empty.
+      await page.screenshot({ path: `${ARTIFACTS}/sandbox.png`, clip: { x: 0, y: 0, width: 1280, height: 480 } });
 
       // A confirm dialog asks first; "Keep it" sends nothing.
       await post.locator('button', { hasText: 'Cancel' }).click();

@@ -47,7 +47,7 @@ function userOf(role: Role, state: HandoffState): string {
 }
 
 /**
- * state × action × role, written out from the rules (README "Using it", src/domain/lifecycle.ts and
+ * state × action × role, written out from the rules (docs/user-guide.md, src/domain/lifecycle.ts and
  * the pure table in test/unit/lifecycle.test.ts). In open and returned the owner *is* the requester,
  * so those two columns agree there.
  */
