@@ -47,7 +47,8 @@ export function toApiEvent(e: EventRow) {
 
 /** JSON values → what a form would have delivered, so the API and the modal share one validation. */
 function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawFieldInput>; errors: Record<string, string> } {
-  const raw: Record<string, RawFieldInput> = {};
+  // No prototype: a field named `__proto__` stays an unknown field and never replaces the object's prototype.
+  const raw: Record<string, RawFieldInput> = Object.create(null);
   const errors: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) raw[key] = null;

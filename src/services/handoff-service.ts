@@ -10,6 +10,7 @@ import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports';
 import { addBusinessMinutes, zonedTime } from '../domain/business-clock';
 import { HOME_REFRESH_DELAY_MS } from '../domain/home';
 import { calendarOf, slaTimes } from '../domain/sla';
+import { ownEntry } from '../domain/own-entry';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -51,8 +52,13 @@ export class HandoffService {
     return this.deps.config;
   }
 
+  /** The configured type of that key, or undefined; a key a person typed is never looked up on the prototype. */
+  findType(typeKey: string): HandoffTypeConfig | undefined {
+    return ownEntry(this.deps.config.handoffTypes, typeKey);
+  }
+
   handoffType(typeKey: string): HandoffTypeConfig {
-    const type = this.deps.config.handoffTypes[typeKey];
+    const type = this.findType(typeKey);
     if (!type) {
       const keys = Object.keys(this.deps.config.handoffTypes).join(', ');
       throw new DomainError('unknown_type', `There is no handoff type "${typeKey}". Types: ${keys}.`);
@@ -61,7 +67,7 @@ export class HandoffService {
   }
 
   team(teamKey: string): TeamConfig {
-    const team = this.deps.config.teams[teamKey];
+    const team = ownEntry(this.deps.config.teams, teamKey);
     if (!team) throw new Error(`team ${teamKey} missing from config`);
     return team;
   }
@@ -259,7 +265,7 @@ export class HandoffService {
     if (!this.deps.homes || t.type === 'nudged') return [];
     const people = [h.requesterId, h.ownerId, t.ownerId];
     if (h.state === 'open' || t.to === 'open') people.push(...this.teamPeople(h.toTeam));
-    const next = t.type === 'completed' && type.next ? this.deps.config.handoffTypes[type.next] : undefined;
+    const next = t.type === 'completed' && type.next ? this.findType(type.next) : undefined;
     if (next) people.push(...this.teamPeople(next.to));
     return people;
   }
@@ -323,7 +329,10 @@ export class HandoffService {
     const type = this.handoffType(typeKey);
     const source: FieldValues = { ...from.fields, ...(from.completion ?? {}) };
     const values: FieldValues = {};
-    for (const f of type.fields) if (source[f.key] !== undefined) values[f.key] = source[f.key];
+    for (const f of type.fields) {
+      const value = ownEntry(source, f.key);
+      if (value !== undefined) values[f.key] = value;
+    }
     return values;
   }
 

@@ -3,6 +3,7 @@ import type { HandoffRepo } from '../db/handoff-repo';
 import type { EventRow, HandoffRow } from '../db/schema';
 import type { StallRepo } from '../db/stall-repo';
 import { DomainError } from '../domain/errors';
+import { ownEntry } from '../domain/own-entry';
 
 export interface HandoffHistory {
   readonly handoff: HandoffRow;
@@ -23,8 +24,8 @@ export class HistoryService {
 
   historyOf(handoffId: number, viewerId: string): HandoffHistory {
     const handoff = this.deps.repo.findById(handoffId);
-    const type = handoff && this.deps.config.handoffTypes[handoff.typeKey];
-    const toTeam = handoff && this.deps.config.teams[handoff.toTeam];
+    const type = handoff && ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
+    const toTeam = handoff && ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!handoff) throw new DomainError('not_found', `Handoff #${handoffId} does not exist.`);
     if (!type || !toTeam) throw new DomainError('not_found', `Handoff #${handoffId} is of a type or team no longer in the config.`);
     return { handoff, type, toTeam, events: this.deps.repo.listEvents(handoffId), viewerTimezone: this.deps.stalls.cachedTimezone(viewerId, new Date(0)) };

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../helpers/harness';
 
 const TOKEN = 'shop-token-0123456789abcdefghij';
+const OTHER = 'erp-token-0123456789abcdefghijk';
 let h: Harness;
 let base: string;
 beforeEach(async () => {
@@ -61,6 +62,48 @@ describe('POST /api/handoffs', () => {
     expect([first.status, again.status]).toEqual([201, 200]);
     expect(((await again.json()) as any).handoff.id).toBe(1);
     expect(h.app.repo.findById(2)).toBeNull();
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'valueOf'])('422 for type %s, which is no configured type', async (type) => {
+    const res = await post({ ...order(), type });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'unknown_type', message: expect.stringContaining(`There is no handoff type "${type}"`) });
+    expect(h.app.repo.findById(1)).toBeNull();
+  });
+
+  it('ignores a field named __proto__ like any unknown field', async () => {
+    const res = await post('{"type":"order-to-ops","requester":"U0SALES1","fields":{"order_id":"SO-4242","customer":"ACME","ship_by":"2026-12-01","priority":"Urgent","__proto__":["x"]}}');
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as any).handoff.fields).toEqual({ order_id: 'SO-4242', customer: 'ACME', ship_by: '2026-12-01', priority: 'Urgent' });
+  });
+
+  it('refuses an Idempotency-Key reused with a different body, creating nothing and leaving the first as it was', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'order-4242' };
+    expect((await post(order(), headers)).status).toBe(201);
+    const other = await post(order({ order_id: 'SO-9999', customer: 'Other Ltd' }), headers);
+    expect(other.status).toBe(422);
+    expect(await other.json()).toEqual({
+      ok: false,
+      error: 'idempotency_key_reused',
+      message: 'The Idempotency-Key "order-4242" was already used for handoff #1 with a different request body. Use a new key for a new request.',
+    });
+    expect(h.app.repo.findById(2)).toBeNull();
+    expect(h.app.repo.findById(1)?.fields.order_id).toBe('SO-4242');
+    // The same body in another key order and spacing is the same request: replayed.
+    const same = order();
+    const reordered = JSON.stringify({ fields: Object.fromEntries(Object.entries(same.fields).reverse()), requester: same.requester, type: same.type }, null, 2);
+    const replay = await post(reordered, headers);
+    expect(replay.status).toBe(200);
+    expect(((await replay.json()) as any).handoff.id).toBe(1);
+  });
+
+  it('keeps Idempotency-Keys of different API keys apart', async () => {
+    await h.close();
+    h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens: [{ name: 'shop', token: TOKEN }, { name: 'erp', token: OTHER }] } }) });
+    base = h.sim.url.replace('/slack/events', '');
+    const first = await post(order(), { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'k1' });
+    const second = await post(order({ order_id: 'SO-5555' }), { authorization: `Bearer ${OTHER}`, 'idempotency-key': 'k1' });
+    expect([first.status, second.status]).toEqual([201, 201]);
   });
 
   it.each([

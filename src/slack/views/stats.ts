@@ -6,6 +6,7 @@ import { COMMAND } from '../ids';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn';
 import type { Block } from './block';
 import type { SlackMessage } from './messages';
+import { ownEntry } from '../../domain/own-entry';
 
 export interface StatsViewOptions {
   readonly teamName: (teamKey: string) => string;
@@ -17,10 +18,10 @@ export interface StatsViewOptions {
 /** Names and day lengths from the config, for the stats views. */
 export function statsViewOptions(config: WorkflowConfig): StatsViewOptions {
   return {
-    teamName: (k) => config.teams[k]?.name ?? k,
-    typeName: (k) => config.handoffTypes[k]?.name ?? k,
+    teamName: (k) => ownEntry(config.teams, k)?.name ?? k,
+    typeName: (k) => ownEntry(config.handoffTypes, k)?.name ?? k,
     dayMinutes: (k) => {
-      const team = config.teams[k];
+      const team = ownEntry(config.teams, k);
       return team ? parseDuration('1d', calendarOf(team)) : 24 * 60;
     },
   };
