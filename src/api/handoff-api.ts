@@ -61,6 +61,22 @@ function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawF
 
 const json = (status: number, body: unknown): RouteResponse => ({ status, body });
 
+/** JSON with every object's keys sorted, so the same request in another key order or spacing reads the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** What an Idempotency-Key is stored with: the sha256 of the request as parsed, in canonical JSON. */
+export function hashRequest(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
 /**
  * The incoming API: another system starts a handoff with the same validation, duplicate refusal,
  * post and ownership flow as the form. Authenticated with bearer tokens from the config.
@@ -95,10 +111,22 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
         if (Object.keys(errors).length) return json(422, { ok: false, error: 'validation', errors });
         const key = req.headers['idempotency-key'];
         const submissionKey = typeof key === 'string' && key ? `api:${name}:${key}` : undefined;
+        const submissionHash = submissionKey ? hashRequest(parsed) : undefined;
+        // A key names one request. Handoffs stored before hashes were kept have none and replay as before.
+        const reused = (h: HandoffRow) =>
+          h.submissionHash !== null && h.submissionHash !== submissionHash
+            ? json(422, {
+                ok: false,
+                error: 'idempotency_key_reused',
+                message: `The Idempotency-Key "${String(key)}" was already used for handoff #${h.id} with a different request body. Use a new key for a new request.`,
+              })
+            : null;
         const replay = submissionKey ? deps.repo.findBySubmissionKey(submissionKey) : null;
+        if (replay) return reused(replay) ?? json(200, { ok: true, handoff: toApiHandoff(replay) });
         try {
-          const h = replay ?? (await deps.service.start({ typeKey: parsed.type, requesterId: parsed.requester, raw, submissionKey, via: `api:${name}` }));
-          return json(replay ? 200 : 201, { ok: true, handoff: toApiHandoff(h) });
+          const h = await deps.service.start({ typeKey: parsed.type, requesterId: parsed.requester, raw, submissionKey, submissionHash, via: `api:${name}` });
+          // Another request with this key may have been stored between the lookup above and this one.
+          return reused(h) ?? json(201, { ok: true, handoff: toApiHandoff(h) });
         } catch (error) {
           if (!isDomainError(error)) throw error;
           const status = { validation: 422, duplicate: 409, unknown_type: 422, forbidden: 403 }[error.code as string] ?? 400;

@@ -45,6 +45,8 @@ export const handoffs = sqliteTable(
     sourcePermalink: text('source_permalink'),
     /** Slack view id of the submission that created it: a repeated submission finds this row instead of creating another. */
     submissionKey: text('submission_key'),
+    /** sha256 of the canonical API request body sent with an Idempotency-Key: a reuse of the key with another body is refused. */
+    submissionHash: text('submission_hash'),
   },
   (t) => [
     index('handoffs_state_team_idx').on(t.state, t.toTeam),

@@ -32,6 +32,8 @@ export interface StartInput {
   readonly raw: Record<string, RawFieldInput>;
   /** Identifies the submission (the modal's view id) so a repeated delivery creates nothing new. */
   readonly submissionKey?: string;
+  /** A digest of the request that carried `submissionKey`, stored with it (API Idempotency-Key). */
+  readonly submissionHash?: string;
   /** The completed handoff whose `next` step this is. */
   readonly parentId?: number;
   /** Where it came from when not the modal, e.g. `api:shop`; kept on the first event. */
@@ -109,7 +111,7 @@ export class HandoffService {
     const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
     try {
       return await this.commit((tx) => {
-        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source);
+        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
         this.refreshHomes(tx, audience, now);
         return handoff;
       });
@@ -360,6 +362,7 @@ export class HandoffService {
     submissionKey: string | null,
     via?: string,
     source?: StartInput['source'],
+    submissionHash?: string,
   ): HandoffRow {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
@@ -384,6 +387,7 @@ export class HandoffService {
         channelId: team.channel,
         parentId,
         submissionKey,
+        submissionHash: submissionHash ?? null,
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
       },
