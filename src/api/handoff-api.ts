@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { WorkflowConfig } from '../config/workflow-schema';
+import type { ApiTokenConfig, WorkflowConfig } from '../config/workflow-schema';
 import type { HandoffRepo } from '../db/handoff-repo';
 import type { EventRow, HandoffRow } from '../db/schema';
 import { isDomainError } from '../domain/errors';
@@ -82,15 +82,17 @@ export function hashRequest(body: unknown): string {
  * post and ownership flow as the form. Authenticated with bearer tokens from the config.
  */
 export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffService; repo: HandoffRepo }): Route[] {
-  const tokens = deps.config.api.tokens.map((t) => ({ name: t.name, digest: createHash('sha256').update(t.token).digest() }));
-  const caller = (req: RouteRequest): string | null => {
+  const tokens = deps.config.api.tokens.map((t) => ({ config: t, digest: createHash('sha256').update(t.token).digest() }));
+  const caller = (req: RouteRequest): ApiTokenConfig | null => {
     const match = /^Bearer\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!match) return null;
     const digest = createHash('sha256').update(match[1].trim()).digest();
     // Compare digests in constant time so a token cannot be guessed byte by byte.
-    return tokens.find((t) => timingSafeEqual(t.digest, digest))?.name ?? null;
+    return tokens.find((t) => timingSafeEqual(t.digest, digest))?.config ?? null;
   };
   const unauthorized = json(401, { ok: false, error: 'not_authed' });
+  /** Whether a token may read a handoff: with `read: all` any, else the ones it created (its first event names the token). */
+  const mayRead = (token: ApiTokenConfig, events: readonly EventRow[]) => token.read === 'all' || events[0]?.data.via === `api:${token.name}`;
 
   return [
     {
@@ -98,8 +100,9 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
       path: /^\/api\/handoffs\/?$/,
       bodyLimit: BODY_LIMIT,
       async handle(req, body) {
-        const name = caller(req);
-        if (!name) return unauthorized;
+        const token = caller(req);
+        if (!token) return unauthorized;
+        const name = token.name;
         let parsed: z.infer<typeof createBody>;
         try {
           parsed = createBody.parse(JSON.parse(body.toString('utf8')));
@@ -107,6 +110,12 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
           const detail = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) : ['body: not JSON'];
           return json(400, { ok: false, error: 'invalid_request', details: detail });
         }
+        if (token.types && !token.types.includes(parsed.type))
+          return json(403, {
+            ok: false,
+            error: 'type_not_allowed',
+            message: `The API key "${name}" may not create "${parsed.type}" handoffs; it may create ${token.types.map((t) => `"${t}"`).join(', ')}.`,
+          });
         const { raw, errors } = toRawInput(parsed.fields);
         if (Object.keys(errors).length) return json(422, { ok: false, error: 'validation', errors });
         const key = req.headers['idempotency-key'];
@@ -138,10 +147,14 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
       method: 'GET',
       path: /^\/api\/handoffs\/(\d+)$/,
       handle(req, _body, [id]) {
-        if (!caller(req)) return unauthorized;
+        const token = caller(req);
+        if (!token) return unauthorized;
         const h = deps.repo.findById(Number(id));
-        if (!h) return json(404, { ok: false, error: 'not_found' });
-        return json(200, { ok: true, handoff: toApiHandoff(h), events: deps.repo.listEvents(h.id).map(toApiEvent) });
+        const events = h ? deps.repo.listEvents(h.id) : [];
+        // One answer whether it does not exist or is not this token's to read, so ids reveal nothing.
+        if (!h || !mayRead(token, events))
+          return json(404, { ok: false, error: 'not_found', message: `There is no handoff #${id} that the API key "${token.name}" may read.` });
+        return json(200, { ok: true, handoff: toApiHandoff(h), events: events.map(toApiEvent) });
       },
     },
   ];
