@@ -66,7 +66,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const homeRepo = new HomeRepo(database.db);
   const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
-  const history = new HistoryService({ config: opts.workflow, repo, stalls });
+  const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const notifier = new SlackNotifier({ client: slack.client, workspace: slack.workspace, repo, config: opts.workflow, clock, limiter, homes });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
