@@ -49,7 +49,7 @@ export function toApiEvent(e: EventRow) {
 function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawFieldInput>; errors: Record<string, string> } {
   // No prototype: a field named `__proto__` stays an unknown field and never replaces the object's prototype.
   const raw: Record<string, RawFieldInput> = Object.create(null);
-  const errors: Record<string, string> = {};
+  const errors: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) raw[key] = null;
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') raw[key] = String(value);
