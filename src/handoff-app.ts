@@ -68,7 +68,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const homeRepo = new HomeRepo(database.db);
   const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
-  const history = new HistoryService({ config: opts.workflow, repo, stalls });
+  const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
   const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes });

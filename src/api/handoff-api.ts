@@ -1,14 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HandoffRepo } from '../db/handoff-repo.js';
 import type { EventRow, HandoffRow } from '../db/schema.js';
 import { isDomainError } from '../domain/errors.js';
 import { publicEventName } from '../domain/event-names.js';
 import type { RawFieldInput } from '../domain/fields.js';
 import type { HandoffService } from '../services/handoff-service.js';
-import type { Answer as RouteResponse, Route } from './routes.js';
+import type { Answer as RouteResponse, Route, RouteRequest } from './routes.js';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ApiTokenConfig, WorkflowConfig } from '../config/workflow-schema.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -48,8 +48,9 @@ export function toApiEvent(e: EventRow) {
 
 /** JSON values → what a form would have delivered, so the API and the modal share one validation. */
 function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawFieldInput>; errors: Record<string, string> } {
-  const raw: Record<string, RawFieldInput> = {};
-  const errors: Record<string, string> = {};
+  // No prototype: a field named `__proto__` stays an unknown field and never replaces the object's prototype.
+  const raw: Record<string, RawFieldInput> = Object.create(null);
+  const errors: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) raw[key] = null;
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') raw[key] = String(value);
@@ -61,22 +62,41 @@ function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawF
 
 const json = (status: number, body: unknown): RouteResponse => ({ status, body });
 
+/** JSON with every object's keys sorted, so the same request in another key order or spacing reads the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** What an Idempotency-Key is stored with: the sha256 of the request as parsed, in canonical JSON. */
+export function hashRequest(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
 /**
  * The incoming API: another system starts a handoff with the same validation, duplicate refusal,
  * post and ownership flow as the form. Authenticated with bearer tokens from the config.
  */
 export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffService; repo: HandoffRepo }): Route[] {
-  const tokens = deps.config.api.tokens.map((t) => ({ name: t.name, digest: createHash('sha256').update(t.token).digest() }));
-  const caller = (headers: IncomingHttpHeaders): string | null => {
+  const tokens = deps.config.api.tokens.map((t) => ({ config: t, digest: createHash('sha256').update(t.token).digest() }));
+  const caller = (headers: IncomingHttpHeaders): ApiTokenConfig | null => {
     const match = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''));
     if (!match) return null;
     const digest = createHash('sha256').update(match[1].trim()).digest();
     // Compare digests in constant time so a token cannot be guessed byte by byte.
-    return tokens.find((t) => timingSafeEqual(t.digest, digest))?.name ?? null;
+    return tokens.find((t) => timingSafeEqual(t.digest, digest))?.config ?? null;
   };
   const unauthorized = json(401, { ok: false, error: 'not_authed' });
   // Before the body is read: a request without a valid key costs no memory for its body.
-  const authenticate = (headers: IncomingHttpHeaders) => caller(headers) ?? unauthorized;
+  const authenticate = (headers: IncomingHttpHeaders) => caller(headers)?.name ?? unauthorized;
+  const tokenOf = (req: RouteRequest): ApiTokenConfig => tokens.find((t) => t.config.name === req.caller)?.config as ApiTokenConfig;
+  /** Whether a token may read a handoff: with `read: all` any, else the ones it created (its first event names the token). */
+  const mayRead = (token: ApiTokenConfig, events: readonly EventRow[]) => token.read === 'all' || events[0]?.data.via === `api:${token.name}`;
 
   return [
     {
@@ -85,7 +105,8 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
       bodyLimit: BODY_LIMIT,
       authenticate,
       async handle(req, body) {
-        const name = req.caller as string;
+        const token = tokenOf(req);
+        const name = token.name;
         let parsed: z.infer<typeof createBody>;
         try {
           parsed = createBody.parse(JSON.parse(body.toString('utf8')));
@@ -93,14 +114,32 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
           const detail = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) : ['body: not JSON'];
           return json(400, { ok: false, error: 'invalid_request', details: detail });
         }
+        if (token.types && !token.types.includes(parsed.type))
+          return json(403, {
+            ok: false,
+            error: 'type_not_allowed',
+            message: `The API key "${name}" may not create "${parsed.type}" handoffs; it may create ${token.types.map((t) => `"${t}"`).join(', ')}.`,
+          });
         const { raw, errors } = toRawInput(parsed.fields);
         if (Object.keys(errors).length) return json(422, { ok: false, error: 'validation', errors });
         const key = req.headers['idempotency-key'];
         const submissionKey = typeof key === 'string' && key ? `api:${name}:${key}` : undefined;
+        const submissionHash = submissionKey ? hashRequest(parsed) : undefined;
+        // A key names one request. Handoffs stored before hashes were kept have none and replay as before.
+        const reused = (h: HandoffRow) =>
+          h.submissionHash !== null && h.submissionHash !== submissionHash
+            ? json(422, {
+                ok: false,
+                error: 'idempotency_key_reused',
+                message: `The Idempotency-Key "${String(key)}" was already used for handoff #${h.id} with a different request body. Use a new key for a new request.`,
+              })
+            : null;
         const replay = submissionKey ? deps.repo.findBySubmissionKey(submissionKey) : null;
+        if (replay) return reused(replay) ?? json(200, { ok: true, handoff: toApiHandoff(replay) });
         try {
-          const h = replay ?? (await deps.service.start({ typeKey: parsed.type, requesterId: parsed.requester, raw, submissionKey, via: `api:${name}` }));
-          return json(replay ? 200 : 201, { ok: true, handoff: toApiHandoff(h) });
+          const h = await deps.service.start({ typeKey: parsed.type, requesterId: parsed.requester, raw, submissionKey, submissionHash, via: `api:${name}` });
+          // Another request with this key may have been stored between the lookup above and this one.
+          return reused(h) ?? json(201, { ok: true, handoff: toApiHandoff(h) });
         } catch (error) {
           if (!isDomainError(error)) throw error;
           const status = { validation: 422, duplicate: 409, unknown_type: 422, forbidden: 403 }[error.code as string] ?? 400;
@@ -113,11 +152,15 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
       path: '/api/handoffs/:id',
       authenticate,
       handle(req) {
+        const token = tokenOf(req);
         const id = req.params.id;
         if (!/^\d+$/.test(id)) return json(404, { ok: false, error: 'not_found' });
         const h = deps.repo.findById(Number(id));
-        if (!h) return json(404, { ok: false, error: 'not_found' });
-        return json(200, { ok: true, handoff: toApiHandoff(h), events: deps.repo.listEvents(h.id).map(toApiEvent) });
+        const events = h ? deps.repo.listEvents(h.id) : [];
+        // One answer whether it does not exist or is not this token's to read, so ids reveal nothing.
+        if (!h || !mayRead(token, events))
+          return json(404, { ok: false, error: 'not_found', message: `There is no handoff #${id} that the API key "${token.name}" may read.` });
+        return json(200, { ok: true, handoff: toApiHandoff(h), events: events.map(toApiEvent) });
       },
     },
   ];

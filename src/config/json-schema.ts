@@ -53,6 +53,8 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'api.tokens': 'Bearer tokens that may call the API, each with a name shown in the history as the caller.',
   'api.tokens[].name': 'A name for the caller, e.g. "shop".',
   'api.tokens[].token': 'The bearer token itself (at least 24 characters); keep this file private when you set one.',
+  'api.tokens[].types': 'Keys of the handoff types this token may create; any other type is refused with 403. Omitted: every type.',
+  'api.tokens[].read': 'Which handoffs GET /api/handoffs/:id shows: "own" (default), only those this token created; "all", every handoff.',
   'field.key': 'Stable key (lowercase letters, digits, "_"): values carry over to the next type by key.',
   'field.label': 'Label shown above the input.',
   'field.type': 'Input kind: text, longtext, number, date, select, multiselect, user, channel, url or email.',

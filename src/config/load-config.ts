@@ -52,7 +52,7 @@ export function parseWorkflow(text: string, source: string): WorkflowConfig {
   }
   const result = workflowSchema.safeParse(data ?? {});
   if (!result.success) throw new ConfigError(source, issuesOf(result.error));
-  return deepFreeze(result.data);
+  return deepFreeze(withoutPrototypes(result.data));
 }
 
 export function loadWorkflow(path: string): WorkflowConfig {
@@ -97,6 +97,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   if (problems.length === 1) throw problems[0];
   if (problems.length > 1) throw new ConfigError('configuration', problems.flatMap((p) => p.problems.map((m) => `${p.source}: ${m}`)));
   return { env: parsedEnv as Env, workflow: workflow as WorkflowConfig };
+}
+
+/**
+ * The keyed records (teams, handoff types) without a prototype, so a key that only a prototype
+ * has (`constructor`, `toString`) is absent from them even where a lookup forgets `ownEntry`.
+ */
+function withoutPrototypes(config: WorkflowConfig): WorkflowConfig {
+  const bare = <T>(record: Record<string, T>): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, record);
+  return { ...config, teams: bare(config.teams), handoffTypes: bare(config.handoffTypes) };
 }
 
 function deepFreeze<T>(value: T): T {

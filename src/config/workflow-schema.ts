@@ -164,9 +164,24 @@ export const webhookSchema = z.strictObject({
   secret: z.string().min(16, 'use a random secret of at least 16 characters'),
 });
 
+/** What an API key may read with GET /api/handoffs/:id: only the handoffs it created, or every one. */
+export const API_READ_SCOPES = ['own', 'all'] as const;
+
+export const apiTokenSchema = z.strictObject({
+  name: key,
+  token: z.string().min(24, 'use a random token of at least 24 characters'),
+  /** Handoff types it may create; omitted: every type. */
+  types: z
+    .array(key)
+    .min(1, 'list at least one type, or leave "types" out to allow every type')
+    .refine((t) => new Set(t).size === t.length, 'types must be distinct')
+    .optional(),
+  read: z.enum(API_READ_SCOPES).default('own'),
+});
+
 export const apiSchema = z.strictObject({
   tokens: z
-    .array(z.strictObject({ name: key, token: z.string().min(24, 'use a random token of at least 24 characters') }))
+    .array(apiTokenSchema)
     .default([])
     .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'token names must be distinct'),
 });
@@ -222,6 +237,15 @@ export const workflowSchema = z
             });
         }
       }
+      const api = isRecord(cfg.api) ? cfg.api : {};
+      const tokens = Array.isArray(api.tokens) ? api.tokens : [];
+      tokens.forEach((token: unknown, i) => {
+        const allowed = isRecord(token) && Array.isArray(token.types) ? token.types : [];
+        allowed.forEach((typeKey: unknown, j) => {
+          if (typeof typeKey === 'string' && !has(types, typeKey))
+            ctx.addIssue({ code: 'custom', path: ['api', 'tokens', i, 'types', j], message: `unknown handoff type "${typeKey}"; types are: ${Object.keys(types).join(', ')}` });
+        });
+      });
     },
     { when: (payload) => isRecord(payload.value) && isRecord(payload.value.teams) && isRecord(payload.value.handoffTypes) },
   );
@@ -232,3 +256,4 @@ export type HandoffTypeConfig = z.output<typeof handoffTypeSchema>;
 export type FieldConfig = z.output<typeof fieldSchema>;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type WebhookConfig = z.output<typeof webhookSchema>;
+export type ApiTokenConfig = z.output<typeof apiTokenSchema>;

@@ -1,10 +1,9 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { FieldValues } from '../domain/fields.js';
-import type { HandoffState } from '../domain/lifecycle.js';
+import type { EventType, HandoffState } from '../domain/lifecycle.js';
 import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications.js';
-import type { EventType } from '../domain/lifecycle.js';
 import type { Db, Tx } from './open-db.js';
-import { type EventRow, events, type HandoffRow, handoffs, outbox, uniqueValues } from './schema.js';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { type EventRow, events, type HandoffRow, handoffs, messageSources, outbox, uniqueValues } from './schema.js';
 
 export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
 export type HandoffPatch = Partial<Omit<typeof handoffs.$inferInsert, 'id' | 'version'>>;
@@ -162,6 +161,28 @@ export class HandoffRepo {
 
   findBySubmissionKey(key: string): HandoffRow | null {
     return this.bySubmissionKey.get({ key }) ?? null;
+  }
+
+  /** The next step started from a handoff, if any (the first, should there be several). */
+  findChild(parentId: number): HandoffRow | null {
+    return this.db.select().from(handoffs).where(eq(handoffs.parentId, parentId)).orderBy(asc(handoffs.id)).limit(1).get() ?? null;
+  }
+
+  /** Remembers the message a modal was opened from; entries older than `forgetBefore` go. */
+  rememberMessageSource(viewId: string, userId: string, source: { channel: string; ts: string }, at: Date, forgetBefore: Date): void {
+    this.transaction((tx) => {
+      tx.delete(messageSources).where(lt(messageSources.createdAt, forgetBefore)).run();
+      tx.insert(messageSources)
+        .values({ viewId, userId, channel: source.channel, ts: source.ts, createdAt: at })
+        .onConflictDoUpdate({ target: messageSources.viewId, set: { userId, channel: source.channel, ts: source.ts, createdAt: at } })
+        .run();
+    });
+  }
+
+  /** The message the modal `viewId` was opened from by `userId`, or null. */
+  findMessageSource(viewId: string, userId: string): { channel: string; ts: string } | null {
+    const row = this.db.select().from(messageSources).where(and(eq(messageSources.viewId, viewId), eq(messageSources.userId, userId))).get();
+    return row ? { channel: row.channel, ts: row.ts } : null;
   }
 
   /** The open handoff that holds a unique value, if any. */

@@ -45,6 +45,8 @@ export const handoffs = sqliteTable(
     sourcePermalink: text('source_permalink'),
     /** Slack view id of the submission that created it: a repeated submission finds this row instead of creating another. */
     submissionKey: text('submission_key'),
+    /** sha256 of the canonical API request body sent with an Idempotency-Key: a reuse of the key with another body is refused. */
+    submissionHash: text('submission_hash'),
   },
   (t) => [
     index('handoffs_state_team_idx').on(t.state, t.toTeam),
@@ -57,6 +59,8 @@ export const handoffs = sqliteTable(
     /** Flow metrics: a team's handoffs still open at, or closed after, the start of a period (covering). */
     index('handoffs_team_closed_idx').on(t.toTeam, t.closedAt, t.createdAt, t.typeKey),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
+    /** A chain's next step: a completed handoff has at most one, looked up before another is started. */
+    index('handoffs_parent_idx').on(t.parentId),
   ],
 );
 
@@ -151,6 +155,19 @@ export const userProfiles = sqliteTable('user_profiles', {
 export const seenEvents = sqliteTable('seen_events', {
   eventId: text('event_id').primaryKey(),
   at: ms('at').notNull(),
+});
+
+/**
+ * The message a "Hand off this message" modal was opened from, keyed by the modal's view id (which
+ * stays the same when the picker turns into the form). The thread the bot replies in comes from
+ * here, never from the modal's private_metadata, which the submitting client could have changed.
+ */
+export const messageSources = sqliteTable('message_sources', {
+  viewId: text('view_id').primaryKey(),
+  userId: text('user_id').notNull(),
+  channel: text('channel').notNull(),
+  ts: text('ts').notNull(),
+  createdAt: ms('created_at').notNull(),
 });
 
 /** People who have opened the bot's Home tab: only their Home is republished when their handoffs change. */

@@ -1,4 +1,5 @@
 import type { FieldConfig } from '../config/workflow-schema.js';
+import { ownEntry } from './own-entry.js';
 
 export type FieldValue = string | number | string[];
 export type FieldValues = Record<string, FieldValue>;
@@ -86,7 +87,7 @@ export function validateFields(fields: readonly FieldConfig[], raw: Record<strin
   const values: FieldValues = {};
   const errors: Record<string, string> = {};
   for (const field of fields) {
-    const input = raw[field.key];
+    const input = ownEntry(raw, field.key);
     if (field.type === 'multiselect') {
       const picked = [...new Set((Array.isArray(input) ? input : input ? [input] : []).map((s) => s.trim()).filter(Boolean))];
       if (picked.length === 0) {

@@ -1,6 +1,7 @@
 import { localParts } from '../domain/business-clock.js';
 import { buildDigests, hasStalledWork } from '../domain/digest.js';
 import { type JobDeps } from './deps.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 export interface DigestRunResult {
   /** People with something in their digest. */
@@ -16,7 +17,7 @@ export interface DigestRunResult {
  */
 export async function runDigest(deps: JobDeps, now: Date): Promise<DigestRunResult> {
   const { config } = deps;
-  const digests = buildDigests(deps.stalls.listStalled(now), (team) => config.teams[team]?.leads ?? [], now);
+  const digests = buildDigests(deps.stalls.listStalled(now), (team) => ownEntry(config.teams, team)?.leads ?? [], now);
   const recipients = [...digests.values()].filter(hasStalledWork);
   if (recipients.length === 0) return { candidates: 0, queued: 0 };
   const timezones = await deps.people.timezones(recipients.map((d) => d.userId));

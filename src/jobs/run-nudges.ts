@@ -5,6 +5,7 @@ import { type NudgeKind, planNudges } from '../domain/stall.js';
 import type { Tx } from '../db/open-db.js';
 import type { NudgeRow } from '../db/stall-repo.js';
 import { type JobDeps, SYSTEM_ACTOR } from './deps.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 export interface NudgeRunResult {
   readonly looked: number;
@@ -62,8 +63,8 @@ export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResul
 
 /** Decides and records the nudges of one handoff; returns what fired. A handoff changed meanwhile is left for its new state. */
 function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): NudgeKind[] {
-  const type = deps.config.handoffTypes[h.typeKey];
-  const team = deps.config.teams[h.toTeam];
+  const type = ownEntry(deps.config.handoffTypes, h.typeKey);
+  const team = ownEntry(deps.config.teams, h.toTeam);
   if (!type || !team) {
     // Its type or team left the config: nothing can be computed, so stop looking at it.
     deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt: null });

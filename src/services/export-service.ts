@@ -3,6 +3,7 @@ import type { MetricsRepo } from '../db/metrics-repo.js';
 import { businessMinutesBetween, businessTimeline, type BusinessTimeline } from '../domain/business-clock.js';
 import { csvLine, exportColumnNames, type ExportColumns, jsonLine, toExportRecord } from '../domain/export.js';
 import { calendarOf } from '../domain/sla.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -28,7 +29,7 @@ export async function exportHandoffs(
   const timelines = new Map<string, BusinessTimeline | null>();
   const minutesFor = (teamKey: string) => {
     if (!timelines.has(teamKey)) {
-      const team = deps.config.teams[teamKey];
+      const team = ownEntry(deps.config.teams, teamKey);
       timelines.set(teamKey, team ? businessTimeline(calendarOf(team), opts.since, deps.now) : null);
     }
     const timeline = timelines.get(teamKey);
@@ -42,7 +43,7 @@ export async function exportHandoffs(
     if (page.length === 0) break;
     let chunk = '';
     for (const h of page) {
-      const record = toExportRecord(h, columns, deps.config.handoffTypes[h.typeKey]?.name ?? h.typeKey, minutesFor(h.toTeam));
+      const record = toExportRecord(h, columns, ownEntry(deps.config.handoffTypes, h.typeKey)?.name ?? h.typeKey, minutesFor(h.toTeam));
       chunk += opts.format === 'csv' ? csvLine(names.map((n) => record[n])) : jsonLine(record);
     }
     await write(chunk);

@@ -10,6 +10,7 @@ import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports.js';
 import { addBusinessMinutes, zonedTime } from '../domain/business-clock.js';
 import { HOME_REFRESH_DELAY_MS } from '../domain/home.js';
 import { calendarOf, slaTimes } from '../domain/sla.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -31,11 +32,13 @@ export interface StartInput {
   readonly raw: Record<string, RawFieldInput>;
   /** Identifies the submission (the modal's view id) so a repeated delivery creates nothing new. */
   readonly submissionKey?: string;
+  /** A digest of the request that carried `submissionKey`, stored with it (API Idempotency-Key). */
+  readonly submissionHash?: string;
   /** The completed handoff whose `next` step this is. */
   readonly parentId?: number;
   /** Where it came from when not the modal, e.g. `api:shop`; kept on the first event. */
   readonly via?: string;
-  /** The Slack message it was handed off from; its thread is told where the work went. */
+  /** The Slack message it was handed off from, as the server recorded it (see messageSourceOf); its thread is told where the work went. */
   readonly source?: { readonly channel: string; readonly ts: string };
 }
 
@@ -51,8 +54,13 @@ export class HandoffService {
     return this.deps.config;
   }
 
+  /** The configured type of that key, or undefined; a key a person typed is never looked up on the prototype. */
+  findType(typeKey: string): HandoffTypeConfig | undefined {
+    return ownEntry(this.deps.config.handoffTypes, typeKey);
+  }
+
   handoffType(typeKey: string): HandoffTypeConfig {
-    const type = this.deps.config.handoffTypes[typeKey];
+    const type = this.findType(typeKey);
     if (!type) {
       const keys = Object.keys(this.deps.config.handoffTypes).join(', ');
       throw new DomainError('unknown_type', `There is no handoff type "${typeKey}". Types: ${keys}.`);
@@ -61,7 +69,7 @@ export class HandoffService {
   }
 
   team(teamKey: string): TeamConfig {
-    const team = this.deps.config.teams[teamKey];
+    const team = ownEntry(this.deps.config.teams, teamKey);
     if (!team) throw new Error(`team ${teamKey} missing from config`);
     return team;
   }
@@ -98,12 +106,16 @@ export class HandoffService {
     }
     if (!(await this.canStart(input.typeKey, input.requesterId)))
       throw new DomainError('forbidden', `Only members of ${this.team(type.from as string).name} can start "${type.name}".`);
+    // A next step names its parent in the form's metadata, which the client sends back: the same rules as its Start button.
+    if (input.parentId !== undefined) await this.nextStep(input.parentId, input.typeKey, input.requesterId);
     const values = this.validate(type.fields, input.raw);
     const now = this.deps.clock.now();
     const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
     try {
       return await this.commit((tx) => {
-        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source);
+        // Checked again in the transaction, so two forms for one parent cannot both start its next step.
+        if (input.parentId !== undefined) this.requireNoNextStep(input.parentId);
+        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
         this.refreshHomes(tx, audience, now);
         return handoff;
       });
@@ -201,13 +213,33 @@ export class HandoffService {
     return h;
   }
 
-  /** The form a person opens from a completed handoff's "next step" DM: only for whoever was asked. */
+  /**
+   * The form a person opens from a completed handoff's "next step" DM: only for whoever was asked
+   * (who completed it), only for the type its config names as `next`, and only once.
+   */
   async nextStep(parentId: number, typeKey: string, userId: string): Promise<{ typeKey: string; prefill: FieldValues }> {
     const parent = this.get(parentId);
-    const type = this.handoffType(parent.typeKey);
-    if (parent.state !== 'done' || type.next !== typeKey) throw new DomainError('invalid_state', `Handoff #${parentId} has no pending next step.`);
+    const type = this.findType(parent.typeKey);
+    if (!type || parent.state !== 'done' || type.next !== typeKey) throw new DomainError('invalid_state', `Handoff #${parentId} has no pending next step.`);
     if (parent.ownerId !== userId) throw new DomainError('forbidden', `Only <@${parent.ownerId}>, who completed #${parentId}, can start its next step.`);
+    this.requireNoNextStep(parentId);
     return { typeKey, prefill: this.carryOver(parent, typeKey) };
+  }
+
+  private requireNoNextStep(parentId: number): void {
+    const child = this.deps.repo.findChild(parentId);
+    if (child) throw new DomainError('invalid_state', `The next step of #${parentId} has already been started as #${child.id}.`);
+  }
+
+  /** Remembers which message a modal opened by "Hand off this message" came from, for its submission. */
+  rememberMessageSource(viewId: string, userId: string, source: { channel: string; ts: string }): void {
+    const now = this.deps.clock.now();
+    this.deps.repo.rememberMessageSource(viewId, userId, source, now, new Date(now.getTime() - MESSAGE_SOURCE_KEEP_MS));
+  }
+
+  /** The message the modal `viewId` was opened from by this person, as recorded when it opened; undefined for any other modal. */
+  messageSourceOf(viewId: string, userId: string): { channel: string; ts: string } | undefined {
+    return this.deps.repo.findMessageSource(viewId, userId) ?? undefined;
   }
 
   /**
@@ -259,7 +291,7 @@ export class HandoffService {
     if (!this.deps.homes || t.type === 'nudged') return [];
     const people = [h.requesterId, h.ownerId, t.ownerId];
     if (h.state === 'open' || t.to === 'open') people.push(...this.teamPeople(h.toTeam));
-    const next = t.type === 'completed' && type.next ? this.deps.config.handoffTypes[type.next] : undefined;
+    const next = t.type === 'completed' && type.next ? this.findType(type.next) : undefined;
     if (next) people.push(...this.teamPeople(next.to));
     return people;
   }
@@ -323,7 +355,10 @@ export class HandoffService {
     const type = this.handoffType(typeKey);
     const source: FieldValues = { ...from.fields, ...(from.completion ?? {}) };
     const values: FieldValues = {};
-    for (const f of type.fields) if (source[f.key] !== undefined) values[f.key] = source[f.key];
+    for (const f of type.fields) {
+      const value = ownEntry(source, f.key);
+      if (value !== undefined) values[f.key] = value;
+    }
     return values;
   }
 
@@ -351,6 +386,7 @@ export class HandoffService {
     submissionKey: string | null,
     via?: string,
     source?: StartInput['source'],
+    submissionHash?: string,
   ): HandoffRow {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
@@ -375,6 +411,7 @@ export class HandoffService {
         channelId: team.channel,
         parentId,
         submissionKey,
+        submissionHash: submissionHash ?? null,
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
       },
@@ -452,6 +489,9 @@ export class HandoffService {
     });
   }
 }
+
+/** How long the message behind an open "Hand off this message" modal is remembered: longer than anyone keeps a modal open. */
+const MESSAGE_SOURCE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** How often a requester may nudge one handoff: four business hours of the receiving team. */
 export const REQUESTER_NUDGE_MINUTES = 4 * 60;

@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.js';
 import { buildTeamFlowReport, type SlaMinutes, type TeamFlowReport } from '../domain/flow-metrics.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import { calendarOf } from '../domain/sla.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 /** The periods `/handoff stats` offers, in days. */
 export const STATS_PERIODS: Readonly<Record<string, number>> = { '7d': 7, '30d': 30, '90d': 90 };
@@ -39,7 +40,7 @@ export class StatsService {
 
   /** A team's report for `days` days ending now, against the `days` before; `perType: false` leaves out the per-type breakdown. */
   teamReport(teamKey: string, days: number, opts: { perType?: boolean } = {}): TeamFlowReport {
-    const team = this.deps.config.teams[teamKey];
+    const team = ownEntry(this.deps.config.teams, teamKey);
     if (!team) throw new DomainError('not_found', `There is no team "${teamKey}".`);
     const now = this.deps.clock.now();
     const from = new Date(now.getTime() - 2 * days * DAY_MS);
@@ -50,7 +51,7 @@ export class StatsService {
       let sla = slas.get(typeKey);
       if (!sla) {
         // A type removed from the config keeps its history but has no SLA to measure against.
-        const s = this.deps.config.handoffTypes[typeKey]?.sla;
+        const s = ownEntry(this.deps.config.handoffTypes, typeKey)?.sla;
         sla = { accept: s?.accept ? parseDuration(s.accept, calendar) : undefined, complete: s?.complete ? parseDuration(s.complete, calendar) : undefined };
         slas.set(typeKey, sla);
       }
@@ -80,10 +81,10 @@ export class StatsService {
     if (teamKey === undefined) {
       if (visible.length === 0) throw new DomainError('forbidden', list);
       teamKey = visible[0];
-    } else if (!this.deps.config.teams[teamKey]) {
-      throw new DomainError('not_found', `There is no team \`${teamKey}\`. ${list}`);
-    } else if (!visible.includes(teamKey)) {
-      throw new DomainError('forbidden', `Stats of ${this.deps.config.teams[teamKey].name} are for its members and leads. ${list}`);
+    } else {
+      const team = ownEntry(this.deps.config.teams, teamKey);
+      if (!team) throw new DomainError('not_found', `There is no team \`${teamKey}\`. ${list}`);
+      if (!visible.includes(teamKey)) throw new DomainError('forbidden', `Stats of ${team.name} are for its members and leads. ${list}`);
     }
     return { report: this.teamReport(teamKey, days), otherTeams: visible.filter((k) => k !== teamKey) };
   }

@@ -10,6 +10,7 @@ import { buildDigestMessage } from './views/digest.js';
 import { buildHomeView } from './views/home.js';
 import { statsViewOptions } from './views/stats.js';
 import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 /** Which outbox entry a delivery is, and whether an earlier try may have reached Slack without being recorded. */
 export interface Delivery {
@@ -35,7 +36,7 @@ export class SlackNotifier {
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
-      const teamName = (key: string) => this.deps.config.teams[key]?.name ?? key;
+      const teamName = (key: string) => ownEntry(this.deps.config.teams, key)?.name ?? key;
       return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
     }
     if (n.type === 'home') return this.publishHome(n.userId);
@@ -57,7 +58,7 @@ export class SlackNotifier {
         return this.dm(n.userId, buildEventDm(ctx, event, n.userId), delivery);
       }
       case 'next_needed': {
-        const type = this.deps.config.handoffTypes[n.typeKey];
+        const type = ownEntry(this.deps.config.handoffTypes, n.typeKey);
         if (type) await this.dm(n.userId, buildNextNeededDm(ctx.handoff, n.typeKey, type), delivery);
         return;
       }
@@ -82,8 +83,8 @@ export class SlackNotifier {
   private context(id: number): HandoffContext | null {
     const handoff = this.deps.repo.findById(id);
     if (!handoff) return null;
-    const type = this.deps.config.handoffTypes[handoff.typeKey];
-    const toTeam = this.deps.config.teams[handoff.toTeam];
+    const type = ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
+    const toTeam = ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!type || !toTeam) return null;
     return { handoff, type, toTeam };
   }

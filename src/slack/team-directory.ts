@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { TeamDirectory } from '../domain/ports.js';
+import { ownEntry } from '../domain/own-entry.js';
 
 const CACHE_MS = 10 * 60 * 1000;
 
@@ -14,7 +15,7 @@ export class SlackTeamDirectory implements TeamDirectory {
   ) {}
 
   isLead(teamKey: string, userId: string): boolean {
-    return this.config.teams[teamKey]?.leads.includes(userId) ?? false;
+    return ownEntry(this.config.teams, teamKey)?.leads.includes(userId) ?? false;
   }
 
   async isMember(teamKey: string, userId: string): Promise<boolean> {
@@ -28,14 +29,14 @@ export class SlackTeamDirectory implements TeamDirectory {
   }
 
   async members(teamKey: string): Promise<readonly string[]> {
-    const team = this.config.teams[teamKey];
+    const team = ownEntry(this.config.teams, teamKey);
     if (!team) return [];
     if (team.members) return team.members;
     return team.usergroup ? this.usergroupMembers(team.usergroup) : [];
   }
 
   knownMembers(teamKey: string): readonly string[] | null {
-    const team = this.config.teams[teamKey];
+    const team = ownEntry(this.config.teams, teamKey);
     if (team?.members) return team.members;
     const cached = team?.usergroup ? this.groups.get(team.usergroup) : undefined;
     return cached && cached.at > 0 && Date.now() - cached.at < CACHE_MS ? cached.users : null;

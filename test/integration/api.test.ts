@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../helpers/harness';
+import type { ApiTokenConfig } from '../../src/config/workflow-schema';
+import { type Harness, startHarness, submitOrder } from '../helpers/harness';
 
 const TOKEN = 'shop-token-0123456789abcdefghij';
+const OTHER = 'erp-token-0123456789abcdefghijk';
 let h: Harness;
 let base: string;
 beforeEach(async () => {
-  h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens: [{ name: 'shop', token: TOKEN }] } }) });
+  h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens: [{ name: 'shop', token: TOKEN, read: 'own' as const }] } }) });
   base = h.sim.url.replace('/slack/events', '');
 });
 afterEach(async () => {
@@ -63,6 +65,48 @@ describe('POST /api/handoffs', () => {
     expect(h.app.repo.findById(2)).toBeNull();
   });
 
+  it.each(['__proto__', 'constructor', 'toString', 'valueOf'])('422 for type %s, which is no configured type', async (type) => {
+    const res = await post({ ...order(), type });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ ok: false, error: 'unknown_type', message: expect.stringContaining(`There is no handoff type "${type}"`) });
+    expect(h.app.repo.findById(1)).toBeNull();
+  });
+
+  it('ignores a field named __proto__ like any unknown field', async () => {
+    const res = await post('{"type":"order-to-ops","requester":"U0SALES1","fields":{"order_id":"SO-4242","customer":"ACME","ship_by":"2026-12-01","priority":"Urgent","__proto__":["x"]}}');
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as any).handoff.fields).toEqual({ order_id: 'SO-4242', customer: 'ACME', ship_by: '2026-12-01', priority: 'Urgent' });
+  });
+
+  it('refuses an Idempotency-Key reused with a different body, creating nothing and leaving the first as it was', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'order-4242' };
+    expect((await post(order(), headers)).status).toBe(201);
+    const other = await post(order({ order_id: 'SO-9999', customer: 'Other Ltd' }), headers);
+    expect(other.status).toBe(422);
+    expect(await other.json()).toEqual({
+      ok: false,
+      error: 'idempotency_key_reused',
+      message: 'The Idempotency-Key "order-4242" was already used for handoff #1 with a different request body. Use a new key for a new request.',
+    });
+    expect(h.app.repo.findById(2)).toBeNull();
+    expect(h.app.repo.findById(1)?.fields.order_id).toBe('SO-4242');
+    // The same body in another key order and spacing is the same request: replayed.
+    const same = order();
+    const reordered = JSON.stringify({ fields: Object.fromEntries(Object.entries(same.fields).reverse()), requester: same.requester, type: same.type }, null, 2);
+    const replay = await post(reordered, headers);
+    expect(replay.status).toBe(200);
+    expect(((await replay.json()) as any).handoff.id).toBe(1);
+  });
+
+  it('keeps Idempotency-Keys of different API keys apart', async () => {
+    await h.close();
+    h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens: [{ name: 'shop', token: TOKEN, read: 'own' as const }, { name: 'erp', token: OTHER, read: 'own' as const }] } }) });
+    base = h.sim.url.replace('/slack/events', '');
+    const first = await post(order(), { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'k1' });
+    const second = await post(order({ order_id: 'SO-5555' }), { authorization: `Bearer ${OTHER}`, 'idempotency-key': 'k1' });
+    expect([first.status, second.status]).toEqual([201, 201]);
+  });
+
   it.each([
     ['no token', {}],
     ['a wrong token', { authorization: 'Bearer not-the-token-0123456789abcdef' }],
@@ -102,5 +146,56 @@ describe('GET /api/handoffs/:id', () => {
     expect(body.events.map((e: { type: string }) => e.type)).toEqual(['created', 'accepted']);
     expect((await fetch(`${base}/api/handoffs/99`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
     expect((await fetch(`${base}/api/handoffs/1`)).status).toBe(401);
+  });
+});
+
+describe('API keys are scoped', () => {
+  const ADMIN = 'admin-token-0123456789abcdefghij';
+  const restart = async (tokens: ApiTokenConfig[]) => {
+    await h.close();
+    h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens } }) });
+    base = h.sim.url.replace('/slack/events', '');
+  };
+  const get = (id: number, token: string) => fetch(`${base}/api/handoffs/${id}`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('a key with types creates only those (403 for any other, known or not), and nothing is stored', async () => {
+    await restart([{ name: 'helpdesk', token: TOKEN, types: ['anything-to-ops'], read: 'own' }]);
+    for (const type of ['order-to-ops', 'nope', 'constructor']) {
+      const res = await post({ ...order(), type });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({
+        ok: false,
+        error: 'type_not_allowed',
+        message: `The API key "helpdesk" may not create "${type}" handoffs; it may create "anything-to-ops".`,
+      });
+    }
+    expect(h.app.repo.findById(1)).toBeNull();
+    const allowed = await post({ type: 'anything-to-ops', requester: 'U0SALES1', fields: { request: 'Call the customer back' } });
+    expect(allowed.status).toBe(201);
+  });
+
+  it('a key reads only the handoffs it created; another key or a Slack-made one is 404, the same as a missing id', async () => {
+    await restart([
+      { name: 'shop', token: TOKEN, read: 'own' },
+      { name: 'erp', token: OTHER, read: 'own' },
+      { name: 'admin', token: ADMIN, read: 'all' },
+    ]);
+    expect((await post(order())).status).toBe(201); // #1, by shop
+    await submitOrder(h, { order_id: 'SO-5555' }); // #2, from the Slack form
+    const missing = { ok: false, error: 'not_found' };
+    const erp1 = await get(1, OTHER);
+    expect(erp1.status).toBe(404);
+    expect(await erp1.json()).toEqual({ ...missing, message: 'There is no handoff #1 that the API key "erp" may read.' });
+    const shop2 = await get(2, TOKEN);
+    expect(shop2.status).toBe(404);
+    expect(await shop2.json()).toEqual({ ...missing, message: 'There is no handoff #2 that the API key "shop" may read.' });
+    const shop99 = await get(99, TOKEN);
+    expect(await shop99.json()).toEqual({ ...missing, message: 'There is no handoff #99 that the API key "shop" may read.' });
+
+    const own = await get(1, TOKEN);
+    expect(own.status).toBe(200);
+    expect(((await own.json()) as any).handoff.id).toBe(1);
+    // `read: all` reads every handoff, whoever created it.
+    expect(await Promise.all([get(1, ADMIN), get(2, ADMIN)].map(async (r) => (await r).status))).toEqual([200, 200]);
   });
 });

@@ -23,11 +23,14 @@ it('"Hand off this message": picker, prefilled form, linked post, and the origin
   expect(res.status).toBe(200);
   await h.settle();
   const picker = h.fake.lastOpenedView(CallbackId.typePicker);
+  // Slack keeps the view id when the picker is updated into the form; the message is looked up by it.
+  const viewId = String(h.fake.callsTo('views.open').at(-1)?.response.view.id);
 
   const next = await h.sim.viewSubmission({
     userId: 'U0SALES2',
     callbackId: CallbackId.typePicker,
     privateMetadata: picker.private_metadata,
+    viewId,
     values: { [BlockId.typeSelect]: { type: { type: 'static_select', selected_option: { value: 'anything-to-ops', text: { type: 'plain_text', text: 'x' } } } } },
   });
   expect(next.json.response_action).toBe('update');
@@ -41,6 +44,7 @@ it('"Hand off this message": picker, prefilled form, linked post, and the origin
     userId: 'U0SALES2',
     callbackId: CallbackId.form,
     privateMetadata: form.private_metadata,
+    viewId,
     values: { [BlockId.field('request')]: { value: textValue('Can someone ship the <!here> replacement for ACME?') } },
   });
   expect(done.body).toBe('');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ActionId } from '../../src/slack/ids';
-import { capturingLogger, type Harness, startHarness, submitOrder } from '../helpers/harness';
+import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
+import { capturingLogger, commandReply, type Harness, orderValues, startHarness, submitOrder } from '../helpers/harness';
 import { signedHeaders } from '../helpers/slack-requests';
 
 let h: Harness;
@@ -121,5 +121,44 @@ describe('secrets stay secret', () => {
     expect(lines.join('\n')).not.toContain('xoxb-test-token');
     expect(lines.join('\n')).not.toContain('test-signing-secret');
     expect(h.fake.ephemerals.at(-1)?.text).toMatch(/Something went wrong on our side \(error [0-9a-f]{8}\)/);
+  });
+});
+
+describe('config keys named by people are looked up as own keys only', () => {
+  // Names every object inherits: a plain lookup finds Object.prototype's members under them.
+  const INHERITED = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+
+  it.each(INHERITED)('/handoff %s answers "no such type", privately, and opens nothing', async (name) => {
+    h = await startHarness();
+    const reply = await commandReply(h, await h.sim.slashCommand({ userId: 'U0SALES1', text: name }));
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toContain(`\`${name}\``);
+    expect(reply.text).not.toContain('Something went wrong');
+    expect(h.fake.callsTo('views.open')).toEqual([]);
+  });
+
+  it.each(INHERITED)('the type picker refuses %s on its field', async (name) => {
+    h = await startHarness();
+    const res = await h.sim.viewSubmission({
+      userId: 'U0SALES1',
+      callbackId: CallbackId.typePicker,
+      values: { [BlockId.typeSelect]: { [ActionId.typeSelect]: { type: 'static_select', selected_option: { value: name, text: { type: 'plain_text', text: 'x' } } } } },
+    });
+    expect(res.json).toEqual({ response_action: 'errors', errors: { [BlockId.typeSelect]: expect.stringContaining(`There is no handoff type "${name}"`) } });
+  });
+
+  it.each(INHERITED)('a form whose metadata names type %s gets a clear error and stores nothing', async (name) => {
+    h = await startHarness();
+    const res = await h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.form, privateMetadata: JSON.stringify({ typeKey: name }), values: orderValues() });
+    expect(res.json.response_action).toBe('errors');
+    expect(JSON.stringify(res.json.errors)).toContain(`There is no handoff type`);
+    await h.settle();
+    expect(h.app.repo.findById(1)).toBeNull();
+  });
+
+  it.each(INHERITED)('/handoff stats %s says there is no such team', async (name) => {
+    h = await startHarness();
+    const reply = await commandReply(h, await h.sim.slashCommand({ userId: 'U0OPSLEAD', text: `stats ${name}` }));
+    expect(reply.text).toContain(`There is no team \`${name.toLowerCase()}\``);
   });
 });

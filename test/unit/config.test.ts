@@ -69,6 +69,18 @@ describe('workflow config: valid files', () => {
     expect(cfg.digest).toEqual({ time: '09:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] });
   });
 
+  it('gives an API token every type and only its own handoffs to read unless it says otherwise', () => {
+    const cfg = parseWorkflow(`${readFileSync(fixturePath, 'utf8')}\napi:\n  tokens:\n    - { name: shop, token: ${'x'.repeat(24)} }\n`, 'fixture');
+    expect(cfg.api.tokens).toEqual([{ name: 'shop', token: 'x'.repeat(24), read: 'own' }]);
+  });
+
+  it('keeps teams and types without a prototype, so an inherited name is never a team or a type', () => {
+    const cfg = loadWorkflow(fixturePath);
+    expect(cfg.handoffTypes.constructor).toBeUndefined();
+    expect(cfg.teams.toString).toBeUndefined();
+    expect(Object.keys(cfg.teams)).toEqual(['sales', 'ops', 'fulfilment']);
+  });
+
   it('returns a frozen object, so no caller can change the config another one reads', () => {
     const cfg = loadWorkflow(fixturePath);
     expect(Object.isFrozen(cfg.handoffTypes['order-to-ops'].fields[0])).toBe(true);
@@ -106,6 +118,10 @@ describe('workflow config: every problem is reported by path', () => {
     ['no handoff types', (c) => { c.handoffTypes = {}; }, 'handoffTypes', 'define at least one handoff type'],
     ['a type key that is a /handoff subcommand', (c) => { c.handoffTypes.stats = c.handoffTypes['anything-to-ops']; }, 'handoffTypes', 'subcommands'],
     ['a field key that reads Object.prototype', (c) => { c.handoffTypes['anything-to-ops'].fields[0].key = 'constructor'; }, 'handoffTypes.anything-to-ops.fields[0].key', 'reserved'],
+    ['an API token naming an unknown type', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: ['order-to-ops', 'order-to-opps'] }] }; }, 'api.tokens[0].types[1]', 'unknown handoff type "order-to-opps"'],
+    ['an API token naming an inherited property as its type', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: ['constructor'] }] }; }, 'api.tokens[0].types[0]', 'unknown handoff type "constructor"'],
+    ['an API token allowed no types at all', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: [] }] }; }, 'api.tokens[0].types', 'leave "types" out'],
+    ['an API read scope that does not exist', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), read: 'mine' }] }; }, 'api.tokens[0].read', 'expected one of'],
   ];
 
   it.each(cases)('rejects %s', (_name, change, expectedPath, message) => {

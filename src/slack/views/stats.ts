@@ -6,6 +6,7 @@ import { calendarOf } from '../../domain/sla.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
 import type { SlackMessage } from './messages.js';
+import { ownEntry } from '../../domain/own-entry.js';
 
 export interface StatsViewOptions {
   readonly teamName: (teamKey: string) => string;
@@ -17,10 +18,10 @@ export interface StatsViewOptions {
 /** Names and day lengths from the config, for the stats views. */
 export function statsViewOptions(config: WorkflowConfig): StatsViewOptions {
   return {
-    teamName: (k) => config.teams[k]?.name ?? k,
-    typeName: (k) => config.handoffTypes[k]?.name ?? k,
+    teamName: (k) => ownEntry(config.teams, k)?.name ?? k,
+    typeName: (k) => ownEntry(config.handoffTypes, k)?.name ?? k,
     dayMinutes: (k) => {
-      const team = config.teams[k];
+      const team = ownEntry(config.teams, k);
       return team ? parseDuration('1d', calendarOf(team)) : 24 * 60;
     },
   };

@@ -7,7 +7,7 @@ import { handoffIdOf, type Register } from '../deps.js';
 export const registerHistory: Register = (app, { history, client }) => {
   app.action<BlockAction<ButtonAction>>(ActionId.history, async ({ ack, body, action }) => {
     await ack();
-    const found = history.historyOf(handoffIdOf(action.value), body.user.id);
+    const found = await history.historyOf(handoffIdOf(action.value), body.user.id);
     await client.views.open({ trigger_id: body.trigger_id, view: buildHistoryModal(found, found.events, { timezone: found.viewerTimezone }) });
   });
 };

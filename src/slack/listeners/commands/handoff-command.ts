@@ -58,7 +58,7 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
       else await ack({ response_type: 'ephemeral', ...buildStatsMessage(answer.report, { ...statsViewOptions(service.config), otherTeams: answer.otherTeams }) });
       return;
     }
-    const type = service.config.handoffTypes[key];
+    const type = service.findType(key);
     if (!type || rest.length > 0) {
       await ack({ response_type: 'ephemeral', text: buildUnknownTypeText(command.text.trim(), await service.startableTypes(userId)) });
       return;

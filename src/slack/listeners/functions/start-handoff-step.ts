@@ -20,12 +20,13 @@ export function parseStepFields(text: string | undefined): Record<string, RawFie
     } catch {
       throw new DomainError('validation', 'The fields input is not valid JSON.');
     }
-    const raw: Record<string, RawFieldInput> = {};
+    // No prototype: a key `__proto__` from the step's input stays an unknown field.
+    const raw: Record<string, RawFieldInput> = Object.create(null);
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>))
       raw[k] = Array.isArray(v) ? v.map(String) : v === null || v === undefined ? null : String(v);
     return raw;
   }
-  const raw: Record<string, RawFieldInput> = {};
+  const raw: Record<string, RawFieldInput> = Object.create(null);
   for (const line of trimmed.split('\n')) {
     const at = line.indexOf(':');
     if (at > 0) raw[line.slice(0, at).trim()] = line.slice(at + 1).trim();

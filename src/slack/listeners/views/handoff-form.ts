@@ -11,7 +11,16 @@ export const registerHandoffForm: Register = (app, { service }) => {
       const meta = readMeta(formMeta, view.private_metadata);
       const raw = readFieldInput(view.state.values);
       if (meta.handoffId) await service.resubmit(meta.handoffId, body.user.id, raw);
-      else await service.start({ typeKey: meta.typeKey, requesterId: body.user.id, raw, submissionKey: view.id, parentId: meta.parentId, source: meta.source });
+      // The message it came from is what the server recorded for this modal; metadata the client sent back is not trusted with where the bot writes.
+      else
+        await service.start({
+          typeKey: meta.typeKey,
+          requesterId: body.user.id,
+          raw,
+          submissionKey: view.id,
+          parentId: meta.parentId,
+          source: service.messageSourceOf(view.id, body.user.id),
+        });
     });
   });
 };

@@ -1,0 +1,1 @@
+ALTER TABLE `handoffs` ADD `submission_hash` text;
