@@ -7,9 +7,10 @@ import { runNudges } from './run-nudges.js';
 export { runDigest, runNudges };
 export type JobName = 'nudges' | 'digest';
 
-/** Runs one job once as of `now`: what the scheduler runs, and what `handoff jobs run` runs. */
+/** Runs one job once as of `now`: what the scheduler runs, and what `handoff jobs run` runs (timed and counted for /metrics). */
 export async function runJob(name: JobName, deps: JobDeps, now: Date): Promise<unknown> {
-  return name === 'nudges' ? runNudges(deps, now) : runDigest(deps, now);
+  const once = () => (name === 'nudges' ? runNudges(deps, now) : runDigest(deps, now));
+  return deps.metrics ? deps.metrics.timeJob(name, once) : once();
 }
 
 export interface JobSchedule {
@@ -30,8 +31,7 @@ export function startJobs(deps: JobDeps, clock: Clock, schedule: JobSchedule = D
   const run = (name: JobName) => async () => {
     const started = performance.now();
     try {
-      const once = () => runJob(name, deps, clock.now());
-      const result = await (deps.metrics ? deps.metrics.timeJob(name, once) : once());
+      const result = await runJob(name, deps, clock.now());
       deps.logger.info({ job: name, result, ms: Math.round(performance.now() - started) }, `job ${name} ran`);
     } catch (error) {
       deps.logger.warn({ job: name, err: error, ms: Math.round(performance.now() - started) }, `job ${name} failed`);

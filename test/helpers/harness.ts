@@ -59,6 +59,8 @@ export async function startHarness(
     clientTimeoutMs?: number;
     /** Reuse a database (a restart); the caller then owns the file. */
     dbPath?: string;
+    /** More environment variables for the bot (e.g. METRICS_TOKEN). */
+    env?: Record<string, string>;
     /** Faults the fake Slack has before the app starts (e.g. a failing auth.test at boot). */
     faults?: ReadonlyArray<readonly [string, Fault]>;
   } = {},
@@ -74,6 +76,7 @@ export async function startHarness(
     DATABASE_URL: `file:${dbPath}`,
     HANDOFF_CONFIG: FIXTURE,
     LOG_LEVEL: 'error',
+    ...opts.env,
   });
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
