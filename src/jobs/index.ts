@@ -9,7 +9,7 @@ export type JobName = 'nudges' | 'digest';
 
 /** Runs one job once as of `now`: what the scheduler runs, and what `handoff jobs run` runs (timed and counted for /metrics). */
 export async function runJob(name: JobName, deps: JobDeps, now: Date): Promise<unknown> {
-  const once = () => (name === 'nudges' ? runNudges(deps, now) : runDigest(deps, now));
+  const once = (): Promise<unknown> => (name === 'nudges' ? runNudges(deps, now) : runDigest(deps, now));
   return deps.metrics ? deps.metrics.timeJob(name, once) : once();
 }
 
