@@ -14,7 +14,10 @@ export function parseCommandArgs<const O extends Options>(args: readonly string[
     if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
     return parsed;
   } catch (error) {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS_')) throw new UsageError(error.message.replace(/\s*\n\s*/g, ' '));
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS_')) {
+      // One line, without Node's hint about `--` (no command here takes an argument starting with a dash).
+      throw new UsageError(error.message.replace(/\. To specify a positional argument starting with a '-'.*$/s, '').replace(/\s*\n\s*/g, ' '));
+    }
     throw error;
   }
 }
