@@ -31,5 +31,5 @@ export default [
       'require-await': 'off',
     },
   },
-  { files: ['src/cli.ts', 'src/bin.mjs', 'test/**'], rules: { 'no-console': 'off' } },
+  { files: ['src/cli.ts', 'src/*-command.ts', 'src/bin.mjs', 'test/**'], rules: { 'no-console': 'off' } },
 ];

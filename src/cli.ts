@@ -1,28 +1,29 @@
 import { writeFileSync } from 'node:fs';
+import { CliError, UsageError } from './cli-error.js';
+import { USAGE } from './cli-usage.js';
 import { ConfigError, loadWorkflow } from './config/load-config.js';
-import { openDb } from './db/open-db.js';
+import { DatabaseOpenError, openDb } from './db/open-db.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
-const USAGE = `Usage: handoff <command>
+const DEFAULT_DATABASE_URL = 'file:./data/handoff.db';
 
-  start                      run the bot (same as npm start); with no Slack settings, the local sandbox
-  sandbox [--now <ISO time>] try it without Slack: the bot on a local Slack emulator with a web page
-  migrate                    apply database migrations (DATABASE_URL) and exit
-  config check [--file F]    validate the workflow file (HANDOFF_CONFIG) and exit
-  config schema [--out F]    print the JSON Schema of the workflow file
-  webhooks status            per webhook: pending, failing (with the last error), delivered
-  jobs run <nudges|digest> [--now <ISO time>]
-                             run one job once as of that time (default: now) and send what it queued
-  export --since <date> [--format csv|jsonl] [--out F]
-                             write handoffs created since then (fields, people, times, durations)
-`;
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+/** `--now`: an ISO time, or a UsageError naming the flag. */
+function parseNow(text: string | undefined, example: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const now = new Date(text);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${text}" is not an ISO time such as ${example}`);
+  return now;
 }
 
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [command, sub, ...rest] = argv;
+function printUsage(): number {
+  console.log(USAGE);
+  return 0;
+}
+
+class UnknownCommand extends Error {}
+
+async function runCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...rest] = args;
   switch (command) {
     case 'start': {
       const { main } = await import('./main.js');
@@ -30,41 +31,35 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return -1; // keep running
     }
     case 'sandbox': {
-      const nowText = option([sub, ...rest].filter((a): a is string => a !== undefined), '--now');
-      const now = nowText ? new Date(nowText) : undefined;
-      if (now && Number.isNaN(now.getTime())) {
-        console.error(`handoff: --now "${nowText}" is not an ISO time such as 2026-11-23T15:00:00Z`);
-        return 2;
-      }
+      const { values } = parseCommandArgs(args, { now: { type: 'string' } });
+      if (values.help) return printUsage();
+      const now = parseNow(values.now, '2026-11-23T15:00:00Z');
       const { runSandbox } = await import('./sandbox/run-sandbox.js');
       return (await runSandbox(env, { explicit: true, now })) ? -1 : 1;
     }
     case 'migrate': {
-      const url = env.DATABASE_URL ?? 'file:./data/handoff.db';
+      if (parseCommandArgs(args, {}).values.help) return printUsage();
+      const url = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
       openDb(url).close();
       console.log(`database ${url} is up to date`);
       return 0;
     }
     case 'config': {
       if (sub === 'check') {
-        const file = option(rest, '--file') ?? env.HANDOFF_CONFIG ?? './handoff.config.yaml';
-        try {
-          const wf = loadWorkflow(file);
-          console.log(`${file} is valid: ${Object.keys(wf.teams).length} teams, ${Object.keys(wf.handoffTypes).length} handoff types.`);
-          return 0;
-        } catch (error) {
-          if (error instanceof ConfigError) {
-            console.error(error.message);
-            return 1;
-          }
-          throw error;
-        }
+        const { values } = parseCommandArgs(rest, { file: { type: 'string' } });
+        if (values.help) return printUsage();
+        const file = values.file ?? env.HANDOFF_CONFIG ?? './handoff.config.yaml';
+        const wf = loadWorkflow(file);
+        console.log(`${file} is valid: ${Object.keys(wf.teams).length} teams, ${Object.keys(wf.handoffTypes).length} handoff types.`);
+        return 0;
       }
       if (sub === 'schema') {
+        const { values } = parseCommandArgs(rest, { out: { type: 'string' } });
+        if (values.help) return printUsage();
         const { renderConfigJsonSchema } = await import('./config/json-schema.js');
         const text = renderConfigJsonSchema();
-        const out = option(rest, '--out');
-        if (out) writeFileSync(out, text);
+        // Replacing the file is the point here (npm run config:schema regenerates the committed schema); it holds no data.
+        if (values.out) writeFileSync(values.out, text);
         else process.stdout.write(text);
         return 0;
       }
@@ -72,17 +67,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
     case 'webhooks': {
       if (sub !== 'status') break;
-      const { loadWorkflow: load } = await import('./config/load-config.js');
+      if (parseCommandArgs(rest, {}).values.help) return printUsage();
       const { OutboxRepo } = await import('./db/outbox-repo.js');
-      const url = env.DATABASE_URL ?? 'file:./data/handoff.db';
+      const url = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
       const configured = (() => {
         try {
-          return load(env.HANDOFF_CONFIG ?? './handoff.config.yaml').webhooks.map((w) => w.url);
+          return loadWorkflow(env.HANDOFF_CONFIG ?? './handoff.config.yaml').webhooks.map((w) => w.url);
         } catch {
           return [];
         }
       })();
-      const db = openDb(url);
+      const db = openDb(url, { mustExist: true });
       try {
         const rows = new OutboxRepo(db.db).webhookStatus();
         const byUrl = new Map(rows.map((r) => [r.url, r]));
@@ -100,27 +95,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       }
     }
     case 'jobs': {
-      const job = rest[0];
-      if (sub !== 'run' || (job !== 'nudges' && job !== 'digest')) break;
-      const nowText = option(rest, '--now');
-      const now = nowText ? new Date(nowText) : new Date();
-      if (Number.isNaN(now.getTime())) {
-        console.error(`handoff: --now "${nowText}" is not an ISO time such as 2026-11-23T09:00:00Z`);
-        return 2;
-      }
+      if (sub !== 'run') break;
+      const { values, positionals } = parseCommandArgs(rest, { now: { type: 'string' } }, 1);
+      if (values.help) return printUsage();
+      const [job] = positionals;
+      if (job !== 'nudges' && job !== 'digest') throw new UsageError(job ? `no job "${job}": jobs run nudges or jobs run digest` : 'jobs run needs a job: nudges or digest');
+      const now = parseNow(values.now, '2026-11-23T09:00:00Z') ?? new Date();
       const { loadConfig } = await import('./config/load-config.js');
       const { createHandoffApp } = await import('./handoff-app.js');
       const { runJob } = await import('./jobs/index.js');
-      let config: ReturnType<typeof loadConfig>;
-      try {
-        config = loadConfig(env);
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          console.error(error.message);
-          return 1;
-        }
-        throw error;
-      }
+      const config = loadConfig(env);
       // One clock for the job and the outbox, so what the job queues "now" is due now.
       const app = createHandoffApp({ env: config.env, workflow: config.workflow, clock: { now: () => now }, schedule: false });
       try {
@@ -137,16 +121,58 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     }
     case 'export': {
       const { runExportCommand } = await import('./export-command.js');
-      return runExportCommand(argv.slice(1), env);
+      return runExportCommand(args, env);
     }
-    case undefined:
+    case 'backup': {
+      const { runBackupCommand } = await import('./backup-command.js');
+      return runBackupCommand(args, env);
+    }
     case 'help':
     case '--help':
-      console.log(USAGE);
-      return command ? 0 : 1;
+    case '-h':
+      return printUsage();
     default:
       break;
   }
-  console.error(`handoff: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
-  return 2;
+  if (sub === '--help' || sub === '-h') return printUsage();
+  throw new UnknownCommand();
+}
+
+/**
+ * The `handoff` command: returns the exit code, or -1 while it keeps running (start, sandbox).
+ * A mistake in the command line prints the usage and returns 2; a failure prints one line
+ * (`handoff <command>: why`; a config file lists every problem) and returns 1.
+ */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined) {
+    console.log(USAGE);
+    return 1;
+  }
+  try {
+    return await runCommand(command, args, env);
+  } catch (error) {
+    const name = ['config', 'webhooks', 'jobs'].includes(command) && args[0] ? `${command} ${args[0]}` : command;
+    if (error instanceof UnknownCommand) {
+      console.error(`handoff: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      console.error(`handoff ${name}: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    if (error instanceof CliError || error instanceof DatabaseOpenError) {
+      console.error(`handoff ${name}: ${error.message}`);
+      return error instanceof CliError ? error.exitCode : 1;
+    }
+    // The bot's own start keeps its stack: that failure is a bug report, not an operator's typo.
+    if (command === 'start' || command === 'sandbox') throw error;
+    console.error(`handoff ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') console.error(error);
+    return 1;
+  }
 }

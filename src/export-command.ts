@@ -1,14 +1,12 @@
-import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ConfigError, loadWorkflow } from './config/load-config.js';
+import { UsageError } from './cli-error.js';
+import { USAGE } from './cli-usage.js';
+import { loadWorkflow } from './config/load-config.js';
 import { MetricsRepo } from './db/metrics-repo.js';
 import { openDb } from './db/open-db.js';
+import { checkOutputPath, createOutputFile, type OutputFile } from './output-file.js';
+import { parseCommandArgs } from './parse-command-args.js';
 import { type ExportFormat, exportHandoffs } from './services/export-service.js';
-
-function option(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** `2026-01-01` (midnight UTC) or a full ISO time; null when it is neither. */
 export function parseSince(text: string | undefined): Date | null {
@@ -25,39 +23,38 @@ function writer(stream: Writable): (chunk: string) => Promise<void> {
     });
 }
 
-/** `handoff export --since <date> [--format csv|jsonl] [--out file]`: needs the database and the workflow file, not Slack. */
+/**
+ * `handoff export --since <date> [--format csv|jsonl] [--out file [--force]]`: needs the database
+ * (which must exist) and the workflow file, not Slack. Throws CliError/UsageError for the caller to report.
+ */
 export async function runExportCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const since = parseSince(option(args, '--since'));
-  if (!since) {
-    console.error('handoff export: --since <date> is required, e.g. --since 2026-01-01 (UTC) or --since 2026-01-01T09:00:00+01:00');
-    return 2;
+  const { values } = parseCommandArgs(args, { since: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
   }
-  const format = (option(args, '--format') ?? 'csv') as ExportFormat;
-  if (format !== 'csv' && format !== 'jsonl') {
-    console.error(`handoff export: --format must be csv or jsonl, not "${format}"`);
-    return 2;
-  }
-  let workflow: ReturnType<typeof loadWorkflow>;
+  const since = parseSince(values.since);
+  if (!since) throw new UsageError('--since <date> is required, e.g. --since 2026-01-01 (UTC) or --since 2026-01-01T09:00:00+01:00');
+  const format = (values.format ?? 'csv') as ExportFormat;
+  if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, not "${format}"`);
+  if (values.out === '') throw new UsageError('--out needs a file name');
+  if (values.force && values.out === undefined) throw new UsageError('--force only applies with --out');
+  // The cheap checks first: a wrong --out fails before the database is read.
+  if (values.out !== undefined) checkOutputPath(values.out, values.force ?? false);
+  const workflow = loadWorkflow(env.HANDOFF_CONFIG ?? './handoff.config.yaml');
+  const database = openDb(env.DATABASE_URL ?? 'file:./data/handoff.db', { mustExist: true });
+  let file: OutputFile | undefined;
   try {
-    workflow = loadWorkflow(env.HANDOFF_CONFIG ?? './handoff.config.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
-  const database = openDb(env.DATABASE_URL ?? 'file:./data/handoff.db');
-  const out = option(args, '--out');
-  const stream = out ? createWriteStream(out) : process.stdout;
-  try {
-    const count = await exportHandoffs({ config: workflow, metrics: new MetricsRepo(database.db), now: new Date() }, { since, format }, writer(stream));
-    if (out) {
-      await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      console.error(`handoff export: ${count} handoffs written to ${out}`);
+    file = values.out === undefined ? undefined : createOutputFile(values.out, { force: values.force ?? false });
+    const write = file ? async (chunk: string) => file?.write(chunk) : writer(process.stdout);
+    const count = await exportHandoffs({ config: workflow, metrics: new MetricsRepo(database.db), now: new Date() }, { since, format }, write);
+    if (file) {
+      file.commit();
+      console.error(`handoff export: ${count} handoffs written to ${file.path}`);
     }
     return 0;
   } finally {
+    file?.discard();
     database.close();
   }
 }

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
 import { inPackage } from '../paths.js';
 
@@ -24,8 +25,78 @@ export function databasePath(url: string): string {
   return url.startsWith('file:') ? url.slice('file:'.length) : url;
 }
 
-/** Opens the database (creating its folder), sets it up for concurrent safe writes, and applies pending migrations. */
-export function openDb(url: string): OpenDb {
+/** A database a read-only command cannot use: missing, not SQLite, or behind the code's migrations. The message names the path and the fix. */
+export class DatabaseOpenError extends Error {}
+
+export interface OpenDbOptions {
+  /**
+   * For commands that only read (export, webhooks status, backup): refuse a file that does not
+   * exist instead of creating an empty database (and its folders) from a mistyped DATABASE_URL,
+   * open it read-only, and apply no migrations.
+   */
+  readonly mustExist?: boolean;
+}
+
+const FIX = "point DATABASE_URL at the bot's database file (e.g. DATABASE_URL=file:/srv/handoff/data/handoff.db) or run the command from the bot's folder";
+
+/**
+ * Opens an existing SQLite file read-only, never creating it: a connection that cannot disturb
+ * the running bot. Throws a DatabaseOpenError when the file is missing or is not a SQLite database.
+ */
+export function openExistingSqlite(url: string): Database.Database {
+  const path = databasePath(url);
+  if (path === ':memory:') throw new DatabaseOpenError(`DATABASE_URL "${url}" is an empty in-memory database, there is nothing to read: ${FIX}`);
+  const absolute = resolve(path);
+  const stat = statSync(absolute, { throwIfNoEntry: false });
+  if (!stat) throw new DatabaseOpenError(`no database at ${absolute} (DATABASE_URL "${url}"): ${FIX}; the bot creates it at its first start`);
+  if (!stat.isFile()) throw new DatabaseOpenError(`${absolute} (DATABASE_URL "${url}") is not a file: ${FIX}`);
+  const sqlite = new Database(absolute, { readonly: true, fileMustExist: true });
+  // The bot may be writing: wait for its lock instead of failing.
+  sqlite.pragma('busy_timeout = 5000');
+  try {
+    sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (error) {
+    sqlite.close();
+    throw new DatabaseOpenError(`${absolute} (DATABASE_URL "${url}") is not a SQLite database (${(error as Error).message}): ${FIX}`);
+  }
+  return sqlite;
+}
+
+/** Throws unless every migration of this version has been applied: a read-only reader cannot apply them, and old tables would give wrong answers. */
+function assertMigrated(sqlite: Database.Database, url: string): void {
+  const latest = Math.max(...readMigrationFiles({ migrationsFolder: MIGRATIONS }).map((m) => m.folderMillis));
+  let applied: number | null;
+  try {
+    applied = (sqlite.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null }).at;
+  } catch {
+    throw new DatabaseOpenError(`${resolve(databasePath(url))} (DATABASE_URL "${url}") is not a Handoff database: ${FIX}`);
+  }
+  if (applied === null || Number(applied) < latest) {
+    throw new DatabaseOpenError(`${resolve(databasePath(url))} needs migrations this version brings: run "handoff migrate" (or start the bot) first`);
+  }
+}
+
+/**
+ * Opens the database (creating its folder), sets it up for concurrent safe writes, and applies pending migrations.
+ * With `mustExist`, opens an existing, migrated database read-only instead (see OpenDbOptions).
+ */
+export function openDb(url: string, options: OpenDbOptions = {}): OpenDb {
+  if (options.mustExist) {
+    const sqlite = openExistingSqlite(url);
+    try {
+      assertMigrated(sqlite, url);
+    } catch (error) {
+      sqlite.close();
+      throw error;
+    }
+    return {
+      db: drizzle(sqlite, { schema }),
+      sqlite,
+      close: () => {
+        if (sqlite.open) sqlite.close();
+      },
+    };
+  }
   const path = databasePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);

@@ -104,16 +104,23 @@ export function toExportRecord(h: ExportSource, c: ExportColumns, typeName: stri
 /** Separates several values (a multiselect) inside one CSV cell. */
 export const CSV_LIST_SEPARATOR = '; ';
 
+/** What starts a formula (=, +, -, @) past any `;` and whitespace, or a tab or CR: OWASP's CSV injection list. */
+const FORMULA = String.raw`(?:[\s;]*[=+\-@]|[\t\r])`;
+const FORMULA_AFTER_SEMICOLON = new RegExp(`;(?=${FORMULA})`, 'g');
+const FORMULA_AT_START = new RegExp(`^${FORMULA}`);
+
 /**
  * One CSV cell (RFC 4180): quoted when it holds a quote, comma, CR or LF, with quotes doubled.
- * Text a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading
- * apostrophe; numbers stay numbers.
+ * Text a spreadsheet would run as a formula gets an apostrophe where its cell would start: at the
+ * start (`=1+1` → `'=1+1`, ` -1` → `' -1`) and after each `;` (`a;=1+1` → `a;'=1+1`), because a
+ * spreadsheet in a locale whose separator is `;` starts a new cell there even inside our quotes,
+ * and an apostrophe before the `;` would not reach that cell. Numbers stay numbers.
  */
 export function csvCell(v: ExportValue): string {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
-  let text = Array.isArray(v) ? v.join(CSV_LIST_SEPARATOR) : v;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  let text = (Array.isArray(v) ? v.join(CSV_LIST_SEPARATOR) : v).replace(FORMULA_AFTER_SEMICOLON, ";'");
+  if (FORMULA_AT_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

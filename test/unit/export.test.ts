@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -11,6 +11,7 @@ import { type OpenDb, openDb } from '../../src/db/open-db';
 import { handoffs } from '../../src/db/schema';
 import type { FieldValues } from '../../src/domain/fields';
 import type { HandoffState } from '../../src/domain/lifecycle';
+import { csvCell } from '../../src/domain/export';
 import { exportHandoffs } from '../../src/services/export-service';
 
 const FIXTURE = resolve(__dirname, '../fixtures/handoff.config.yaml');
@@ -173,5 +174,154 @@ describe('export', () => {
     } finally {
       err.mockRestore();
     }
+  });
+});
+
+/** Runs the CLI in-process and returns its exit code and what it printed on stderr. */
+async function runQuiet(argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+  const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    const code = await runCli(argv, env);
+    return { code, stderr: err.mock.calls.map((c) => c.map(String).join(' ')).join('\n') };
+  } finally {
+    err.mockRestore();
+    log.mockRestore();
+  }
+}
+
+describe('export --out', () => {
+  const env = () => ({ DATABASE_URL: `file:${join(dir, 'h.db')}`, HANDOFF_CONFIG: FIXTURE });
+  const since = ['export', '--since', '2026-11-01', '--format', 'jsonl'];
+  const ids = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+
+  it('creates a new file readable by its owner only (mode 0600)', async () => {
+    const out = join(dir, 'new.jsonl');
+    expect((await runQuiet([...since, '--out', out], env())).code).toBe(0);
+    expect(ids(out)).toEqual([2, 3, 4]);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to overwrite an existing file without --force, and replaces it (mode 0600) with --force', async () => {
+    const out = join(dir, 'old.jsonl');
+    writeFileSync(out, 'keep me\n', { mode: 0o644 });
+    const refused = await runQuiet([...since, '--out', out], env());
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`handoff export: ${out} already exists; choose another name or add --force to replace it`);
+    expect(readFileSync(out, 'utf8')).toBe('keep me\n');
+
+    expect((await runQuiet([...since, '--out', out, '--force'], env())).code).toBe(0);
+    expect(ids(out)).toEqual([2, 3, 4]);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('never writes through a symbolic link: refused, and with --force the link itself is replaced', async () => {
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    const link = join(dir, 'link.jsonl');
+    symlinkSync(victim, link);
+    expect((await runQuiet([...since, '--out', link], env())).code).toBe(1);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+
+    // A dangling link is in the way too (it would create its target).
+    const dangling = join(dir, 'dangling.jsonl');
+    symlinkSync(join(dir, 'created-through-link.txt'), dangling);
+    expect((await runQuiet([...since, '--out', dangling], env())).code).toBe(1);
+    expect(existsSync(join(dir, 'created-through-link.txt'))).toBe(false);
+
+    expect((await runQuiet([...since, '--out', link, '--force'], env())).code).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(lstatSync(link).isSymbolicLink()).toBe(false);
+    expect(ids(link)).toEqual([2, 3, 4]);
+  });
+
+  it('reports a folder or a missing folder as --out in one line, without a stack, and leaves no temporary file', async () => {
+    const folder = join(dir, 'exports');
+    mkdirSync(folder);
+    for (const force of [[], ['--force']]) {
+      const asFolder = await runQuiet([...since, '--out', folder, ...force], env());
+      expect(asFolder.code).toBe(1);
+      expect(asFolder.stderr).toBe(`handoff export: ${folder} is a folder; name a file in it instead`);
+    }
+    const missing = await runQuiet([...since, '--out', join(dir, 'no', 'such', 'x.csv')], env());
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`handoff export: folder ${join(dir, 'no', 'such')} does not exist`);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+    expect(readFileSync(join(dir, 'h.db')).length).toBeGreaterThan(0);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('takes a flag after --out as a missing value, not as a file name', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const result = await runQuiet(['export', '--out', '--since', '2026-11-01'], env());
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("Option '--out' argument is ambiguous");
+      expect(result.stderr).toContain('Usage: handoff <command>');
+      expect(existsSync(join(dir, '--since'))).toBe(false);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
+describe('read-only commands and a mistyped DATABASE_URL', () => {
+  it('export, webhooks status and backup refuse a database that does not exist, naming it, and create nothing', async () => {
+    const url = `file:${join(dir, 'typo', 'handoff.db')}`;
+    const env = { DATABASE_URL: url, HANDOFF_CONFIG: FIXTURE };
+    for (const argv of [['export', '--since', '2026-11-01'], ['webhooks', 'status'], ['backup', join(dir, 'b.db')]]) {
+      const result = await runQuiet(argv, env);
+      expect(result.code, argv.join(' ')).toBe(1);
+      expect(result.stderr.split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(result.stderr).toContain(`no database at ${join(dir, 'typo', 'handoff.db')} (DATABASE_URL "${url}")`);
+      expect(result.stderr).toContain("point DATABASE_URL at the bot's database file");
+    }
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+    expect(existsSync(join(dir, 'b.db'))).toBe(false);
+  });
+
+  it('refuses a file that is not a Handoff database, and one that needs migrations', async () => {
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'these are not the tables you are looking for, '.repeat(20));
+    const notDb = await runQuiet(['export', '--since', '2026-11-01'], { DATABASE_URL: `file:${text}`, HANDOFF_CONFIG: FIXTURE });
+    expect(notDb.code).toBe(1);
+    expect(notDb.stderr).toMatch(/is not a SQLite database/);
+
+    const other = join(dir, 'other.db');
+    const { default: Database } = await import('better-sqlite3');
+    const foreign = new Database(other);
+    foreign.exec('CREATE TABLE t (x)');
+    foreign.close();
+    const foreignResult = await runQuiet(['webhooks', 'status'], { DATABASE_URL: `file:${other}`, HANDOFF_CONFIG: FIXTURE });
+    expect(foreignResult.code).toBe(1);
+    expect(foreignResult.stderr).toContain(`${other} (DATABASE_URL "file:${other}") is not a Handoff database`);
+
+    handle.sqlite.exec('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)');
+    const behind = await runQuiet(['export', '--since', '2026-11-01'], { DATABASE_URL: `file:${join(dir, 'h.db')}`, HANDOFF_CONFIG: FIXTURE });
+    expect(behind.code).toBe(1);
+    expect(behind.stderr).toContain('run "handoff migrate" (or start the bot) first');
+  });
+});
+
+describe('CSV cells a spreadsheet would run as formulas', () => {
+  /** Independent of the writer: a cell is dangerous when, past leading whitespace, it starts a formula, or when it starts with a tab or CR. */
+  const dangerous = (cell: string) => /^\s*[=+\-@]/.test(cell) || /^[\t\r]/.test(cell);
+  const PAYLOADS = ['=1+1', ';=1+1', ';;=1+1', ' =1+1', '\t=1+1', '\r=1+1', '\n=1+1', ' ;@SUM(A1)', ';-2+3', 'a;=HYPERLINK("http://x")', 'a; +1', '\tnothing', '@cmd'];
+
+  it('defuses them for a comma reader and for a semicolon reader (which splits cells at every ;)', () => {
+    for (const payload of PAYLOADS) {
+      const [[cell]] = parseCsv(`${csvCell(payload)}\r\n`);
+      expect(dangerous(cell), `comma reader, ${JSON.stringify(payload)} → ${JSON.stringify(cell)}`).toBe(false);
+      for (const part of cell.split(';')) expect(dangerous(part), `semicolon reader, ${JSON.stringify(payload)} → ${JSON.stringify(cell)}`).toBe(false);
+    }
+    expect(csvCell(';=1+1')).toBe(";'=1+1");
+    expect(csvCell(' =1+1')).toBe("' =1+1");
+    expect(csvCell(['Billing', '-5'])).toBe("Billing;' -5");
+  });
+
+  it('leaves other text and numbers as they are', () => {
+    for (const safe of ['Apples; pears', 'a-b', 'x=1', '  plain', 'ok;ok', "'quoted"]) expect(csvCell(safe)).toBe(safe);
+    expect(csvCell(-5)).toBe('-5');
   });
 });
