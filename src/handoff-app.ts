@@ -21,7 +21,8 @@ import { checkHealth } from './services/health.js';
 import { OutboxDispatcher } from './services/outbox-dispatcher.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
 import { QueueService } from './services/queue-service.js';
-import { createSlackApp, createSlackClient } from './slack/app.js';
+import { createSlackApp, createSlackClient, type HttpTimeouts } from './slack/app.js';
+import { createGate, RepeatedLog, type RequestLimits } from './api/limits.js';
 import { type Route, toCustomRoutes } from './api/routes.js';
 import { Metrics } from './metrics.js';
 import { createLogger, toBoltLogger } from './logger.js';
@@ -41,6 +42,10 @@ export interface HandoffAppOptions {
   readonly logger?: Logger;
   /** Process metrics (memory, event loop, GC) on /metrics besides the bot's own; main turns them on. */
   readonly processMetrics?: boolean;
+  /** Request budgets per client address on our routes (default DEFAULT_REQUEST_LIMITS). */
+  readonly requestLimits?: RequestLimits;
+  /** HTTP server timeouts (default REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS); tests shorten them. */
+  readonly httpTimeouts?: HttpTimeouts;
   /** Message pacing; tests turn it off. */
   readonly rateLimits?: RateLimits;
   /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
@@ -75,8 +80,9 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
+  const rejections = new RepeatedLog(logger);
   const routes: Route[] = [
-    ...buildApiRoutes({ config: opts.workflow, service, repo }),
+    ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via) }),
     ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }),
   ];
   const slack = createSlackApp({
@@ -85,8 +91,10 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     metrics,
     client,
     workspace,
-    customRoutes: toCustomRoutes(routes, { logger }),
+    customRoutes: toCustomRoutes(routes, { logger, gate: createGate({ limits: opts.requestLimits, log: rejections, onReject: (route, reason) => metrics.apiRejections.inc({ route, reason }) }) }),
+    rejections,
     firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
+    timeouts: opts.httpTimeouts,
   });
   slack.register({ client, service, directory, queues, homes, history, stats });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });

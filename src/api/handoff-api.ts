@@ -6,6 +6,7 @@ import { isDomainError } from '../domain/errors.js';
 import { publicEventName } from '../domain/event-names.js';
 import type { RawFieldInput } from '../domain/fields.js';
 import type { HandoffService } from '../services/handoff-service.js';
+import { tooMany, WindowCounter } from './limits.js';
 import type { Answer as RouteResponse, Route, RouteRequest } from './routes.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiTokenConfig, WorkflowConfig } from '../config/workflow-schema.js';
@@ -82,7 +83,15 @@ export function hashRequest(body: unknown): string {
  * The incoming API: another system starts a handoff with the same validation, duplicate refusal,
  * post and ownership flow as the form. Authenticated with bearer tokens from the config.
  */
-export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffService; repo: HandoffRepo }): Route[] {
+export function buildApiRoutes(deps: {
+  config: WorkflowConfig;
+  service: HandoffService;
+  repo: HandoffRepo;
+  /** Unsent outbox entries of the handoffs a caller created (`api:<name>`). */
+  pendingFor: (via: string) => number;
+  now?: () => number;
+}): Route[] {
+  const creates = new WindowCounter(deps.config.api.createsPerMinute, 60_000, deps.now);
   const tokens = deps.config.api.tokens.map((t) => ({ config: t, digest: createHash('sha256').update(t.token).digest() }));
   const caller = (headers: IncomingHttpHeaders): ApiTokenConfig | null => {
     const match = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''));
@@ -107,6 +116,11 @@ export function buildApiRoutes(deps: { config: WorkflowConfig; service: HandoffS
       async handle(req, body) {
         const token = tokenOf(req);
         const name = token.name;
+        // One caller must not queue so much that every team's posts wait behind it.
+        const wait = creates.hit(name);
+        if (wait !== null) return tooMany(wait, 'rate_limited', `The API key "${name}" may create ${deps.config.api.createsPerMinute} handoffs a minute.`);
+        if (deps.pendingFor(`api:${name}`) >= deps.config.api.maxQueuedPerToken)
+          return tooMany(30, 'queue_full', `The handoffs of the API key "${name}" have ${deps.config.api.maxQueuedPerToken} or more Slack messages waiting to be sent; try again when they have gone out.`);
         let parsed: z.infer<typeof createBody>;
         try {
           parsed = createBody.parse(JSON.parse(body.toString('utf8')));

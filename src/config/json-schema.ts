@@ -54,6 +54,8 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'api.tokens[].name': 'A name for the caller, e.g. "shop".',
   'api.tokens[].token': 'The bearer token itself (at least 24 characters); keep this file private when you set one.',
   'api.tokens[].types': 'Keys of the handoff types this token may create; any other type is refused with 403. Omitted: every type.',
+  'api.createsPerMinute': 'How many handoffs one token may create per minute (default 60); more get 429 with Retry-After.',
+  'api.maxQueuedPerToken': "How many Slack messages and webhook deliveries of one token's handoffs may wait unsent (default 200); while more wait, its creates get 429, so one caller cannot delay every team's posts.",
   'api.tokens[].read': 'Which handoffs GET /api/handoffs/:id shows: "own" (default), only those this token created; "all", every handoff.',
   'field.key': 'Stable key (lowercase letters, digits, "_"): values carry over to the next type by key.',
   'field.label': 'Label shown above the input.',

@@ -184,6 +184,10 @@ export const apiSchema = z.strictObject({
     .array(apiTokenSchema)
     .default([])
     .refine((t) => new Set(t.map((x) => x.name)).size === t.length, 'token names must be distinct'),
+  /** Handoffs one token may create per minute; more get 429 with Retry-After. */
+  createsPerMinute: z.number().int().min(1).max(10_000).default(60),
+  /** Slack messages and webhook deliveries of one token's handoffs that may wait unsent; more creates get 429 until they drain. */
+  maxQueuedPerToken: z.number().int().min(1).max(100_000).default(200),
 });
 
 export const workflowSchema = z
@@ -201,7 +205,7 @@ export const workflowSchema = z
       })
       .default({ time: '09:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }),
     webhooks: z.array(webhookSchema).default([]),
-    api: apiSchema.default({ tokens: [] }),
+    api: apiSchema.default({ tokens: [], createsPerMinute: 60, maxQueuedPerToken: 200 }),
   })
   .superRefine(
     (cfg: Record<string, unknown>, ctx) => {

@@ -135,6 +135,14 @@ export class OutboxRepo {
     }));
   }
 
+  /** Unsent entries of the handoffs created through `via` (e.g. `api:shop`, kept on their first event). */
+  pendingFor(via: string): number {
+    const row = this.db.get<{ n: number }>(
+      sql`SELECT count(*) AS n FROM outbox o JOIN events e ON e.handoff_id = o.handoff_id AND e.type = 'created' WHERE o.sent_at IS NULL AND json_extract(e.data, '$.via') = ${via}`,
+    );
+    return row?.n ?? 0;
+  }
+
   backlog(): { pending: number; oldest: Date | null } {
     const row = this.db.select({ pending: count(), oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt)).get();
     return { pending: row?.pending ?? 0, oldest: row?.oldest ?? null };

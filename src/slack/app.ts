@@ -14,6 +14,7 @@ import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import type { Env } from '../config/env-schema.js';
 import { isDomainError } from '../domain/errors.js';
 import { type Metrics, type RequestOutcome, requestKind } from '../metrics.js';
+import type { RepeatedLog } from '../api/limits.js';
 import { checkEnvelope, MalformedPayloadError } from './envelope.js';
 import { registerActions } from './listeners/actions/index.js';
 import { registerCommands } from './listeners/commands/index.js';
@@ -38,13 +39,35 @@ export interface SlackAppOptions {
   readonly customRoutes?: CustomRoute[];
   /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
   readonly firstSight?: (eventId: string) => boolean;
+  /** Where refused Slack requests (bad signature, too large) are logged, once per interval with a count. */
+  readonly rejections?: RepeatedLog;
+  readonly timeouts?: HttpTimeouts;
+}
+
+export interface HttpTimeouts {
+  /** The whole request, headers and body, must arrive within this. */
+  readonly requestMs: number;
+  readonly headersMs: number;
 }
 
 /** Slack's own requests are far below this (a 100-block modal's state is a few hundred KB); larger is not from Slack. */
 export const SLACK_BODY_LIMIT = 1024 * 1024;
-/** A client that sends its headers or body this slowly holds a connection no longer than this. */
-export const REQUEST_TIMEOUT_MS = 20_000;
-export const HEADERS_TIMEOUT_MS = 15_000;
+/** A client that sends its headers or body this slowly holds a connection no longer than this (Node's default is 300 s). */
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { requestMs: 20_000, headersMs: 15_000 };
+
+/**
+ * Bolt's receivers log each refused request (a bad signature, a body over the limit) as it comes; a flood
+ * of them becomes one line per interval with a count. Everything else passes through as it is.
+ */
+function coalesceRejections(logger: Logger, rejections: RepeatedLog | undefined): Logger {
+  if (!rejections) return logger;
+  const warn = (...msg: unknown[]) => {
+    const text = msg.map(String).join(' ');
+    if (/^Failed to (parse and verify|parse) the request|^Request body exceeded/.test(text)) rejections.note(text.startsWith('Request body') ? 'slack_too_large' : 'slack_unsigned', `refused a request to /slack/events: ${text}`);
+    else logger.warn(...msg);
+  };
+  return Object.assign(Object.create(logger) as Logger, { warn });
+}
 
 /** The bot's WebClient, counting every call by method and result for /metrics. */
 export class CountingWebClient extends WebClient {
@@ -141,7 +164,7 @@ export function createSlackApp(opts: SlackAppOptions) {
     ? new SocketModeReceiver({ appToken: env.appToken, logger: opts.logger, customRoutes: opts.customRoutes, installerOptions: { port: env.port } })
     : new HTTPReceiver({
         signingSecret: env.signingSecret,
-        logger: opts.logger,
+        logger: coalesceRejections(opts.logger, opts.rejections),
         customRoutes: opts.customRoutes,
         bodyLimit: SLACK_BODY_LIMIT,
         processEventErrorHandler: answerProcessError,
@@ -215,16 +238,16 @@ export function createSlackApp(opts: SlackAppOptions) {
     },
     /** Listens on `port` (0: any free port) and resolves with the port bound. */
     async start(port: number): Promise<number> {
+      const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+      // Node checks these timeouts every connectionsCheckingInterval (default 30 s): check at a quarter of the shorter one.
+      const serverOptions = { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(100, Math.floor(timeouts.headersMs / 4)) };
       if (inner instanceof SocketModeReceiver) {
         await app.start();
         // Bolt serves customRoutes in Socket Mode from an HTTP server of its own on installerOptions.port.
         server = (inner as unknown as { httpServer?: Server }).httpServer ?? null;
+        if (server) Object.assign(server, { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs });
       } else {
-        server = (await app.start(port, { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS })) as Server;
-      }
-      if (server) {
-        server.requestTimeout = REQUEST_TIMEOUT_MS;
-        server.headersTimeout = HEADERS_TIMEOUT_MS;
+        server = (await app.start(port, serverOptions)) as Server;
       }
       const address = server?.address();
       return typeof address === 'object' && address ? address.port : port;

@@ -7,6 +7,7 @@ import { loadWorkflow, parseEnv } from '../../src/config/load-config';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
+import type { HttpTimeouts } from '../../src/slack/app';
 import { BlockId } from '../../src/slack/ids';
 import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
 import { FakeSlack, type Fault } from './fake-slack';
@@ -59,6 +60,8 @@ export async function startHarness(
     clientTimeoutMs?: number;
     /** Reuse a database (a restart); the caller then owns the file. */
     dbPath?: string;
+    /** HTTP server timeouts (tests of slow clients shorten them). */
+    httpTimeouts?: HttpTimeouts;
     /** More environment variables for the bot (e.g. METRICS_TOKEN). */
     env?: Record<string, string>;
     /** Faults the fake Slack has before the app starts (e.g. a failing auth.test at boot). */
@@ -81,7 +84,7 @@ export async function startHarness(
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]) });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts });
   const port = await app.start(0);
   // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
   await fake.waitFor('auth.test', 2000).catch(() => undefined);

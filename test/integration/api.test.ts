@@ -7,7 +7,7 @@ const OTHER = 'erp-token-0123456789abcdefghijk';
 let h: Harness;
 let base: string;
 beforeEach(async () => {
-  h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens: [{ name: 'shop', token: TOKEN, read: 'own' as const }] } }) });
+  h = await startHarness({ workflow: (w) => ({ ...w, api: { ...w.api, tokens: [{ name: 'shop', token: TOKEN, read: 'own' as const }] } }) });
   base = h.sim.url.replace('/slack/events', '');
 });
 afterEach(async () => {
@@ -100,7 +100,7 @@ describe('POST /api/handoffs', () => {
 
   it('keeps Idempotency-Keys of different API keys apart', async () => {
     await h.close();
-    h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens: [{ name: 'shop', token: TOKEN, read: 'own' as const }, { name: 'erp', token: OTHER, read: 'own' as const }] } }) });
+    h = await startHarness({ workflow: (w) => ({ ...w, api: { ...w.api, tokens: [{ name: 'shop', token: TOKEN, read: 'own' as const }, { name: 'erp', token: OTHER, read: 'own' as const }] } }) });
     base = h.sim.url.replace('/slack/events', '');
     const first = await post(order(), { authorization: `Bearer ${TOKEN}`, 'idempotency-key': 'k1' });
     const second = await post(order({ order_id: 'SO-5555' }), { authorization: `Bearer ${OTHER}`, 'idempotency-key': 'k1' });
@@ -153,7 +153,7 @@ describe('API keys are scoped', () => {
   const ADMIN = 'admin-token-0123456789abcdefghij';
   const restart = async (tokens: ApiTokenConfig[]) => {
     await h.close();
-    h = await startHarness({ workflow: (w) => ({ ...w, api: { tokens } }) });
+    h = await startHarness({ workflow: (w) => ({ ...w, api: { ...w.api, tokens } }) });
     base = h.sim.url.replace('/slack/events', '');
   };
   const get = (id: number, token: string) => fetch(`${base}/api/handoffs/${id}`, { headers: { authorization: `Bearer ${token}` } });
