@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databaseUrlProblem } from './database-url.js';
 
 export const envSchema = z
   .object({
@@ -9,7 +10,13 @@ export const envSchema = z
     SLACK_APP_TOKEN: z.string().optional(),
     SLACK_API_URL: z.url().optional(),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DATABASE_URL: z.string().default('file:./data/handoff.db'),
+    DATABASE_URL: z
+      .string()
+      .default('file:./data/handoff.db')
+      .superRefine((url, ctx) => {
+        const problem = databaseUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     HANDOFF_CONFIG: z.string().default('./handoff.config.yaml'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     METRICS_TOKEN: z.string().min(32, 'use a random token of at least 32 characters (e.g. openssl rand -hex 32); unset it to turn /metrics off').optional(),

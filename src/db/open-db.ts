@@ -5,6 +5,7 @@ import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
+import { databaseUrlProblem } from '../config/database-url.js';
 import { inPackage } from '../paths.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -19,9 +20,11 @@ export interface OpenDb {
 
 const MIGRATIONS = inPackage('migrations');
 
-/** `file:./data/handoff.db`, a plain path, or `:memory:` → a SQLite file path. */
+/** `file:./data/handoff.db`, a plain path, or `:memory:` → a SQLite file path; any other scheme throws (databaseUrlProblem). */
 export function databasePath(url: string): string {
   if (url === ':memory:' || url === 'file::memory:') return ':memory:';
+  const problem = databaseUrlProblem(url);
+  if (problem) throw new DatabaseOpenError(`DATABASE_URL is ${problem}`);
   return url.startsWith('file:') ? url.slice('file:'.length) : url;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
@@ -396,5 +396,37 @@ describe('JSON Schema for editors', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('DATABASE_URL', () => {
+  const env = (url: string) => ({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', DATABASE_URL: url });
+  it.each(['file:./data/handoff.db', './data/handoff.db', ':memory:', 'file:/srv/handoff/handoff.db'])('takes %s as SQLite', (url) => {
+    expect(() => parseEnv(env(url))).not.toThrow();
+  });
+
+  it.each([
+    ['postgres://handoff:hunter2@db:5432/handoff', 'Postgres URL'],
+    ['postgresql://db/handoff', 'Postgres URL'],
+    ['mysql://db/handoff', 'the scheme "mysql:" is not supported'],
+    ['https://example.com/db', 'the scheme "https:" is not supported'],
+  ])('refuses %s at start, naming the fix and never the password', (url, problem) => {
+    let message = '';
+    try {
+      parseEnv(env(url));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain(problem);
+    expect(message).toContain('file:./data/handoff.db');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('is refused by the commands that open the database directly, creating nothing', async () => {
+    const { openDb } = await import('../../src/db/open-db');
+    const cwd = process.cwd();
+    expect(() => openDb('postgres://db/handoff')).toThrow(/Postgres URL/);
+    expect(existsSync(path.join(cwd, 'postgres:'))).toBe(false);
   });
 });
