@@ -155,7 +155,7 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
         return;
       }
       const kind = url.pathname.match(/^\/sandbox\/(\w+)$/)?.[1];
-      if (req.method === 'POST' && kind && kind in bodies) {
+      if (req.method === 'POST' && kind && Object.hasOwn(bodies, kind)) {
         // A JSON content type cannot be sent cross-site without a preflight, so other sites cannot act here.
         if (!req.headers['content-type']?.startsWith('application/json')) return send(res, 415, { ok: false, error: 'send application/json' });
         const text = await readBody(req);

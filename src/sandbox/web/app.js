@@ -1,7 +1,7 @@
 // The sandbox page: plays Slack's client for one person at a time. It shows what the emulator holds for
 // that person (GET /sandbox/state), refreshes when the server-sent event stream says something changed,
 // and sends what the person does to the server, which turns it into Slack's signed requests to the bot.
-import { actionPayloadOf, escapeHtml, renderBlocks, renderConfirm, renderMessageBody, renderModal, stateValueOf, validateInput } from './render.js';
+import { actionPayloadOf, escapeHtml, own, renderBlocks, renderConfirm, renderMessageBody, renderModal, stateValueOf, validateInput } from './render.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
@@ -186,7 +186,7 @@ function messageHtml(m, channel, ctx, opts = {}) {
   if (!ephemeral) ui.updates[ts] = m.updates;
   const container = ephemeral ? { type: 'ephemeral', channel, ts } : { type: 'message', channel, ts };
   const person = !ephemeral && m.user ? m.user : null;
-  const from = person ? (ctx.users[person] ?? person) : ephemeral && m.from ? m.from : ui.data.app.name;
+  const from = person ? (own(ctx.users, person) ?? person) : ephemeral && m.from ? m.from : ui.data.app.name;
   const badge = person || m.from === 'Slackbot' ? '' : '<span class="app-badge">APP</span>';
   const more = ephemeral || !ui.data.app.messageShortcuts?.length ? '' : '<button type="button" class="msg-more" data-more aria-label="More actions">⋯</button>';
   const replies = !opts.inThread && m.replies?.length ? `<button type="button" class="replies" data-thread="${escapeHtml(ts)}" data-channel="${escapeHtml(channel)}">${m.replies.length} ${m.replies.length === 1 ? 'reply' : 'replies'}</button>` : '';
