@@ -87,8 +87,8 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     dispatcher,
     jobDeps,
     logger,
-    /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart). */
-    async start(port: number): Promise<number> {
+    /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart); `host` omitted: every interface. */
+    async start(port: number, host?: string): Promise<number> {
       const routes: Route[] = [
         ...buildApiRoutes({ config: opts.workflow, service, repo }),
         {
@@ -102,7 +102,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
       ];
       // The thread first: once the port answers (and /healthz says so), everything runs.
       if (opts.apiThread) await slack.startApiThread();
-      const bound = await slack.start(port, routes, { thread: opts.httpThread });
+      const bound = await slack.start(port, routes, { thread: opts.httpThread, host });
       dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;

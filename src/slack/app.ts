@@ -116,18 +116,18 @@ export function createSlackApp(opts: SlackAppOptions) {
      * Listens on `port`: Slack's endpoint plus `routes` (/healthz, /api/…), which Socket Mode serves too.
      * With `thread`, HTTP is served from a thread of its own that acknowledges what it can at once (http-thread.ts).
      */
-    async start(port: number, routes: readonly Route[] = [], opts: { thread?: boolean | HttpThreadLimits } = {}): Promise<number> {
+    async start(port: number, routes: readonly Route[] = [], opts: { thread?: boolean | HttpThreadLimits; host?: string } = {}): Promise<number> {
       if (!receiver) await app.start();
       const handler = createRequestHandler({ receiver, signingSecret: env.signingSecret, logger: app.logger, routes });
       if (opts.thread) {
         httpThread = new HttpThread(handler, app.logger, receiver ? env.signingSecret : null, opts.thread === true ? {} : opts.thread);
-        return httpThread.start(port);
+        return httpThread.start(port, opts.host);
       }
       const server = createHttpServer(handler);
       httpServer = server;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, () => resolve());
+        server.listen(port, opts.host, () => resolve());
       });
       const address = server.address();
       return typeof address === 'object' && address ? address.port : port;
