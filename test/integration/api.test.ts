@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../helpers/harness';
 
-const TOKEN = 'shop-token-0123456789abcdefghij';
+const TOKEN = 'shop-token-0123456789abcdefghijklmnop';
 let h: Harness;
 let base: string;
 beforeEach(async () => {
