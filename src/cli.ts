@@ -3,6 +3,7 @@ import { CliError, UsageError } from './cli-error.js';
 import { USAGE } from './cli-usage.js';
 import { ConfigError, loadWorkflow } from './config/load-config.js';
 import { DatabaseOpenError, openDb } from './db/open-db.js';
+import { redactUrl } from './domain/redact-url.js';
 import { parseCommandArgs } from './parse-command-args.js';
 
 const DEFAULT_DATABASE_URL = 'file:./data/handoff.db';
@@ -85,7 +86,7 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
         if (byUrl.size === 0) console.log('No webhooks configured or delivered.');
         for (const r of byUrl.values()) {
           const state = r.failing > 0 ? 'FAILING' : r.pending > 0 ? 'pending' : 'ok';
-          console.log(`${state.padEnd(8)} ${r.url}${configured.includes(r.url) ? '' : ' (no longer configured)'}`);
+          console.log(`${state.padEnd(8)} ${redactUrl(r.url)}${configured.includes(r.url) ? '' : ' (no longer configured)'}`);
           console.log(`         pending ${r.pending}, failing ${r.failing}, delivered ${r.delivered}` + (r.oldestPending ? `, oldest pending since ${r.oldestPending.toISOString()}` : '') + (r.lastDelivered ? `, last delivered ${r.lastDelivered.toISOString()}` : ''));
           if (r.lastError) console.log(`         last error: ${r.lastError}`);
         }

@@ -113,8 +113,9 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     logger,
     metrics,
     /** Starts receiving requests and sending what the outbox holds (including anything left from before a restart). */
-    async start(port: number): Promise<number> {
-      const bound = await slack.start(port);
+    /** `host` omitted: every interface (the sandbox passes 127.0.0.1). */
+    async start(port: number, host?: string): Promise<number> {
+      const bound = await slack.start(port, host);
       dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;

@@ -50,6 +50,11 @@ export function parseWorkflow(text: string, source: string): WorkflowConfig {
     // later, or an alias bomb past yaml's maxAliasCount.
     throw new ConfigError(source, [error instanceof Error ? error.message : String(error)]);
   }
+  return validateWorkflow(data, source);
+}
+
+/** Checks an already parsed workflow document (the sandbox fills in its own secrets first). */
+export function validateWorkflow(data: unknown, source: string): WorkflowConfig {
   const result = workflowSchema.safeParse(data ?? {});
   if (!result.success) throw new ConfigError(source, issuesOf(result.error));
   return deepFreeze(withoutPrototypes(result.data));

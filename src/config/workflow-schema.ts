@@ -158,10 +158,42 @@ export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats'];
 export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/** Secrets shorter than this are refused: 32 random characters cannot be guessed or brute-forced offline. */
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * The words the example file (and most tutorials) put where a secret goes. A copied example would
+ * otherwise run with a token everyone who read it knows.
+ */
+const PLACEHOLDER = /^(replace|change|your|insert|put|enter|set)[-_ ]?(me|with|this|here|your)|changeme|placeholder|example|x{8,}/i;
+const MIN_DISTINCT_CHARACTERS = 10;
+
+/** A secret for signing or authenticating: long, not a placeholder, not one character repeated. */
+function secret(what: string) {
+  const advice = `generate one, e.g. \`openssl rand -hex 32\``;
+  return z
+    .string()
+    .min(MIN_SECRET_LENGTH, `use a random ${what} of at least ${MIN_SECRET_LENGTH} characters; ${advice}`)
+    .refine((s) => !PLACEHOLDER.test(s), `this ${what} is a placeholder from an example; ${advice}`)
+    .refine((s) => new Set(s).size >= MIN_DISTINCT_CHARACTERS, `this ${what} is not random (too few different characters); ${advice}`);
+}
+
+function hasUserInfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const webhookSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    // fetch refuses such URLs, so every delivery would fail and be retried forever, logging the password.
+    .refine((u) => !hasUserInfo(u), 'remove the "user:password@" part: credentials in the URL are refused; the receiver checks the signature (or put a token in the query string)'),
   events: z.array(z.enum([...WEBHOOK_EVENTS, '*'])).min(1),
-  secret: z.string().min(16, 'use a random secret of at least 16 characters'),
+  secret: secret('secret'),
 });
 
 /** What an API key may read with GET /api/handoffs/:id: only the handoffs it created, or every one. */
@@ -169,7 +201,7 @@ export const API_READ_SCOPES = ['own', 'all'] as const;
 
 export const apiTokenSchema = z.strictObject({
   name: key,
-  token: z.string().min(24, 'use a random token of at least 24 characters'),
+  token: secret('token'),
   /** Handoff types it may create; omitted: every type. */
   types: z
     .array(key)

@@ -2,6 +2,7 @@ import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizz
 import type { OutboxMessage } from '../domain/notifications.js';
 import type { Db } from './open-db.js';
 import { type OutboxRow, outbox } from './schema.js';
+import { redactUrlsIn } from '../domain/redact-url.js';
 
 export interface OutboxEntry {
   readonly id: number;
@@ -91,7 +92,8 @@ export class OutboxRepo {
   markFailed(id: number, error: string, retryAt: Date): void {
     this.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null, leaseOwner: null })
+      // `webhooks status` shows it: a URL in it keeps no token or password.
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: redactUrlsIn(error).slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null, leaseOwner: null })
       .where(eq(outbox.id, id))
       .run();
   }
@@ -107,7 +109,7 @@ export class OutboxRepo {
     return row?.at ?? null;
   }
 
-  /** Per webhook URL: what waits, what keeps failing and why, what went out. */
+  /** Per webhook URL: what waits, what keeps failing and why (URLs in it redacted), what went out. */
   webhookStatus(): Array<{ url: string; pending: number; failing: number; delivered: number; lastError: string | null; oldestPending: Date | null; lastDelivered: Date | null }> {
     const url = sql<string>`json_extract(${outbox.payload}, '$.url')`;
     const rows = this.db
@@ -129,7 +131,8 @@ export class OutboxRepo {
       pending: Number(r.pending),
       failing: Number(r.failing),
       delivered: Number(r.delivered),
-      lastError: r.lastError,
+      // Rows stored before errors were redacted at write time.
+      lastError: r.lastError === null ? null : redactUrlsIn(r.lastError),
       oldestPending: r.oldestPending === null ? null : new Date(Number(r.oldestPending)),
       lastDelivered: r.lastDelivered === null ? null : new Date(Number(r.lastDelivered)),
     }));

@@ -19,6 +19,22 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_SANITY_YEARS = 10;
 
+// C0 controls but tab and newline, DEL, and C1 controls: invisible, and NUL makes Slack refuse the message.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+// Half of a UTF-16 pair: not text in any encoding, so JSON to Slack would carry garbage or be refused.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as a person meant it, in a form Slack takes: line breaks as `\n`, other control characters
+ * removed, and a lone surrogate (half an emoji) shown as U+FFFD. Everything typed into a form or sent
+ * to the API passes through here before it is checked and stored, so no message built from it can be
+ * refused by Slack and retried forever.
+ */
+export function cleanText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '').replace(LONE_SURROGATE, '\uFFFD');
+}
+
 export function maxLengthOf(field: FieldConfig): number | undefined {
   return field.maxLength ?? DEFAULT_MAX_LENGTH[field.type];
 }
@@ -89,7 +105,7 @@ export function validateFields(fields: readonly FieldConfig[], raw: Record<strin
   for (const field of fields) {
     const input = ownEntry(raw, field.key);
     if (field.type === 'multiselect') {
-      const picked = [...new Set((Array.isArray(input) ? input : input ? [input] : []).map((s) => s.trim()).filter(Boolean))];
+      const picked = [...new Set((Array.isArray(input) ? input : input ? [input] : []).map((s) => cleanText(s).trim()).filter(Boolean))];
       if (picked.length === 0) {
         if (field.required) errors[field.key] = 'Pick at least one option.';
         continue;
@@ -98,7 +114,8 @@ export function validateFields(fields: readonly FieldConfig[], raw: Record<strin
       else values[field.key] = picked;
       continue;
     }
-    const text = (Array.isArray(input) ? input[0] : input)?.trim() ?? '';
+    const first = Array.isArray(input) ? input[0] : input;
+    const text = typeof first === 'string' ? cleanText(first).trim() : '';
     if (text === '') {
       if (field.required) errors[field.key] = 'This field is required.';
       continue;

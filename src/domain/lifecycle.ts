@@ -1,5 +1,5 @@
 import { DomainError } from './errors.js';
-import type { FieldValues } from './fields.js';
+import { cleanText, type FieldValues } from './fields.js';
 
 export const HANDOFF_STATES = ['open', 'accepted', 'returned', 'done', 'cancelled'] as const;
 export type HandoffState = (typeof HANDOFF_STATES)[number];
@@ -102,7 +102,7 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
     case 'reject': {
       requireState(h, ['open'], 'returned');
       if (!actor.isMember && !actor.isLead) deny('Only members of the receiving team can return this handoff.');
-      const reason = command.reason.trim();
+      const reason = cleanText(command.reason).trim();
       if (!reason) throw new DomainError('validation', 'A reason is required.', { reason: 'Say what is missing or wrong.' });
       return { ...base, type: 'rejected', to: 'returned', ownerId: h.requesterId, data: { reason } };
     }
@@ -142,7 +142,7 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
     case 'snooze': {
       requireState(h, ['accepted'], 'snoozed');
       if (actor.userId !== h.ownerId) deny('Only the owner can snooze this handoff.');
-      const reason = command.reason.trim();
+      const reason = cleanText(command.reason).trim();
       if (!reason) throw new DomainError('validation', 'A reason is required.', { reason: 'Say why it waits, for the thread.' });
       if (command.until.getTime() <= command.now.getTime())
         throw new DomainError('validation', 'Pick a date in the future.', { until: 'Pick a date in the future.' });
@@ -160,7 +160,7 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
     case 'cancel': {
       requireState(h, ['open', 'accepted', 'returned'], 'cancelled');
       if (actor.userId !== h.requesterId) deny('Only the requester can cancel this handoff.');
-      const reason = command.reason?.trim();
+      const reason = command.reason === undefined ? undefined : cleanText(command.reason).trim();
       return { ...base, type: 'cancelled', to: 'cancelled', ownerId: h.ownerId, data: reason ? { reason } : {} };
     }
   }

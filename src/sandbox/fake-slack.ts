@@ -105,6 +105,18 @@ export interface ModalState {
   problem?: string;
 }
 
+/** A webhook delivery the sandbox received instead of sending it out (see webhooksUrl). */
+export interface RecordedWebhook {
+  /** Index of the webhook in the config's `webhooks`. */
+  hook: number;
+  /** ms since epoch on the emulator's clock. */
+  at: number;
+  event: string;
+  delivery: string;
+  signature: string;
+  body: Json;
+}
+
 type Answer = { status?: number; headers?: Record<string, string>; body: Json };
 type Handler = (args: Args) => Json;
 
@@ -170,6 +182,9 @@ export class FakeSlack extends EventEmitter {
   readonly apiUrl: string;
   /** The base of response_urls that post here (SlackClientSim's `responseUrls`). */
   readonly hooksUrl: string;
+  /** Where the sandbox points the config's webhooks: `<webhooksUrl><index>` records a delivery and answers 200. */
+  readonly webhooksUrl: string;
+  readonly webhooks: RecordedWebhook[] = [];
   readonly calls: RecordedCall[] = [];
   readonly ephemerals: Ephemeral[] = [];
 
@@ -199,6 +214,7 @@ export class FakeSlack extends EventEmitter {
     const { port } = server.address() as AddressInfo;
     this.apiUrl = `http://127.0.0.1:${port}/api/`;
     this.hooksUrl = `http://127.0.0.1:${port}/hooks`;
+    this.webhooksUrl = `http://127.0.0.1:${port}/webhooks/`;
     this.users = { ...opts.users };
     this.usergroups = { ...opts.usergroups };
     this.clock = opts.clock;
@@ -256,6 +272,7 @@ export class FakeSlack extends EventEmitter {
   reset(): void {
     this.clearCalls();
     this.ephemerals.length = 0;
+    this.webhooks.length = 0;
     this.channels.clear();
     this.views.clear();
     this.homes.clear();
@@ -451,6 +468,25 @@ export class FakeSlack extends EventEmitter {
     return structuredClone(msg);
   }
 
+  private recordWebhook(hook: number, req: IncomingMessage, raw: string): void {
+    let body: Json;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    const header = (name: string) => String(req.headers[name] ?? '');
+    this.webhooks.push({
+      hook,
+      at: this.clock?.() ?? Date.now(),
+      event: header('x-handoff-event'),
+      delivery: header('x-handoff-delivery'),
+      signature: header('x-handoff-signature'),
+      body,
+    });
+    this.emit('change');
+  }
+
   // ---- HTTP plumbing ----------------------------------------------------------------------------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -459,6 +495,13 @@ export class FakeSlack extends EventEmitter {
     const hook = url.pathname.match(/^\/hooks\/[a-z]+\/([A-Z0-9]+)\/([A-Z0-9]+)\//);
     if (hook && req.method === 'POST') {
       await this.handleResponseUrl(req, res, at, hook[1], hook[2]);
+      return;
+    }
+    const webhook = url.pathname.match(/^\/webhooks\/(\d+)$/);
+    if (webhook && req.method === 'POST') {
+      this.recordWebhook(Number(webhook[1]), req, await readBody(req));
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
       return;
     }
     const m = url.pathname.match(/^\/api\/([A-Za-z0-9_.]+)$/);
@@ -483,7 +526,8 @@ export class FakeSlack extends EventEmitter {
     } else if (!token) {
       answer = { body: err('not_authed') };
     } else {
-      const handler = this.handlers[method];
+      // Own keys only: /api/constructor must not find Object's constructor.
+      const handler = Object.hasOwn(this.handlers, method) ? this.handlers[method] : undefined;
       answer = { body: handler ? handler(args) : err('unknown_method', { req_method: method }) };
     }
 
@@ -606,7 +650,7 @@ export class FakeSlack extends EventEmitter {
   }
 
   private userInfo(id: string): Json {
-    const u = this.users[id] ?? {};
+    const u = (Object.hasOwn(this.users, id) ? this.users[id] : undefined) ?? {};
     const tz = u.tz ?? 'UTC';
     const name = u.name ?? id.toLowerCase();
     return {
@@ -809,7 +853,8 @@ export class FakeSlack extends EventEmitter {
       },
 
       'usergroups.users.list': (args) => {
-        const members = this.usergroups[String(args.usergroup ?? '')];
+        const group = String(args.usergroup ?? '');
+        const members = Object.hasOwn(this.usergroups, group) ? this.usergroups[group] : undefined;
         return members ? ok({ users: [...members] }) : err('no_such_subteam');
       },
 

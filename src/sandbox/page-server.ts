@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import type { ActionOutcome, PersonActions } from './person-actions.js';
 import type { ClockJump, ClockJumpResult } from './start-sandbox.js';
@@ -17,6 +18,40 @@ const FILES: Record<string, { file: string; type: string }> = {
 const BODY_LIMIT = 1024 * 1024;
 /** SSE comments keep proxies and browsers from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+function hostWithPort(name: string, port: number): string[] {
+  const host = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+  // A browser leaves out the port when it is the scheme's default.
+  return port === 80 ? [`${host}:${port}`, host] : [`${host}:${port}`];
+}
+
+/**
+ * The `Host` values the page answers to: the loopback names, and the interface it listens on
+ * (every address and the machine's name when that is all of them). A page on another name that
+ * resolves here (DNS rebinding) would otherwise drive the sandbox from any site.
+ */
+export function allowedHosts(bindHost: string, port: number): Set<string> {
+  const names = [...LOOPBACK_NAMES];
+  if (WILDCARD_HOSTS.has(bindHost)) {
+    names.push(hostname());
+    for (const list of Object.values(networkInterfaces())) for (const info of list ?? []) names.push(info.address);
+  } else names.push(bindHost);
+  return new Set(names.flatMap((n) => hostWithPort(n.toLowerCase(), port)));
+}
+
+/** A browser sends Origin with every POST; one from another site (or none: not the page) is refused. */
+function isOwnOrigin(origin: string | undefined, hosts: Set<string>): boolean {
+  if (!origin) return false;
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' && hosts.has(url.host.toLowerCase());
+  } catch {
+    return false;
+  }
+}
 
 export interface PageServerDeps {
   readonly port: number;
@@ -127,8 +162,11 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
     return [200, outcome];
   };
 
+  let hosts = new Set<string>();
   const server = createServer(async (req, res) => {
     try {
+      if (!hosts.has(String(req.headers.host ?? '').toLowerCase())) return send(res, 403, { ok: false, error: 'unexpected Host: open the sandbox at the address it printed' });
+      if (req.method === 'POST' && !isOwnOrigin(req.headers.origin, hosts)) return send(res, 403, { ok: false, error: 'only the sandbox page itself may act here (Origin)' });
       const url = new URL(req.url ?? '/', 'http://sandbox');
       const file = req.method === 'GET' ? FILES[url.pathname] : undefined;
       if (file) {
@@ -155,8 +193,8 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
         return;
       }
       const kind = url.pathname.match(/^\/sandbox\/(\w+)$/)?.[1];
-      if (req.method === 'POST' && kind && kind in bodies) {
-        // A JSON content type cannot be sent cross-site without a preflight, so other sites cannot act here.
+      if (req.method === 'POST' && kind && Object.hasOwn(bodies, kind)) {
+        // Besides the Origin check: a JSON content type cannot be sent cross-site without a preflight.
         if (!req.headers['content-type']?.startsWith('application/json')) return send(res, 415, { ok: false, error: 'send application/json' });
         const text = await readBody(req);
         if (text === null) return send(res, 413, { ok: false, error: 'too large' });
@@ -180,6 +218,7 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
     server.listen(deps.port, deps.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  hosts = allowedHosts(deps.host, port);
   const shownHost = deps.host === '127.0.0.1' || deps.host === '0.0.0.0' || deps.host === '::' ? 'localhost' : deps.host;
 
   return {

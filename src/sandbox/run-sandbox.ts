@@ -1,9 +1,10 @@
 import { relative } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatPath, loadWorkflow } from '../config/load-config.js';
+import { ConfigError, formatPath } from '../config/load-config.js';
 import { SLACK_SETTINGS } from '../config/start-mode.js';
 import { localParts } from '../domain/business-clock.js';
 import { type Sandbox, SANDBOX_DATABASE_URL, startSandbox } from './start-sandbox.js';
+import { loadSandboxWorkflow } from './sandbox-workflow.js';
 import { inPackage } from '../paths.js';
 
 /** The example workflow that ships with the bot, wherever the command is run from. */
@@ -43,7 +44,7 @@ export async function runSandbox(env: NodeJS.ProcessEnv, opts: RunSandboxOptions
   const configPath = parsed.data.HANDOFF_CONFIG ?? EXAMPLE_CONFIG;
   let workflow;
   try {
-    workflow = loadWorkflow(configPath);
+    workflow = loadSandboxWorkflow(configPath);
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message);
     throw error;
@@ -66,6 +67,9 @@ export async function runSandbox(env: NodeJS.ProcessEnv, opts: RunSandboxOptions
   const weekday = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' }[start.weekday];
   print(`  Database ${SANDBOX_DATABASE_URL.replace(/^file:/, '')}, emptied at every start. The sandbox clock starts on ${weekday} ${start.date} ${start.time} (${tz}); the page moves it on.`);
   print(`  The bot answers the emulator at ${sandbox.botUrl}.`);
+  if (sandbox.webhooks.length) print(`  Webhooks are not sent: the page lists what ${sandbox.webhooks.length === 1 ? 'the webhook' : `the ${sandbox.webhooks.length} webhooks`} would have received (Webhooks, in the sidebar).`);
+  // Made up at this start, in place of the file's: a way to try the API on this machine and nowhere else.
+  for (const t of sandbox.workflow.api.tokens) print(`  API token "${t.name}" for this run: curl -H 'Authorization: Bearer ${t.token}' ${sandbox.botUrl.replace(/\/slack\/events$/, '/api/handoffs/1')}`);
   if (ignored.length) print(`  ${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} ignored: the sandbox never talks to Slack.`);
   print('To connect a real workspace instead, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) and run npm start; see docs/install.md.');
   print('');

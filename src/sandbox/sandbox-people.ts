@@ -54,7 +54,7 @@ export function buildSandboxPeople(workflow: WorkflowConfig): SandboxWorkspace {
     else people.set(id, { roles: [role], tz });
   };
   for (const team of Object.values(workflow.teams)) {
-    if (team.usergroup && !usergroups[team.usergroup]) {
+    if (team.usergroup && !Object.hasOwn(usergroups, team.usergroup)) {
       const base = team.usergroup.slice(1);
       usergroups[team.usergroup] = Array.from({ length: GROUP_MEMBERS }, (_, i) => `U${base}${String(i + 1).padStart(2, '0')}`);
     }

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import type { Logger } from '@slack/bolt';
 import { parseEnv } from '../config/load-config.js';
 import type { WorkflowConfig } from '../config/workflow-schema.js';
+import { redactUrl } from '../domain/redact-url.js';
 import { databasePath } from '../db/open-db.js';
 import { createHandoffApp, type HandoffApp } from '../handoff-app.js';
 import { type JobSchedule, runJob } from '../jobs/index.js';
@@ -20,7 +21,10 @@ export interface SandboxOptions {
   readonly configPath: string;
   /** The page's port; 0 picks a free one. */
   readonly port: number;
-  /** The page's interface (default 127.0.0.1: the sandbox lets anyone who reaches it act as anyone). */
+  /**
+   * The page's interface (default 127.0.0.1: the sandbox lets anyone who reaches it act as anyone).
+   * The bot's endpoint and the emulator listen on 127.0.0.1 whatever this says: only this process talks to them.
+   */
   readonly host?: string;
   /** Default file:./data/sandbox.db; it is emptied at every start, because the emulator keeps its messages in memory. */
   readonly databaseUrl?: string;
@@ -41,9 +45,19 @@ export interface ClockJumpResult {
   readonly digest: unknown;
 }
 
+/** A webhook of the config as the page shows it: where it would go (redacted) and what it subscribed to. */
+export interface SandboxWebhook {
+  readonly url: string;
+  readonly events: readonly string[];
+}
+
 export interface Sandbox {
   /** The page. */
   readonly url: string;
+  /** The workflow the bot runs: the file's, with every webhook pointed at the emulator's recorder. */
+  readonly workflow: WorkflowConfig;
+  /** The config's webhooks; their deliveries are recorded by the emulator (fake.webhooks), never sent. */
+  readonly webhooks: readonly SandboxWebhook[];
   /** The bot's own endpoint, which the emulator sends Slack's requests to. */
   readonly botUrl: string;
   readonly databaseUrl: string;
@@ -74,10 +88,10 @@ function removeDatabase(url: string): void {
  * signed with the bot's signing secret, as Slack would.
  */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  const workflow = opts.workflow;
+  const configured = opts.workflow;
   const installed = opts.app ?? readInstalledApp();
-  const workspace = buildSandboxPeople(workflow);
-  const firstTeam = Object.values(workflow.teams)[0];
+  const workspace = buildSandboxPeople(configured);
+  const firstTeam = Object.values(configured.teams)[0];
   const clock = new SandboxClock(opts.start ?? sandboxStart(new Date(), firstTeam?.timezone ?? 'UTC'));
   const databaseUrl = opts.databaseUrl ?? SANDBOX_DATABASE_URL;
   const channelNames = new Map(workspace.channels.map((c) => [c.id, c.name]));
@@ -107,6 +121,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       clock: () => clock.now().getTime(),
       permalinkBase: `${page.url}#`,
     });
+    // A toy must not POST to the real systems of the file it was given: webhooks go to the recorder.
+    const recorder = fake.webhooksUrl;
+    const workflow: WorkflowConfig = Object.freeze({ ...configured, webhooks: configured.webhooks.map((w, i) => Object.freeze({ ...w, url: `${recorder}${i}` })) });
+    const webhooks = configured.webhooks.map((w) => ({ url: redactUrl(w.url), events: w.events }));
     // A fresh secret and token each start: only this process can sign requests the bot accepts.
     const signingSecret = randomBytes(24).toString('hex');
     const env = parseEnv({
@@ -119,7 +137,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       PORT: '0',
     });
     bot = createHandoffApp({ env, workflow, clock, logger: opts.logger, ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}) });
-    const botPort = await bot.start(0);
+    const botPort = await bot.start(0, '127.0.0.1');
     const botUrl = `http://127.0.0.1:${botPort}/slack/events`;
     const emulator = fake;
     const sim = new SlackClientSim({ url: botUrl, signingSecret, responseUrls: emulator.hooksUrl, onTrigger: (trigger, user) => emulator.registerTrigger(trigger, user) });
@@ -129,6 +147,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     let jumping = Promise.resolve();
     sandbox = {
       url: page.url,
+      workflow,
+      webhooks,
       botUrl,
       databaseUrl,
       workspace,
@@ -217,5 +237,7 @@ export function pageState(sandbox: Sandbox, app: InstalledApp, userId: string): 
     conversations,
     home: fake.homeOf(userId) ?? null,
     modals: fake.modalStack(userId),
+    webhooks: sandbox.webhooks,
+    webhookDeliveries: fake.webhooks.map((w) => ({ ...w, url: sandbox.webhooks[w.hook]?.url ?? null })),
   };
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { OutboxEntry, OutboxRepo } from '../db/outbox-repo.js';
 import type { OutboxMessage } from '../domain/notifications.js';
 import type { Clock, OutboxSignal } from '../domain/ports.js';
+import { redactUrlsIn } from '../domain/redact-url.js';
 
 export interface Logger {
   debug(...msg: unknown[]): void;
@@ -73,7 +74,8 @@ export function backoffMs(attempts: number, retryAfterSec?: number, ambiguous = 
 
 function describeError(error: unknown): { message: string; retryAfter?: number; ambiguous: boolean } {
   const e = error as { code?: string; data?: { error?: string }; retryAfter?: number; message?: string };
-  const message = e?.data?.error ? `${e.code}: ${e.data.error}` : (e?.message ?? String(error));
+  // Logged and stored: a URL quoted in it (a webhook's, with its token) is redacted.
+  const message = redactUrlsIn(e?.data?.error ? `${e.code}: ${e.data.error}` : (e?.message ?? String(error)));
   // A platform error (ok: false) or an HTTP status is an answer; a request error (timeout, reset) is not.
   const ambiguous = e?.code === 'slack_webapi_request_error' || /timeout|ECONNRESET|socket hang up/i.test(message);
   return { message, retryAfter: e?.retryAfter, ambiguous };

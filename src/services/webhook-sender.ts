@@ -5,6 +5,7 @@ import type { HandoffRepo } from '../db/handoff-repo.js';
 import { publicEventName } from '../domain/event-names.js';
 import type { EventType } from '../domain/lifecycle.js';
 import type { WebhookNotification } from '../domain/notifications.js';
+import { redactUrl, redactUrlsIn } from '../domain/redact-url.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -38,20 +39,28 @@ export class WebhookSender {
     const deliveryId = `${n.eventId}-${createHash('sha256').update(n.url).digest('hex').slice(0, 12)}`;
     const body = JSON.stringify({ id: deliveryId, event: toApiEvent(event), handoff: toApiHandoff(handoff) });
     const timestamp = Math.floor((this.deps.now ?? Date.now)() / 1000);
-    const res = await (this.deps.fetch ?? fetch)(n.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Handoff-Webhooks/1',
-        'x-handoff-event': publicEventName(event.type),
-        'x-handoff-delivery': deliveryId,
-        'x-handoff-timestamp': String(timestamp),
-        'x-handoff-signature': signWebhook(hook.secret, timestamp, body),
-      },
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
+    let res: Response;
+    try {
+      res = await (this.deps.fetch ?? fetch)(n.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Handoff-Webhooks/1',
+          'x-handoff-event': publicEventName(event.type),
+          'x-handoff-delivery': deliveryId,
+          'x-handoff-timestamp': String(timestamp),
+          'x-handoff-signature': signWebhook(hook.secret, timestamp, body),
+        },
+        body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      // fetch's errors may quote the URL (with its token or password); the outbox logs and stores this message.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const detail = [(error as Error)?.message ?? String(error), cause?.code ?? cause?.message].filter(Boolean).join(': ');
+      throw new Error(`webhook ${redactUrl(n.url)} failed: ${redactUrlsIn(detail)}`);
+    }
     await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new Error(`webhook ${n.url} answered HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`webhook ${redactUrl(n.url)} answered HTTP ${res.status}`);
   }
 }

@@ -236,8 +236,8 @@ export function createSlackApp(opts: SlackAppOptions) {
     async settle(): Promise<void> {
       while (inflight.size > 0) await Promise.allSettled([...inflight]);
     },
-    /** Listens on `port` (0: any free port) and resolves with the port bound. */
-    async start(port: number): Promise<number> {
+    /** Listens on `port` (0: any free port) of `host` (omitted: every interface) and resolves with the port bound. */
+    async start(port: number, host?: string): Promise<number> {
       const timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
       // Node checks these timeouts every connectionsCheckingInterval (default 30 s): check at a quarter of the shorter one.
       const serverOptions = { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(100, Math.floor(timeouts.headersMs / 4)) };
@@ -247,7 +247,7 @@ export function createSlackApp(opts: SlackAppOptions) {
         server = (inner as unknown as { httpServer?: Server }).httpServer ?? null;
         if (server) Object.assign(server, { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs });
       } else {
-        server = (await app.start(port, serverOptions)) as Server;
+        server = (await app.start(host ? { port, host } : port, serverOptions)) as Server;
       }
       const address = server?.address();
       return typeof address === 'object' && address ? address.port : port;

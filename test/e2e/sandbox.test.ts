@@ -204,5 +204,17 @@ if (!haveChromium && inCi) {
       await modal().waitFor({ state: 'detached' });
       expect(pageErrors).toEqual([]);
     }, TOUR_STEP_MS);
+
+    it('lists the webhook deliveries the bot made, which the sandbox kept instead of sending', async () => {
+      await page.click('[data-side="webhooks"]');
+      const deliveries = page.locator('#pane-body details.webhook');
+      await deliveries.first().waitFor({ state: 'visible' });
+      const summaries = await deliveries.locator('summary').allTextContents();
+      // Newest first: #1 was created, accepted and done, then #2 was created (the hook's events in the example).
+      expect(summaries.map((text) => text.split(' ·')[0] + text.match(/ · handoff #\d/)?.[0])).toEqual(['created · handoff #2', 'done · handoff #1', 'accepted · handoff #1', 'created · handoff #1']);
+      expect(summaries[3]).toContain('→ https://hooks.example.com/handoff');
+      expect(await page.locator('#pane-head').textContent()).toContain('The sandbox sends no webhooks');
+      expect(pageErrors).toEqual([]);
+    }, TOUR_STEP_MS);
   });
 }

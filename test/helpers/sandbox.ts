@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadWorkflow } from '../../src/config/load-config';
 import { EXAMPLE_CONFIG } from '../../src/sandbox/run-sandbox';
+import { loadSandboxWorkflow } from '../../src/sandbox/sandbox-workflow';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox';
 
 /** Monday 2026-11-23 10:00 in New York: where the sandbox clock starts on any day of that week. */
@@ -23,7 +23,7 @@ export interface TestSandbox {
 export async function startTestSandbox(): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'handoff-sandbox-'));
   const sandbox = await startSandbox({
-    workflow: loadWorkflow(EXAMPLE_CONFIG),
+    workflow: loadSandboxWorkflow(EXAMPLE_CONFIG),
     configPath: EXAMPLE_CONFIG,
     port: 0,
     databaseUrl: `file:${join(dir, 'sandbox.db')}`,
@@ -40,7 +40,8 @@ export async function startTestSandbox(): Promise<TestSandbox> {
       return res.json();
     },
     async post(kind, body) {
-      const res = await fetch(`${base}/sandbox/${kind}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      // As the page's own script: the browser adds the page's Origin to every POST.
+      const res = await fetch(`${base}/sandbox/${kind}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify(body) });
       return { status: res.status, json: await res.json() };
     },
     async close() {

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiTokenConfig } from '../../src/config/workflow-schema';
 import { type Harness, startHarness, submitOrder } from '../helpers/harness';
 
-const TOKEN = 'shop-token-0123456789abcdefghij';
-const OTHER = 'erp-token-0123456789abcdefghijk';
+const TOKEN = 'shop-token-0123456789abcdefghijklmnop';
+const OTHER = 'erp-token-0123456789abcdefghijklmnopq';
 let h: Harness;
 let base: string;
 beforeEach(async () => {

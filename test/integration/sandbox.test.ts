@@ -52,7 +52,7 @@ describe('the sandbox, as its page uses it', () => {
     const people = (await (await fetch(`${t.base}/sandbox/people`)).json()) as Json[];
     expect(people[0]).toMatchObject({ id: AVA, name: 'Ava' });
     expect((await fetch(`${t.base}/sandbox/state?as=U0NOBODY`)).status).toBe(400);
-    const form = await fetch(`${t.base}/sandbox/type`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `as=${AVA}&channel=C0GENERAL&text=/handoff` });
+    const form = await fetch(`${t.base}/sandbox/type`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.base }, body: `as=${AVA}&channel=C0GENERAL&text=/handoff` });
     expect(form.status).toBe(415);
     expect((await t.post('type', { as: AVA, channel: 'C0GENERAL' })).status).toBe(400);
   });

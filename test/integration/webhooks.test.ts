@@ -7,9 +7,9 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { runCli } from '../../src/cli';
 import { ActionId } from '../../src/slack/ids';
-import { FIXTURE, type Harness, startHarness, submitOrder } from '../helpers/harness';
+import { capturingLogger, FIXTURE, type Harness, startHarness, submitOrder } from '../helpers/harness';
 
-const SECRET = 'webhook-secret-0123456789';
+const SECRET = 'webhook-secret-0123456789abcdef0123';
 
 /** A local HTTP receiver that answers with the statuses given, then 200. */
 class Receiver {
@@ -127,4 +127,51 @@ it('loses nothing across a restart, and `handoff webhooks status` shows what fai
     h = undefined as unknown as Harness;
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it('never shows a token from the webhook URL: not in the log, the stored error or `handoff webhooks status`', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-webhooks-'));
+  const dbPath = join(dir, 'handoff.db');
+  const TOKEN = 'sk_live_9f8e7d6c5b4a39281706f5e4';
+  const lines: string[] = [];
+  try {
+    h = await startHarness({ workflow: withHook(`${receiver.url}?token=${TOKEN}&team=ops`), dbPath, logger: capturingLogger(lines) });
+    await submitOrder(h);
+    await drainRetries(h, 2);
+    const retries = lines.filter((l) => l.includes('(webhook) failed'));
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toContain('/hook?token=***&team=***');
+    const [status] = h.app.outboxRepo.webhookStatus();
+    expect(status.lastError).toMatch(/\?token=\*\*\*&team=\*\*\* answered HTTP 50/);
+
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (...m: unknown[]) => out.push(m.join(' '));
+    try {
+      await runCli(['webhooks', 'status'], { DATABASE_URL: `file:${dbPath}`, HANDOFF_CONFIG: FIXTURE });
+    } finally {
+      console.log = log;
+    }
+    expect(out.join('\n')).toContain('last error: webhook http://127.0.0.1:');
+    expect(out.join('\n')).toContain('/hook?token=***&team=***');
+    expect(out.join('\n')).not.toContain(TOKEN);
+    expect(lines.join('\n')).not.toContain(TOKEN);
+    expect(status.lastError).not.toContain(TOKEN);
+  } finally {
+    await h.close();
+    h = undefined as unknown as Harness;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('keeps a password out of the log when a URL with user info is delivered to anyway (configured before it was refused)', async () => {
+  const lines: string[] = [];
+  h = await startHarness({ workflow: withHook(receiver.url.replace('http://', 'http://deploy:hunter2-password@')), logger: capturingLogger(lines) });
+  await submitOrder(h);
+  await h.settle();
+  const failures = lines.filter((l) => l.includes('(webhook) failed'));
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures[0]).toContain('http://***@127.0.0.1:');
+  expect(lines.join('\n')).not.toContain('hunter2-password');
+  expect(h.app.outboxRepo.webhookStatus()[0].lastError).not.toContain('hunter2-password');
 });

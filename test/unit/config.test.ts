@@ -8,6 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { CONFIG_KEY_DESCRIPTIONS, DURATION_PATTERN, buildConfigJsonSchema, listConfigKeyPaths, renderConfigJsonSchema } from '../../src/config/json-schema';
 import { ConfigError, loadConfig, loadWorkflow, parseEnv, parseWorkflow } from '../../src/config/load-config';
 import { isValidDuration } from '../../src/domain/business-clock';
+import { loadSandboxWorkflow } from '../../src/sandbox/sandbox-workflow';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const examplePath = path.join(repoRoot, 'handoff.config.example.yaml');
@@ -37,8 +38,8 @@ function problemsAfter(change: (cfg: Json) => void): readonly string[] {
 const pathOf = (problem: string) => problem.slice(0, problem.indexOf(': '));
 
 describe('workflow config: valid files', () => {
-  it('parses the example', () => {
-    const cfg = loadWorkflow(examplePath);
+  it('parses the example once its placeholder secrets are replaced (as the sandbox does)', () => {
+    const cfg = loadSandboxWorkflow(examplePath);
     expect(Object.keys(cfg.teams)).toEqual(['sales', 'ops', 'fulfilment', 'support']);
     expect(Object.keys(cfg.handoffTypes)).toEqual(['order-to-ops', 'ops-to-fulfilment', 'support-to-fulfilment']);
     expect(cfg.teams.fulfilment.usergroup).toBe('S0FULFIL');
@@ -46,7 +47,7 @@ describe('workflow config: valid files', () => {
   });
 
   it('shows every field type in the example', () => {
-    const cfg = loadWorkflow(examplePath);
+    const cfg = loadSandboxWorkflow(examplePath);
     const types = new Set(Object.values(cfg.handoffTypes).flatMap((t) => [...t.fields, ...t.completion.fields].map((f) => f.type)));
     expect([...types].sort()).toEqual(['channel', 'date', 'email', 'longtext', 'multiselect', 'number', 'select', 'text', 'url', 'user']);
   });
@@ -70,8 +71,10 @@ describe('workflow config: valid files', () => {
   });
 
   it('gives an API token every type and only its own handoffs to read unless it says otherwise', () => {
-    const cfg = parseWorkflow(`${readFileSync(fixturePath, 'utf8')}\napi:\n  tokens:\n    - { name: shop, token: ${'x'.repeat(24)} }\n`, 'fixture');
-    expect(cfg.api.tokens).toEqual([{ name: 'shop', token: 'x'.repeat(24), read: 'own' }]);
+    const token = 'k7Qe2Rw9Zt4Yp1Lm8Nx3Vb6Hc5Jd0Gs';
+    const cfg = parseWorkflow(`${readFileSync(fixturePath, 'utf8')}\napi:\n  tokens:\n    - { name: shop, token: ${token} }\n`, 'fixture');
+    expect(cfg.api.tokens).toEqual([{ name: 'shop', token, read: 'own' }]);
+    expect(cfg.api).toMatchObject({ createsPerMinute: 60, maxQueuedPerToken: 200 });
   });
 
   it('keeps teams and types without a prototype, so an inherited name is never a team or a type', () => {
@@ -313,6 +316,63 @@ describe('environment', () => {
     expect(error.problems[0]).toMatch(/^environment: SLACK_SIGNING_SECRET: /);
     expect(error.problems[1]).toContain(missing);
     expect(error.message).not.toContain(BOT);
+  });
+});
+
+describe('workflow config: secrets and webhook URLs', () => {
+  const SECRET = 'b7c1e0f94a2d8e6350c9a1f7d4e2b8a0';
+  const withHook = (hook: Json) => (c: Json) => {
+    c.webhooks = [{ url: 'https://hooks.example.org/in', events: ['*'], secret: SECRET, ...hook }];
+  };
+  const withToken = (token: string) => (c: Json) => {
+    c.api = { tokens: [{ name: 'shop', token }] };
+  };
+
+  it("refuses the example as it ships: its secret and token are placeholders, named by path", () => {
+    const problems = configError(() => loadWorkflow(examplePath)).problems;
+    expect(problems.map(pathOf)).toEqual(['webhooks[0].secret', 'api.tokens[0].token']);
+    for (const p of problems) expect(p).toMatch(/placeholder.*openssl rand -hex 32/);
+  });
+
+  it('accepts 32 random characters', () => {
+    const cfg = fixture();
+    withHook({})(cfg);
+    withToken('f3a9c2e7b1d04856a7e9c3b2d1f08e46')(cfg);
+    expect(parseWorkflow(stringifyYaml(cfg), 'test.yaml').api.tokens[0].token).toHaveLength(32);
+  });
+
+  // prettier-ignore
+  const refused: Array<[string, (c: Json) => void, string, string]> = [
+    ['a webhook secret of 31 characters', withHook({ secret: SECRET.slice(1) }), 'webhooks[0].secret', 'at least 32 characters'],
+    ['the old 16-character minimum', withHook({ secret: 'a1b2c3d4e5f6a7b8' }), 'webhooks[0].secret', 'at least 32 characters'],
+    ["the example's old webhook secret", withHook({ secret: 'change-me-to-a-long-random-string' }), 'webhooks[0].secret', 'placeholder'],
+    ["the example's old API token", withToken('replace-with-a-random-token-of-32-chars'), 'api.tokens[0].token', 'placeholder'],
+    ['a changeme token', withToken('changeme-changeme-changeme-changeme'), 'api.tokens[0].token', 'placeholder'],
+    ['a token of one repeated character', withToken('a'.repeat(40)), 'api.tokens[0].token', 'not random'],
+    ['an API token of 24 characters', withToken('0123456789abcdefghijklmn'), 'api.tokens[0].token', 'at least 32 characters'],
+    ['user and password in a webhook URL', withHook({ url: 'https://user:hunter2@hooks.example.org/in' }), 'webhooks[0].url', 'user:password@'],
+    ['a user name alone in a webhook URL', withHook({ url: 'https://deploy@hooks.example.org/in' }), 'webhooks[0].url', 'user:password@'],
+    ['a file: webhook URL', withHook({ url: 'file:///etc/passwd' }), 'webhooks[0].url', 'http(s)'],
+    ['a javascript: webhook URL', withHook({ url: 'javascript:alert(1)' }), 'webhooks[0].url', 'http(s)'],
+    ['an ftp webhook URL', withHook({ url: 'ftp://hooks.example.org/in' }), 'webhooks[0].url', 'http(s)'],
+  ];
+
+  it.each(refused)('refuses %s', (_name, change, expectedPath, message) => {
+    const problems = problemsAfter(change);
+    const matching = problems.filter((p) => pathOf(p) === expectedPath);
+    expect(matching.some((p) => p.includes(message)), `problems were:\n${problems.join('\n')}`).toBe(true);
+  });
+
+  it('never repeats a refused secret in the error', () => {
+    const secret = 'replace-with-the-real-thing-before-go-live';
+    const error = configError(() => {
+      const cfg = fixture();
+      withToken(secret)(cfg);
+      withHook({ secret: 'short-secret-value' })(cfg);
+      parseWorkflow(stringifyYaml(cfg), 'test.yaml');
+    });
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain('short-secret-value');
   });
 });
 

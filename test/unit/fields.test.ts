@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/load-config';
 import { type FieldConfig, fieldSchema } from '../../src/config/workflow-schema';
-import { buildTitle, formatFieldValue, normalizeUniqueValue, type RawFieldInput, validateFields } from '../../src/domain/fields';
+import { buildTitle, cleanText, formatFieldValue, normalizeUniqueValue, type RawFieldInput, validateFields } from '../../src/domain/fields';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const config = loadWorkflow(resolve(__dirname, '../fixtures/handoff.config.yaml'));
@@ -229,6 +229,32 @@ describe('validateFields: a whole form', () => {
     const { values, errors } = validateFields(type.fields, { order_id: 'SO-12345', customer: 'ACME', ship_by: '2026-03-10', priority: 'Urgent', quantity: '12', extra: 'ignored' }, NOW);
     expect(errors).toEqual({});
     expect(values).toEqual({ order_id: 'SO-12345', customer: 'ACME', ship_by: '2026-03-10', priority: 'Urgent', quantity: 12 });
+  });
+});
+
+describe('cleanText: what Slack may refuse never gets stored', () => {
+  it.each([
+    ['NUL and other C0 controls are removed', 'a\u0000b\u0001c\u001fd', 'abcd'],
+    ['tab and newline stay', 'a\tb\nc', 'a\tb\nc'],
+    ['CR LF and a lone CR become newlines', 'a\r\nb\rc', 'a\nb\nc'],
+    ['DEL and C1 controls are removed', 'a\u007fb\u0085c\u009fd', 'abcd'],
+    ['a lone high or low surrogate becomes U+FFFD', 'a\uD83Db\uDE00c', 'a\uFFFDb\uFFFDc'],
+    ['a whole emoji and other scripts stay', 'ok 😀 Grüße 東京', 'ok 😀 Grüße 東京'],
+  ])('%s', (_name, input, output) => {
+    expect(cleanText(input)).toBe(output);
+  });
+
+  it('leaves nothing unsendable, whatever the input', () => {
+    // eslint-disable-next-line no-control-regex
+    const unsendable = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\r]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => !unsendable.test(cleanText(text))));
+  });
+
+  it('is applied to text, multiselect options and patterns alike', () => {
+    const fields = [field({ key: 'code', type: 'text', pattern: '^[A-Z]{2}-\\d+$' }), field({ key: 'areas', type: 'multiselect', options: ['Billing', 'Shipping'] })];
+    const { values, errors } = validateFields(fields, { code: 'SO-\u000012', areas: ['Bill\u0000ing'] }, NOW);
+    expect(errors).toEqual({});
+    expect(values).toEqual({ code: 'SO-12', areas: ['Billing'] });
   });
 });
 

@@ -191,6 +191,11 @@ describe('decide: specific rules', () => {
     expect(t).toEqual({ type: 'rejected', from: 'open', to: 'returned', ownerId: REQUESTER, data: { reason: 'Missing address' } });
   });
 
+  it('removes what Slack may refuse from a reason (control characters, half an emoji)', () => {
+    expect(decide(open, { kind: 'reject', reason: 'No\u0000 address\r\nat all \uD83D' }, member).data).toEqual({ reason: 'No address\nat all \uFFFD' });
+    expect(domainError(() => decide(open, { kind: 'reject', reason: '\u0000\u0007 ' }, member)).code).toBe('validation');
+  });
+
   it.each(['', '   ', '\n\t  \n'])('refuses a reject with a blank reason %j as validation, on the reason field', (reason) => {
     const error = domainError(() => decide(open, { kind: 'reject', reason }, member));
     expect(error.code).toBe('validation');

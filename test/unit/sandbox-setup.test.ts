@@ -5,6 +5,7 @@ import { chooseStartMode } from '../../src/config/start-mode';
 import { localParts } from '../../src/domain/business-clock';
 import { readInstalledApp } from '../../src/sandbox/app-manifest';
 import { EXAMPLE_CONFIG } from '../../src/sandbox/run-sandbox';
+import { loadSandboxWorkflow } from '../../src/sandbox/sandbox-workflow';
 import { nextLocalTime, SandboxClock, sandboxStart } from '../../src/sandbox/sandbox-clock';
 import { buildSandboxPeople, GENERAL_CHANNEL } from '../../src/sandbox/sandbox-people';
 import { FIXTURE } from '../helpers/harness';
@@ -70,7 +71,7 @@ describe('the sandbox clock', () => {
 
 describe('the sandbox workspace', () => {
   it('has everyone of the example config, invented members for user groups, and the team channels', () => {
-    const w = buildSandboxPeople(loadWorkflow(EXAMPLE_CONFIG));
+    const w = buildSandboxPeople(loadSandboxWorkflow(EXAMPLE_CONFIG));
     const ids = w.people.map((p) => p.id);
     expect(ids).toEqual(expect.arrayContaining(['U0SALES01', 'U0SALES02', 'U0SALES03', 'U0SALESLEAD', 'U0OPS01', 'U0OPSLEAD', 'U0FULLEAD', 'U0SUP01', 'U0SUPLEAD']));
     expect(w.usergroups).toEqual({ S0FULFIL: ['U0FULFIL01', 'U0FULFIL02'] });

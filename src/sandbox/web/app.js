@@ -1,7 +1,7 @@
 // The sandbox page: plays Slack's client for one person at a time. It shows what the emulator holds for
 // that person (GET /sandbox/state), refreshes when the server-sent event stream says something changed,
 // and sends what the person does to the server, which turns it into Slack's signed requests to the bot.
-import { actionPayloadOf, escapeHtml, renderBlocks, renderConfirm, renderMessageBody, renderModal, stateValueOf, validateInput } from './render.js';
+import { actionPayloadOf, escapeHtml, own, renderBlocks, renderConfirm, renderMessageBody, renderModal, stateValueOf, validateInput } from './render.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
@@ -77,12 +77,14 @@ function route() {
   if (channel) return { kind: 'channel', id: channel[1] };
   const app = hash.match(/^\/app\/(home|messages)$/);
   if (app) return { kind: 'app', tab: app[1] };
+  if (hash === '/webhooks') return { kind: 'webhooks' };
   return { kind: 'channel', id: ui.data?.channels?.[0]?.id };
 }
 
 function currentChannel() {
   const r = route();
   if (r.kind === 'app') return r.tab === 'home' ? null : ui.data?.dm;
+  if (r.kind === 'webhooks') return null;
   return r.id;
 }
 
@@ -175,7 +177,11 @@ function renderSidebar() {
     `<a class="side-item${active ? ' active' : ''}${count > 0 ? ' unread' : ''}" href="${href}" data-side="${escapeHtml(id)}">${label}${count > 0 ? `<span class="badge">${count}</span>` : ''}</a>`;
   const channels = ui.data.channels.map((c) => item(`#/channel/${c.id}`, `<span class="hash">#</span> ${escapeHtml(c.name)}`, r.kind === 'channel' && r.id === c.id, unread(c.id), c.id)).join('');
   const app = item(r.kind === 'app' ? `#/app/${r.tab}` : '#/app/messages', `<span class="app-icon">H</span> ${escapeHtml(ui.data.app.name)}`, r.kind === 'app', unread(ui.data.dm), 'app');
-  $('#sidebar').innerHTML = `<div class="side-head">Channels</div>${channels}<div class="side-head">Apps</div>${app}`;
+  const deliveries = ui.data.webhookDeliveries?.length ?? 0;
+  const hooks = ui.data.webhooks?.length
+    ? `<div class="side-head">Sandbox</div>${item('#/webhooks', `<span class="hash">↗</span> Webhooks${deliveries ? ` <span class="muted">(${deliveries})</span>` : ''}`, r.kind === 'webhooks', 0, 'webhooks')}`
+    : '';
+  $('#sidebar').innerHTML = `<div class="side-head">Channels</div>${channels}<div class="side-head">Apps</div>${app}${hooks}`;
 }
 
 function messageHtml(m, channel, ctx, opts = {}) {
@@ -186,7 +192,7 @@ function messageHtml(m, channel, ctx, opts = {}) {
   if (!ephemeral) ui.updates[ts] = m.updates;
   const container = ephemeral ? { type: 'ephemeral', channel, ts } : { type: 'message', channel, ts };
   const person = !ephemeral && m.user ? m.user : null;
-  const from = person ? (ctx.users[person] ?? person) : ephemeral && m.from ? m.from : ui.data.app.name;
+  const from = person ? (own(ctx.users, person) ?? person) : ephemeral && m.from ? m.from : ui.data.app.name;
   const badge = person || m.from === 'Slackbot' ? '' : '<span class="app-badge">APP</span>';
   const more = ephemeral || !ui.data.app.messageShortcuts?.length ? '' : '<button type="button" class="msg-more" data-more aria-label="More actions">⋯</button>';
   const replies = !opts.inThread && m.replies?.length ? `<button type="button" class="replies" data-thread="${escapeHtml(ts)}" data-channel="${escapeHtml(channel)}">${m.replies.length} ${m.replies.length === 1 ? 'reply' : 'replies'}</button>` : '';
@@ -221,6 +227,12 @@ function renderPane() {
   const key = `${ui.as}|${r.kind}|${r.id ?? r.tab}`;
   const switched = body.dataset.key !== key;
   body.dataset.key = key;
+  if (r.kind === 'webhooks') {
+    head.innerHTML = `<div class="pane-title">↗ Webhooks</div><div class="pane-sub">The sandbox sends no webhooks: each delivery the bot makes is kept here instead.</div>`;
+    composer.hidden = true;
+    body.innerHTML = webhooksHtml(ctx);
+    return;
+  }
   if (r.kind === 'app') {
     head.innerHTML =
       `<div class="pane-title"><span class="app-icon">H</span> ${escapeHtml(ui.data.app.name)}</div>` +
@@ -251,6 +263,24 @@ function renderPane() {
   const target = ui.highlight && $(`.msg[data-ts="${CSS.escape(ui.highlight)}"]`, body);
   if (target) target.scrollIntoView({ block: 'center' });
   else if (switched || wasAtBottom) body.scrollTop = body.scrollHeight;
+}
+
+function webhooksHtml(ctx) {
+  const configured = (ui.data.webhooks ?? [])
+    .map((w) => `<li><code>${escapeHtml(w.url)}</code> — ${escapeHtml(w.events.join(', '))}</li>`)
+    .join('');
+  const deliveries = [...(ui.data.webhookDeliveries ?? [])].reverse();
+  const list = deliveries.length
+    ? deliveries
+        .map(
+          (d) =>
+            `<details class="webhook"><summary><b>${escapeHtml(d.event)}</b> · handoff #${escapeHtml(d.body?.handoff?.id ?? '?')} ${escapeHtml(d.body?.handoff?.title ?? '')}` +
+            ` <span class="muted">→ ${escapeHtml(d.url ?? '')} · ${escapeHtml(formatTs(String(d.at / 1000), ctx))}</span></summary>` +
+            `<pre>${escapeHtml(JSON.stringify(d.body, null, 2))}</pre></details>`,
+        )
+        .join('')
+    : `<div class="empty">Nothing delivered yet: start a handoff.</div>`;
+  return `<div class="home"><p>Configured (would be sent to):</p><ul>${configured}</ul>${list}</div>`;
 }
 
 function renderThread() {

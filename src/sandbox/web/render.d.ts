@@ -20,6 +20,7 @@ export declare const EMOJI: Record<string, string>;
 export declare const RENDERED_ELEMENTS: string[];
 export declare const RENDERED_BLOCKS: string[];
 export declare function escapeHtml(value: unknown): string;
+export declare function own<T>(record: Record<string, T> | undefined, key: string): T | undefined;
 export declare function emojify(html: string): string;
 export declare function renderPlaceholder(kind: string, type: string): string;
 export declare function formatSlackDate(epochSeconds: number, format: string, ctx?: RenderContext): string | null;

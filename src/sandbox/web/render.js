@@ -48,7 +48,8 @@ function decodeEntities(text) {
 }
 
 export function emojify(html) {
-  return html.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] ?? m);
+  // Own keys only: `:constructor:` is text, not Object's constructor.
+  return html.replace(/:([a-z0-9_+-]+):/g, (m, name) => (Object.hasOwn(EMOJI, name) ? EMOJI[name] : m));
 }
 
 /** A labelled stand-in for Block Kit the sandbox does not render, so nothing disappears silently. */
@@ -122,8 +123,11 @@ export function formatSlackDate(epochSeconds, format, ctx = {}) {
   };
   let unknown = false;
   const text = format.replace(/\{(\w+)\}/g, (m, token) => {
-    if (!(token in tokens)) unknown = true;
-    return tokens[token] ?? m;
+    if (!Object.hasOwn(tokens, token)) {
+      unknown = true;
+      return m;
+    }
+    return tokens[token];
   });
   return unknown ? null : text;
 }
@@ -135,22 +139,27 @@ function splitLabel(inner) {
   return bar < 0 ? [inner, undefined] : [inner.slice(0, bar), inner.slice(bar + 1)];
 }
 
+/** `record[key]` for the record's own keys only: a text's `constructor` must not find Object's. */
+export function own(record, key) {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** One `<…>` of mrkdwn: a mention, channel, user group, broadcast, date or link. */
 function renderAngle(inner, ctx) {
   const [target, label] = splitLabel(inner);
   if (/^@[UW][A-Z0-9]+$/.test(target)) {
     const id = target.slice(1);
-    const name = ctx.users?.[id] ?? (label ? decodeEntities(label) : id);
+    const name = own(ctx.users, id) ?? (label ? decodeEntities(label) : id);
     return `<span class="mk-mention" data-user="${attr(id)}">@${escapeHtml(name)}</span>`;
   }
   if (/^#[CGD][A-Z0-9]+$/.test(target)) {
     const id = target.slice(1);
-    const name = ctx.channels?.[id] ?? (label ? decodeEntities(label) : id);
+    const name = own(ctx.channels, id) ?? (label ? decodeEntities(label) : id);
     return `<a class="mk-channel" href="#/channel/${attr(id)}" data-channel="${attr(id)}">#${escapeHtml(name)}</a>`;
   }
   if (target.startsWith('!subteam^')) {
     const id = target.slice('!subteam^'.length);
-    const handle = (label ? decodeEntities(label) : ctx.usergroups?.[id] ?? id).replace(/^@/, '');
+    const handle = (label ? decodeEntities(label) : own(ctx.usergroups, id) ?? id).replace(/^@/, '');
     return `<span class="mk-mention mk-group" data-usergroup="${attr(id)}">@${escapeHtml(handle)}</span>`;
   }
   if (target === '!here' || target === '!channel' || target === '!everyone') {
