@@ -71,7 +71,7 @@ describe('workflow config: valid files', () => {
   });
 
   it('gives an API token every type and only its own handoffs to read unless it says otherwise', () => {
-    const token = 'k7Qe2Rw9Zt4Yp1Lm8Nx3Vb6Hc5Jd0Gs';
+    const token = 'k7Qe2Rw9Zt4Yp1Lm8Nx3Vb6Hc5Jd0GsA';
     const cfg = parseWorkflow(`${readFileSync(fixturePath, 'utf8')}\napi:\n  tokens:\n    - { name: shop, token: ${token} }\n`, 'fixture');
     expect(cfg.api.tokens).toEqual([{ name: 'shop', token, read: 'own' }]);
     expect(cfg.api).toMatchObject({ createsPerMinute: 60, maxQueuedPerToken: 200 });
