@@ -1,4 +1,6 @@
 import { relative } from 'node:path';
+import type { Logger } from '@slack/bolt';
+import { createLogger, toBoltLogger } from '../logger.js';
 import { z } from 'zod';
 import { ConfigError, formatPath } from '../config/load-config.js';
 import { SLACK_SETTINGS } from '../config/start-mode.js';
@@ -51,7 +53,8 @@ export async function runSandbox(env: NodeJS.ProcessEnv, opts: RunSandboxOptions
   }
   let sandbox: Sandbox;
   try {
-    sandbox = await startSandbox({ workflow, configPath, port: parsed.data.PORT, host: parsed.data.SANDBOX_HOST, logLevel: parsed.data.LOG_LEVEL, start: opts.now });
+    const logger = await terminalLogger(parsed.data.LOG_LEVEL);
+    sandbox = await startSandbox({ workflow, configPath, port: parsed.data.PORT, host: parsed.data.SANDBOX_HOST, logLevel: parsed.data.LOG_LEVEL, start: opts.now, ...(logger ? { logger } : {}) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return fail(`port ${parsed.data.PORT} is in use: set PORT to another one (PORT=0 picks a free one).`);
     throw error;
@@ -84,4 +87,18 @@ export async function runSandbox(env: NodeJS.ProcessEnv, opts: RunSandboxOptions
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   return sandbox;
+}
+
+/**
+ * At a terminal, the bot's log lines made readable with pino-pretty (a development dependency, as the
+ * sandbox is for development); piped or without it, the JSON lines the bot always writes.
+ */
+async function terminalLogger(level: 'debug' | 'info' | 'warn' | 'error'): Promise<Logger | undefined> {
+  if (!process.stdout.isTTY) return undefined;
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return toBoltLogger(createLogger({ level, destination: pretty({ colorize: true, ignore: 'pid,hostname,name' }) }));
+  } catch {
+    return undefined;
+  }
 }
