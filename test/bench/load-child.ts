@@ -202,7 +202,7 @@ function readyAndSampled(port: number, stop: () => Promise<void>): void {
 
 async function runBot(): Promise<void> {
   const { env, workflow } = loadConfig(process.env);
-  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false, apiThread: true, httpThread: true });
+  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false });
   readyAndSampled(await app.start(0), () => app.stop(2000));
 }
 

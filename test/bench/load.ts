@@ -28,7 +28,14 @@ import { orderValues } from '../helpers/harness';
 import { ActionId, BlockId, CallbackId, COMMAND } from '../../src/slack/ids';
 import { SlackClientSim, signedHeaders } from '../helpers/slack-requests';
 import type { BotStats, ChildMessage, ChildRole, DriverMessage, FakeSeen, FakeStats, PostedHandoff } from './load-child';
-import { bundle } from '../../src/bundle.mjs';
+import { build } from 'esbuild';
+
+/** The bench child as one plain JavaScript file (packages stay imports), so it runs without a loader. */
+async function bundle(entry: string): Promise<string> {
+  const outfile = entry.replace(/\.ts$/, '.bundle.mjs').replace('/test/bench/', '/node_modules/.cache/handoff-bench/');
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'silent' });
+  return outfile;
+}
 import { fmtInt, fmtMs, heading, median, table } from './report';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
