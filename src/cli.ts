@@ -35,8 +35,10 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
       const { values } = parseCommandArgs(args, { now: { type: 'string' } });
       if (values.help) return printUsage();
       const now = parseNow(values.now, '2026-11-23T15:00:00Z');
-      const { runSandbox } = await import('./sandbox/run-sandbox.js');
-      return (await runSandbox(env, { explicit: true, now })) ? -1 : 1;
+      const { loadSandbox, NO_SANDBOX } = await import('./load-sandbox.js');
+      const sandbox = await loadSandbox();
+      if (!sandbox) throw new CliError(NO_SANDBOX.replace(/^handoff: /, ''));
+      return (await sandbox.runSandbox(env, { explicit: true, now })) ? -1 : 1;
     }
     case 'migrate': {
       if (parseCommandArgs(args, {}).values.help) return printUsage();

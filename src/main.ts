@@ -1,12 +1,17 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { chooseStartMode } from './config/start-mode.js';
+import { loadSandbox, NO_SANDBOX } from './load-sandbox.js';
 
 /** Wiring only: config → app graph → listen; SIGTERM/SIGINT stop it gracefully. With no Slack settings (outside production), the local sandbox. */
 export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise<void> {
   const startMode = chooseStartMode(processEnv);
   if (startMode.mode === 'sandbox') {
-    const { runSandbox } = await import('./sandbox/run-sandbox.js');
-    if (!(await runSandbox(processEnv, { explicit: false }))) process.exit(1);
+    const sandbox = await loadSandbox();
+    if (!sandbox) {
+      console.error(NO_SANDBOX);
+      process.exit(1);
+    }
+    if (!(await sandbox.runSandbox(processEnv, { explicit: false }))) process.exit(1);
     return;
   }
   let config: ReturnType<typeof loadConfig>;

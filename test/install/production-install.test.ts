@@ -259,6 +259,16 @@ describe('production install: the Dockerfile replayed', () => {
       const exit = await exited;
       expect(exit, out).toEqual({ code: 0, signal: null });
       expect(Date.now() - stopAsked).toBeLessThan(10_000);
+
+      // The sandbox is not shipped: asking for it says so instead of crashing on a missing module.
+      const sandbox = spawn(process.execPath, ['dist/bin.js', 'sandbox'], { cwd: app, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let said = '';
+      sandbox.stdout.on('data', (d) => (said += d));
+      sandbox.stderr.on('data', (d) => (said += d));
+      const sandboxExit = await new Promise<number | null>((done) => sandbox.once('close', done));
+      expect(sandboxExit, said).toBe(1);
+      expect(said).toContain('the local sandbox is not part of this install');
+      expect(said).not.toContain('ERR_MODULE_NOT_FOUND');
     },
     TEST_TIMEOUT_MS,
   );
