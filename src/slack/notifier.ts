@@ -49,7 +49,7 @@ export class SlackNotifier {
         const event = this.deps.repo.findEvent(n.eventId);
         const { channelId, messageTs } = ctx.handoff;
         if (!event || !messageTs) throw new Error(`thread reply before post of handoff ${n.handoffId}`);
-        await this.post({ channel: channelId, thread_ts: messageTs, text: describeEvent(event, ctx.handoff) }, delivery);
+        await this.post({ channel: channelId, thread_ts: messageTs, text: describeEvent(event, ctx.handoff, ctx.type.fields) }, delivery);
         return;
       }
       case 'dm': {
