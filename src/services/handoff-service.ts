@@ -11,6 +11,7 @@ import { addBusinessMinutes, zonedTime } from '../domain/business-clock.js';
 import { HOME_REFRESH_DELAY_MS } from '../domain/home.js';
 import { calendarOf, slaTimes } from '../domain/sla.js';
 import { ownEntry } from '../domain/own-entry.js';
+import { typeVersionOf } from '../domain/type-version.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -44,7 +45,19 @@ export interface StartInput {
 
 /** Everything a person can do to a handoff, applied with the lifecycle rules and stored as events. */
 export class HandoffService {
+  private readonly typeVersions = new Map<string, string>();
+
   constructor(private readonly deps: HandoffServiceDeps) {}
+
+  /** The version of a type's definition as loaded, computed once: the config does not change while the bot runs. */
+  private typeVersion(typeKey: string, type: HandoffTypeConfig): string {
+    let version = this.typeVersions.get(typeKey);
+    if (!version) {
+      version = typeVersionOf(type);
+      this.typeVersions.set(typeKey, version);
+    }
+    return version;
+  }
 
   now(): Date {
     return this.deps.clock.now();
@@ -424,6 +437,7 @@ export class HandoffService {
         parentId,
         submissionKey,
         submissionHash: submissionHash ?? null,
+        typeVersion: this.typeVersion(typeKey, type),
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
       },
