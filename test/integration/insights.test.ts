@@ -156,3 +156,48 @@ describe('/handoff insights', () => {
     expect(home).toContain('Customer (3 of 3)');
   });
 });
+
+describe('before and after a change of the type', () => {
+  it('records the version of the type on each handoff and splits first-time right at the change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-versions-'));
+    const dbPath = join(dir, 'handoff.db');
+    try {
+      await h.close();
+      h = await startHarness({ dbPath });
+      await submitOrder(h, { order_id: 'SO-2001' });
+      await submitOrder(h, { order_id: 'SO-2002' });
+      await returnIt(1, ['notes'], 'Notes missing');
+      await accept(2);
+      const before = h.app.repo.findById(1)?.typeVersion;
+      expect(before).toMatch(/^[0-9a-f]{12}$/);
+      expect(h.app.repo.findById(2)?.typeVersion).toBe(before);
+      await h.close();
+
+      // The lead makes notes required, as suggested; the bot restarts with the new definition.
+      h = await startHarness({
+        dbPath,
+        now: '2026-11-25T10:00:00Z',
+        workflow: (w) => {
+          const type = w.handoffTypes['order-to-ops'];
+          return { ...w, handoffTypes: { ...w.handoffTypes, 'order-to-ops': { ...type, fields: type.fields.map((f) => (f.key === 'notes' ? { ...f, required: true } : f)) } } };
+        },
+      });
+      // A new process's simulated client numbers its views from 1 again: give these their own.
+      await submitOrder(h, { order_id: 'SO-2003' }, 'U0SALES1', 'V-after-1');
+      await submitOrder(h, { order_id: 'SO-2004' }, 'U0SALES1', 'V-after-2');
+      await accept(3);
+      await accept(4);
+      const after = h.app.repo.findById(3)?.typeVersion;
+      expect(after).toMatch(/^[0-9a-f]{12}$/);
+      expect(after).not.toBe(before);
+      h.clock.advance(60_000);
+      const text = JSON.stringify((await insights('order-to-ops')).blocks);
+      expect(text).toContain('Before and after a change of the type');
+      expect(text).toContain(`(\`${before}\` → \`${after}\`): first-time right 50% (1 of 2) before, 100% (2 of 2) after`);
+    } finally {
+      await h.close();
+      h = await startHarness();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
