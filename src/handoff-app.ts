@@ -17,6 +17,8 @@ import { HandoffService } from './services/handoff-service.js';
 import { HistoryService } from './services/history-service.js';
 import { HomeService } from './services/home-service.js';
 import { StatsService } from './services/stats-service.js';
+import { InsightsService } from './services/insights-service.js';
+import { QualityRepo } from './db/quality-repo.js';
 import { checkHealth } from './services/health.js';
 import { OutboxDispatcher } from './services/outbox-dispatcher.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
@@ -72,7 +74,8 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const stalls = new StallRepo(database.db);
   const homeRepo = new HomeRepo(database.db);
   const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
-  const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats });
+  const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database.db), directory, clock });
+  const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats, insights });
   const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
@@ -96,7 +99,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
     timeouts: opts.httpTimeouts,
   });
-  slack.register({ client, service, directory, queues, homes, history, stats });
+  slack.register({ client, service, directory, queues, homes, history, stats, insights });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics };
   let jobs: { stop(): Promise<void> } | null = null;

@@ -152,7 +152,7 @@ export const handoffTypeSchema = z.strictObject({
 });
 
 /** Words `/handoff` takes as subcommands. */
-export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats'];
+export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats', 'insights'];
 
 /** Event names a webhook can subscribe to; `*` is every one. */
 export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged'] as const;

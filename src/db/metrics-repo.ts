@@ -1,8 +1,8 @@
-import { and, asc, gt, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
 import type { StateChange } from '../domain/flow-metrics.js';
-import type { EventType, HandoffState } from '../domain/lifecycle.js';
+import { type EventType, type HandoffState, returnFlagsOf } from '../domain/lifecycle.js';
 import type { Db } from './open-db.js';
-import { type HandoffRow, handoffs } from './schema.js';
+import { events, type HandoffRow, handoffs } from './schema.js';
 
 interface ChangeRow {
   handoff_id: number;
@@ -61,6 +61,24 @@ export class MetricsRepo {
         .all<{ key: string }>(sql`SELECT DISTINCT j.key AS key FROM handoffs h, json_each(h.${sql.raw(column)}) j WHERE h.created_at >= ${since.getTime()} ORDER BY j.key`)
         .map((r) => r.key);
     return { fields: keys('fields'), completion: keys('completion') };
+  }
+
+  /** The returns of these handoffs, oldest first, with the fields each flagged. */
+  returnsOf(ids: readonly number[]): Map<number, Array<{ flaggedFields: string[]; somethingElse: boolean }>> {
+    const map = new Map<number, Array<{ flaggedFields: string[]; somethingElse: boolean }>>();
+    if (ids.length === 0) return map;
+    const rows = this.db
+      .select({ handoffId: events.handoffId, data: events.data })
+      .from(events)
+      .where(and(eq(events.type, 'rejected'), inArray(events.handoffId, [...ids])))
+      .orderBy(asc(events.id))
+      .all();
+    for (const r of rows) {
+      const list = map.get(r.handoffId) ?? [];
+      list.push(returnFlagsOf(r.data));
+      map.set(r.handoffId, list);
+    }
+    return map;
   }
 
   /** Handoffs created since `since`, in id order, a page at a time (after `afterId`). */

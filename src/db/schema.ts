@@ -47,6 +47,8 @@ export const handoffs = sqliteTable(
     submissionKey: text('submission_key'),
     /** sha256 of the canonical API request body sent with an Idempotency-Key: a reuse of the key with another body is refused. */
     submissionHash: text('submission_hash'),
+    /** A hash of its type's definition as loaded when it was created: insights compare quality before and after a change. */
+    typeVersion: text('type_version'),
   },
   (t) => [
     index('handoffs_state_team_idx').on(t.state, t.toTeam),

@@ -22,6 +22,8 @@ export interface ExportSource {
   readonly acceptDueAt: Date | null;
   readonly completeDueAt: Date | null;
   readonly permalink: string | null;
+  /** Its returns, oldest first, with what each flagged (field keys; `_something_else`). */
+  readonly returns?: ReadonlyArray<{ readonly flaggedFields: readonly string[]; readonly somethingElse: boolean }>;
 }
 
 export type ExportValue = string | number | string[] | null;
@@ -50,7 +52,12 @@ export const FIXED_COLUMNS = [
   'time_to_complete_business_minutes',
   'total_minutes',
   'permalink',
+  'returns',
+  'returns_flagged',
 ] as const;
+
+/** Stands for "something else" among a return's flagged fields in exports (a field key never starts with `_`). */
+export const SOMETHING_ELSE_KEY = '_something_else';
 
 export interface ExportColumns {
   readonly fields: readonly string[];
@@ -94,6 +101,9 @@ export function toExportRecord(h: ExportSource, c: ExportColumns, typeName: stri
     time_to_complete_business_minutes: accepted && h.state === 'done' && h.closedAt ? round(minutesBetween(accepted, h.closedAt)) : null,
     total_minutes: h.closedAt ? round((h.closedAt.getTime() - h.createdAt.getTime()) / 60_000) : null,
     permalink: h.permalink,
+    returns: h.returns?.length ?? 0,
+    // One entry per return: the keys it flagged, comma-separated (empty when it flagged nothing).
+    returns_flagged: (h.returns ?? []).map((r) => [...r.flaggedFields, ...(r.somethingElse ? [SOMETHING_ELSE_KEY] : [])].join(',')),
   };
   const value = (v: FieldValue | undefined): ExportValue => (v === undefined ? null : Array.isArray(v) ? [...v] : v);
   for (const k of c.fields) record[`field.${k}`] = value(h.fields[k]);

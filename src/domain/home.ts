@@ -1,5 +1,6 @@
 import { type DigestItem, type DigestSource, toDigestItem } from './digest.js';
 import type { TeamFlowReport } from './flow-metrics.js';
+import type { QualityReport } from './quality-metrics.js';
 
 /** A Home tab line: a digest item plus the team it waits on. */
 export interface HomeItem extends DigestItem {
@@ -18,6 +19,8 @@ export interface HomeData {
   readonly queue: { readonly teamKeys: readonly string[]; readonly items: readonly HomeItem[]; readonly total: number };
   /** Flow metrics of the teams they lead; empty for everyone else. */
   readonly health: readonly TeamFlowReport[];
+  /** Why handoffs of the teams they lead come back (leads only). */
+  readonly quality?: QualityReport;
 }
 
 /** After a change, Home refreshes wait this long so a burst of changes costs one publish. */

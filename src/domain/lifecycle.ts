@@ -25,7 +25,8 @@ export interface Actor {
 
 export type Command =
   | { kind: 'accept' }
-  | { kind: 'reject'; reason: string }
+  /** `flagged`: what the receiving team marked as missing or wrong (field keys of the type, and "something else"). */
+  | { kind: 'reject'; reason: string; flagged?: ReturnFlags }
   | { kind: 'resubmit'; fields: FieldValues }
   | { kind: 'complete'; completion: FieldValues }
   | { kind: 'reassign'; to: string; toIsMember: boolean }
@@ -35,6 +36,18 @@ export type Command =
   | { kind: 'snooze'; until: Date; reason: string; now: Date }
   /** The requester asks the owner (or the team) to move; `allowedFrom` is when the last nudge stops blocking a new one. */
   | { kind: 'nudge'; allowedFrom: Date | null; now: Date };
+
+/** What a return marks as missing or wrong; stored with the `rejected` event for the requester and for insights. */
+export interface ReturnFlags {
+  readonly fields: readonly string[];
+  readonly somethingElse: boolean;
+}
+
+/** The flags stored with a `rejected` event's data, read defensively (older events have none). */
+export function returnFlagsOf(data: Record<string, unknown>): { flaggedFields: string[]; somethingElse: boolean } {
+  const fields = Array.isArray(data.flaggedFields) ? data.flaggedFields.filter((k): k is string => typeof k === 'string') : [];
+  return { flaggedFields: fields, somethingElse: data.somethingElse === true };
+}
 
 export type CommandKind = Command['kind'];
 
@@ -104,7 +117,8 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
       if (!actor.isMember && !actor.isLead) deny('Only members of the receiving team can return this handoff.');
       const reason = cleanText(command.reason).trim();
       if (!reason) throw new DomainError('validation', 'A reason is required.', { reason: 'Say what is missing or wrong.' });
-      return { ...base, type: 'rejected', to: 'returned', ownerId: h.requesterId, data: { reason } };
+      const flags = command.flagged ? { flaggedFields: [...new Set(command.flagged.fields)], somethingElse: command.flagged.somethingElse } : {};
+      return { ...base, type: 'rejected', to: 'returned', ownerId: h.requesterId, data: { reason, ...flags } };
     }
     case 'resubmit': {
       requireState(h, ['returned'], 'resubmitted');

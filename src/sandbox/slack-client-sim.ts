@@ -53,6 +53,10 @@ export const multiSelectValue = (values: string[]) => ({
   type: 'multi_static_select',
   selected_options: values.map((v) => option(v)),
 });
+export const checkboxesValue = (values: string[]) => ({
+  type: 'checkboxes',
+  selected_options: values.map((v) => option(v)),
+});
 export const userValue = (user: string | null) => ({ type: 'users_select', selected_user: user });
 export const multiUserValue = (users: string[]) => ({ type: 'multi_users_select', selected_users: users });
 export const channelValue = (channel: string | null) => ({

@@ -42,8 +42,9 @@ export async function exportHandoffs(
     const page = deps.metrics.handoffsSince(opts.since, afterId, PAGE);
     if (page.length === 0) break;
     let chunk = '';
+    const returns = deps.metrics.returnsOf(page.map((h) => h.id));
     for (const h of page) {
-      const record = toExportRecord(h, columns, ownEntry(deps.config.handoffTypes, h.typeKey)?.name ?? h.typeKey, minutesFor(h.toTeam));
+      const record = toExportRecord({ ...h, returns: returns.get(h.id) ?? [] }, columns, ownEntry(deps.config.handoffTypes, h.typeKey)?.name ?? h.typeKey, minutesFor(h.toTeam));
       chunk += opts.format === 'csv' ? csvLine(names.map((n) => record[n])) : jsonLine(record);
     }
     await write(chunk);

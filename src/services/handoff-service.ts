@@ -4,13 +4,14 @@ import type { Tx } from '../db/open-db.js';
 import type { HandoffRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { buildTitle, type FieldValues, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields.js';
-import { type Actor, CLOSED_STATES, type Command, decide, type Transition } from '../domain/lifecycle.js';
+import { type Actor, CLOSED_STATES, type Command, decide, type ReturnFlags, returnFlagsOf, type Transition } from '../domain/lifecycle.js';
 import type { Notification } from '../domain/notifications.js';
 import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports.js';
 import { addBusinessMinutes, zonedTime } from '../domain/business-clock.js';
 import { HOME_REFRESH_DELAY_MS } from '../domain/home.js';
 import { calendarOf, slaTimes } from '../domain/sla.js';
 import { ownEntry } from '../domain/own-entry.js';
+import { typeVersionOf } from '../domain/type-version.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -44,7 +45,19 @@ export interface StartInput {
 
 /** Everything a person can do to a handoff, applied with the lifecycle rules and stored as events. */
 export class HandoffService {
+  private readonly typeVersions = new Map<string, string>();
+
   constructor(private readonly deps: HandoffServiceDeps) {}
+
+  /** The version of a type's definition as loaded, computed once: the config does not change while the bot runs. */
+  private typeVersion(typeKey: string, type: HandoffTypeConfig): string {
+    let version = this.typeVersions.get(typeKey);
+    if (!version) {
+      version = typeVersionOf(type);
+      this.typeVersions.set(typeKey, version);
+    }
+    return version;
+  }
 
   now(): Date {
     return this.deps.clock.now();
@@ -131,8 +144,14 @@ export class HandoffService {
     return this.act(id, userId, { kind: 'accept' });
   }
 
-  reject(id: number, userId: string, reason: string): Promise<HandoffRow> {
-    return this.act(id, userId, { kind: 'reject', reason });
+  /** Returns it to the requester; `flagged` names the fields that were missing or wrong, which must be fields of its type. */
+  reject(id: number, userId: string, reason: string, flagged?: ReturnFlags): Promise<HandoffRow> {
+    if (flagged) {
+      const known = new Set(this.handoffType(this.get(id).typeKey).fields.map((f) => f.key));
+      const unknown = flagged.fields.filter((k) => !known.has(k));
+      if (unknown.length) throw new DomainError('validation', `This form is out of date: ${unknown.join(', ')} is not a field of this handoff. Close it and start again.`);
+    }
+    return this.act(id, userId, { kind: 'reject', reason, ...(flagged ? { flagged } : {}) });
   }
 
   resubmit(id: number, userId: string, raw: Record<string, RawFieldInput>): Promise<HandoffRow> {
@@ -175,8 +194,14 @@ export class HandoffService {
 
   /** Why the handoff was last returned, to show the requester in the edit form. */
   lastReturnReason(id: number): string | null {
+    return this.lastReturn(id)?.reason ?? null;
+  }
+
+  /** The last return's reason and the fields it flagged (none for returns made before fields could be flagged). */
+  lastReturn(id: number): { reason: string; flaggedFields: string[]; somethingElse: boolean } | null {
     const rejected = this.deps.repo.listEvents(id).filter((e) => e.type === 'rejected').at(-1);
-    return typeof rejected?.data.reason === 'string' ? rejected.data.reason : null;
+    if (!rejected || typeof rejected.data.reason !== 'string') return null;
+    return { reason: rejected.data.reason, ...returnFlagsOf(rejected.data) };
   }
 
   /** Pauses nudges until the start of business on `untilDate` (the team's local date). */
@@ -412,6 +437,7 @@ export class HandoffService {
         parentId,
         submissionKey,
         submissionHash: submissionHash ?? null,
+        typeVersion: this.typeVersion(typeKey, type),
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
       },

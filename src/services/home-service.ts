@@ -5,6 +5,8 @@ import type { TeamFlowReport } from '../domain/flow-metrics.js';
 import { type HomeData, splitPersonalItems, toHomeItem } from '../domain/home.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { StatsService } from './stats-service.js';
+import type { InsightsService } from './insights-service.js';
+import type { QualityReport } from '../domain/quality-metrics.js';
 
 /** The Home tab shows at most this many of a team queue; the rest are counted. */
 const QUEUE_FETCH = 30;
@@ -16,8 +18,9 @@ const HEALTH_TTL_MS = 5 * 60 * 1000;
 /** What a person's App Home tab shows, and the record of who uses it. */
 export class HomeService {
   private readonly health = new Map<string, { at: number; report: TeamFlowReport }>();
+  private readonly qualityCache = new Map<string, { at: number; report: QualityReport }>();
 
-  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; insights?: InsightsService }) {}
 
   /** Remembers that the person uses the Home tab, so changes to their handoffs republish it. */
   opened(userId: string): void {
@@ -30,8 +33,21 @@ export class HomeService {
     const teamKeys = await this.deps.directory.teamsOf(userId);
     const items = this.deps.homes.openQueue(teamKeys, QUEUE_FETCH).map((h) => toHomeItem(h, now));
     const total = items.length < QUEUE_FETCH ? items.length : this.deps.homes.countOpen(teamKeys);
-    const health = this.deps.stats.leadTeams(userId).map((key) => this.teamHealth(key, now));
-    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health };
+    const leadTeams = this.deps.stats.leadTeams(userId);
+    const health = leadTeams.map((key) => this.teamHealth(key, now));
+    const quality = leadTeams.length > 0 ? this.quality(leadTeams, now) : null;
+    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, ...(quality ? { quality } : {}) };
+  }
+
+  /** The quality headline of a lead's teams, cached like team health. */
+  private quality(teamKeys: readonly string[], now: Date): QualityReport | null {
+    if (!this.deps.insights) return null;
+    const key = teamKeys.join(',');
+    const cached = this.qualityCache.get(key);
+    if (cached && now.getTime() - cached.at < HEALTH_TTL_MS && now.getTime() >= cached.at) return cached.report;
+    const report = this.deps.insights.teamsReport(teamKeys, HEALTH_DAYS, now);
+    this.qualityCache.set(key, { at: now.getTime(), report });
+    return report;
   }
 
   private teamHealth(teamKey: string, now: Date): TeamFlowReport {

@@ -35,10 +35,16 @@ export const BlockId = {
   assignee: 'assignee',
   until: 'until',
   actions: 'handoff_actions',
+  /** The Reject modal's "what was missing or wrong" checkboxes; Slack allows 10 options per block, so one block per 10. */
+  flagged: (index: number) => `flagged:${index}`,
+  isFlagged: (blockId: string) => blockId.startsWith('flagged:'),
   /** One input block per configured field, keyed by the field's key. */
   field: (key: string) => `field:${key}`,
   fieldKey: (blockId: string) => (blockId.startsWith('field:') ? blockId.slice('field:'.length) : null),
 } as const;
+
+/** The checkbox value for "something else" in the Reject modal; field keys start with a letter, so it cannot clash. */
+export const SOMETHING_ELSE = '_something_else';
 
 /** Custom Workflow Builder steps (manifest `functions`). */
 export const FunctionId = {

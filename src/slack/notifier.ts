@@ -8,7 +8,7 @@ import type { SlackWorkspace } from './workspace.js';
 import type { HomeService } from '../services/home-service.js';
 import { buildDigestMessage } from './views/digest.js';
 import { buildHomeView } from './views/home.js';
-import { statsViewOptions } from './views/stats.js';
+import { insightsViewOptions } from './views/insights.js';
 import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages.js';
 import { ownEntry } from '../domain/own-entry.js';
 
@@ -49,7 +49,7 @@ export class SlackNotifier {
         const event = this.deps.repo.findEvent(n.eventId);
         const { channelId, messageTs } = ctx.handoff;
         if (!event || !messageTs) throw new Error(`thread reply before post of handoff ${n.handoffId}`);
-        await this.post({ channel: channelId, thread_ts: messageTs, text: describeEvent(event, ctx.handoff) }, delivery);
+        await this.post({ channel: channelId, thread_ts: messageTs, text: describeEvent(event, ctx.handoff, ctx.type.fields) }, delivery);
         return;
       }
       case 'dm': {
@@ -75,7 +75,7 @@ export class SlackNotifier {
   /** Renders the person's Home as it is now; publishing twice is harmless, so a retry needs no reconciling. */
   private async publishHome(userId: string): Promise<void> {
     if (!this.deps.homes) return;
-    const view = buildHomeView(await this.deps.homes.build(userId), statsViewOptions(this.deps.config));
+    const view = buildHomeView(await this.deps.homes.build(userId), insightsViewOptions(this.deps.config));
     await this.deps.limiter.acquire(`home:${userId}`);
     await this.deps.client.views.publish({ user_id: userId, view });
   }

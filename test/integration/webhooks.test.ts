@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { runCli } from '../../src/cli';
-import { ActionId } from '../../src/slack/ids';
+import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
+import { checkboxesValue, textValue } from '../helpers/slack-requests';
 import { capturingLogger, FIXTURE, type Harness, startHarness, submitOrder } from '../helpers/harness';
 
 const SECRET = 'webhook-secret-0123456789abcdef0123';
@@ -174,4 +175,21 @@ it('keeps a password out of the log when a URL with user info is delivered to an
   expect(failures[0]).toContain('http://***@127.0.0.1:');
   expect(lines.join('\n')).not.toContain('hunter2-password');
   expect(h.app.outboxRepo.webhookStatus()[0].lastError).not.toContain('hunter2-password');
+});
+
+it('a returned event carries the fields the return flagged', async () => {
+  await receiver.stop();
+  receiver = new Receiver();
+  await receiver.start();
+  h = await startHarness({ workflow: withHook(receiver.url, ['returned']) });
+  await submitOrder(h);
+  await h.sim.viewSubmission({
+    userId: 'U0OPS1',
+    callbackId: CallbackId.reject,
+    privateMetadata: JSON.stringify({ handoffId: 1 }),
+    values: { [BlockId.flagged(0)]: { value: checkboxesValue(['ship_by', 'priority']) }, [BlockId.reason]: { value: textValue('Check the date') } },
+  });
+  await h.settle();
+  const [delivery] = receiver.received.map((r) => JSON.parse(r.body));
+  expect(delivery.event).toMatchObject({ type: 'returned', data: { reason: 'Check the date', flaggedFields: ['ship_by', 'priority'], somethingElse: false } });
 });

@@ -8,7 +8,7 @@ import { loadWorkflow } from '../../src/config/load-config';
 import { HandoffRepo } from '../../src/db/handoff-repo';
 import { MetricsRepo } from '../../src/db/metrics-repo';
 import { type OpenDb, openDb } from '../../src/db/open-db';
-import { handoffs } from '../../src/db/schema';
+import { events, handoffs } from '../../src/db/schema';
 import type { FieldValues } from '../../src/domain/fields';
 import type { HandoffState } from '../../src/domain/lifecycle';
 import { csvCell } from '../../src/domain/export';
@@ -108,6 +108,25 @@ async function exportAs(format: 'csv' | 'jsonl'): Promise<string> {
 const FIELD_COLUMNS = ['field.order_id', 'field.customer', 'field.ship_by', 'field.priority', 'field.quantity', 'field.notes', 'field.request', 'field.contact', 'field.areas', 'field.legacy_key'];
 
 describe('export', () => {
+  it('carries each return with the fields it flagged, in JSONL and CSV', async () => {
+    const at = T('2026-11-02T09:30:00Z');
+    handle.db
+      .insert(events)
+      .values([
+        { handoffId: 2, type: 'rejected', actorId: 'U0OPS1', at, fromState: 'open', toState: 'returned', data: { reason: 'r', flaggedFields: ['ship_by', 'priority'], somethingElse: true } },
+        { handoffId: 2, type: 'resubmitted', actorId: 'U0SALES1', at, fromState: 'returned', toState: 'open', data: {} },
+        { handoffId: 2, type: 'rejected', actorId: 'U0OPS1', at, fromState: 'open', toState: 'returned', data: { reason: 'older return, no flags' } },
+      ])
+      .run();
+    const [order, ask] = (await exportAs('jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(order).toMatchObject({ returns: 2, returns_flagged: ['ship_by,priority,_something_else', ''] });
+    expect(ask).toMatchObject({ returns: 0, returns_flagged: [] });
+    const csv = (await exportAs('csv')).split('\r\n');
+    const header = csv[0].split(',');
+    expect(header.slice(header.indexOf('returns'), header.indexOf('returns') + 2)).toEqual(['returns', 'returns_flagged']);
+    expect(csv[1]).toContain(',2,"ship_by,priority,_something_else; ",');
+  });
+
   it('writes JSONL with values as typed, one column per field key across types', async () => {
     const lines = (await exportAs('jsonl')).split('\n');
     expect(lines.pop()).toBe('');
@@ -115,7 +134,7 @@ describe('export', () => {
     expect(Object.keys(order)).toEqual([
       'id', 'type', 'type_name', 'from_team', 'to_team', 'state', 'title', 'requester_id', 'owner_id', 'parent_id',
       'created_at', 'queued_at', 'accepted_at', 'closed_at', 'updated_at', 'accept_due_at', 'complete_due_at',
-      'time_to_accept_business_minutes', 'time_to_complete_business_minutes', 'total_minutes', 'permalink',
+      'time_to_accept_business_minutes', 'time_to_complete_business_minutes', 'total_minutes', 'permalink', 'returns', 'returns_flagged',
       ...FIELD_COLUMNS, 'completion.tracking',
     ]);
     expect(order).toMatchObject({

@@ -512,6 +512,8 @@ describe('modals', () => {
     limits(buildTypePickerModal([['x', type40]]));
     limits(buildTypePickerModal([]));
     limits(buildRejectModal(1, 'T'.repeat(300)));
+    limits(buildRejectModal(1, 'T'.repeat(300), type40.fields));
+    limits(buildHandoffFormModal('x', type40, { handoffId: 1, note: 'n'.repeat(3000), flagged: type40.fields.map((f) => f.key), somethingElse: true }));
     limits(buildCompleteModal(1, 'T'.repeat(300), type40));
     limits(buildReassignModal(1, 'T'.repeat(300), 'Operations'));
     for (const b of buildHandoffFormModal('x', type40).blocks) if (b.type === 'section') expect(b.text!.text.length).toBeLessThanOrEqual(3000);

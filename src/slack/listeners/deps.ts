@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import type { HandoffService } from '../../services/handoff-service.js';
 import type { HistoryService } from '../../services/history-service.js';
+import type { InsightsService } from '../../services/insights-service.js';
 import type { HomeService } from '../../services/home-service.js';
 import type { QueueService } from '../../services/queue-service.js';
 import type { StatsService } from '../../services/stats-service.js';
@@ -18,6 +19,7 @@ export interface ListenerDeps {
   readonly homes: HomeService;
   readonly history: HistoryService;
   readonly stats: StatsService;
+  readonly insights: InsightsService;
 }
 
 export type Register = (app: App, deps: ListenerDeps) => void;

@@ -63,16 +63,26 @@ function elementFor(field: FieldConfig, initial: FieldValue | undefined): InputB
   }
 }
 
+/** Fields a return flagged: their label is marked and the return's reason replaces their hint. */
+export interface FieldHighlight {
+  readonly keys: readonly string[];
+  readonly hint: string;
+}
+
 /** One input block per field, with the Block Kit element that fits its type. */
-export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}): InputBlock[] {
-  return fields.map((field) => ({
-    type: 'input',
-    block_id: BlockId.field(field.key),
-    label: plain(field.label, 2000),
-    optional: !field.required,
-    ...(field.hint ? { hint: plain(field.hint, 2000) } : {}),
-    element: elementFor(field, prefill[field.key]),
-  }));
+export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}, highlight?: FieldHighlight): InputBlock[] {
+  return fields.map((field) => {
+    const marked = highlight?.keys.includes(field.key) ?? false;
+    const hint = marked ? `Returned: ${highlight?.hint}` : field.hint;
+    return {
+      type: 'input',
+      block_id: BlockId.field(field.key),
+      label: plain(marked ? `⚠️ ${field.label}` : field.label, 2000),
+      optional: !field.required,
+      ...(hint ? { hint: plain(hint, 2000) } : {}),
+      element: elementFor(field, prefill[field.key]),
+    };
+  });
 }
 
 // state values are whatever the client sent; readFieldInput checks shapes

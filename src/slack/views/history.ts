@@ -7,7 +7,7 @@ import { CallbackId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
 import type { Modal } from './block.js';
 import { formatAge } from './digest.js';
-import { type HandoffContext, renderFieldValue } from './messages.js';
+import { describeReturnFlags, type HandoffContext, renderFieldValue } from './messages.js';
 
 /** Slack refuses a modal of more than 100 blocks. */
 export const MODAL_BLOCK_LIMIT = 100;
@@ -56,9 +56,11 @@ export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?
     case 'accepted':
       lines.push(`${who} accepted it`);
       break;
-    case 'rejected':
-      lines.push(`${who} returned it to the requester`);
+    case 'rejected': {
+      const flagged = describeReturnFlags(data, ctx.type.fields);
+      lines.push(`${who} returned it to the requester${flagged ? ` (missing or wrong: ${flagged})` : ''}`);
       break;
+    }
     case 'resubmitted': {
       const changed = fieldLabels(ctx.type.fields, data.changed);
       lines.push(`${who} resubmitted it${changed ? ` (changed: ${changed})` : ' (no field changed)'}`);

@@ -6,6 +6,7 @@ import type { HomeTab } from './block.js';
 import { formatAge, slaText } from './digest.js';
 import { button, historyButton, link } from './messages.js';
 import { buildTeamHealthBlocks, type StatsViewOptions } from './stats.js';
+import { buildQualityHeadlineBlocks } from './insights.js';
 
 /** Slack refuses a Home view of more than 100 blocks. */
 export const HOME_BLOCK_LIMIT = 100;
@@ -16,6 +17,8 @@ const HEALTH_TEAMS_CAP = 3;
 
 export interface HomeViewOptions extends StatsViewOptions {
   readonly sectionCap?: number;
+  /** Field labels for the quality headline; without it, field keys are shown. */
+  readonly fieldLabel?: (typeKey: string, fieldKey: string) => string;
 }
 
 type Role = 'mine' | 'waiting' | 'queue';
@@ -116,6 +119,7 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeTab {
     for (const r of d.health.slice(0, HEALTH_TEAMS_CAP)) health.push(...buildTeamHealthBlocks(r, opts));
     if (d.health.length > HEALTH_TEAMS_CAP)
       health.push({ type: 'context', elements: [mrkdwn(`…and ${d.health.length - HEALTH_TEAMS_CAP} more teams: \`/handoff stats <team>\``)] });
+    if (d.quality) health.push(...buildQualityHeadlineBlocks(d.quality, { ...opts, fieldLabel: opts.fieldLabel ?? ((_, key) => key) }));
   }
 
   // Per section: divider, header, and one line for the empty state or "and N more".

@@ -2,7 +2,7 @@ import type { Button, ConfirmationDialog, KnownBlock, SectionBlock } from '@slac
 import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/workflow-schema.js';
 import type { EventRow, HandoffRow } from '../../db/schema.js';
 import { type FieldValues, formatFieldValue } from '../../domain/fields.js';
-import type { HandoffState } from '../../domain/lifecycle.js';
+import { type HandoffState, returnFlagsOf } from '../../domain/lifecycle.js';
 import { currentSla } from '../../domain/stall.js';
 import { ActionId, BlockId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn.js';
@@ -119,8 +119,15 @@ export function link(h: Pick<HandoffRow, 'id' | 'title' | 'permalink'>): string 
   return h.permalink ? `<${h.permalink}|${label}>` : `*${label}*`;
 }
 
-/** One line describing an event, for the thread and for DMs. */
-export function describeEvent(e: EventRow, h: HandoffRow): string {
+/** "Ship by, Priority, something else": what a return flagged, by label; empty when it flagged nothing. */
+export function describeReturnFlags(data: Record<string, unknown>, fields: readonly FieldConfig[]): string {
+  const { flaggedFields, somethingElse } = returnFlagsOf(data);
+  const labels = flaggedFields.map((k) => escapeMrkdwn(fields.find((f) => f.key === k)?.label ?? k));
+  return [...labels, ...(somethingElse ? ['something else'] : [])].join(', ');
+}
+
+/** One line describing an event, for the thread and for DMs; `fields` (the type's) name the fields a return flagged. */
+export function describeEvent(e: EventRow, h: HandoffRow, fields: readonly FieldConfig[] = []): string {
   const who = `<@${e.actorId}>`;
   const data = e.data as Record<string, unknown>;
   const reason = typeof data.reason === 'string' ? `\n>${escapeMrkdwn(data.reason).replace(/\n/g, '\n>')}` : '';
@@ -129,8 +136,10 @@ export function describeEvent(e: EventRow, h: HandoffRow): string {
       return `${who} handed off ${link(h)}.`;
     case 'accepted':
       return `:raised_hands: ${who} accepted ${link(h)} and owns it now.`;
-    case 'rejected':
-      return `:leftwards_arrow_with_hook: ${who} returned ${link(h)} to <@${h.requesterId}>:${reason}`;
+    case 'rejected': {
+      const flagged = describeReturnFlags(data, fields);
+      return `:leftwards_arrow_with_hook: ${who} returned ${link(h)} to <@${h.requesterId}>:${reason}${flagged ? `\n*Missing or wrong:* ${flagged}` : ''}`;
+    }
     case 'resubmitted': {
       const changed = Array.isArray(data.changed) && data.changed.length ? ` (changed: ${escapeMrkdwn(data.changed.join(', '))})` : '';
       return `:repeat: ${who} resubmitted ${link(h)}${changed}. It is waiting to be accepted again.`;
@@ -196,7 +205,7 @@ export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean
 export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string): SlackMessage {
   const isLead = ctx.toTeam.leads.includes(recipient);
   const h = ctx.handoff;
-  let text = describeEvent(e, h);
+  let text = describeEvent(e, h, ctx.type.fields);
   const blocks: KnownBlock[] = [];
   if (e.type === 'created') text = `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;

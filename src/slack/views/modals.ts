@@ -1,7 +1,8 @@
 import type { KnownBlock } from '@slack/types';
-import type { HandoffTypeConfig } from '../../config/workflow-schema.js';
+import type { FieldConfig, HandoffTypeConfig } from '../../config/workflow-schema.js';
 import type { FieldValues } from '../../domain/fields.js';
-import { ActionId, BlockId, CallbackId } from '../ids.js';
+import type { ReturnFlags } from '../../domain/lifecycle.js';
+import { ActionId, BlockId, CallbackId, SOMETHING_ELSE } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, shortLabel } from '../mrkdwn.js';
 import type { Modal } from './block.js';
 import { buildFieldInputs } from './field-inputs.js';
@@ -69,10 +70,26 @@ export function buildTypePickerModal(types: ReadonlyArray<[string, HandoffTypeCo
 export function buildHandoffFormModal(
   typeKey: string,
   type: HandoffTypeConfig,
-  opts: { prefill?: FieldValues; handoffId?: number; parentId?: number; /** Why it was returned. */ note?: string; source?: MessageSource } = {},
+  opts: {
+    prefill?: FieldValues;
+    handoffId?: number;
+    parentId?: number;
+    /** Why it was returned. */
+    note?: string;
+    /** The fields the return flagged as missing or wrong: marked, with the reason as their hint. */
+    flagged?: readonly string[];
+    /** The return flagged something that is not a field. */
+    somethingElse?: boolean;
+    source?: MessageSource;
+  } = {},
 ): Modal {
   const intro: KnownBlock[] = [];
-  if (opts.note) intro.push({ type: 'section', text: mrkdwn(`*Returned because:* ${escapeMrkdwn(opts.note)}`) });
+  const flagged = (opts.flagged ?? []).filter((k) => type.fields.some((f) => f.key === k));
+  if (opts.note) {
+    const labels = flagged.map((k) => type.fields.find((f) => f.key === k)?.label ?? k);
+    const what = [...labels.map(escapeMrkdwn), ...(opts.somethingElse ? ['something else'] : [])];
+    intro.push({ type: 'section', text: mrkdwn(`*Returned because:* ${escapeMrkdwn(opts.note)}${what.length ? `\n*Missing or wrong:* ${what.join(', ')}` : ''}`) });
+  }
   if (type.description) intro.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(type.description))] });
   const meta: FormMeta = {
     typeKey,
@@ -82,7 +99,7 @@ export function buildHandoffFormModal(
   };
   const prefill = { ...opts.prefill, ...(opts.source?.text ? prefillFromMessage(type, opts.source.text) : {}) };
   if (opts.source) intro.push({ type: 'context', elements: [mrkdwn(`:speech_balloon: From a message in <#${opts.source.channel}>; it will be linked on the handoff.`)] });
-  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, prefill)].slice(0, 100), {
+  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, prefill, flagged.length && opts.note ? { keys: flagged, hint: opts.note } : undefined)].slice(0, 100), {
     submit: opts.handoffId ? 'Resubmit' : 'Send',
     meta,
   });
@@ -94,21 +111,55 @@ export function prefillFromMessage(type: HandoffTypeConfig, text: string): Field
   return field ? { [field.key]: text.slice(0, field.maxLength ?? 3000) } : {};
 }
 
-export function buildRejectModal(handoffId: number, title: string): Modal {
+/** Slack's limit of options in one checkboxes element. */
+const CHECKBOX_LIMIT = 10;
+
+/**
+ * Reject: which of the type's fields were missing or wrong (checkboxes, one block per ten, with
+ * "Something else" last), and the reason, which stays required.
+ */
+export function buildRejectModal(handoffId: number, title: string, fields: readonly FieldConfig[] = []): Modal {
+  const options = [...fields.map((f) => ({ text: plain(f.label, 75), value: f.key })), { text: plain('Something else', 75), value: SOMETHING_ELSE }];
+  const checkboxes: KnownBlock[] = [];
+  if (fields.length > 0)
+    for (let i = 0; i < options.length; i += CHECKBOX_LIMIT)
+      checkboxes.push({
+        type: 'input',
+        block_id: BlockId.flagged(i / CHECKBOX_LIMIT),
+        optional: true,
+        label: plain(i === 0 ? 'What was missing or wrong?' : 'More fields'),
+        element: { type: 'checkboxes', action_id: ActionId.fieldInput, options: options.slice(i, i + CHECKBOX_LIMIT) },
+      });
   return modal(
     CallbackId.reject,
     'Return handoff',
     [
       { type: 'section', text: mrkdwn(`Return *${escapeMrkdwn(title)}* to the requester to fix and resubmit.`) },
+      ...checkboxes,
       {
         type: 'input',
         block_id: BlockId.reason,
-        label: plain('What is missing or wrong?'),
+        label: plain(fields.length > 0 ? 'What should the requester fix?' : 'What is missing or wrong?'),
         element: { type: 'plain_text_input', action_id: ActionId.fieldInput, multiline: true, max_length: 2000 },
       },
     ],
     { submit: 'Return', meta: { handoffId } },
   );
+}
+
+/** The boxes ticked in a Reject modal's `state.values`, as field keys and "something else"; anything malformed is ignored. */
+export function readReturnFlags(values: Record<string, Record<string, unknown>> | undefined): ReturnFlags {
+  const picked: string[] = [];
+  for (const [blockId, actions] of Object.entries(values ?? {})) {
+    if (!BlockId.isFlagged(blockId) || !actions || typeof actions !== 'object') continue;
+    const selected = (actions[ActionId.fieldInput] as { selected_options?: unknown } | undefined)?.selected_options;
+    if (!Array.isArray(selected)) continue;
+    for (const o of selected) {
+      const value = (o as { value?: unknown } | null)?.value;
+      if (typeof value === 'string') picked.push(value);
+    }
+  }
+  return { fields: [...new Set(picked.filter((v) => v !== SOMETHING_ELSE))], somethingElse: picked.includes(SOMETHING_ELSE) };
 }
 
 export function buildCompleteModal(handoffId: number, title: string, type: HandoffTypeConfig): Modal {

@@ -3,14 +3,15 @@ import { COMMAND } from '../../ids.js';
 import { buildDigestMessage } from '../../views/digest.js';
 import { buildHelpText, buildUnknownTypeText } from '../../views/help.js';
 import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals.js';
+import { buildInsightsMessage, insightsViewOptions } from '../../views/insights.js';
 import { buildStatsMessage, statsViewOptions } from '../../views/stats.js';
 import type { Register } from '../deps.js';
 
 /** Ephemeral lists show a few more items than the daily DM, within Slack's 50 blocks. */
 const ON_DEMAND_CAP = 15;
 
-/** `/handoff`, `/handoff <type>`, `/handoff help|mine|stalled|stats`. Answers that need no modal go back in the ack, ephemerally. */
-export const registerHandoffCommand: Register = (app, { service, queues, stats, client }) => {
+/** `/handoff`, `/handoff <type>`, `/handoff help|mine|stalled|stats|insights`. Answers that need no modal go back in the ack, ephemerally. */
+export const registerHandoffCommand: Register = (app, { service, queues, stats, insights, client }) => {
   app.command(COMMAND, async ({ ack, command }) => {
     const [sub = '', ...rest] = command.text.trim().split(/\s+/);
     const userId = command.user_id;
@@ -56,6 +57,15 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
       });
       if (isDomainError(answer)) await ack({ response_type: 'ephemeral', text: `:warning: ${answer.message}` });
       else await ack({ response_type: 'ephemeral', ...buildStatsMessage(answer.report, { ...statsViewOptions(service.config), otherTeams: answer.otherTeams }) });
+      return;
+    }
+    if (key === 'insights') {
+      const answer = await insights.answer(userId, rest).catch((error: unknown) => {
+        if (isDomainError(error)) return error;
+        throw error;
+      });
+      if (isDomainError(answer)) await ack({ response_type: 'ephemeral', text: `:warning: ${answer.message}` });
+      else await ack({ response_type: 'ephemeral', ...buildInsightsMessage(answer, insightsViewOptions(service.config)) });
       return;
     }
     const type = service.findType(key);

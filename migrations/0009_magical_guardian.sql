@@ -1,0 +1,1 @@
+ALTER TABLE `handoffs` ADD `type_version` text;
