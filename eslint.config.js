@@ -4,7 +4,7 @@ import babelParser from '@babel/eslint-parser';
 import js from '@eslint/js';
 
 export default [
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'test/artifacts/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'test/artifacts/**', 'dist/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
