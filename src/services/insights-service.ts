@@ -7,7 +7,7 @@ import type { Clock, TeamDirectory } from '../domain/ports.js';
 import { buildQualityReport, comparedPeriods, compareTypeVersions, type QualityEvent, type QualityReport, type VersionChange } from '../domain/quality-metrics.js';
 import { type Suggestion, suggestTypeChanges } from '../domain/quality-suggestions.js';
 import { calendarOf } from '../domain/sla.js';
-import { DEFAULT_STATS_DAYS, STATS_PERIODS } from './stats-service.js';
+import { parseSubjectAndPeriod } from './stats-service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -95,18 +95,7 @@ export class InsightsService {
 
   /** `/handoff insights [team|type] [7d|30d|90d]`, in either order; refusals are DomainErrors that say what to ask instead. */
   async answer(userId: string, args: readonly string[]): Promise<InsightsAnswer> {
-    let days = DEFAULT_STATS_DAYS;
-    let target: string | undefined;
-    const periods = Object.keys(STATS_PERIODS).join(', ');
-    if (args.length > 2) throw new DomainError('validation', 'Ask for one team or type and one period, e.g. `insights ops 30d`.');
-    for (const raw of args) {
-      const arg = raw.toLowerCase();
-      if (/^\d+d$/.test(arg)) {
-        const d = STATS_PERIODS[arg];
-        if (!d) throw new DomainError('validation', `Pick a period of ${periods}.`);
-        days = d;
-      } else target = arg;
-    }
+    const { days, subject: target } = parseSubjectAndPeriod(args, 'Ask for one team or type and one period, e.g. `insights ops 30d`.');
     const visible = await this.visibleTeams(userId);
     const list = visible.length ? `You can see: ${visible.map((k) => `\`${k}\``).join(', ')}, and the types they send or receive.` : 'Insights are for the members and leads of a team, and you are in none.';
     let scope: InsightsScope;

@@ -64,18 +64,9 @@ export class StatsService {
 
   /** `/handoff stats [team] [7d|30d|90d]`, in either order; refusals are DomainErrors that say what to ask instead. */
   async answer(userId: string, args: readonly string[]): Promise<StatsAnswer> {
-    let days = DEFAULT_STATS_DAYS;
-    let teamKey: string | undefined;
-    const periods = Object.keys(STATS_PERIODS).join(', ');
-    if (args.length > 2) throw new DomainError('validation', `Ask for one team and one period, e.g. \`stats ops 30d\`.`);
-    for (const raw of args) {
-      const arg = raw.toLowerCase();
-      if (/^\d+d$/.test(arg)) {
-        const d = STATS_PERIODS[arg];
-        if (!d) throw new DomainError('validation', `Pick a period of ${periods}.`);
-        days = d;
-      } else teamKey = arg;
-    }
+    const parsed = parseSubjectAndPeriod(args, 'Ask for one team and one period, e.g. `stats ops 30d`.');
+    const days = parsed.days;
+    let teamKey = parsed.subject;
     const visible = await this.visibleTeams(userId);
     const list = visible.length ? `You can see: ${visible.map((k) => `\`${k}\``).join(', ')}.` : 'Stats are for the members and leads of a team, and you are in none.';
     if (teamKey === undefined) {
@@ -88,4 +79,23 @@ export class StatsService {
     }
     return { report: this.teamReport(teamKey, days), otherTeams: visible.filter((k) => k !== teamKey) };
   }
+}
+
+/**
+ * `[subject] [7d|30d|90d]` in either order, as `/handoff stats` and `/handoff insights` take them; more
+ * than two words, or a period not offered, is a DomainError that says what to ask instead.
+ */
+export function parseSubjectAndPeriod(args: readonly string[], tooMany: string): { days: number; subject?: string } {
+  let days = DEFAULT_STATS_DAYS;
+  let subject: string | undefined;
+  if (args.length > 2) throw new DomainError('validation', tooMany);
+  for (const raw of args) {
+    const arg = raw.toLowerCase();
+    if (/^\d+d$/.test(arg)) {
+      const d = STATS_PERIODS[arg];
+      if (!d) throw new DomainError('validation', `Pick a period of ${Object.keys(STATS_PERIODS).join(', ')}.`);
+      days = d;
+    } else subject = arg;
+  }
+  return { days, subject };
 }
