@@ -8,6 +8,7 @@ import { HomeRepo } from './db/home-repo.js';
 import { MetricsRepo } from './db/metrics-repo.js';
 import { openDb } from './db/open-db.js';
 import { OutboxRepo } from './db/outbox-repo.js';
+import { RoutingRepo } from './db/routing-repo.js';
 import { SeenEventRepo } from './db/seen-event-repo.js';
 import { StallRepo } from './db/stall-repo.js';
 import type { JobDeps } from './jobs/deps.js';
@@ -21,6 +22,7 @@ import { checkHealth } from './services/health.js';
 import { OutboxDispatcher } from './services/outbox-dispatcher.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
 import { QueueService } from './services/queue-service.js';
+import { OfferRouter } from './services/offer-router.js';
 import { createSlackApp, createSlackClient, type HttpTimeouts } from './slack/app.js';
 import { createGate, RepeatedLog, type RequestLimits } from './api/limits.js';
 import { type Route, toCustomRoutes } from './api/routes.js';
@@ -78,7 +80,9 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const workspace = new SlackWorkspace(client);
   const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
-  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
+  const routing = new RoutingRepo(database.db);
+  const offers = new OfferRouter({ config: opts.workflow, repo, routing, directory });
+  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo, offers, routing });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
   const rejections = new RepeatedLog(logger);
   const routes: Route[] = [
@@ -98,7 +102,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   });
   slack.register({ client, service, directory, queues, homes, history, stats });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {

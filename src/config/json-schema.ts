@@ -28,6 +28,9 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'teams.*.hours.start': 'Opening time, 24-hour "HH:MM" in the team\'s timezone.',
   'teams.*.hours.end': 'Closing time, 24-hour "HH:MM", after start (overnight shifts are not supported).',
   'teams.*.holidays': 'Dates ("YYYY-MM-DD", the team\'s timezone) with no business time.',
+  'teams.*.assign':
+    'How new, released and resubmitted handoffs find a person: "queue" (default) leaves them for anyone on the team; "round-robin" offers each to the next member in turn; "least-loaded" to the member who owns the fewest open and accepted handoffs. An offer is not ownership: the person accepts or passes, and anyone on the team may still accept.',
+  'teams.*.offer': `How long an offer waits for its person before it moves to the next member. Default: "30m". ${DURATION_HELP}`,
   handoffTypes: 'The kinds of handoff people can start, by key; "/handoff <key>" opens that form.',
   'handoffTypes.*.name': 'Name shown in the type picker and on every handoff of this type.',
   'handoffTypes.*.description': 'Shown at the top of the form, and in the type picker (first 75 characters).',
@@ -41,13 +44,15 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'handoffTypes.*.completion.fields': 'Fields the owner fills in when completing.',
   'handoffTypes.*.next': 'Key of the handoff type started, prefilled from matching field keys, when this one is done.',
   'handoffTypes.*.nudge': 'Reminders for handoffs that stall.',
+  'handoffTypes.*.assign': 'Overrides the receiving team\'s "assign" for this type: queue, round-robin or least-loaded.',
+  'handoffTypes.*.offer': `Overrides the receiving team's "offer" for this type. ${DURATION_HELP}`,
   'handoffTypes.*.nudge.every': `How often the owner of a stalled handoff is reminded. Default: "1d". ${DURATION_HELP}`,
   digest: 'The daily stall digest: one DM per person with stalled handoffs (owned, waited on, or of a team they lead).',
   'digest.time': 'When the digest is sent, 24-hour "HH:MM" in each recipient\'s own Slack timezone. Default: "09:00".',
   'digest.days': 'Weekdays (in the recipient\'s timezone) on which the digest is sent. Default: mon–fri.',
   webhooks: 'Outgoing webhooks: every event of a handoff\'s history, POSTed as signed JSON to each subscribed URL.',
   'webhooks[].url': 'Where to POST (http or https).',
-  'webhooks[].events': 'Which events: created, accepted, returned, resubmitted, done, reassigned, released, cancelled, snoozed, nudged, or "*" for all.',
+  'webhooks[].events': 'Which events: created, accepted, returned, resubmitted, done, reassigned, released, cancelled, snoozed, nudged, offered, passed, offer_expired, offers_exhausted, or "*" for all.',
   'webhooks[].secret': 'Shared secret for the X-Handoff-Signature HMAC-SHA256 header (at least 16 characters).',
   api: 'The incoming HTTP API (POST /api/handoffs, GET /api/handoffs/:id).',
   'api.tokens': 'Bearer tokens that may call the API, each with a name shown in the history as the caller.',
@@ -72,7 +77,7 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'field.maxLength': 'Most characters allowed (at most 3000). Defaults: text 250, longtext 3000, url 2000, email 254.',
 };
 
-const DURATION_KEYS = new Set(['handoffTypes.*.sla.accept', 'handoffTypes.*.sla.complete', 'handoffTypes.*.nudge.every']);
+const DURATION_KEYS = new Set(['handoffTypes.*.sla.accept', 'handoffTypes.*.sla.complete', 'handoffTypes.*.nudge.every', 'teams.*.offer', 'handoffTypes.*.offer']);
 
 type JsonObject = Record<string, unknown>;
 

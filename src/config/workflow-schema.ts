@@ -17,6 +17,10 @@ export const FIELD_TYPES = [
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
+/** How a team's new handoffs find a person: the shared queue, or an offer to one member at a time. */
+export const ASSIGN_MODES = ['queue', 'round-robin', 'least-loaded'] as const;
+export type AssignMode = (typeof ASSIGN_MODES)[number];
+
 const key = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_" (e.g. order-to-ops)')
@@ -31,6 +35,7 @@ const isoDate = z
 const duration = z
   .string()
   .refine(isValidDuration, 'expected a duration such as "30m", "4h" or "2d"');
+const assignMode = z.enum(ASSIGN_MODES, { error: `expected one of ${ASSIGN_MODES.join(', ')}` });
 
 function isValidTimezone(tz: string): boolean {
   try {
@@ -133,6 +138,9 @@ export const teamSchema = z
       .refine((h) => h.start < h.end, { message: 'start must be before end (overnight shifts are not supported)', path: ['end'] })
       .optional(),
     holidays: z.array(isoDate).default([]),
+    assign: assignMode.default('queue'),
+    /** Business time an offer waits for its person before it moves on. */
+    offer: duration.default('30m'),
   })
   .superRefine((t: Record<string, unknown>, ctx) => {
     if (t.members === undefined && t.usergroup === undefined)
@@ -149,13 +157,16 @@ export const handoffTypeSchema = z.strictObject({
   completion: z.strictObject({ fields: fieldList.default([]) }).default({ fields: [] }),
   next: key.optional(),
   nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
+  /** Overrides the receiving team's `assign` and `offer` for this type. */
+  assign: assignMode.optional(),
+  offer: duration.optional(),
 });
 
 /** Words `/handoff` takes as subcommands. */
 export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats'];
 
 /** Event names a webhook can subscribe to; `*` is every one. */
-export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged'] as const;
+export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged', 'offered', 'passed', 'offer_expired', 'offers_exhausted'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const webhookSchema = z.strictObject({

@@ -47,6 +47,12 @@ export const handoffs = sqliteTable(
     submissionKey: text('submission_key'),
     /** sha256 of the canonical API request body sent with an Idempotency-Key: a reuse of the key with another body is refused. */
     submissionHash: text('submission_hash'),
+    /** The one member an open handoff is offered to (round-robin, least-loaded); an offer is not ownership. */
+    offeredTo: text('offered_to'),
+    /** When the offer moves on to the next member if its person has neither accepted nor passed. */
+    offerExpiresAt: ms('offer_expires_at'),
+    /** Every member passed or let the offer run out in this queue cycle: it waits in the team queue. */
+    offersExhaustedAt: ms('offers_exhausted_at'),
   },
   (t) => [
     index('handoffs_state_team_idx').on(t.state, t.toTeam),
@@ -61,8 +67,27 @@ export const handoffs = sqliteTable(
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     /** A chain's next step: a completed handoff has at most one, looked up before another is started. */
     index('handoffs_parent_idx').on(t.parentId),
+    /** Offers whose time ran out, found by the nudge job. */
+    index('handoffs_offer_expires_idx').on(t.offerExpiresAt),
   ],
 );
+
+/** Per team, the member the last round-robin offer went to: the next offer goes to whoever follows. */
+export const routingTurns = sqliteTable('routing_turns', {
+  teamKey: text('team_key').primaryKey(),
+  userId: text('user_id').notNull(),
+  at: ms('at').notNull(),
+});
+
+/**
+ * A person's DM channel with the bot, learnt from the first chat.postMessage to their user id, so a
+ * restart needs no conversations.open (Tier 3) to find it again.
+ */
+export const dmChannels = sqliteTable('dm_channels', {
+  userId: text('user_id').primaryKey(),
+  channelId: text('channel_id').notNull(),
+  at: ms('at').notNull(),
+});
 
 /** One row per unique field value of a handoff that is not closed: the primary key makes duplicates impossible, even under races. */
 export const uniqueValues = sqliteTable(

@@ -13,6 +13,8 @@ export interface JobDeps {
   readonly logger: { info(...m: unknown[]): void; warn(...m: unknown[]): void };
   /** Times and counts each scheduled run for /metrics. */
   readonly metrics?: Pick<Metrics, 'timeJob'>;
+  /** Moves offers whose time ran out on to the next member; absent, no team offers. */
+  readonly offers?: { moveTimedOutOffers(now: Date): Promise<number> };
 }
 
 /** The actor recorded on events the bot causes by itself. */

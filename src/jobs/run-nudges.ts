@@ -42,6 +42,9 @@ function notificationsFor(h: NudgeRow, kind: NudgeKind, eventId: number, leads: 
  */
 export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResult> {
   const sent: Record<string, number> = {};
+  // Offers first: a handoff whose offer ran out goes to the next person before anyone is reminded of it.
+  const moved = (await deps.offers?.moveTimedOutOffers(now)) ?? 0;
+  if (moved > 0) sent.offer_expired = moved;
   let looked = 0;
   let after: { nudgeAt: Date; id: number } | undefined;
   for (;;) {
