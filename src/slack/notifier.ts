@@ -115,16 +115,32 @@ export class SlackNotifier {
     this.deps.repo.setPost(h.id, posted.channel, posted.ts, await this.deps.workspace.permalink(posted.channel, posted.ts));
   }
 
+  /**
+   * Posts to the person's user id: Slack delivers it to the app's Messages tab and answers with the
+   * DM channel's id, which is kept in the database, so no DM needs conversations.open (Tier 3), even
+   * after a restart. Only a retry that must look for an earlier try, for someone never reached, asks
+   * for the channel.
+   */
   private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {
-    let channel = this.dmChannels.get(userId);
-    if (!channel) {
-      const opened = await this.deps.client.conversations.open({ users: userId });
-      channel = opened.channel?.id ?? userId;
-      // A person's DM channel with the bot never changes: one conversations.open per person per process.
-      if (this.dmChannels.size > 50_000) this.dmChannels.clear();
-      this.dmChannels.set(userId, channel);
-    }
-    await this.post({ channel, text: message.text, blocks: message.blocks }, delivery);
+    let channel = this.dmChannels.get(userId) ?? this.deps.repo.findDmChannel(userId) ?? undefined;
+    if (!channel && delivery.retried) channel = await this.openDm(userId);
+    const posted = await this.post({ channel: channel ?? userId, text: message.text, blocks: message.blocks }, delivery);
+    if (posted.channel !== channel && /^D[A-Z0-9]+$/.test(posted.channel)) this.rememberDm(userId, posted.channel);
+    else if (channel) this.rememberDm(userId, channel, false);
+  }
+
+  /** conversations.history needs the channel's id, not the user's: the one case left for conversations.open. */
+  private async openDm(userId: string): Promise<string | undefined> {
+    const opened = await this.deps.client.conversations.open({ users: userId });
+    const id = opened.channel?.id;
+    if (id) this.rememberDm(userId, id);
+    return id;
+  }
+
+  private rememberDm(userId: string, channel: string, store = true): void {
+    if (this.dmChannels.size > 50_000) this.dmChannels.clear();
+    this.dmChannels.set(userId, channel);
+    if (store) this.deps.repo.saveDmChannel(userId, channel, this.deps.clock.now());
   }
 
   /** chat.postMessage, tagged with the outbox id; on a retry, an earlier successful try is found and reused. */
