@@ -40,6 +40,12 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'handoffTypes.*.sla': 'Service levels, counted in the receiving team\'s business time.',
   'handoffTypes.*.sla.accept': `Time from submission to acceptance. ${DURATION_HELP}`,
   'handoffTypes.*.sla.complete': `Time from acceptance to done. ${DURATION_HELP}`,
+  'handoffTypes.*.sla.escalate':
+    'Escalation in steps when the time to accept or to complete runs out: each step DMs its people once per SLA. Omitted: the leads are told when the SLA has passed.',
+  'handoffTypes.*.sla.escalate[].after':
+    'When the step fires, counted from when the SLA started: a share of the SLA ("100%" when it is due, "200%" twice as late) or a business-time duration ("2h").',
+  'handoffTypes.*.sla.escalate[].to': 'Who hears: "leads" (the receiving team\'s), a list of user IDs, or { team: <key> } for another team\'s leads.',
+  'handoffTypes.*.sla.escalate[].to.team': 'Key of the team whose leads hear about it.',
   'handoffTypes.*.completion': 'What the owner must provide to mark the handoff done.',
   'handoffTypes.*.completion.fields': 'Fields the owner fills in when completing.',
   'handoffTypes.*.next': 'Key of the handoff type started, prefilled from matching field keys, when this one is done.',
@@ -98,6 +104,8 @@ function visitKeys(node: unknown, path: string, visit: (path: string, schema: Js
     }
   if (isObject(node.additionalProperties)) visitKeys(node.additionalProperties, `${path}.*`, visit);
   if (isObject(node.items)) visitKeys(node.items, `${path}[]`, visit);
+  // A key with several shapes (e.g. an escalation's `to`): the keys of each shape sit under its path.
+  for (const option of Array.isArray(node.anyOf) ? node.anyOf : []) visitKeys(option, path, visit);
 }
 
 /** Every key path of a generated schema, in the notation of {@link CONFIG_KEY_DESCRIPTIONS}. */

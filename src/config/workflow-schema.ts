@@ -35,6 +35,16 @@ const isoDate = z
 const duration = z
   .string()
   .refine(isValidDuration, 'expected a duration such as "30m", "4h" or "2d"');
+/** When an escalation step fires: a share of the SLA ("150%") or a duration ("2h"), counted from when the SLA started. */
+const escalateAfter = z
+  .string()
+  .refine((t) => /^\s*\d+(\.\d+)?\s*%\s*$/.test(t) ? Number.parseFloat(t) > 0 : isValidDuration(t), 'expected a share of the SLA such as "100%" or a duration such as "2h"');
+const escalateStep = z.strictObject({
+  after: escalateAfter,
+  to: z.union([z.literal('leads'), z.array(userId).min(1), z.strictObject({ team: key })], {
+    error: 'expected "leads", a list of user IDs such as [U0123ABCD], or { team: <team key> }',
+  }),
+});
 const assignMode = z.enum(ASSIGN_MODES, { error: `expected one of ${ASSIGN_MODES.join(', ')}` });
 
 function isValidTimezone(tz: string): boolean {
@@ -153,7 +163,9 @@ export const handoffTypeSchema = z.strictObject({
   from: key.optional(),
   to: key,
   fields: fieldList.min(1),
-  sla: z.strictObject({ accept: duration.optional(), complete: duration.optional() }).default({}),
+  sla: z
+    .strictObject({ accept: duration.optional(), complete: duration.optional(), escalate: z.array(escalateStep).min(1).max(10).optional() })
+    .default({}),
   completion: z.strictObject({ fields: fieldList.default([]) }).default({ fields: [] }),
   next: key.optional(),
   nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
@@ -234,6 +246,12 @@ export const workflowSchema = z
               message: `unknown team "${team}"; teams are: ${Object.keys(teams).join(', ')}`,
             });
         }
+        const steps = isRecord(t.sla) && Array.isArray(t.sla.escalate) ? t.sla.escalate : [];
+        steps.forEach((step: unknown, i) => {
+          const team = isRecord(step) && isRecord(step.to) ? step.to.team : undefined;
+          if (typeof team === 'string' && !has(teams, team))
+            ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'sla', 'escalate', i, 'to', 'team'], message: `unknown team "${team}"; teams are: ${Object.keys(teams).join(', ')}` });
+        });
         const next = t.next;
         if (typeof next !== 'string') continue;
         const path = ['handoffTypes', typeKey, 'next'];
@@ -270,5 +288,6 @@ export type TeamConfig = z.output<typeof teamSchema>;
 export type HandoffTypeConfig = z.output<typeof handoffTypeSchema>;
 export type FieldConfig = z.output<typeof fieldSchema>;
 export type FieldType = (typeof FIELD_TYPES)[number];
+export type EscalationStep = z.output<typeof escalateStep>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type ApiTokenConfig = z.output<typeof apiTokenSchema>;

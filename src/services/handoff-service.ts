@@ -13,6 +13,7 @@ import { calendarOf, slaTimes } from '../domain/sla.js';
 import { ownEntry } from '../domain/own-entry.js';
 import type { OfferRouter, RouteInput } from './offer-router.js';
 import type { RoutingRepo } from '../db/routing-repo.js';
+import { earlierOf, firstStepAt } from '../domain/escalation.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -368,7 +369,7 @@ export class HandoffService {
         completeWarnAt: null,
         completeDueAt: null,
         snoozedUntil: null,
-        nudgeAt: accept?.warnAt ?? null,
+        nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null),
       };
     }
     if (t.to === 'returned') {
@@ -378,9 +379,14 @@ export class HandoffService {
     }
     if (t.to === 'accepted' && h.state === 'open') {
       const complete = slaTimes(team, type.sla.complete, now);
-      return { acceptedAt: now, completeWarnAt: complete?.warnAt ?? null, completeDueAt: complete?.dueAt ?? null, snoozedUntil: null, nudgeAt: complete?.warnAt ?? null };
+      return { acceptedAt: now, completeWarnAt: complete?.warnAt ?? null, completeDueAt: complete?.dueAt ?? null, snoozedUntil: null, nudgeAt: this.firstCheck(team, type, 'complete', now, complete?.warnAt ?? null) };
     }
     return {};
+  }
+
+  /** When the nudge job first looks at an SLA: its 75% reminder, or an escalation step set earlier. */
+  private firstCheck(team: TeamConfig, type: HandoffTypeConfig, stage: 'accept' | 'complete', start: Date, warnAt: Date | null): Date | null {
+    return earlierOf(warnAt, firstStepAt(start, type.sla[stage], type.sla.escalate, calendarOf(team)));
   }
 
   /** Validates form input for a type's fields, throwing field errors when anything is wrong. */
@@ -456,7 +462,7 @@ export class HandoffService {
         queuedAt: now,
         acceptWarnAt: accept?.warnAt ?? null,
         acceptDueAt: accept?.dueAt ?? null,
-        nudgeAt: accept?.warnAt ?? null,
+        nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null),
         channelId: team.channel,
         parentId,
         submissionKey,

@@ -208,3 +208,57 @@ describe('least-loaded', () => {
     expect(offeredTo(5)).toBe('U0OPS2');
   });
 });
+
+describe('escalation in steps', () => {
+  it('fires each step once per SLA, to the leads, listed people or another team\'s leads, in the history; the breach itself no longer DMs the leads', async () => {
+    h = await startHarness({
+      now: '2026-11-23T10:00:00Z',
+      workflow: (w) => {
+        // accept: 4h round the clock, from 10:00: 100% at 14:00, 2h at 12:00, 200% at 18:00.
+        w.handoffTypes['order-to-ops'].sla.escalate = [
+          { after: '100%', to: 'leads' },
+          { after: '2h', to: ['U0HEADOPS'] },
+          { after: '200%', to: { team: 'sales' } },
+        ];
+        return w;
+      },
+    });
+    await order(1);
+    const escalations = () => h.app.repo.listEvents(1).filter((e) => e.type === 'nudged' && e.data.kind === 'escalated').map((e) => e.data);
+
+    expect((await nudges('2026-11-23T11:59:00Z')).sent).toEqual({});
+    // The step set before the 75% reminder is looked at on time.
+    expect((await nudges('2026-11-23T12:00:00Z')).sent).toEqual({ escalated: 1 });
+    expect(h.fake.dms('U0HEADOPS').at(-1)?.text).toContain('Escalation (step 2, 2h of the time to accept)');
+    expect((await nudges('2026-11-23T13:00:00Z')).sent).toEqual({ accept_warn: 1 });
+    expect((await nudges('2026-11-23T14:00:00Z')).sent).toEqual({ accept_breach: 1, escalated: 1 });
+    expect(h.fake.dms('U0OPSLEAD')).toHaveLength(1);
+    expect(h.fake.dms('U0OPSLEAD')[0].text).toContain('Escalation (step 1, 100% of the time to accept)');
+    expect((await nudges('2026-11-23T17:59:00Z')).sent).toEqual({});
+    expect((await nudges('2026-11-23T18:00:00Z')).sent).toEqual({ escalated: 1 });
+    expect(h.fake.dms('U0SALESLEAD')).toHaveLength(1);
+    // Once each, however often the job runs.
+    expect((await nudges('2026-11-24T10:00:00Z')).sent).toEqual({});
+    expect(h.fake.dms('U0OPSLEAD')).toHaveLength(1);
+    expect(h.fake.dms('U0HEADOPS')).toHaveLength(1);
+    expect(escalations()).toEqual([
+      expect.objectContaining({ step: 2, after: '2h', stage: 'accept', to: ['U0HEADOPS'] }),
+      expect.objectContaining({ step: 1, after: '100%', stage: 'accept', to: ['U0OPSLEAD'] }),
+      expect.objectContaining({ step: 3, after: '200%', stage: 'accept', to: ['U0SALESLEAD'] }),
+    ]);
+
+    // A new SLA (accepted: complete 2d = 48 h) runs the steps again; 2h after acceptance is step 2.
+    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
+    await h.settle();
+    expect((await nudges('2026-11-24T12:00:00Z')).sent).toEqual({ escalated: 1 });
+    expect(h.fake.dms('U0HEADOPS').at(-1)?.text).toContain('owned by <@U0OPS1>, is still not done');
+    expect(escalations()).toHaveLength(4);
+  });
+
+  it('without escalate, a breach tells the leads as before', async () => {
+    await start('queue');
+    await order(1);
+    expect((await nudges('2026-11-23T14:00:00Z')).sent).toEqual({ accept_breach: 1 });
+    expect(h.fake.dms('U0OPSLEAD').at(-1)?.text).toContain('not accepted in time');
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DomainError } from '../../src/domain/errors';
 import { type Actor, decide, type HandoffSnapshot, type HandoffState } from '../../src/domain/lifecycle';
+import { escalationRecipients, firstStepAt, planEscalations, stepOffsetMinutes } from '../../src/domain/escalation';
 import { pickNextOffer, routingOf, triedInCycle } from '../../src/domain/routing';
 
 const TEAM = ['UA', 'UB', 'UC', 'UD'];
@@ -90,3 +91,44 @@ describe('offers in the lifecycle', () => {
   });
 });
 
+
+describe('planEscalations', () => {
+  const calendar = { timezone: 'UTC', holidays: [] };
+  const sla = {
+    accept: '4h',
+    escalate: [
+      { after: '100%', to: 'leads' as const },
+      { after: '90m', to: ['U0HEAD'] },
+    ],
+  };
+  const open = { state: 'open' as const, queuedAt: new Date('2026-01-05T10:00:00Z'), acceptedAt: null, snoozedUntil: null };
+
+  it('gives the steps due and when the next one is, keyed by stage, SLA start and step', () => {
+    expect(planEscalations(open, new Date('2026-01-05T11:00:00Z'), calendar, sla)).toEqual({ due: [], next: new Date('2026-01-05T11:30:00Z') });
+    const plan = planEscalations(open, new Date('2026-01-05T14:00:00Z'), calendar, sla);
+    expect(plan.due.map((d) => d.key)).toEqual([`escalate:accept:${open.queuedAt.getTime()}:0`, `escalate:accept:${open.queuedAt.getTime()}:1`]);
+    expect(plan.next).toBeNull();
+  });
+
+  it('does nothing without the stage\'s SLA, for closed handoffs, or while snoozed', () => {
+    const accepted = { ...open, state: 'accepted' as const, acceptedAt: new Date('2026-01-05T10:00:00Z') };
+    expect(planEscalations(accepted, new Date('2026-01-09T00:00:00Z'), calendar, sla).due).toEqual([]);
+    expect(planEscalations({ ...open, state: 'done' }, new Date('2026-01-09T00:00:00Z'), calendar, sla).due).toEqual([]);
+    const snoozed = { ...accepted, snoozedUntil: new Date('2026-01-08T00:00:00Z') };
+    expect(planEscalations(snoozed, new Date('2026-01-07T00:00:00Z'), calendar, { ...sla, complete: '1h' })).toEqual({ due: [], next: snoozed.snoozedUntil });
+  });
+
+  it('counts shares and durations in business time', () => {
+    const hours = { timezone: 'UTC', holidays: [], hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'] as never, start: '09:00', end: '17:00' } };
+    expect(stepOffsetMinutes('150%', 240, hours)).toBe(360);
+    expect(stepOffsetMinutes('1d', 240, hours)).toBe(480);
+    expect(firstStepAt(new Date('2026-01-05T16:00:00Z'), '4h', sla.escalate, hours)).toEqual(new Date('2026-01-06T09:30:00Z'));
+  });
+
+  it('sends a step to the team\'s leads, named people or another team\'s leads, once each', () => {
+    const leadsOf = (k: string) => (k === 'ops' ? ['UL1', 'UL2'] : ['UX']);
+    expect(escalationRecipients({ after: '1h', to: 'leads' }, leadsOf, 'ops')).toEqual(['UL1', 'UL2']);
+    expect(escalationRecipients({ after: '1h', to: ['UA', 'UA'] }, leadsOf, 'ops')).toEqual(['UA']);
+    expect(escalationRecipients({ after: '1h', to: { team: 'exec' } }, leadsOf, 'ops')).toEqual(['UX']);
+  });
+});

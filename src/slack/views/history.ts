@@ -85,6 +85,11 @@ export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?
       lines.push(`${who} snoozed reminders until ${slackDate(new Date(String(data.until)), '{date_short_pretty} {time}', timezone)}`);
       break;
     case 'nudged':
+      if (data.kind === 'escalated') {
+        const to = Array.isArray(data.to) ? data.to.map((u) => `<@${String(u)}>`).join(', ') : 'nobody';
+        lines.push(`${who} escalated it to ${to || 'nobody'}: step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${data.stage === 'accept' ? 'accept' : 'complete'}`);
+        break;
+      }
       lines.push(data.kind === 'requester' ? `${who} nudged ${e.toState === 'accepted' ? 'the owner' : 'the team'}` : `${who} ${NUDGE_TEXT[String(data.kind)] ?? 'sent a reminder'}`);
       break;
     case 'offered':

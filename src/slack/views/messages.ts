@@ -149,7 +149,7 @@ export function describeEvent(e: EventRow, h: HandoffRow): string {
     case 'snoozed':
       return `:zzz: ${who} snoozed ${link(h)} until ${slackDate(new Date(String(data.until)), '{date_short_pretty}')}:${reason}`;
     case 'nudged':
-      return describeNudge(String(data.kind), h);
+      return data.kind === 'escalated' ? describeEscalation(data, h) : describeNudge(String(data.kind), h);
     case 'offered':
       return `:point_right: ${link(h)} is offered to <@${String(data.to)}> until ${slackDate(new Date(String(data.until)), '{time}')}.`;
     case 'passed':
@@ -159,6 +159,13 @@ export function describeEvent(e: EventRow, h: HandoffRow): string {
     case 'offers_exhausted':
       return `:inbox_tray: Everyone on the team passed on ${link(h)} or did not answer; it waits in the team queue for anyone to accept.`;
   }
+}
+
+/** An escalation step's DM: what is late, by how much, and who owns it. */
+function describeEscalation(data: Record<string, unknown>, h: HandoffRow): string {
+  const accept = data.stage === 'accept';
+  const what = accept ? `${link(h)} is still not accepted` : `${link(h)}, owned by <@${h.ownerId}>, is still not done`;
+  return `:rotating_light: Escalation (step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${accept ? 'accept' : 'complete'}): ${what}; it was due ${dueText(h)}.`;
 }
 
 function dueText(h: HandoffRow): string {
