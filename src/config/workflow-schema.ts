@@ -175,7 +175,7 @@ export const handoffTypeSchema = z.strictObject({
 });
 
 /** Words `/handoff` takes as subcommands. */
-export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats'];
+export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats', 'away', 'back'];
 
 /** Event names a webhook can subscribe to; `*` is every one. */
 export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged', 'offered', 'passed', 'offer_expired', 'offers_exhausted'] as const;

@@ -185,6 +185,16 @@ export class HandoffRepo {
     return row ? { channel: row.channel, ts: row.ts } : null;
   }
 
+  /** Ids of the accepted handoffs a person owns. */
+  listOwnedAccepted(userId: string): number[] {
+    return this.db
+      .select({ id: handoffs.id })
+      .from(handoffs)
+      .where(and(eq(handoffs.ownerId, userId), eq(handoffs.state, 'accepted')))
+      .all()
+      .map((r) => r.id);
+  }
+
   /** A person's DM channel with the bot, once a message to them told us; null before. */
   findDmChannel(userId: string): string | null {
     return this.db.select({ channelId: dmChannels.channelId }).from(dmChannels).where(eq(dmChannels.userId, userId)).get()?.channelId ?? null;

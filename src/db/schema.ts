@@ -201,6 +201,14 @@ export const homeViewers = sqliteTable('home_viewers', {
   openedAt: ms('opened_at').notNull(),
 });
 
+/** People who said they are away (`/handoff away`): no offers, and their reminders go to the backup or their leads. */
+export const awayPeople = sqliteTable('away_people', {
+  userId: text('user_id').primaryKey(),
+  until: ms('until').notNull(),
+  backupId: text('backup_id'),
+  setAt: ms('set_at').notNull(),
+});
+
 export type HandoffRow = typeof handoffs.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;

@@ -18,6 +18,8 @@ export interface HomeData {
   readonly queue: { readonly teamKeys: readonly string[]; readonly items: readonly HomeItem[]; readonly total: number };
   /** Flow metrics of the teams they lead; empty for everyone else. */
   readonly health: readonly TeamFlowReport[];
+  /** Set while the person is away (`/handoff away`). */
+  readonly away?: { readonly until: Date; readonly backupId: string | null } | null;
 }
 
 /** After a change, Home refreshes wait this long so a burst of changes costs one publish. */

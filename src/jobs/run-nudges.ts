@@ -90,9 +90,19 @@ function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): string[] {
   }
   // With escalation steps, the steps decide who beyond the owner hears of a breach.
   const breachLeads = type.sla.escalate?.length ? [] : team.leads;
+  // What an away owner or lead would get goes to their backup or leads; a requester's own reminder stays theirs.
+  const away = deps.away;
+  const covered = (list: Notification[]): Notification[] =>
+    away
+      ? list
+          .flatMap((n): Notification[] => (n.type === 'dm' ? away.cover([n.userId], h.toTeam, now).map((c) => ({ ...n, ...c })) : [n]))
+          // A lead covering for an away owner hears once, not also as a lead.
+          .filter((n, i, all) => n.type !== 'dm' || all.findIndex((m) => m.type === 'dm' && m.userId === n.userId) === i)
+      : list;
   for (const { kind, key } of fired) {
     const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data: { kind, key } });
-    deps.handoffs.enqueue(tx, notificationsFor(h, kind, eventId, breachLeads), now);
+    const list = notificationsFor(h, kind, eventId, breachLeads);
+    deps.handoffs.enqueue(tx, kind === 'returned_remind' ? list : covered(list), now);
   }
   const leadsOf = (teamKey: string) => ownEntry(deps.config.teams, teamKey)?.leads ?? [];
   const escalated = steps.due.filter((d) => deps.stalls.claimNudge(tx, h.id, d.key, now));
@@ -100,7 +110,7 @@ function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): string[] {
     const to = escalationRecipients(d.step, leadsOf, h.toTeam);
     const data = { kind: 'escalated', key: d.key, step: d.index + 1, after: d.step.after, stage: d.stage, to };
     const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data });
-    deps.handoffs.enqueue(tx, to.map((userId): Notification => ({ type: 'dm', handoffId: h.id, eventId, userId })), now);
+    deps.handoffs.enqueue(tx, covered(to.map((userId): Notification => ({ type: 'dm', handoffId: h.id, eventId, userId }))), now);
   }
   return [...fired.map((f) => f.kind), ...escalated.map(() => 'escalated')];
 }

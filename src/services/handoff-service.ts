@@ -199,6 +199,15 @@ export class HandoffService {
     return moved;
   }
 
+  /** Updates the posts of the handoffs a person owns (they went away or came back). */
+  refreshOwnedPosts(userId: string): void {
+    const owned = this.deps.repo.listOwnedAccepted(userId);
+    if (owned.length === 0) return;
+    const now = this.deps.clock.now();
+    this.deps.repo.transaction((tx) => this.deps.repo.enqueue(tx, owned.map((id): Notification => ({ type: 'post', handoffId: id })), now));
+    this.deps.outbox.kick();
+  }
+
   /** The channel post's link once the outbox has posted it, or null after `timeoutMs`. */
   async waitForPermalink(id: number, timeoutMs: number): Promise<string | null> {
     const until = Date.now() + timeoutMs;

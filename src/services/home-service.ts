@@ -5,6 +5,7 @@ import type { TeamFlowReport } from '../domain/flow-metrics.js';
 import { type HomeData, splitPersonalItems, toHomeItem } from '../domain/home.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { StatsService } from './stats-service.js';
+import type { AwayService } from './away-service.js';
 
 /** The Home tab shows at most this many of a team queue; the rest are counted. */
 const QUEUE_FETCH = 30;
@@ -17,7 +18,7 @@ const HEALTH_TTL_MS = 5 * 60 * 1000;
 export class HomeService {
   private readonly health = new Map<string, { at: number; report: TeamFlowReport }>();
 
-  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; away?: Pick<AwayService, 'status'> }) {}
 
   /** Remembers that the person uses the Home tab, so changes to their handoffs republish it. */
   opened(userId: string): void {
@@ -31,7 +32,8 @@ export class HomeService {
     const items = this.deps.homes.openQueue(teamKeys, QUEUE_FETCH).map((h) => toHomeItem(h, now));
     const total = items.length < QUEUE_FETCH ? items.length : this.deps.homes.countOpen(teamKeys);
     const health = this.deps.stats.leadTeams(userId).map((key) => this.teamHealth(key, now));
-    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health };
+    const away = this.deps.away?.status(userId) ?? null;
+    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, away };
   }
 
   private teamHealth(teamKey: string, now: Date): TeamFlowReport {

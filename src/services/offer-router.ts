@@ -10,6 +10,7 @@ import { ownEntry } from '../domain/own-entry.js';
 import type { TeamDirectory } from '../domain/ports.js';
 import { pickNextOffer, type Routing, routingOf, triedInCycle } from '../domain/routing.js';
 import { calendarOf } from '../domain/sla.js';
+import type { AwayService } from './away-service.js';
 
 /** The actor recorded on offers, timeouts and the like: the bot itself. */
 export const ROUTING_ACTOR = 'handoff';
@@ -30,7 +31,7 @@ const SYSTEM = { userId: ROUTING_ACTOR, isMember: false, isLead: false } as cons
  * Every step is an event written in the caller's transaction, decided by the lifecycle.
  */
 export class OfferRouter {
-  constructor(private readonly deps: { config: WorkflowConfig; repo: HandoffRepo; routing: RoutingRepo; directory: TeamDirectory }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; repo: HandoffRepo; routing: RoutingRepo; directory: TeamDirectory; away?: Pick<AwayService, 'awayAmong'> }) {}
 
   /** The routing of a type, with the team's members when it offers; null for a queue team (nothing to fetch). */
   async prepare(typeKey: string): Promise<RouteInput | null> {
@@ -56,7 +57,7 @@ export class OfferRouter {
     const next = pickNextOffer(mode, {
       members,
       tried: triedInCycle(history),
-      away: new Set(),
+      away: new Set(this.deps.away?.awayAmong(members, now).keys() ?? []),
       lastTurn: mode === 'round-robin' ? this.deps.routing.lastTurn(input.teamKey) : null,
       loads: mode === 'least-loaded' ? this.deps.routing.ownedActiveCounts(members) : undefined,
       lastAccepted: mode === 'least-loaded' ? this.deps.routing.lastAcceptedAt(members) : undefined,

@@ -13,6 +13,7 @@ export const ActionId = {
   nudgeOwner: 'handoff_nudge_owner',
   history: 'handoff_history',
   pass: 'handoff_pass',
+  awayEnd: 'handoff_away_end',
   homeStart: 'home_start_handoff',
   fieldInput: 'value',
   typeSelect: 'type',

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/ports.js';
 import type { SendRateLimiter } from './rate-limiter.js';
 import type { SlackWorkspace } from './workspace.js';
 import type { HomeService } from '../services/home-service.js';
+import type { AwayService } from '../services/away-service.js';
 import { buildDigestMessage } from './views/digest.js';
 import { buildHomeView } from './views/home.js';
 import { statsViewOptions } from './views/stats.js';
@@ -32,7 +33,7 @@ const RECONCILE_LOOKBACK = 100;
 export class SlackNotifier {
   private readonly dmChannels = new Map<string, string>();
 
-  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService }) {}
+  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService; away?: Pick<AwayService, 'status'> }) {}
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
@@ -55,7 +56,7 @@ export class SlackNotifier {
       case 'dm': {
         const event = this.deps.repo.findEvent(n.eventId);
         if (!event) return;
-        return this.dm(n.userId, buildEventDm(ctx, event, n.userId), delivery);
+        return this.dm(n.userId, buildEventDm(ctx, event, n.userId, n.awayOf), delivery);
       }
       case 'next_needed': {
         const type = ownEntry(this.deps.config.handoffTypes, n.typeKey);
@@ -86,7 +87,8 @@ export class SlackNotifier {
     const type = ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
     const toTeam = ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!type || !toTeam) return null;
-    return { handoff, type, toTeam };
+    const ownerAwayUntil = handoff.state === 'accepted' ? (this.deps.away?.status(handoff.ownerId)?.until ?? null) : null;
+    return { handoff, type, toTeam, ownerAwayUntil };
   }
 
   /** Posts the handoff once, then keeps that one post up to date. */

@@ -262,3 +262,73 @@ describe('escalation in steps', () => {
     expect(h.fake.dms('U0OPSLEAD').at(-1)?.text).toContain('not accepted in time');
   });
 });
+
+describe('away', () => {
+  const say = async (userId: string, text: string) => {
+    const res = await h.sim.slashCommand({ userId, text });
+    await h.settle();
+    return String(res.json?.text ?? '');
+  };
+
+  it('/handoff away and back: clear answers, bad input refused and nothing stored', async () => {
+    await start('round-robin');
+    expect(await say('U0OPS1', 'away')).toContain('/handoff away until 2026-12-01');
+    expect(await say('U0OPS1', 'away until 2026-11-20')).toContain('in the future');
+    expect(await say('U0OPS1', 'away until 2026-02-30')).toContain('not a calendar date');
+    expect(await say('U0OPS1', 'away until 2026-12-01 backup emma')).toContain('@mention');
+    expect(await say('U0OPS1', 'away until 2026-12-01 backup <@U0OPS1|me>')).toContain('someone else');
+    expect(await say('U0OPS1', 'back')).toBe('You were not away.');
+    const set = await say('U0OPS1', 'away until 2026-12-01 backup <@U0OPS2|emma>');
+    expect(set).toContain('You are away until <!date^');
+    expect(set).toContain('<@U0OPS2> gets your reminders');
+    expect(await say('U0OPS1', 'back')).toContain('Welcome back');
+  });
+
+  it('an away member gets no offers', async () => {
+    await start('round-robin');
+    await say('U0OPS2', 'away until 2026-12-01');
+    await order(1);
+    await order(2);
+    expect([offeredTo(1), offeredTo(2)]).toEqual(['U0OPS1', 'U0OPS3']);
+    await say('U0OPS2', 'back');
+    await order(3);
+    expect(offeredTo(3)).toBe('U0OPS1');
+  });
+
+  it('an away owner\'s reminders go to the backup (else the leads), saying why; the post, Home and /handoff stalled show it', async () => {
+    await start('queue');
+    await order(1);
+    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
+    await h.settle();
+    await say('U0OPS1', 'away until 2026-12-01 backup <@U0OPS2|emma>');
+    // Accepted Mon 10:00; complete 2d round the clock: the 75% reminder is due Tue 22:00.
+    expect((await nudges('2026-11-24T22:00:00Z')).sent).toEqual({ complete_warn: 1 });
+    expect(h.fake.dms('U0OPS1').filter((m) => m.text.includes('is due'))).toHaveLength(0);
+    const covered = h.fake.dms('U0OPS2').at(-1);
+    expect(covered?.text).toContain('(for <@U0OPS1>, who is away)');
+    expect(JSON.stringify(covered?.blocks)).toContain('You get this because <@U0OPS1> is away until');
+    expect(postText(1)).toContain('Owner away until');
+
+    const stalled = await h.sim.slashCommand({ userId: 'U0OPSLEAD', text: 'stalled' });
+    expect(JSON.stringify(stalled.json)).toContain('is away until');
+
+    // Without a backup, the leads hear it: the breach goes to the lead once, not also as a lead.
+    await say('U0OPS1', 'away until 2026-12-01');
+    expect((await nudges('2026-11-25T10:00:00Z')).sent).toEqual({ complete_breach: 1 });
+    const leadDms = h.fake.dms('U0OPSLEAD');
+    expect(leadDms).toHaveLength(1);
+    expect(leadDms[0].text).toContain('who is away');
+
+    // The Home tab shows it, with a button that ends it.
+    await h.sim.event({ type: 'app_home_opened', user: 'U0OPS1', tab: 'home' });
+    await h.settle();
+    const home = JSON.stringify(h.fake.homeOf('U0OPS1'));
+    expect(home).toContain('You are away until');
+    expect(home).toContain(ActionId.awayEnd);
+    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.awayEnd, value: '' });
+    await h.settle();
+    expect(JSON.stringify(h.fake.homeOf('U0OPS1'))).not.toContain('You are away until');
+    expect((await nudges('2026-11-26T10:00:00Z')).sent).toEqual({ complete_repeat: 1 });
+    expect(h.fake.dms('U0OPS1').at(-1)?.text).toContain('overdue');
+  });
+});

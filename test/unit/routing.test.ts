@@ -3,6 +3,7 @@ import type { DomainError } from '../../src/domain/errors';
 import { type Actor, decide, type HandoffSnapshot, type HandoffState } from '../../src/domain/lifecycle';
 import { escalationRecipients, firstStepAt, planEscalations, stepOffsetMinutes } from '../../src/domain/escalation';
 import { pickNextOffer, routingOf, triedInCycle } from '../../src/domain/routing';
+import { parseAwayArgs } from '../../src/services/away-service';
 
 const TEAM = ['UA', 'UB', 'UC', 'UD'];
 const none = new Set<string>();
@@ -130,5 +131,15 @@ describe('planEscalations', () => {
     expect(escalationRecipients({ after: '1h', to: 'leads' }, leadsOf, 'ops')).toEqual(['UL1', 'UL2']);
     expect(escalationRecipients({ after: '1h', to: ['UA', 'UA'] }, leadsOf, 'ops')).toEqual(['UA']);
     expect(escalationRecipients({ after: '1h', to: { team: 'exec' } }, leadsOf, 'ops')).toEqual(['UX']);
+  });
+});
+
+describe('parseAwayArgs', () => {
+  it('reads the date and an optional backup mention', () => {
+    expect(parseAwayArgs(['until', '2026-12-01'])).toEqual({ date: '2026-12-01', backupId: null });
+    expect(parseAwayArgs(['UNTIL', '2026-12-01', 'backup', '<@U0B2|emma>'])).toEqual({ date: '2026-12-01', backupId: 'U0B2' });
+    expect(parseAwayArgs(['until', '2026-12-01', 'backup', 'U0B2'])).toEqual({ date: '2026-12-01', backupId: 'U0B2' });
+    for (const bad of [[], ['until'], ['until', 'tomorrow'], ['until', '2026-12-01', 'backup'], ['until', '2026-12-01', 'backup', '@emma'], ['until', '2026-12-01', 'x', 'y', 'z']])
+      expect(() => parseAwayArgs(bad)).toThrow();
   });
 });

@@ -7,6 +7,7 @@ import type { HistoryService } from '../../services/history-service.js';
 import type { HomeService } from '../../services/home-service.js';
 import type { QueueService } from '../../services/queue-service.js';
 import type { StatsService } from '../../services/stats-service.js';
+import type { AwayService } from '../../services/away-service.js';
 import type { SlackTeamDirectory } from '../team-directory.js';
 
 export interface ListenerDeps {
@@ -18,6 +19,8 @@ export interface ListenerDeps {
   readonly homes: HomeService;
   readonly history: HistoryService;
   readonly stats: StatsService;
+  /** `/handoff away` and `/handoff back`; absent, those words are not commands. */
+  readonly away?: AwayService;
 }
 
 export type Register = (app: App, deps: ListenerDeps) => void;

@@ -18,6 +18,8 @@ export interface HandoffContext {
   readonly handoff: HandoffRow;
   readonly type: HandoffTypeConfig;
   readonly toTeam: TeamConfig;
+  /** Until when the owner of an accepted handoff is away, if they are. */
+  readonly ownerAwayUntil?: Date | null;
 }
 
 const STATE_LABEL: Record<HandoffState, string> = {
@@ -112,6 +114,7 @@ export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   if (sla) context.push(sla);
   const offer = offerLine(h);
   if (offer) context.push(offer);
+  if (h.state === 'accepted' && ctx.ownerAwayUntil) context.push(`:palm_tree: Owner away until ${slackDate(ctx.ownerAwayUntil, '{date_short_pretty}')}`);
   blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(c)) });
   blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: [...buildActions(h), historyButton(h.id)] });
   return { text: `Handoff #${h.id}: ${escapeMrkdwn(h.title)} (${STATE_LABEL[h.state].replace(/^:[a-z_]+: /, '')})`, blocks };
@@ -211,7 +214,7 @@ export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean
 }
 
 /** A DM about an event, with the buttons that person needs next. */
-export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string): SlackMessage {
+export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string, awayOf?: { userId: string; until: string }): SlackMessage {
   const isLead = ctx.toTeam.leads.includes(recipient);
   const h = ctx.handoff;
   let text = describeEvent(e, h);
@@ -220,12 +223,14 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   if (e.type === 'created') text = `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
   blocks.push({ type: 'section', text: mrkdwn(text) });
+  // Sent in someone's place: say whose, and why.
+  if (awayOf) blocks.push({ type: 'context', elements: [mrkdwn(`:palm_tree: You get this because <@${awayOf.userId}> is away until ${slackDate(new Date(awayOf.until), '{date_short_pretty}')}.`)] });
   if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
   if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId)
     blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });
   const actions = e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned' || e.type === 'offers_exhausted' ? buildDmActions(h, recipient, isLead) : [];
   blocks.push({ type: 'actions', elements: [...actions, historyButton(h.id)] });
-  return { text: text.split('\n')[0], blocks };
+  return { text: `${text.split('\n')[0]}${awayOf ? ` (for <@${awayOf.userId}>, who is away)` : ''}`, blocks };
 }
 
 /** The reply in the thread of the message a handoff came from: where the work went. */
