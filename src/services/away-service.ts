@@ -21,8 +21,8 @@ export function parseAwayArgs(args: readonly string[]): { date: string; backupId
   if (word?.toLowerCase() !== 'until' || !date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || extra.length > 0) throw new DomainError('validation', usage);
   if (backupWord === undefined) return { date, backupId: null };
   if (backupWord.toLowerCase() !== 'backup' || !mention) throw new DomainError('validation', usage);
-  // Slack sends a mention as <@U123|name> (or <@U123>); a bare ID is taken as well.
-  const id = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(mention)?.[1] ?? (/^[UW][A-Z0-9]{2,}$/.test(mention) ? mention : null);
+  // Slack sends a mention as <@U123|name> (the command escapes mentions); a typed ID (U123 or @U123) is taken as well.
+  const id = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(mention)?.[1] ?? /^@?([UW][A-Z0-9]{2,})$/.exec(mention)?.[1] ?? null;
   if (!id) throw new DomainError('validation', 'Pick the backup with an @mention, so Slack sends who it is.');
   return { date, backupId: id };
 }

@@ -139,6 +139,7 @@ describe('parseAwayArgs', () => {
     expect(parseAwayArgs(['until', '2026-12-01'])).toEqual({ date: '2026-12-01', backupId: null });
     expect(parseAwayArgs(['UNTIL', '2026-12-01', 'backup', '<@U0B2|emma>'])).toEqual({ date: '2026-12-01', backupId: 'U0B2' });
     expect(parseAwayArgs(['until', '2026-12-01', 'backup', 'U0B2'])).toEqual({ date: '2026-12-01', backupId: 'U0B2' });
+    expect(parseAwayArgs(['until', '2026-12-01', 'backup', '@U0B2'])).toEqual({ date: '2026-12-01', backupId: 'U0B2' });
     for (const bad of [[], ['until'], ['until', 'tomorrow'], ['until', '2026-12-01', 'backup'], ['until', '2026-12-01', 'backup', '@emma'], ['until', '2026-12-01', 'x', 'y', 'z']])
       expect(() => parseAwayArgs(bad)).toThrow();
   });
