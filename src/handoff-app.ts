@@ -8,6 +8,9 @@ import { HomeRepo } from './db/home-repo.js';
 import { MetricsRepo } from './db/metrics-repo.js';
 import { openDb } from './db/open-db.js';
 import { OutboxRepo } from './db/outbox-repo.js';
+import { RoutingRepo } from './db/routing-repo.js';
+import { AwayRepo } from './db/away-repo.js';
+import { AwayService } from './services/away-service.js';
 import { SeenEventRepo } from './db/seen-event-repo.js';
 import { StallRepo } from './db/stall-repo.js';
 import type { JobDeps } from './jobs/deps.js';
@@ -23,6 +26,7 @@ import { checkHealth } from './services/health.js';
 import { OutboxDispatcher } from './services/outbox-dispatcher.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
 import { QueueService } from './services/queue-service.js';
+import { OfferRouter } from './services/offer-router.js';
 import { createSlackApp, createSlackClient, type HttpTimeouts } from './slack/app.js';
 import { createGate, RepeatedLog, type RequestLimits } from './api/limits.js';
 import { type Route, toCustomRoutes } from './api/routes.js';
@@ -74,15 +78,19 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const stalls = new StallRepo(database.db);
   const homeRepo = new HomeRepo(database.db);
   const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
+  // The posts of what someone owns say when they are away; `service` exists by the time anyone runs a command.
+  const away = new AwayService({ config: opts.workflow, away: new AwayRepo(database.db), clock, onChange: (userId) => service.refreshOwnedPosts(userId) });
   const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database.db), directory, clock });
-  const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats, insights });
+  const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats, insights, away });
   const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
-  const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes });
+  const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes, away });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
-  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo });
-  const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
+  const routing = new RoutingRepo(database.db);
+  const offers = new OfferRouter({ config: opts.workflow, repo, routing, directory, away });
+  const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo, offers, routing });
+  const queues = new QueueService({ config: opts.workflow, stalls, directory, clock, away });
   const rejections = new RepeatedLog(logger);
   const routes: Route[] = [
     ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via) }),
@@ -99,9 +107,9 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     firstSight: (eventId) => seenEvents.firstSight(eventId, clock.now()),
     timeouts: opts.httpTimeouts,
   });
-  slack.register({ client, service, directory, queues, homes, history, stats, insights });
+  slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {

@@ -28,6 +28,9 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'teams.*.hours.start': 'Opening time, 24-hour "HH:MM" in the team\'s timezone.',
   'teams.*.hours.end': 'Closing time, 24-hour "HH:MM", after start (overnight shifts are not supported).',
   'teams.*.holidays': 'Dates ("YYYY-MM-DD", the team\'s timezone) with no business time.',
+  'teams.*.assign':
+    'How new, released and resubmitted handoffs find a person: "queue" (default) leaves them for anyone on the team; "round-robin" offers each to the next member in turn; "least-loaded" to the member who owns the fewest open and accepted handoffs. An offer is not ownership: the person accepts or passes, and anyone on the team may still accept.',
+  'teams.*.offer': `How long an offer waits for its person before it moves to the next member. Default: "30m". ${DURATION_HELP}`,
   handoffTypes: 'The kinds of handoff people can start, by key; "/handoff <key>" opens that form.',
   'handoffTypes.*.name': 'Name shown in the type picker and on every handoff of this type.',
   'handoffTypes.*.description': 'Shown at the top of the form, and in the type picker (first 75 characters).',
@@ -37,17 +40,25 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'handoffTypes.*.sla': 'Service levels, counted in the receiving team\'s business time.',
   'handoffTypes.*.sla.accept': `Time from submission to acceptance. ${DURATION_HELP}`,
   'handoffTypes.*.sla.complete': `Time from acceptance to done. ${DURATION_HELP}`,
+  'handoffTypes.*.sla.escalate':
+    'Escalation in steps when the time to accept or to complete runs out: each step DMs its people once per SLA. Omitted: the leads are told when the SLA has passed.',
+  'handoffTypes.*.sla.escalate[].after':
+    'When the step fires, counted from when the SLA started: a share of the SLA ("100%" when it is due, "200%" twice as late) or a business-time duration ("2h").',
+  'handoffTypes.*.sla.escalate[].to': 'Who hears: "leads" (the receiving team\'s), a list of user IDs, or { team: <key> } for another team\'s leads.',
+  'handoffTypes.*.sla.escalate[].to.team': 'Key of the team whose leads hear about it.',
   'handoffTypes.*.completion': 'What the owner must provide to mark the handoff done.',
   'handoffTypes.*.completion.fields': 'Fields the owner fills in when completing.',
   'handoffTypes.*.next': 'Key of the handoff type started, prefilled from matching field keys, when this one is done.',
   'handoffTypes.*.nudge': 'Reminders for handoffs that stall.',
+  'handoffTypes.*.assign': 'Overrides the receiving team\'s "assign" for this type: queue, round-robin or least-loaded.',
+  'handoffTypes.*.offer': `Overrides the receiving team's "offer" for this type. ${DURATION_HELP}`,
   'handoffTypes.*.nudge.every': `How often the owner of a stalled handoff is reminded. Default: "1d". ${DURATION_HELP}`,
   digest: 'The daily stall digest: one DM per person with stalled handoffs (owned, waited on, or of a team they lead).',
   'digest.time': 'When the digest is sent, 24-hour "HH:MM" in each recipient\'s own Slack timezone. Default: "09:00".',
   'digest.days': 'Weekdays (in the recipient\'s timezone) on which the digest is sent. Default: mon–fri.',
   webhooks: 'Outgoing webhooks: every event of a handoff\'s history, POSTed as signed JSON to each subscribed URL.',
   'webhooks[].url': 'Where to POST (http or https; no "user:password@").',
-  'webhooks[].events': 'Which events: created, accepted, returned, resubmitted, done, reassigned, released, cancelled, snoozed, nudged, or "*" for all.',
+  'webhooks[].events': 'Which events: created, accepted, returned, resubmitted, done, reassigned, released, cancelled, snoozed, nudged, offered, passed, offer_expired, offers_exhausted, or "*" for all.',
   'webhooks[].secret': 'Shared secret for the X-Handoff-Signature HMAC-SHA256 header (at least 32 random characters, not a placeholder).',
   api: 'The incoming HTTP API (POST /api/handoffs, GET /api/handoffs/:id).',
   'api.tokens': 'Bearer tokens that may call the API, each with a name shown in the history as the caller.',
@@ -72,7 +83,7 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'field.maxLength': 'Most characters allowed (at most 3000). Defaults: text 250, longtext 3000, url 2000, email 254.',
 };
 
-const DURATION_KEYS = new Set(['handoffTypes.*.sla.accept', 'handoffTypes.*.sla.complete', 'handoffTypes.*.nudge.every']);
+const DURATION_KEYS = new Set(['handoffTypes.*.sla.accept', 'handoffTypes.*.sla.complete', 'handoffTypes.*.nudge.every', 'teams.*.offer', 'handoffTypes.*.offer']);
 
 type JsonObject = Record<string, unknown>;
 
@@ -93,6 +104,8 @@ function visitKeys(node: unknown, path: string, visit: (path: string, schema: Js
     }
   if (isObject(node.additionalProperties)) visitKeys(node.additionalProperties, `${path}.*`, visit);
   if (isObject(node.items)) visitKeys(node.items, `${path}[]`, visit);
+  // A key with several shapes (e.g. an escalation's `to`): the keys of each shape sit under its path.
+  for (const option of Array.isArray(node.anyOf) ? node.anyOf : []) visitKeys(option, path, visit);
 }
 
 /** Every key path of a generated schema, in the notation of {@link CONFIG_KEY_DESCRIPTIONS}. */

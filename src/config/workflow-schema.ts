@@ -17,6 +17,10 @@ export const FIELD_TYPES = [
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
+/** How a team's new handoffs find a person: the shared queue, or an offer to one member at a time. */
+export const ASSIGN_MODES = ['queue', 'round-robin', 'least-loaded'] as const;
+export type AssignMode = (typeof ASSIGN_MODES)[number];
+
 const key = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_" (e.g. order-to-ops)')
@@ -31,6 +35,17 @@ const isoDate = z
 const duration = z
   .string()
   .refine(isValidDuration, 'expected a duration such as "30m", "4h" or "2d"');
+/** When an escalation step fires: a share of the SLA ("150%") or a duration ("2h"), counted from when the SLA started. */
+const escalateAfter = z
+  .string()
+  .refine((t) => /^\s*\d+(\.\d+)?\s*%\s*$/.test(t) ? Number.parseFloat(t) > 0 : isValidDuration(t), 'expected a share of the SLA such as "100%" or a duration such as "2h"');
+const escalateStep = z.strictObject({
+  after: escalateAfter,
+  to: z.union([z.literal('leads'), z.array(userId).min(1), z.strictObject({ team: key })], {
+    error: 'expected "leads", a list of user IDs such as [U0123ABCD], or { team: <team key> }',
+  }),
+});
+const assignMode = z.enum(ASSIGN_MODES, { error: `expected one of ${ASSIGN_MODES.join(', ')}` });
 
 function isValidTimezone(tz: string): boolean {
   try {
@@ -133,6 +148,9 @@ export const teamSchema = z
       .refine((h) => h.start < h.end, { message: 'start must be before end (overnight shifts are not supported)', path: ['end'] })
       .optional(),
     holidays: z.array(isoDate).default([]),
+    assign: assignMode.default('queue'),
+    /** Business time an offer waits for its person before it moves on. */
+    offer: duration.default('30m'),
   })
   .superRefine((t: Record<string, unknown>, ctx) => {
     if (t.members === undefined && t.usergroup === undefined)
@@ -145,17 +163,22 @@ export const handoffTypeSchema = z.strictObject({
   from: key.optional(),
   to: key,
   fields: fieldList.min(1),
-  sla: z.strictObject({ accept: duration.optional(), complete: duration.optional() }).default({}),
+  sla: z
+    .strictObject({ accept: duration.optional(), complete: duration.optional(), escalate: z.array(escalateStep).min(1).max(10).optional() })
+    .default({}),
   completion: z.strictObject({ fields: fieldList.default([]) }).default({ fields: [] }),
   next: key.optional(),
   nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
+  /** Overrides the receiving team's `assign` and `offer` for this type. */
+  assign: assignMode.optional(),
+  offer: duration.optional(),
 });
 
 /** Words `/handoff` takes as subcommands. */
-export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats', 'insights'];
+export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats', 'insights', 'away', 'back'];
 
 /** Event names a webhook can subscribe to; `*` is every one. */
-export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged'] as const;
+export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged', 'offered', 'passed', 'offer_expired', 'offers_exhausted'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** Secrets shorter than this are refused: 32 random characters cannot be guessed or brute-forced offline. */
@@ -255,6 +278,12 @@ export const workflowSchema = z
               message: `unknown team "${team}"; teams are: ${Object.keys(teams).join(', ')}`,
             });
         }
+        const steps = isRecord(t.sla) && Array.isArray(t.sla.escalate) ? t.sla.escalate : [];
+        steps.forEach((step: unknown, i) => {
+          const team = isRecord(step) && isRecord(step.to) ? step.to.team : undefined;
+          if (typeof team === 'string' && !has(teams, team))
+            ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'sla', 'escalate', i, 'to', 'team'], message: `unknown team "${team}"; teams are: ${Object.keys(teams).join(', ')}` });
+        });
         const next = t.next;
         if (typeof next !== 'string') continue;
         const path = ['handoffTypes', typeKey, 'next'];
@@ -291,5 +320,6 @@ export type TeamConfig = z.output<typeof teamSchema>;
 export type HandoffTypeConfig = z.output<typeof handoffTypeSchema>;
 export type FieldConfig = z.output<typeof fieldSchema>;
 export type FieldType = (typeof FIELD_TYPES)[number];
+export type EscalationStep = z.output<typeof escalateStep>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type ApiTokenConfig = z.output<typeof apiTokenSchema>;

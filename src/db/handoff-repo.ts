@@ -3,7 +3,7 @@ import type { EventType, HandoffState } from '../domain/lifecycle.js';
 import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications.js';
 import type { Db, Tx } from './open-db.js';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { type EventRow, events, type HandoffRow, handoffs, messageSources, outbox, uniqueValues } from './schema.js';
+import { dmChannels, type EventRow, events, type HandoffRow, handoffs, messageSources, outbox, uniqueValues } from './schema.js';
 
 export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
 export type HandoffPatch = Partial<Omit<typeof handoffs.$inferInsert, 'id' | 'version'>>;
@@ -183,6 +183,25 @@ export class HandoffRepo {
   findMessageSource(viewId: string, userId: string): { channel: string; ts: string } | null {
     const row = this.db.select().from(messageSources).where(and(eq(messageSources.viewId, viewId), eq(messageSources.userId, userId))).get();
     return row ? { channel: row.channel, ts: row.ts } : null;
+  }
+
+  /** Ids of the accepted handoffs a person owns. */
+  listOwnedAccepted(userId: string): number[] {
+    return this.db
+      .select({ id: handoffs.id })
+      .from(handoffs)
+      .where(and(eq(handoffs.ownerId, userId), eq(handoffs.state, 'accepted')))
+      .all()
+      .map((r) => r.id);
+  }
+
+  /** A person's DM channel with the bot, once a message to them told us; null before. */
+  findDmChannel(userId: string): string | null {
+    return this.db.select({ channelId: dmChannels.channelId }).from(dmChannels).where(eq(dmChannels.userId, userId)).get()?.channelId ?? null;
+  }
+
+  saveDmChannel(userId: string, channelId: string, at: Date): void {
+    this.db.insert(dmChannels).values({ userId, channelId, at }).onConflictDoUpdate({ target: dmChannels.userId, set: { channelId, at } }).run();
   }
 
   /** The open handoff that holds a unique value, if any. */

@@ -49,6 +49,12 @@ export const handoffs = sqliteTable(
     submissionHash: text('submission_hash'),
     /** A hash of its type's definition as loaded when it was created: insights compare quality before and after a change. */
     typeVersion: text('type_version'),
+    /** The one member an open handoff is offered to (round-robin, least-loaded); an offer is not ownership. */
+    offeredTo: text('offered_to'),
+    /** When the offer moves on to the next member if its person has neither accepted nor passed. */
+    offerExpiresAt: ms('offer_expires_at'),
+    /** Every member passed or let the offer run out in this queue cycle: it waits in the team queue. */
+    offersExhaustedAt: ms('offers_exhausted_at'),
   },
   (t) => [
     index('handoffs_state_team_idx').on(t.state, t.toTeam),
@@ -63,8 +69,27 @@ export const handoffs = sqliteTable(
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     /** A chain's next step: a completed handoff has at most one, looked up before another is started. */
     index('handoffs_parent_idx').on(t.parentId),
+    /** Offers whose time ran out, found by the nudge job. */
+    index('handoffs_offer_expires_idx').on(t.offerExpiresAt),
   ],
 );
+
+/** Per team, the member the last round-robin offer went to: the next offer goes to whoever follows. */
+export const routingTurns = sqliteTable('routing_turns', {
+  teamKey: text('team_key').primaryKey(),
+  userId: text('user_id').notNull(),
+  at: ms('at').notNull(),
+});
+
+/**
+ * A person's DM channel with the bot, learnt from the first chat.postMessage to their user id, so a
+ * restart needs no conversations.open (Tier 3) to find it again.
+ */
+export const dmChannels = sqliteTable('dm_channels', {
+  userId: text('user_id').primaryKey(),
+  channelId: text('channel_id').notNull(),
+  at: ms('at').notNull(),
+});
 
 /** One row per unique field value of a handoff that is not closed: the primary key makes duplicates impossible, even under races. */
 export const uniqueValues = sqliteTable(
@@ -176,6 +201,14 @@ export const messageSources = sqliteTable('message_sources', {
 export const homeViewers = sqliteTable('home_viewers', {
   userId: text('user_id').primaryKey(),
   openedAt: ms('opened_at').notNull(),
+});
+
+/** People who said they are away (`/handoff away`): no offers, and their reminders go to the backup or their leads. */
+export const awayPeople = sqliteTable('away_people', {
+  userId: text('user_id').primaryKey(),
+  until: ms('until').notNull(),
+  backupId: text('backup_id'),
+  setAt: ms('set_at').notNull(),
 });
 
 export type HandoffRow = typeof handoffs.$inferSelect;

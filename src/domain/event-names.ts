@@ -12,6 +12,10 @@ const PUBLIC_NAMES: Record<EventType, string> = {
   cancelled: 'cancelled',
   snoozed: 'snoozed',
   nudged: 'nudged',
+  offered: 'offered',
+  passed: 'passed',
+  offer_expired: 'offer_expired',
+  offers_exhausted: 'offers_exhausted',
 };
 
 export function publicEventName(type: EventType): string {

@@ -21,6 +21,8 @@ export interface HomeData {
   readonly health: readonly TeamFlowReport[];
   /** Why handoffs of the teams they lead come back (leads only). */
   readonly quality?: QualityReport;
+  /** Set while the person is away (`/handoff away`). */
+  readonly away?: { readonly until: Date; readonly backupId: string | null } | null;
 }
 
 /** After a change, Home refreshes wait this long so a burst of changes costs one publish. */

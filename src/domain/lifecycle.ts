@@ -14,6 +14,9 @@ export interface HandoffSnapshot {
   /** The requester until someone accepts; then the accepting member. */
   readonly ownerId: string;
   readonly version: number;
+  /** The member an open handoff is offered to, if any (round-robin, least-loaded). */
+  readonly offeredTo?: string | null;
+  readonly offerExpiresAt?: Date | null;
 }
 
 /** Who is acting, and what they are to the handoff's receiving team. */
@@ -35,7 +38,15 @@ export type Command =
   /** Pause nudges until `until` (the SLA clock keeps running). */
   | { kind: 'snooze'; until: Date; reason: string; now: Date }
   /** The requester asks the owner (or the team) to move; `allowedFrom` is when the last nudge stops blocking a new one. */
-  | { kind: 'nudge'; allowedFrom: Date | null; now: Date };
+  | { kind: 'nudge'; allowedFrom: Date | null; now: Date }
+  /** The offered person declines the offer; it moves to the next member. */
+  | { kind: 'pass'; reason?: string }
+  /** The bot offers an open handoff to one member until `until` (routing, not a person's command). */
+  | { kind: 'offer'; to: string; until: Date }
+  /** The bot takes back an offer whose time ran out. */
+  | { kind: 'expire_offer'; now: Date }
+  /** The bot stops offering: every member passed or let the offer run out; it waits in the team queue. */
+  | { kind: 'exhaust_offers' };
 
 /** What a return marks as missing or wrong; stored with the `rejected` event for the requester and for insights. */
 export interface ReturnFlags {
@@ -61,7 +72,11 @@ export type EventType =
   | 'released'
   | 'cancelled'
   | 'snoozed'
-  | 'nudged';
+  | 'nudged'
+  | 'offered'
+  | 'passed'
+  | 'offer_expired'
+  | 'offers_exhausted';
 
 /** What a transition decided; storage writes it as one event row and applies it to the handoff. */
 export interface Transition {
@@ -170,6 +185,26 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
       if (command.allowedFrom && command.now.getTime() < command.allowedFrom.getTime())
         throw new DomainError('rate_limited', 'This handoff was nudged recently; give it a few business hours.');
       return { ...base, type: 'nudged', to: h.state, ownerId: h.ownerId, data: { kind: 'requester' } };
+    }
+    case 'pass': {
+      requireState(h, ['open'], 'passed');
+      if (!h.offeredTo || h.offeredTo !== actor.userId) deny('This handoff is not offered to you (any more).');
+      const reason = command.reason?.trim();
+      return { ...base, type: 'passed', to: 'open', ownerId: h.ownerId, data: { offeredTo: actor.userId, ...(reason ? { reason } : {}) } };
+    }
+    case 'offer': {
+      requireState(h, ['open'], 'offered');
+      return { ...base, type: 'offered', to: 'open', ownerId: h.ownerId, data: { to: command.to, until: command.until.toISOString() } };
+    }
+    case 'expire_offer': {
+      requireState(h, ['open'], 'moved on');
+      if (!h.offeredTo || !h.offerExpiresAt || command.now.getTime() < h.offerExpiresAt.getTime())
+        throw new DomainError('invalid_state', 'This offer has not run out.');
+      return { ...base, type: 'offer_expired', to: 'open', ownerId: h.ownerId, data: { offeredTo: h.offeredTo } };
+    }
+    case 'exhaust_offers': {
+      requireState(h, ['open'], 'left in the queue');
+      return { ...base, type: 'offers_exhausted', to: 'open', ownerId: h.ownerId, data: {} };
     }
     case 'cancel': {
       requireState(h, ['open', 'accepted', 'returned'], 'cancelled');

@@ -3,6 +3,7 @@ import type { HandoffRepo } from '../db/handoff-repo.js';
 import type { StallRepo } from '../db/stall-repo.js';
 import type { OutboxSignal, PeopleDirectory } from '../domain/ports.js';
 import type { Metrics } from '../metrics.js';
+import type { AwayService } from '../services/away-service.js';
 
 export interface JobDeps {
   readonly config: WorkflowConfig;
@@ -13,6 +14,10 @@ export interface JobDeps {
   readonly logger: { info(...m: unknown[]): void; warn(...m: unknown[]): void };
   /** Times and counts each scheduled run for /metrics. */
   readonly metrics?: Pick<Metrics, 'timeJob'>;
+  /** Moves offers whose time ran out on to the next member; absent, no team offers. */
+  readonly offers?: { moveTimedOutOffers(now: Date): Promise<number> };
+  /** Sends what an away person would get to their backup or leads; absent, everyone gets their own. */
+  readonly away?: Pick<AwayService, 'cover'>;
 }
 
 /** The actor recorded on events the bot causes by itself. */

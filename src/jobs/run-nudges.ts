@@ -6,6 +6,7 @@ import type { Tx } from '../db/open-db.js';
 import type { NudgeRow } from '../db/stall-repo.js';
 import { type JobDeps, SYSTEM_ACTOR } from './deps.js';
 import { ownEntry } from '../domain/own-entry.js';
+import { earlierOf, escalationRecipients, planEscalations } from '../domain/escalation.js';
 
 export interface NudgeRunResult {
   readonly looked: number;
@@ -42,6 +43,9 @@ function notificationsFor(h: NudgeRow, kind: NudgeKind, eventId: number, leads: 
  */
 export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResult> {
   const sent: Record<string, number> = {};
+  // Offers first: a handoff whose offer ran out goes to the next person before anyone is reminded of it.
+  const moved = (await deps.offers?.moveTimedOutOffers(now)) ?? 0;
+  if (moved > 0) sent.offer_expired = moved;
   let looked = 0;
   let after: { nudgeAt: Date; id: number } | undefined;
   for (;;) {
@@ -62,7 +66,7 @@ export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResul
 }
 
 /** Decides and records the nudges of one handoff; returns what fired. A handoff changed meanwhile is left for its new state. */
-function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): NudgeKind[] {
+function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): string[] {
   const type = ownEntry(deps.config.handoffTypes, h.typeKey);
   const team = ownEntry(deps.config.teams, h.toTeam);
   if (!type || !team) {
@@ -73,7 +77,9 @@ function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): NudgeKind[] {
   }
   const calendar = calendarOf(team);
   const plan = planNudges(h, now, calendar, parseDuration(type.nudge.every, calendar));
-  if (!deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt: plan.next, ...(plan.wake ? { snoozedUntil: null } : {}) })) return [];
+  const steps = planEscalations(h, now, calendar, type.sla);
+  const nudgeAt = earlierOf(plan.next, steps.next);
+  if (!deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt, ...(plan.wake ? { snoozedUntil: null } : {}) })) return [];
   const fired: Array<{ kind: NudgeKind; key: string }> = [];
   if (plan.wake && deps.stalls.claimNudge(tx, h.id, plan.wake.key, now)) fired.push({ kind: 'woke', key: plan.wake.key });
   if (plan.fire && deps.stalls.claimNudge(tx, h.id, plan.fire.key, now)) {
@@ -82,9 +88,29 @@ function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): NudgeKind[] {
     const escalate = breachKey !== undefined && deps.stalls.claimNudge(tx, h.id, breachKey, now);
     fired.push(escalate ? { kind: 'complete_breach', key: breachKey } : plan.fire);
   }
+  // With escalation steps, the steps decide who beyond the owner hears of a breach.
+  const breachLeads = type.sla.escalate?.length ? [] : team.leads;
+  // What an away owner or lead would get goes to their backup or leads; a requester's own reminder stays theirs.
+  const away = deps.away;
+  const covered = (list: Notification[]): Notification[] =>
+    away
+      ? list
+          .flatMap((n): Notification[] => (n.type === 'dm' ? away.cover([n.userId], h.toTeam, now).map((c) => ({ ...n, ...c })) : [n]))
+          // A lead covering for an away owner hears once, not also as a lead.
+          .filter((n, i, all) => n.type !== 'dm' || all.findIndex((m) => m.type === 'dm' && m.userId === n.userId) === i)
+      : list;
   for (const { kind, key } of fired) {
     const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data: { kind, key } });
-    deps.handoffs.enqueue(tx, notificationsFor(h, kind, eventId, team.leads), now);
+    const list = notificationsFor(h, kind, eventId, breachLeads);
+    deps.handoffs.enqueue(tx, kind === 'returned_remind' ? list : covered(list), now);
   }
-  return fired.map((f) => f.kind);
+  const leadsOf = (teamKey: string) => ownEntry(deps.config.teams, teamKey)?.leads ?? [];
+  const escalated = steps.due.filter((d) => deps.stalls.claimNudge(tx, h.id, d.key, now));
+  for (const d of escalated) {
+    const to = escalationRecipients(d.step, leadsOf, h.toTeam);
+    const data = { kind: 'escalated', key: d.key, step: d.index + 1, after: d.step.after, stage: d.stage, to };
+    const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data });
+    deps.handoffs.enqueue(tx, covered(to.map((userId): Notification => ({ type: 'dm', handoffId: h.id, eventId, userId }))), now);
+  }
+  return [...fired.map((f) => f.kind), ...escalated.map(() => 'escalated')];
 }

@@ -12,6 +12,9 @@ import { HOME_REFRESH_DELAY_MS } from '../domain/home.js';
 import { calendarOf, slaTimes } from '../domain/sla.js';
 import { ownEntry } from '../domain/own-entry.js';
 import { typeVersionOf } from '../domain/type-version.js';
+import type { OfferRouter, RouteInput } from './offer-router.js';
+import type { RoutingRepo } from '../db/routing-repo.js';
+import { earlierOf, firstStepAt } from '../domain/escalation.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -21,6 +24,9 @@ export interface HandoffServiceDeps {
   readonly outbox: OutboxSignal;
   /** Queues App Home refreshes in the transaction of the change; without it no Home is refreshed. */
   readonly homes?: HomeRefreshQueue;
+  /** Offers open handoffs to one member at a time where a team or type asks for it; without it every team works as a queue. */
+  readonly offers?: OfferRouter;
+  readonly routing?: Pick<RoutingRepo, 'listExpiredOffers'>;
 }
 
 export interface HomeRefreshQueue {
@@ -124,13 +130,14 @@ export class HandoffService {
     const values = this.validate(type.fields, input.raw);
     const now = this.deps.clock.now();
     const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
+    const route = await this.prepareRoute(input.typeKey);
     try {
       return await this.commit((tx) => {
         // Checked again in the transaction, so two forms for one parent cannot both start its next step.
         if (input.parentId !== undefined) this.requireNoNextStep(input.parentId);
         const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
         this.refreshHomes(tx, audience, now);
-        return handoff;
+        return this.offerNext(tx, handoff, route, now);
       });
     } catch (error) {
       // Two deliveries of one submission raced past the check above: the unique key kept one; return it.
@@ -180,6 +187,44 @@ export class HandoffService {
 
   cancel(id: number, userId: string, reason?: string): Promise<HandoffRow> {
     return this.act(id, userId, { kind: 'cancel', reason });
+  }
+
+  /** The offered person declines; the offer moves on to the next member. */
+  pass(id: number, userId: string, reason?: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'pass', reason });
+  }
+
+  /**
+   * Moves every offer whose time ran out by `now` on to the next member (the nudge job's first
+   * step). A handoff changed meanwhile keeps its new state. Returns how many offers moved.
+   */
+  async moveTimedOutOffers(now: Date, limit = 500): Promise<number> {
+    const { offers, routing } = this.deps;
+    if (!offers || !routing) return 0;
+    let moved = 0;
+    for (const id of routing.listExpiredOffers(now, limit)) {
+      const h = this.deps.repo.findById(id);
+      if (!h) continue;
+      const route = await offers.prepare(h.typeKey);
+      try {
+        this.deps.repo.transaction((tx) => offers.expire(tx, h, route, now));
+        moved++;
+      } catch (error) {
+        // Accepted, passed or expired by someone else in the meantime: nothing left to move.
+        if (!(error instanceof VersionConflict) && !(error instanceof DomainError)) throw error;
+      }
+    }
+    if (moved > 0) this.deps.outbox.kick();
+    return moved;
+  }
+
+  /** Updates the posts of the handoffs a person owns (they went away or came back). */
+  refreshOwnedPosts(userId: string): void {
+    const owned = this.deps.repo.listOwnedAccepted(userId);
+    if (owned.length === 0) return;
+    const now = this.deps.clock.now();
+    this.deps.repo.transaction((tx) => this.deps.repo.enqueue(tx, owned.map((id): Notification => ({ type: 'post', handoffId: id })), now));
+    this.deps.outbox.kick();
   }
 
   /** The channel post's link once the outbox has posted it, or null after `timeoutMs`. */
@@ -293,6 +338,10 @@ export class HandoffService {
       data.completion = command.completion;
     }
     Object.assign(patch, this.slaPatch(h, transition, type, now));
+    // Whatever a person does ends the current offer; a handoff back in the queue gets a new round of offers.
+    if (transition.type !== 'nudged') Object.assign(patch, { offeredTo: null, offerExpiresAt: null, offersExhaustedAt: transition.type === 'passed' ? h.offersExhaustedAt : null });
+    const route = transition.to === 'open' ? await this.prepareRoute(h.typeKey) : null;
+    const nextRoute = transition.type === 'completed' && type.next ? await this.prepareRoute(type.next) : null;
 
     const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
     const audience = this.homeAudience(h, transition, type);
@@ -302,9 +351,9 @@ export class HandoffService {
         release: CLOSED_STATES.includes(transition.to),
         notify: (eventId) => this.notificationsFor(h, transition, eventId, userId),
       });
-      if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now);
+      if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now, nextRoute);
       this.refreshHomes(tx, audience, now);
-      return handoff;
+      return this.offerNext(tx, handoff, route, now);
     }, id);
   }
 
@@ -343,7 +392,8 @@ export class HandoffService {
     }
     if (t.type === 'nudged') return {};
     if (CLOSED_STATES.includes(t.to)) return { closedAt: now, nudgeAt: null, snoozedUntil: null };
-    if (t.to === 'open') {
+    // A pass stays in the same queue cycle: the time to accept keeps counting.
+    if (t.to === 'open' && h.state !== 'open') {
       const accept = slaTimes(team, type.sla.accept, now);
       return {
         queuedAt: now,
@@ -353,7 +403,7 @@ export class HandoffService {
         completeWarnAt: null,
         completeDueAt: null,
         snoozedUntil: null,
-        nudgeAt: accept?.warnAt ?? null,
+        nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null),
       };
     }
     if (t.to === 'returned') {
@@ -363,9 +413,14 @@ export class HandoffService {
     }
     if (t.to === 'accepted' && h.state === 'open') {
       const complete = slaTimes(team, type.sla.complete, now);
-      return { acceptedAt: now, completeWarnAt: complete?.warnAt ?? null, completeDueAt: complete?.dueAt ?? null, snoozedUntil: null, nudgeAt: complete?.warnAt ?? null };
+      return { acceptedAt: now, completeWarnAt: complete?.warnAt ?? null, completeDueAt: complete?.dueAt ?? null, snoozedUntil: null, nudgeAt: this.firstCheck(team, type, 'complete', now, complete?.warnAt ?? null) };
     }
     return {};
+  }
+
+  /** When the nudge job first looks at an SLA: its 75% reminder, or an escalation step set earlier. */
+  private firstCheck(team: TeamConfig, type: HandoffTypeConfig, stage: 'accept' | 'complete', start: Date, warnAt: Date | null): Date | null {
+    return earlierOf(warnAt, firstStepAt(start, type.sla[stage], type.sla.escalate, calendarOf(team)));
   }
 
   /** Validates form input for a type's fields, throwing field errors when anything is wrong. */
@@ -387,14 +442,23 @@ export class HandoffService {
     return values;
   }
 
-  private startNext(tx: Tx, parent: HandoffRow, nextKey: string, requesterId: string, now: Date): void {
+  private async prepareRoute(typeKey: string): Promise<RouteInput | null> {
+    return this.deps.offers ? this.deps.offers.prepare(typeKey) : null;
+  }
+
+  /** Offers a handoff just put in its team queue; the change that put it there already updates its post. */
+  private offerNext(tx: Tx, h: HandoffRow, route: RouteInput | null, now: Date): HandoffRow {
+    return this.deps.offers && route ? this.deps.offers.offerNext(tx, h, route, now, { postQueued: true }) : h;
+  }
+
+  private startNext(tx: Tx, parent: HandoffRow, nextKey: string, requesterId: string, now: Date, route: RouteInput | null): void {
     const type = this.handoffType(nextKey);
     const carried = this.carryOver(parent, nextKey);
     const { values, errors } = validateFields(type.fields, toRaw(carried), now);
     const unique = this.uniqueValuesOf(type.fields, values);
     const taken = unique.some((u) => this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value));
     if (Object.keys(errors).length === 0 && !taken) {
-      this.insert(tx, nextKey, requesterId, values, now, parent.id, null);
+      this.offerNext(tx, this.insert(tx, nextKey, requesterId, values, now, parent.id, null), route, now);
       return;
     }
     // Not enough to go on: the person who finished this step is asked to fill in the rest.
@@ -432,7 +496,7 @@ export class HandoffService {
         queuedAt: now,
         acceptWarnAt: accept?.warnAt ?? null,
         acceptDueAt: accept?.dueAt ?? null,
-        nudgeAt: accept?.warnAt ?? null,
+        nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null),
         channelId: team.channel,
         parentId,
         submissionKey,

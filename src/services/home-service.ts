@@ -7,6 +7,7 @@ import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { StatsService } from './stats-service.js';
 import type { InsightsService } from './insights-service.js';
 import type { QualityReport } from '../domain/quality-metrics.js';
+import type { AwayService } from './away-service.js';
 
 /** The Home tab shows at most this many of a team queue; the rest are counted. */
 const QUEUE_FETCH = 30;
@@ -20,7 +21,7 @@ export class HomeService {
   private readonly health = new Map<string, { at: number; report: TeamFlowReport }>();
   private readonly qualityCache = new Map<string, { at: number; report: QualityReport }>();
 
-  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; insights?: InsightsService }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; insights?: InsightsService; away?: Pick<AwayService, 'status'> }) {}
 
   /** Remembers that the person uses the Home tab, so changes to their handoffs republish it. */
   opened(userId: string): void {
@@ -36,7 +37,8 @@ export class HomeService {
     const leadTeams = this.deps.stats.leadTeams(userId);
     const health = leadTeams.map((key) => this.teamHealth(key, now));
     const quality = leadTeams.length > 0 ? this.quality(leadTeams, now) : null;
-    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, ...(quality ? { quality } : {}) };
+    const away = this.deps.away?.status(userId) ?? null;
+    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, away, ...(quality ? { quality } : {}) };
   }
 
   /** The quality headline of a lead's teams, cached like team health. */

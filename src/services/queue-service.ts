@@ -2,6 +2,8 @@ import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { StallRepo } from '../db/stall-repo.js';
 import { buildDigests, type PersonDigest } from '../domain/digest.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
+import type { HandoffRow } from '../db/schema.js';
+import type { AwayService } from './away-service.js';
 
 export interface MyQueue {
   /** The same sections as the daily digest; null when nothing of theirs is stalled. */
@@ -13,7 +15,18 @@ export interface MyQueue {
 
 /** Read-only views of what is stalled, for `/handoff mine` and `/handoff stalled`. */
 export class QueueService {
-  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; directory: TeamDirectory; clock: Clock }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; directory: TeamDirectory; clock: Clock; away?: Pick<AwayService, 'awayAmong'> }) {}
+
+  /** Accepted handoffs of these teams whose owner is away, oldest first. */
+  ownersAway(teamKeys: readonly string[]): Array<{ handoff: HandoffRow; until: Date }> {
+    if (!this.deps.away) return [];
+    const accepted = this.deps.stalls.listActiveForTeams(teamKeys).filter((h) => h.state === 'accepted');
+    const away = this.deps.away.awayAmong([...new Set(accepted.map((h) => h.ownerId))], this.deps.clock.now());
+    return accepted.flatMap((h) => {
+      const absence = away.get(h.ownerId);
+      return absence ? [{ handoff: h, until: absence.until }] : [];
+    });
+  }
 
   mine(userId: string): MyQueue {
     const items = this.deps.stalls.listActiveFor(userId);

@@ -12,6 +12,8 @@ export const ActionId = {
   snooze: 'handoff_snooze',
   nudgeOwner: 'handoff_nudge_owner',
   history: 'handoff_history',
+  pass: 'handoff_pass',
+  awayEnd: 'handoff_away_end',
   homeStart: 'home_start_handoff',
   fieldInput: 'value',
   typeSelect: 'type',
@@ -27,6 +29,7 @@ export const CallbackId = {
   reassign: 'handoff_reassign_form',
   snooze: 'handoff_snooze_form',
   history: 'handoff_history_modal',
+  pass: 'handoff_pass_form',
 } as const;
 
 export const BlockId = {

@@ -6,6 +6,7 @@ import type { Clock } from '../domain/ports.js';
 import type { SendRateLimiter } from './rate-limiter.js';
 import type { SlackWorkspace } from './workspace.js';
 import type { HomeService } from '../services/home-service.js';
+import type { AwayService } from '../services/away-service.js';
 import { buildDigestMessage } from './views/digest.js';
 import { buildHomeView } from './views/home.js';
 import { insightsViewOptions } from './views/insights.js';
@@ -32,7 +33,7 @@ const RECONCILE_LOOKBACK = 100;
 export class SlackNotifier {
   private readonly dmChannels = new Map<string, string>();
 
-  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService }) {}
+  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService; away?: Pick<AwayService, 'status'> }) {}
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
@@ -55,7 +56,7 @@ export class SlackNotifier {
       case 'dm': {
         const event = this.deps.repo.findEvent(n.eventId);
         if (!event) return;
-        return this.dm(n.userId, buildEventDm(ctx, event, n.userId), delivery);
+        return this.dm(n.userId, buildEventDm(ctx, event, n.userId, n.awayOf), delivery);
       }
       case 'next_needed': {
         const type = ownEntry(this.deps.config.handoffTypes, n.typeKey);
@@ -86,7 +87,8 @@ export class SlackNotifier {
     const type = ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
     const toTeam = ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!type || !toTeam) return null;
-    return { handoff, type, toTeam };
+    const ownerAwayUntil = handoff.state === 'accepted' ? (this.deps.away?.status(handoff.ownerId)?.until ?? null) : null;
+    return { handoff, type, toTeam, ownerAwayUntil };
   }
 
   /** Posts the handoff once, then keeps that one post up to date. */
@@ -115,16 +117,32 @@ export class SlackNotifier {
     this.deps.repo.setPost(h.id, posted.channel, posted.ts, await this.deps.workspace.permalink(posted.channel, posted.ts));
   }
 
+  /**
+   * Posts to the person's user id: Slack delivers it to the app's Messages tab and answers with the
+   * DM channel's id, which is kept in the database, so no DM needs conversations.open (Tier 3), even
+   * after a restart. Only a retry that must look for an earlier try, for someone never reached, asks
+   * for the channel.
+   */
   private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {
-    let channel = this.dmChannels.get(userId);
-    if (!channel) {
-      const opened = await this.deps.client.conversations.open({ users: userId });
-      channel = opened.channel?.id ?? userId;
-      // A person's DM channel with the bot never changes: one conversations.open per person per process.
-      if (this.dmChannels.size > 50_000) this.dmChannels.clear();
-      this.dmChannels.set(userId, channel);
-    }
-    await this.post({ channel, text: message.text, blocks: message.blocks }, delivery);
+    let channel = this.dmChannels.get(userId) ?? this.deps.repo.findDmChannel(userId) ?? undefined;
+    if (!channel && delivery.retried) channel = await this.openDm(userId);
+    const posted = await this.post({ channel: channel ?? userId, text: message.text, blocks: message.blocks }, delivery);
+    if (posted.channel !== channel && /^D[A-Z0-9]+$/.test(posted.channel)) this.rememberDm(userId, posted.channel);
+    else if (channel) this.rememberDm(userId, channel, false);
+  }
+
+  /** conversations.history needs the channel's id, not the user's: the one case left for conversations.open. */
+  private async openDm(userId: string): Promise<string | undefined> {
+    const opened = await this.deps.client.conversations.open({ users: userId });
+    const id = opened.channel?.id;
+    if (id) this.rememberDm(userId, id);
+    return id;
+  }
+
+  private rememberDm(userId: string, channel: string, store = true): void {
+    if (this.dmChannels.size > 50_000) this.dmChannels.clear();
+    this.dmChannels.set(userId, channel);
+    if (store) this.deps.repo.saveDmChannel(userId, channel, this.deps.clock.now());
   }
 
   /** chat.postMessage, tagged with the outbox id; on a retry, an earlier successful try is found and reused. */

@@ -255,10 +255,11 @@ const TIMEOUTS: FaultCase = {
 const CASES: FaultCase[] = [
   { name: '500 on chat.postMessage', before: { submit: [['chat.postMessage', e500()]] } },
   { name: '500 on chat.update', before: { submit: [['chat.update', e500()]] } },
-  { name: '500 on conversations.open', before: { submit: [['conversations.open', e500()]] } },
+  // DMs go to the user id; conversations.open is only asked when a timed-out first DM must be looked for.
+  { name: '500 on conversations.open', clientTimeoutMs: 300, slowCallMs: SLOW_MS, before: { submit: [['chat.postMessage', slow(2)], ['conversations.open', e500()]] } },
   { name: 'ok:false internal_error on chat.postMessage', before: { submit: [['chat.postMessage', internalError()]] } },
   { name: 'ok:false internal_error on chat.update', before: { submit: [['chat.update', internalError()]] } },
-  { name: 'ok:false internal_error on conversations.open', before: { submit: [['conversations.open', internalError()]] } },
+  { name: 'ok:false internal_error on conversations.open', clientTimeoutMs: 300, slowCallMs: SLOW_MS, before: { submit: [['chat.postMessage', slow(2)], ['conversations.open', internalError()]] } },
   {
     name: '429 with Retry-After on chat.postMessage and chat.update',
     before: {

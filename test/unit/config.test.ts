@@ -125,6 +125,16 @@ describe('workflow config: every problem is reported by path', () => {
     ['an API token naming an inherited property as its type', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: ['constructor'] }] }; }, 'api.tokens[0].types[0]', 'unknown handoff type "constructor"'],
     ['an API token allowed no types at all', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: [] }] }; }, 'api.tokens[0].types', 'leave "types" out'],
     ['an API read scope that does not exist', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), read: 'mine' }] }; }, 'api.tokens[0].read', 'expected one of'],
+    ['an unknown assign mode on a team', (c) => { c.teams.ops.assign = 'round_robin'; }, 'teams.ops.assign', 'expected one of queue, round-robin, least-loaded'],
+    ['an unknown assign mode on a type', (c) => { c.handoffTypes['order-to-ops'].assign = 'random'; }, 'handoffTypes.order-to-ops.assign', 'expected one of queue, round-robin, least-loaded'],
+    ['an offer time written out', (c) => { c.teams.ops.offer = '30 minutes'; }, 'teams.ops.offer', 'expected a duration'],
+    ['an offer time on a type that is not a duration', (c) => { c.handoffTypes['order-to-ops'].offer = 30; }, 'handoffTypes.order-to-ops.offer', 'expected string'],
+    ['an escalation step after a bad share', (c) => { c.handoffTypes['order-to-ops'].sla.escalate = [{ after: 'double', to: 'leads' }]; }, 'handoffTypes.order-to-ops.sla.escalate[0].after', 'expected a share of the SLA such as "100%"'],
+    ['an escalation step after 0%', (c) => { c.handoffTypes['order-to-ops'].sla.escalate = [{ after: '0%', to: 'leads' }]; }, 'handoffTypes.order-to-ops.sla.escalate[0].after', 'expected a share'],
+    ['an escalation step to a user name', (c) => { c.handoffTypes['order-to-ops'].sla.escalate = [{ after: '100%', to: 'boss' }]; }, 'handoffTypes.order-to-ops.sla.escalate[0].to', 'expected "leads", a list of user IDs'],
+    ['an escalation step to an unknown team', (c) => { c.handoffTypes['order-to-ops'].sla.escalate = [{ after: '2h', to: { team: 'exec' } }]; }, 'handoffTypes.order-to-ops.sla.escalate[0].to.team', 'unknown team "exec"'],
+    ['an escalation step without "to"', (c) => { c.handoffTypes['order-to-ops'].sla.escalate = [{ after: '2h' }]; }, 'handoffTypes.order-to-ops.sla.escalate[0].to', ''],
+    ['an empty escalation', (c) => { c.handoffTypes['order-to-ops'].sla.escalate = []; }, 'handoffTypes.order-to-ops.sla.escalate', ''],
   ];
 
   it.each(cases)('rejects %s', (_name, change, expectedPath, message) => {

@@ -39,7 +39,7 @@ describe('Slack app manifest', () => {
   it('registers the slash command the app listens for', () => {
     const commands: Json[] = manifest().features.slash_commands;
     const handoff = commands.find((c) => c.command === '/handoff');
-    expect(handoff).toMatchObject({ command: COMMAND, usage_hint: '[type] | mine | stalled | stats [team] [7d|30d|90d] | help', should_escape: false });
+    expect(handoff).toMatchObject({ command: COMMAND, usage_hint: '[type] | mine | stalled | stats [team] [7d|30d|90d] | away until YYYY-MM-DD [backup @person] | back | help', should_escape: true });
   });
 
   it('asks for the scopes the bot uses', () => {

@@ -76,6 +76,8 @@ const team = (calendar: BusinessCalendar): TeamConfig => ({
   timezone: calendar.timezone,
   hours: calendar.hours,
   holidays: [],
+  assign: 'queue',
+  offer: '30m',
 });
 
 describe('fixtures agree with slaTimes', () => {

@@ -8,6 +8,7 @@ import type { InsightsService } from '../../services/insights-service.js';
 import type { HomeService } from '../../services/home-service.js';
 import type { QueueService } from '../../services/queue-service.js';
 import type { StatsService } from '../../services/stats-service.js';
+import type { AwayService } from '../../services/away-service.js';
 import type { SlackTeamDirectory } from '../team-directory.js';
 
 export interface ListenerDeps {
@@ -20,6 +21,8 @@ export interface ListenerDeps {
   readonly history: HistoryService;
   readonly stats: StatsService;
   readonly insights: InsightsService;
+  /** `/handoff away` and `/handoff back`; absent, those words are not commands. */
+  readonly away?: AwayService;
 }
 
 export type Register = (app: App, deps: ListenerDeps) => void;

@@ -12,6 +12,7 @@ export function buildHelpText(types: ReadonlyArray<[string, HandoffTypeConfig]>)
     `• \`${COMMAND} stalled\`: what is stalled in your teams`,
     `• \`${COMMAND} stats [team] [7d|30d|90d]\`: how your team's handoffs flow (members and leads)`,
     `• \`${COMMAND} insights [team|type] [7d|30d|90d]\`: why handoffs come back, and what to change (members and leads)`,
+    `• \`${COMMAND} away until YYYY-MM-DD [backup @person]\`: no offers while you are away, and your reminders go to your backup (or leads); \`${COMMAND} back\` ends it`,
     '• The *Home* tab of this app: your queue, what you wait on and your teams\' queue',
     `• \`${COMMAND} help\`: this message`,
     'The receiving team gets a post with *Accept* and *Reject*; you get a DM at every step.',

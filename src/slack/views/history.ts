@@ -87,7 +87,24 @@ export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?
       lines.push(`${who} snoozed reminders until ${slackDate(new Date(String(data.until)), '{date_short_pretty} {time}', timezone)}`);
       break;
     case 'nudged':
+      if (data.kind === 'escalated') {
+        const to = Array.isArray(data.to) ? data.to.map((u) => `<@${String(u)}>`).join(', ') : 'nobody';
+        lines.push(`${who} escalated it to ${to || 'nobody'}: step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${data.stage === 'accept' ? 'accept' : 'complete'}`);
+        break;
+      }
       lines.push(data.kind === 'requester' ? `${who} nudged ${e.toState === 'accepted' ? 'the owner' : 'the team'}` : `${who} ${NUDGE_TEXT[String(data.kind)] ?? 'sent a reminder'}`);
+      break;
+    case 'offered':
+      lines.push(`${who} offered it to <@${String(data.to)}> until ${slackDate(new Date(String(data.until)), '{date_short_pretty} {time}', timezone)}`);
+      break;
+    case 'passed':
+      lines.push(`${who} passed; the offer moves on`);
+      break;
+    case 'offer_expired':
+      lines.push(`${who} moved the offer on: <@${String(data.offeredTo)}> did not answer in time`);
+      break;
+    case 'offers_exhausted':
+      lines.push(`${who} left it in the team queue and told the leads: everyone passed or did not answer`);
       break;
   }
   if (e.fromState && e.fromState !== e.toState) lines.push(`_${STATE_NAME[e.fromState]} → ${STATE_NAME[e.toState]}_`);

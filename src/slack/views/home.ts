@@ -104,6 +104,14 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeTab {
     },
     { type: 'context', elements: [mrkdwn(`Updated ${slackDate(d.now, '{date_short_pretty} {time}')}`)] },
   ];
+  if (d.away)
+    head.push({
+      type: 'section',
+      text: mrkdwn(
+        `:palm_tree: *You are away until ${slackDate(d.away.until, '{date_short_pretty}')}.* You get no offers; ${d.away.backupId ? `<@${d.away.backupId}>` : 'your team leads'} get${d.away.backupId ? 's' : ''} your reminders.`,
+      ),
+      accessory: { type: 'button', text: plain("I'm back", 75), action_id: ActionId.awayEnd },
+    });
 
   const teams = d.queue.teamKeys.map((k) => escapeMrkdwn(opts.teamName(k))).join(', ');
   const sections: ListSection[] = [

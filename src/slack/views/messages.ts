@@ -6,6 +6,7 @@ import { type HandoffState, returnFlagsOf } from '../../domain/lifecycle.js';
 import { currentSla } from '../../domain/stall.js';
 import { ActionId, BlockId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn.js';
+import { buildOfferDm, offerLine } from './offers.js';
 
 export interface SlackMessage {
   readonly text: string;
@@ -17,6 +18,8 @@ export interface HandoffContext {
   readonly handoff: HandoffRow;
   readonly type: HandoffTypeConfig;
   readonly toTeam: TeamConfig;
+  /** Until when the owner of an accepted handoff is away, if they are. */
+  readonly ownerAwayUntil?: Date | null;
 }
 
 const STATE_LABEL: Record<HandoffState, string> = {
@@ -39,7 +42,7 @@ export function renderFieldValue(field: FieldConfig | undefined, value: FieldVal
   return escapeMrkdwn(formatFieldValue(field, value));
 }
 
-function fieldSections(fields: readonly FieldConfig[], values: FieldValues): SectionBlock[] {
+export function fieldSections(fields: readonly FieldConfig[], values: FieldValues): SectionBlock[] {
   const texts = fields
     .filter((f) => values[f.key] !== undefined)
     .map((f) => mrkdwn(`*${escapeMrkdwn(f.label)}*\n${renderFieldValue(f, values[f.key])}`))
@@ -109,6 +112,9 @@ export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   if (h.sourcePermalink) context.push(`:speech_balloon: <${h.sourcePermalink}|From a message in <#${h.sourceChannel}>>`);
   const sla = slaLine(h, now);
   if (sla) context.push(sla);
+  const offer = offerLine(h);
+  if (offer) context.push(offer);
+  if (h.state === 'accepted' && ctx.ownerAwayUntil) context.push(`:palm_tree: Owner away until ${slackDate(ctx.ownerAwayUntil, '{date_short_pretty}')}`);
   blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(c)) });
   blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: [...buildActions(h), historyButton(h.id)] });
   return { text: `Handoff #${h.id}: ${escapeMrkdwn(h.title)} (${STATE_LABEL[h.state].replace(/^:[a-z_]+: /, '')})`, blocks };
@@ -155,8 +161,23 @@ export function describeEvent(e: EventRow, h: HandoffRow, fields: readonly Field
     case 'snoozed':
       return `:zzz: ${who} snoozed ${link(h)} until ${slackDate(new Date(String(data.until)), '{date_short_pretty}')}:${reason}`;
     case 'nudged':
-      return describeNudge(String(data.kind), h);
+      return data.kind === 'escalated' ? describeEscalation(data, h) : describeNudge(String(data.kind), h);
+    case 'offered':
+      return `:point_right: ${link(h)} is offered to <@${String(data.to)}> until ${slackDate(new Date(String(data.until)), '{time}')}.`;
+    case 'passed':
+      return `:fast_forward: ${who} passed on ${link(h)}.${reason}`;
+    case 'offer_expired':
+      return `:hourglass: The offer of ${link(h)} to <@${String(data.offeredTo)}> ran out.`;
+    case 'offers_exhausted':
+      return `:inbox_tray: Everyone on the team passed on ${link(h)} or did not answer; it waits in the team queue for anyone to accept.`;
   }
+}
+
+/** An escalation step's DM: what is late, by how much, and who owns it. */
+function describeEscalation(data: Record<string, unknown>, h: HandoffRow): string {
+  const accept = data.stage === 'accept';
+  const what = accept ? `${link(h)} is still not accepted` : `${link(h)}, owned by <@${h.ownerId}>, is still not done`;
+  return `:rotating_light: Escalation (step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${accept ? 'accept' : 'complete'}): ${what}; it was due ${dueText(h)}.`;
 }
 
 function dueText(h: HandoffRow): string {
@@ -202,20 +223,23 @@ export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean
 }
 
 /** A DM about an event, with the buttons that person needs next. */
-export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string): SlackMessage {
+export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string, awayOf?: { userId: string; until: string }): SlackMessage {
   const isLead = ctx.toTeam.leads.includes(recipient);
   const h = ctx.handoff;
   let text = describeEvent(e, h, ctx.type.fields);
   const blocks: KnownBlock[] = [];
+  if (e.type === 'offered' && recipient === e.data.to) return buildOfferDm(ctx, e);
   if (e.type === 'created') text = `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
   blocks.push({ type: 'section', text: mrkdwn(text) });
+  // Sent in someone's place: say whose, and why.
+  if (awayOf) blocks.push({ type: 'context', elements: [mrkdwn(`:palm_tree: You get this because <@${awayOf.userId}> is away until ${slackDate(new Date(awayOf.until), '{date_short_pretty}')}.`)] });
   if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
   if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId)
     blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });
-  const actions = e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned' ? buildDmActions(h, recipient, isLead) : [];
+  const actions = e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned' || e.type === 'offers_exhausted' ? buildDmActions(h, recipient, isLead) : [];
   blocks.push({ type: 'actions', elements: [...actions, historyButton(h.id)] });
-  return { text: text.split('\n')[0], blocks };
+  return { text: `${text.split('\n')[0]}${awayOf ? ` (for <@${awayOf.userId}>, who is away)` : ''}`, blocks };
 }
 
 /** The reply in the thread of the message a handoff came from: where the work went. */

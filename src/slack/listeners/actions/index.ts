@@ -4,7 +4,9 @@ import { registerCancel } from './cancel.js';
 import { registerComplete } from './complete.js';
 import { registerHistory } from './history.js';
 import { registerHomeStart } from './home-start.js';
+import { registerAwayEnd } from './away-end.js';
 import { registerNudgeOwner } from './nudge-owner.js';
+import { registerPass } from './pass.js';
 import { registerOpenLink } from './open-link.js';
 import { registerReassign } from './reassign.js';
 import { registerReject } from './reject.js';
@@ -14,6 +16,6 @@ import { registerSnooze } from './snooze.js';
 import { registerStartNext } from './start-next.js';
 
 export const registerActions: Register = (app, deps) => {
-  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart])
+  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart, registerPass, registerAwayEnd])
     register(app, deps);
 };

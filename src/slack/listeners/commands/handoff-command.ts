@@ -1,17 +1,20 @@
 import { isDomainError } from '../../../domain/errors.js';
 import { COMMAND } from '../../ids.js';
 import { buildDigestMessage } from '../../views/digest.js';
+import { link } from '../../views/messages.js';
+import { slackDate } from '../../mrkdwn.js';
 import { buildHelpText, buildUnknownTypeText } from '../../views/help.js';
 import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals.js';
 import { buildInsightsMessage, insightsViewOptions } from '../../views/insights.js';
 import { buildStatsMessage, statsViewOptions } from '../../views/stats.js';
 import type { Register } from '../deps.js';
+import { answerAwayCommand } from './away-command.js';
 
 /** Ephemeral lists show a few more items than the daily DM, within Slack's 50 blocks. */
 const ON_DEMAND_CAP = 15;
 
-/** `/handoff`, `/handoff <type>`, `/handoff help|mine|stalled|stats|insights`. Answers that need no modal go back in the ack, ephemerally. */
-export const registerHandoffCommand: Register = (app, { service, queues, stats, insights, client }) => {
+/** `/handoff`, `/handoff <type>`, `/handoff help|mine|stalled|stats|insights|away|back`. Answers that need no modal go back in the ack, ephemerally. */
+export const registerHandoffCommand: Register = (app, { service, queues, stats, insights, client, away }) => {
   app.command(COMMAND, async ({ ack, command }) => {
     const [sub = '', ...rest] = command.text.trim().split(/\s+/);
     const userId = command.user_id;
@@ -24,6 +27,11 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
     }
     if (key === 'help') {
       await ack({ response_type: 'ephemeral', text: buildHelpText(await service.startableTypes(userId)) });
+      return;
+    }
+    const awayAnswer = away ? answerAwayCommand(away, userId, key, rest) : null;
+    if (awayAnswer !== null) {
+      await ack({ response_type: 'ephemeral', text: awayAnswer });
       return;
     }
     const teamName = (k: string) => service.team(k).name;
@@ -40,6 +48,14 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
     }
     if (key === 'stalled' && rest.length === 0) {
       const s = await queues.stalled(userId);
+      const awayLines = queues.ownersAway(s.teams);
+      if (awayLines.length > 0) {
+        // Work whose owner is away waits on nobody, stalled or not: list it first.
+        const text = `*Owner away*\n${awayLines.map((l) => `• ${link(l.handoff)}: <@${l.handoff.ownerId}> is away until ${slackDate(l.until, '{date_short_pretty}')}`).join('\n')}`;
+        const rest = s.digest ? buildDigestMessage(s.digest, { now: service.now(), teamName, heading: 'Stalled in your teams', cap: ON_DEMAND_CAP }).blocks : [];
+        await ack({ response_type: 'ephemeral', text: 'Stalled in your teams', blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, ...rest] });
+        return;
+      }
       if (!s.digest) {
         const which = s.teams.length ? s.teams.map(teamName).join(', ') : 'no team';
         await ack({ response_type: 'ephemeral', text: `:sparkles: Nothing is stalled in ${which}.` });

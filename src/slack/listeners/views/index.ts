@@ -1,11 +1,12 @@
 import type { Register } from '../deps.js';
 import { registerCompleteForm } from './complete-form.js';
 import { registerHandoffForm } from './handoff-form.js';
+import { registerPassForm } from './pass-form.js';
 import { registerReassignForm } from './reassign-form.js';
 import { registerRejectForm } from './reject-form.js';
 import { registerSnoozeForm } from './snooze-form.js';
 import { registerTypePicker } from './type-picker.js';
 
 export const registerViews: Register = (app, deps) => {
-  for (const register of [registerTypePicker, registerHandoffForm, registerRejectForm, registerCompleteForm, registerReassignForm, registerSnoozeForm]) register(app, deps);
+  for (const register of [registerTypePicker, registerHandoffForm, registerRejectForm, registerCompleteForm, registerReassignForm, registerSnoozeForm, registerPassForm]) register(app, deps);
 };
