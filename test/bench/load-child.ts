@@ -66,7 +66,10 @@ export interface BotStats {
   /** Memory outside the V8 heap that V8 knows of (Buffers, native addons that report it). */
   readonly externalMb: number;
   readonly cpuMs: number;
-  /** Since the last `resetLoop`: the share of the time the event loop was busy, and its longest delay (ms). */
+  /**
+   * Since the last `resetLoop`: the share of the time the event loop was busy, and its longest delay (ms;
+   * NaN unless `resetLoop` was asked with arg 1 to watch it).
+   */
   readonly loop: { busy: number; maxDelayMs: number };
   /** How node was started (to show the bot runs without a TypeScript loader). */
   readonly execArgv: readonly string[];
@@ -159,9 +162,10 @@ async function runFake(): Promise<void> {
 }
 
 function sampler() {
-  // Delay is sampled every 20 ms: finer sampling is a timer of its own that would show in the CPU per request.
+  // The delay is sampled by a timer of its own (every 20 ms), whose CPU time would count as the app's: it
+  // runs only while a phase asked for it (the closed loop, where it is a few µs per request), never idle.
   const loop = monitorEventLoopDelay({ resolution: 20 });
-  loop.enable();
+  let watching = false;
   let elu = performance.eventLoopUtilization();
   return {
     stats(): BotStats {
@@ -173,13 +177,16 @@ function sampler() {
         heapTotalMb: mb(mem.heapTotal),
         externalMb: mb(mem.external),
         cpuMs: cpuMs(),
-        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: loop.max / 1e6 },
+        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: watching ? loop.max / 1e6 : Number.NaN },
         execArgv: process.execArgv,
         nodeOptions: process.env.NODE_OPTIONS ?? '',
       };
     },
-    resetLoop(): void {
+    resetLoop(watchDelay: boolean): void {
       loop.reset();
+      if (watchDelay) loop.enable();
+      else loop.disable();
+      watching = watchDelay;
       elu = performance.eventLoopUtilization();
     },
   };
@@ -189,9 +196,9 @@ function sampler() {
 function readyAndSampled(port: number, stop: () => Promise<void>): void {
   const s = sampler();
   onMessages(
-    (what) => {
+    (what, arg) => {
       if (what === 'stats') return s.stats();
-      if (what === 'resetLoop') return s.resetLoop();
+      if (what === 'resetLoop') return s.resetLoop(arg === 1);
       throw new Error(`unknown query ${what}`);
     },
     stop,

@@ -512,8 +512,8 @@ const OPEN_MIX: readonly OpenKind[] = ['/handoff', 'submit', 'Accept'];
 
 export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBenchResult> {
   const log = opts.log ?? (() => undefined);
-  const requests = opts.requests ?? 2000;
-  const submissions = opts.submissions ?? 2000;
+  const requests = opts.requests ?? 1000;
+  const submissions = opts.submissions ?? 1500;
   const throughputRuns = Math.max(1, opts.throughputRuns ?? 3);
   const concurrency = opts.concurrency ?? 50;
   const rounds = opts.rounds ?? 4;
@@ -592,16 +592,19 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       }
       await drained();
     }
-    // What the idle bot spends (the outbox's timer, the event-loop sampler): part of every CPU figure below.
-    const idle0 = await botStats();
+    // What the idle bot spends (prom-client's event-loop monitor, timers): part of every CPU figure below.
+    await Promise.all([bot.child.query('resetLoop', 0), bare.child.query('resetLoop', 0)]);
+    const idle0 = await Promise.all([botStats(), statsOf('bare')]);
     await sleep(2000);
-    const idleMsPerSecond = ((await botStats()).cpuMs - idle0.cpuMs) / 2;
+    const idle1 = await Promise.all([botStats(), statsOf('bare')]);
+    const idleMsPerSecond = (idle1[0].cpuMs - idle0[0].cpuMs) / 2;
+    const bareIdleMsPerSecond = (idle1[1].cpuMs - idle0[1].cpuMs) / 2;
 
     // --- Throughput (closed loop, 50 in flight): submit → stored → posted -----------------------------------
     const throughputRun = async () => {
       const agent = await connected('bot');
       const before = await postCount();
-      await bot.child.query('resetLoop');
+      await bot.child.query('resetLoop', 1);
       const cpu0 = { bot: (await botStats()).cpuMs, fake: (await fakeStats()).cpuMs };
       const t0 = Date.now();
       const samples = await pool(submissions, concurrency, (i) => send(agent, bot.port, nextSubmission(i)));
@@ -673,7 +676,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     };
     const open = await (async () => {
       const views0 = await views();
-      await bot.child.query('resetLoop');
+      await bot.child.query('resetLoop', 0);
       const cpu0 = (await botStats()).cpuMs;
       const run = await openLoop(bot.port, openRate, openCount, openBody('bot'));
       const { loop } = await botStats();
@@ -704,7 +707,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       for (let r = 0; r < rounds; r++) {
         for (const t of order(r)) {
           const agent = await connected(t);
-          await (t === 'bot' ? bot.child : bare.child).query('resetLoop');
+          await (t === 'bot' ? bot.child : bare.child).query('resetLoop', 1);
           const settled = t === 'bot' ? await settle() : null;
           const cpu0 = (await statsOf(t)).cpuMs;
           const t0 = performance.now();
@@ -764,6 +767,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     const accepted = final.updates - updates0;
     if (accepted < accepts.bot.n) notes.push(`the fake Slack saw ${accepted} post updates for ${accepts.bot.n} Accept clicks`);
     const mem = await botStats();
+    const bareMem = await statsOf('bare');
 
     // What the person waits for: the modal open after /handoff, the post showing the owner after Accept.
     const seen = await fake.child.query<FakeSeen>('seen');
@@ -792,7 +796,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     rows.push(cpuRow('submit → stored → posted', throughput.cpuPerHandoff, bareSubmit.cpuPerRequest, 1.5));
     rows.push({
       name: `  open loop mix at ${openRate}/s`,
-      value: `bot ${ms(open.cpuPerRequest)} per request, ${(open.coreShare * 100).toFixed(1)}% of a core; idle bot ${ms(idleMsPerSecond)} per second`,
+      value: `bot ${ms(open.cpuPerRequest)} per request, ${(open.coreShare * 100).toFixed(1)}% of a core; idle: bot ${ms(idleMsPerSecond)} per second (bare Bolt ${ms(bareIdleMsPerSecond)})`,
       target: '-',
       verdict: '-',
     });
@@ -846,7 +850,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       verdict: '-',
     });
     rows.push({ name: 'Accept: click → messages sent (closed loop)', value: `${accepts.settledPerSecond.toFixed(0)}/s`, target: '-', verdict: '-' });
-    const loopText = (l: { busy: number; maxDelayMs: number }) => `${(l.busy * 100).toFixed(0)}% (${ms(l.maxDelayMs)})`;
+    const loopText = (l: { busy: number; maxDelayMs: number }) => `${(l.busy * 100).toFixed(0)}%${Number.isNaN(l.maxDelayMs) ? '' : ` (${ms(l.maxDelayMs)})`}`;
     rows.push({
       name: 'bot event loop busy (longest delay)',
       value: `open loop ${loopText(open.loop)}; /handoff ${loopText(commands.loop)}; submit ${loopText(throughput.loop)}; Accept ${loopText(accepts.loop)}`,
@@ -854,7 +858,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       verdict: '-',
     });
 
-    rows.push({ name: 'peak RSS of the bot process (VmHWM)', value: mb(mem.peakRssMb), target: '< 120 MB', verdict: verdict(mem.peakRssMb < 120) });
+    rows.push({ name: 'peak RSS of the bot process (VmHWM)', value: `${mb(mem.peakRssMb)} (bare Bolt ${mb(bareMem.peakRssMb)})`, target: '< 120 MB', verdict: verdict(mem.peakRssMb < 120) });
     rows.push({
       name: '  at start / at the end',
       value: `start: RSS ${mb(atStart.rssMb)}, heap ${mb(atStart.heapUsedMb)}; end: RSS ${mb(mem.rssMb)}, heap ${mb(mem.heapUsedMb)} used of ${mb(mem.heapTotalMb)}, external ${mb(mem.externalMb)}`,
