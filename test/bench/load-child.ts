@@ -68,9 +68,9 @@ export interface BotStats {
   readonly cpuMs: number;
   /**
    * Since the last `resetLoop`: the share of the time the event loop was busy, and its longest delay (ms;
-   * NaN unless `resetLoop` was asked with arg 1 to watch it).
+   * null unless `resetLoop` was asked with arg 1 to watch it).
    */
-  readonly loop: { busy: number; maxDelayMs: number };
+  readonly loop: { busy: number; maxDelayMs: number | null };
   /** How node was started (to show the bot runs without a TypeScript loader). */
   readonly execArgv: readonly string[];
   readonly nodeOptions: string;
@@ -177,7 +177,7 @@ function sampler() {
         heapTotalMb: mb(mem.heapTotal),
         externalMb: mb(mem.external),
         cpuMs: cpuMs(),
-        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: watching ? loop.max / 1e6 : Number.NaN },
+        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: watching ? loop.max / 1e6 : null },
         execArgv: process.execArgv,
         nodeOptions: process.env.NODE_OPTIONS ?? '',
       };

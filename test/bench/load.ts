@@ -716,7 +716,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
           if (settled) {
             const { loop } = await botStats();
             busy.push(loop.busy);
-            maxDelayMs = Math.max(maxDelayMs, loop.maxDelayMs);
+            maxDelayMs = Math.max(maxDelayMs, loop.maxDelayMs ?? 0);
             if (!(await settled())) notes.push(`${what}, round ${r + 1}: the bot's side effects were not done after ${DRAIN_LIMIT_MS / 1000} s`);
             settleMs += performance.now() - t0;
           }
@@ -850,7 +850,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       verdict: '-',
     });
     rows.push({ name: 'Accept: click → messages sent (closed loop)', value: `${accepts.settledPerSecond.toFixed(0)}/s`, target: '-', verdict: '-' });
-    const loopText = (l: { busy: number; maxDelayMs: number }) => `${(l.busy * 100).toFixed(0)}%${Number.isNaN(l.maxDelayMs) ? '' : ` (${ms(l.maxDelayMs)})`}`;
+    const loopText = (l: { busy: number; maxDelayMs: number | null }) => `${(l.busy * 100).toFixed(0)}%${l.maxDelayMs === null ? '' : ` (${ms(l.maxDelayMs)})`}`;
     rows.push({
       name: 'bot event loop busy (longest delay)',
       value: `open loop ${loopText(open.loop)}; /handoff ${loopText(commands.loop)}; submit ${loopText(throughput.loop)}; Accept ${loopText(accepts.loop)}`,
