@@ -686,7 +686,9 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
       const cpu = (await botStats()).cpuMs - cpu0;
       return { ...run, loop, cpuPerRequest: cpu / openCount, coreShare: cpu / ((openCount / openRate) * 1000) };
     })();
+    const bareOpenCpu0 = (await statsOf('bare')).cpuMs;
     const bareOpen = await openLoop(bare.port, openRate, bareOpenCount, openBody('bare'));
+    const bareOpenCpu = ((await statsOf('bare')).cpuMs - bareOpenCpu0) / bareOpenCount;
     const openAck = latencyOf(open.samples, isAck);
     const bareOpenAck = latencyOf(bareOpen.samples, isAck);
     const openByKind = (kind: OpenKind) => latencyOf(open.samples.filter((_s, i) => OPEN_MIX[i % OPEN_MIX.length] === kind), isAck);
@@ -796,7 +798,7 @@ export async function runLoadBench(opts: LoadBenchOptions = {}): Promise<LoadBen
     rows.push(cpuRow('submit → stored → posted', throughput.cpuPerHandoff, bareSubmit.cpuPerRequest, 1.5));
     rows.push({
       name: `  open loop mix at ${openRate}/s`,
-      value: `bot ${ms(open.cpuPerRequest)} per request, ${(open.coreShare * 100).toFixed(1)}% of a core; idle: bot ${ms(idleMsPerSecond)} per second (bare Bolt ${ms(bareIdleMsPerSecond)})`,
+      value: `bot ${ms(open.cpuPerRequest)} per request (bare Bolt ${ms(bareOpenCpu)}), ${(open.coreShare * 100).toFixed(1)}% of a core; idle: bot ${ms(idleMsPerSecond)} per second (bare Bolt ${ms(bareIdleMsPerSecond)})`,
       target: '-',
       verdict: '-',
     });
