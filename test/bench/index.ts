@@ -5,8 +5,9 @@
  * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
  * it, and prints SQLite's query plans for the stall queries.
  * App Home and flow metrics: test/bench/home.ts.
- * Load: the HTTP receiver under 50 concurrent signed requests from this process, against the bot and a
- * bare Bolt app in child processes: test/bench/load.ts.
+ * Load: the compiled bot (dist/, built by the bench) and a bare Bolt app, each in a process of its own,
+ * under signed requests from this process: CPU per request, an open loop at 20 requests/s, a closed loop
+ * of 50 in flight, throughput, peak RSS and start to listening: test/bench/load.ts.
  * It informs; it does not gate: the exit code is 0 even when a target is missed (look for FAIL).
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -329,7 +330,7 @@ async function main(): Promise<void> {
     for (const m of home.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
 
     // --- Load (test/bench/load.ts): child processes; a crash there is reported, not fatal ------------
-    heading('Load: the HTTP receiver under 50 concurrent requests (test/bench/load.ts)');
+    heading('Load: the bot against a bare Bolt app (test/bench/load.ts)');
     try {
       const load = await runLoadBench({ log: (line) => console.log(line) });
       console.log(`\n${loadResultsTable(load.rows)}\n`);

@@ -1,30 +1,28 @@
 /**
- * The processes of the load benchmark (test/bench/load.ts). The driver starts each one as
- * `node <bundle of test/bench/load-child.ts> <role>` (src/bundle.mjs) with an IPC channel, so none of them shares an
- * event loop with the load generator or with each other:
+ * The processes of the load benchmark (test/bench/load.ts). The driver bundles this file with esbuild
+ * (every import of src/ left as an import of the compiled dist/ file, see bundleChild in load.ts) and
+ * starts each role as `node <bundle> <role>` with an IPC channel, so none of them shares an event loop
+ * with the load generator or with each other, and none carries a TypeScript loader:
  *
  * - `fake`: the fake Slack Web API (src/sandbox/fake-slack.ts) the bot calls. It counts what the bot
  *   sends (channel posts with their Accept buttons, updates, calls per method and the time the fake
  *   spent on them) and drops its call log as it goes, so it does not grow with the run.
- * - `bot`: the real app (createHandoffApp, as main.ts wires it) on its HTTP receiver, except
- *   `rateLimits: NO_RATE_LIMITS` (Slack's pacing of 10 messages/s would cap any throughput run at 10/s)
- *   and `schedule: false` (no cron jobs). It samples its own RSS and event-loop delay.
- * - `bare`: a Bolt App on an HTTPReceiver with the same signing secret whose `/handoff` command and
- *   Accept button listeners only ack: the baseline the bot's ack latency is compared with.
+ * - `bot`: the real app from dist/ (createHandoffApp, as main.ts wires it, with the node flags of
+ *   `npm start`) on Bolt's HTTPReceiver, except `rateLimits: NO_RATE_LIMITS` (Slack's pacing of
+ *   10 messages/s would cap any throughput run at 10/s) and `schedule: false` (no cron jobs).
+ * - `bare`: a Bolt App on an HTTPReceiver with the same signing secret whose `/handoff` command, Accept
+ *   button and form submission listeners only ack: the baseline the bot is compared with.
  *
- * Every child reads its settings from the environment and answers the driver's `{ kind: 'query' }`
- * messages; `{ kind: 'stop' }` ends it.
+ * The bot and the bare app report their CPU time, kernel peak RSS (VmHWM) and event-loop figures. Every
+ * child reads its settings from the environment and answers the driver's `{ kind: 'query' }` messages;
+ * `{ kind: 'stop' }` ends it.
  */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { loadConfig } from '../../src/config/load-config';
-import { createHandoffApp } from '../../src/handoff-app';
-import { FakeSlack, type RecordedCall } from '../helpers/fake-slack';
-import { ActionId, COMMAND } from '../../src/slack/ids';
-import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
+import type { RecordedCall } from '../helpers/fake-slack';
+import { ActionId, CallbackId, COMMAND } from '../../src/slack/ids';
 
 // Slack payloads are open-ended JSON
 type Json = any;
@@ -44,9 +42,8 @@ export interface PostedHandoff {
 }
 
 export interface FakeStats {
-  /** Channel posts (no thread_ts) to the watched channel, and when each was answered (ms since epoch). */
+  /** Channel posts (no thread_ts) to the watched channel; when each was answered: the `postTimes` query. */
   readonly posts: number;
-  readonly postTimes: readonly number[];
   readonly updates: number;
   readonly threadReplies: number;
   readonly calls: Record<string, { n: number; ms: number }>;
@@ -62,16 +59,21 @@ export interface FakeSeen {
 
 export interface BotStats {
   readonly rssMb: number;
-  /** Highest sampled RSS (every 25 ms) and the kernel's high-water mark (VmHWM), in MB. */
+  /** The kernel's high-water mark of this process's RSS (VmHWM), in MB; the current RSS where there is no /proc. */
   readonly peakRssMb: number;
-  readonly vmHwmMb: number | null;
   readonly heapUsedMb: number;
   readonly heapTotalMb: number;
   /** Memory outside the V8 heap that V8 knows of (Buffers, native addons that report it). */
   readonly externalMb: number;
   readonly cpuMs: number;
-  /** Since the last `resetLoop`: the share of the time the event loop was busy, and its longest delay (ms). */
-  readonly loop: { busy: number; maxDelayMs: number };
+  /**
+   * Since the last `resetLoop`: the share of the time the event loop was busy, and its longest delay (ms;
+   * null unless `resetLoop` was asked with arg 1 to watch it).
+   */
+  readonly loop: { busy: number; maxDelayMs: number | null };
+  /** How node was started (to show the bot runs without a TypeScript loader). */
+  readonly execArgv: readonly string[];
+  readonly nodeOptions: string;
 }
 
 const send = (m: ChildMessage) => process.send?.(m);
@@ -109,6 +111,7 @@ function onMessages(answer: (what: string, arg?: number) => unknown, stop: () =>
 }
 
 async function runFake(): Promise<void> {
+  const { FakeSlack } = await import('../helpers/fake-slack');
   const watched = process.env.BENCH_CHANNEL ?? 'C0OPS';
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] } });
   const postTimes: number[] = [];
@@ -144,8 +147,11 @@ async function runFake(): Promise<void> {
   });
   onMessages(
     (what, arg) => {
-      if (what === 'stats') return { posts: postTimes.length, postTimes, updates, threadReplies, calls, failedCalls, cpuMs: cpuMs() } satisfies FakeStats;
-      if (what === 'posts') return posted.slice(0, arg ?? posted.length);
+      if (what === 'stats') return { posts: postTimes.length, updates, threadReplies, calls, failedCalls, cpuMs: cpuMs() } satisfies FakeStats;
+      // When each channel post from the arg-th on was answered (ms since epoch).
+      if (what === 'postTimes') return postTimes.slice(arg ?? 0);
+      // The channel posts from the arg-th on, with what an Accept click on each carries.
+      if (what === 'posts') return posted.slice(arg ?? 0);
       if (what === 'postCount') return postTimes.length;
       if (what === 'seen') return { modalOpened, postUpdated } satisfies FakeSeen;
       throw new Error(`unknown query ${what}`);
@@ -156,31 +162,31 @@ async function runFake(): Promise<void> {
 }
 
 function sampler() {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 25);
-  timer.unref();
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
+  // The delay is sampled by a timer of its own (every 20 ms), whose CPU time would count as the app's: it
+  // runs only while a phase asked for it (the closed loop, where it is a few µs per request), never idle.
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  let watching = false;
   let elu = performance.eventLoopUtilization();
   return {
     stats(): BotStats {
       const mem = process.memoryUsage();
-      peak = Math.max(peak, mem.rss);
       return {
         rssMb: mb(mem.rss),
-        peakRssMb: mb(peak),
-        vmHwmMb: vmHwmMb(),
+        peakRssMb: vmHwmMb() ?? mb(mem.rss),
         heapUsedMb: mb(mem.heapUsed),
         heapTotalMb: mb(mem.heapTotal),
         externalMb: mb(mem.external),
         cpuMs: cpuMs(),
-        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: loop.max / 1e6 },
+        loop: { busy: performance.eventLoopUtilization(elu).utilization, maxDelayMs: watching ? loop.max / 1e6 : null },
+        execArgv: process.execArgv,
+        nodeOptions: process.env.NODE_OPTIONS ?? '',
       };
     },
-    resetLoop(): void {
+    resetLoop(watchDelay: boolean): void {
       loop.reset();
+      if (watchDelay) loop.enable();
+      else loop.disable();
+      watching = watchDelay;
       elu = performance.eventLoopUtilization();
     },
   };
@@ -190,9 +196,9 @@ function sampler() {
 function readyAndSampled(port: number, stop: () => Promise<void>): void {
   const s = sampler();
   onMessages(
-    (what) => {
+    (what, arg) => {
       if (what === 'stats') return s.stats();
-      if (what === 'resetLoop') return s.resetLoop();
+      if (what === 'resetLoop') return s.resetLoop(arg === 1);
       throw new Error(`unknown query ${what}`);
     },
     stop,
@@ -201,12 +207,15 @@ function readyAndSampled(port: number, stop: () => Promise<void>): void {
 }
 
 async function runBot(): Promise<void> {
+  // Loaded only in this role (the bundle is shared), as main.ts loads them: from dist/.
+  const [{ loadConfig }, { createHandoffApp }, { NO_RATE_LIMITS }] = await Promise.all([import('../../src/config/load-config'), import('../../src/handoff-app'), import('../../src/slack/rate-limiter')]);
   const { env, workflow } = loadConfig(process.env);
-  const app = createHandoffApp({ env, workflow, rateLimits: NO_RATE_LIMITS, schedule: false });
+  const app = createHandoffApp({ env, workflow, processMetrics: true, rateLimits: NO_RATE_LIMITS, schedule: false });
   readyAndSampled(await app.start(0), () => app.stop(2000));
 }
 
 async function runBare(): Promise<void> {
+  const { App, HTTPReceiver, LogLevel } = await import('@slack/bolt');
   const signingSecret = process.env.SLACK_SIGNING_SECRET ?? '';
   const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', processBeforeResponse: false });
   // Same token and API URL as the bot, so Bolt's one auth.test goes to the fake Slack, not to slack.com.
@@ -215,6 +224,9 @@ async function runBare(): Promise<void> {
     await ack();
   });
   app.action(ActionId.accept, async ({ ack }) => {
+    await ack();
+  });
+  app.view(CallbackId.form, async ({ ack }) => {
     await ack();
   });
   const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
