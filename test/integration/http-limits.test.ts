@@ -64,8 +64,9 @@ describe('request bodies', () => {
     const before = process.memoryUsage().rss;
     const statuses = await Promise.all(Array.from({ length: 40 }, () => postLarge('/api/handoffs', 4 * 1024 * 1024, { authorization: 'Bearer wrong-guess' })));
     const grown = process.memoryUsage().rss - before;
-    // Each refusal comes before the body: nothing near 40 × 4 MB was kept (loosely: well under a quarter of it).
-    expect(grown).toBeLessThan(40 * 1024 * 1024);
+    // Each refusal comes before the body: nothing near 40 × 4 MB (160 MB) was read (loosely: under half of it,
+    // since this process is also the client, on a machine that may be busy).
+    expect(grown).toBeLessThan(80 * 1024 * 1024);
     const answered = statuses.filter((s) => s !== 'closed');
     expect(answered.length).toBeGreaterThan(0);
     expect(new Set(answered)).toEqual(new Set([401, 429]));
