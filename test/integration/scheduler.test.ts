@@ -12,7 +12,7 @@ it('runs both jobs once at start, catching up what node-cron would not, and stop
   await submitOrder(h);
   // The bot was down from before the breach until Tuesday 09:30.
   h.clock.set('2026-11-24T09:30:00Z');
-  const jobs = startJobs(h.app.jobDeps, h.clock, { nudges: '0 0 1 1 *', digest: '0 0 1 1 *' });
+  const jobs = startJobs(h.app.jobDeps, h.clock, { nudges: '0 0 1 1 *', digest: '0 0 1 1 *', report: '0 0 1 1 *' });
   await jobs.stop(); // waits for the catch-up runs
   await h.settle();
   expect(h.app.repo.listEvents(1).filter((e) => e.type === 'nudged').map((e) => e.data.kind)).toEqual(['accept_breach']);
