@@ -7,8 +7,9 @@ export const USAGE = `Usage: handoff <command>
   config check [--file F]    validate the workflow file (HANDOFF_CONFIG) and exit
   config schema [--out F]    print the JSON Schema of the workflow file (or write it to F)
   webhooks status            per webhook: pending, failing (with the last error), delivered
-  jobs run <nudges|digest> [--now <ISO time>]
+  jobs run <nudges|digest|report> [--now <ISO time>]
                              run one job once as of that time (default: now) and send what it queued
+                             (report: the weekly report to each lead whose Monday 09:00 has passed)
   export --since <date> [--format csv|jsonl] [--out F [--force]]
                              write handoffs created since then (fields, people, times, durations)
                              to stdout or to a new file F (mode 0600; --force replaces an existing one)

@@ -102,7 +102,7 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
       const { values, positionals } = parseCommandArgs(rest, { now: { type: 'string' } }, 1);
       if (values.help) return printUsage();
       const [job] = positionals;
-      if (job !== 'nudges' && job !== 'digest') throw new UsageError(job ? `no job "${job}": jobs run nudges or jobs run digest` : 'jobs run needs a job: nudges or digest');
+      if (job !== 'nudges' && job !== 'digest' && job !== 'report') throw new UsageError(job ? `no job "${job}": jobs run nudges, digest or report` : 'jobs run needs a job: nudges, digest or report');
       const now = parseNow(values.now, '2026-11-23T09:00:00Z') ?? new Date();
       const { loadConfig } = await import('./config/load-config.js');
       const { createHandoffApp } = await import('./handoff-app.js');

@@ -22,6 +22,9 @@ import { HomeService } from './services/home-service.js';
 import { StatsService } from './services/stats-service.js';
 import { InsightsService } from './services/insights-service.js';
 import { QualityRepo } from './db/quality-repo.js';
+import { WeeklyReportRepo } from './db/weekly-report-repo.js';
+import { WeeklyReportService } from './services/weekly-report-service.js';
+import type { ChartRenderer } from './slack/chart-renderer.js';
 import { checkHealth } from './services/health.js';
 import { OutboxDispatcher } from './services/outbox-dispatcher.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
@@ -56,6 +59,8 @@ export interface HandoffAppOptions {
   readonly rateLimits?: RateLimits;
   /** Cron schedule of the jobs; `false` runs none (tests and the CLI run them by hand). */
   readonly schedule?: JobSchedule | false;
+  /** Turns a weekly report's chart into a PNG (default: vega + resvg); tests pass one that fails to see the text fallback. */
+  readonly renderChart?: ChartRenderer;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
@@ -71,13 +76,14 @@ export function createHandoffApp(opts: HandoffAppOptions) {
       logger.info({ handoffId: e.handoffId, event: e.type, from: e.fromState, to: e.toState, actor: e.actorId }, 'handoff changed');
     }
   });
+  const metricsRepo = new MetricsRepo(database.db);
   const metrics = new Metrics({ outboxBacklog: () => outboxRepo.backlog(), handoffCounts: () => repo.countByStateAndTeam(), now: () => clock.now() }, { processMetrics: opts.processMetrics });
   const client = createSlackClient(opts.env, metrics, logger, { clientTimeoutMs: opts.clientTimeoutMs, clientRetries: opts.clientRetries });
   const webhooks = new WebhookSender({ config: opts.workflow, repo });
   const directory = new SlackTeamDirectory(opts.workflow, client);
   const stalls = new StallRepo(database.db);
   const homeRepo = new HomeRepo(database.db);
-  const stats = new StatsService({ config: opts.workflow, metrics: new MetricsRepo(database.db), directory, clock });
+  const stats = new StatsService({ config: opts.workflow, metrics: metricsRepo, directory, clock });
   // The posts of what someone owns say when they are away; `service` exists by the time anyone runs a command.
   const away = new AwayService({ config: opts.workflow, away: new AwayRepo(database.db), clock, onChange: (userId) => service.refreshOwnedPosts(userId) });
   const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database.db), directory, clock });
@@ -85,7 +91,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
-  const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes, away });
+  const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes, away, renderChart: opts.renderChart, logger });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
   const routing = new RoutingRepo(database.db);
   const offers = new OfferRouter({ config: opts.workflow, repo, routing, directory, away });
@@ -109,7 +115,8 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   });
   slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away };
+  const weekly = new WeeklyReportService({ config: opts.workflow, metrics: metricsRepo, insights });
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database.db) };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {

@@ -171,6 +171,17 @@ export const digests = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.localDate] })],
 );
 
+/** One row per lead and week a weekly report went out (the week's Monday, on the lead's clock). */
+export const weeklyReports = sqliteTable(
+  'weekly_reports',
+  {
+    userId: text('user_id').notNull(),
+    weekOf: text('week_of').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.weekOf] })],
+);
+
 /** People's timezones from users.info, cached so a digest run does not ask Slack about everyone. */
 export const userProfiles = sqliteTable('user_profiles', {
   userId: text('user_id').primaryKey(),

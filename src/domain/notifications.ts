@@ -1,4 +1,5 @@
 import type { PersonDigest } from './digest.js';
+import type { WeeklyReport } from './weekly-report.js';
 
 /**
  * What must reach Slack after a state change. Stored in the outbox with the change itself and
@@ -17,6 +18,8 @@ export type Notification =
   | { type: 'source_reply'; handoffId: number }
   /** A person's daily stall digest, built when it was due. */
   | { type: 'digest'; handoffId?: undefined; userId: string; localDate: string; digest: PersonDigest }
+  /** A lead's weekly report (figures and chart), built when it was due. */
+  | { type: 'weekly_report'; handoffId?: undefined; userId: string; report: WeeklyReport }
   /** Republish a person's App Home, rendered when sent; repeats waiting together collapse into one. */
   | { type: 'home'; handoffId?: undefined; userId: string };
 

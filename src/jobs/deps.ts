@@ -1,9 +1,11 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HandoffRepo } from '../db/handoff-repo.js';
 import type { StallRepo } from '../db/stall-repo.js';
+import type { WeeklyReportRepo } from '../db/weekly-report-repo.js';
 import type { OutboxSignal, PeopleDirectory } from '../domain/ports.js';
 import type { Metrics } from '../metrics.js';
 import type { AwayService } from '../services/away-service.js';
+import type { WeeklyReportService } from '../services/weekly-report-service.js';
 
 export interface JobDeps {
   readonly config: WorkflowConfig;
@@ -11,6 +13,10 @@ export interface JobDeps {
   readonly stalls: StallRepo;
   readonly people: PeopleDirectory;
   readonly outbox: OutboxSignal;
+  /** Who leads which teams, and their weekly figures. */
+  readonly weekly: Pick<WeeklyReportService, 'leads' | 'build'>;
+  /** Which weekly reports went out. */
+  readonly reports: WeeklyReportRepo;
   readonly logger: { info(...m: unknown[]): void; warn(...m: unknown[]): void };
   /** Times and counts each scheduled run for /metrics. */
   readonly metrics?: Pick<Metrics, 'timeJob'>;

@@ -83,6 +83,34 @@ export interface StoredMessage {
   metadata?: Json;
   /** The person who wrote it; absent for the bot's own messages. */
   user?: string;
+  /** Files shared with it (files.completeUploadExternal into a channel). */
+  files?: SharedFile[];
+}
+
+/** A file as a message carries it; `url_private` is served by the fake (GET, with a token, like Slack). */
+export interface SharedFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  size: number;
+  url_private: string;
+}
+
+/** A file the app uploaded with files.getUploadURLExternal and the POST to its upload_url. */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  title: string;
+  /** The length the app announced in files.getUploadURLExternal. */
+  length: number;
+  mimetype: string;
+  /** The bytes posted to the upload URL; null until they arrived. */
+  bytes: Buffer | null;
+  alt_text?: string;
+  /** Where files.completeUploadExternal shared it; null until completed (or completed without a channel). */
+  channel: string | null;
+  completed: boolean;
 }
 
 export interface Ephemeral {
@@ -169,13 +197,32 @@ function asArray(v: Json): Json[] {
   return Array.isArray(v) ? v : [];
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readRawBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString('utf8');
+}
+
+/** The bytes of an upload: the body itself, or the first file of a multipart form (what the WebClient sends). */
+async function uploadedBytes(contentType: string, raw: Buffer): Promise<Buffer> {
+  if (!contentType.startsWith('multipart/form-data')) return raw;
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  for (const value of form.values()) if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  throw new Error('multipart upload without a file');
+}
+
+const MIME_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml', pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv' };
+
+function mimetypeOf(name: string): string {
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
+  return Object.hasOwn(MIME_TYPES, ext) ? MIME_TYPES[ext] : 'application/octet-stream';
 }
 
 export class FakeSlack extends EventEmitter {
@@ -198,6 +245,9 @@ export class FakeSlack extends EventEmitter {
   private readonly viewErrors = new Map<string, { errors: Record<string, string>; problem?: string }>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly files = new Map<string, UploadedFile>();
+  private fileSeq = 0;
+  private readonly origin: string;
   private readonly handlers: Record<string, Handler>;
   private readonly clock?: () => number;
   private readonly permalinkBase: string;
@@ -212,6 +262,7 @@ export class FakeSlack extends EventEmitter {
   ) {
     super();
     const { port } = server.address() as AddressInfo;
+    this.origin = `http://127.0.0.1:${port}`;
     this.apiUrl = `http://127.0.0.1:${port}/api/`;
     this.hooksUrl = `http://127.0.0.1:${port}/hooks`;
     this.webhooksUrl = `http://127.0.0.1:${port}/webhooks/`;
@@ -280,6 +331,7 @@ export class FakeSlack extends EventEmitter {
     this.stacks.clear();
     this.viewErrors.clear();
     this.faults.clear();
+    this.files.clear();
   }
 
   /**
@@ -338,6 +390,17 @@ export class FakeSlack extends EventEmitter {
 
   dms(userId: string): StoredMessage[] {
     return this.messages(dmChannelFor(userId));
+  }
+
+  /** A file the app uploaded (completed or not), with its bytes; undefined for an unknown id. */
+  file(id: string): UploadedFile | undefined {
+    const f = this.files.get(id);
+    return f && { ...f, bytes: f.bytes && Buffer.from(f.bytes) };
+  }
+
+  /** Every file the app uploaded, in upload order. */
+  uploadedFiles(): UploadedFile[] {
+    return [...this.files.keys()].map((id) => this.file(id) as UploadedFile);
   }
 
   threadReplies(channel: string, ts: string): StoredMessage[] {
@@ -504,6 +567,24 @@ export class FakeSlack extends EventEmitter {
       res.end('ok');
       return;
     }
+    const upload = url.pathname.match(/^\/upload\/v1\/(F[A-Z0-9]+)$/);
+    if (upload && req.method === 'POST') {
+      await this.handleUpload(req, res, at, upload[1]);
+      return;
+    }
+    const download = url.pathname.match(/^\/files\/(F[A-Z0-9]+)\/[^/]+$/);
+    if (download && (req.method === 'GET' || req.method === 'HEAD')) {
+      const file = this.files.get(download[1]);
+      // Like Slack's url_private: only with a token.
+      if (!this.extractToken(req, {}) || !file?.bytes || !file.completed) {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('not found');
+        return;
+      }
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': String(file.bytes.length) });
+      res.end(req.method === 'HEAD' ? undefined : file.bytes);
+      return;
+    }
     const m = url.pathname.match(/^\/api\/([A-Za-z0-9_.]+)$/);
     if (!m) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -574,6 +655,40 @@ export class FakeSlack extends EventEmitter {
     if (failing) call.failed = true;
     this.calls.push(call);
     this.emit('call', call);
+  }
+
+  /**
+   * The POST of a file's bytes to the upload_url files.getUploadURLExternal gave (step 2 of the upload
+   * flow); recorded as a call to `upload`. Slack answers 200 with a short text; an unknown URL is a 404.
+   */
+  private async handleUpload(req: IncomingMessage, res: ServerResponse, at: number, fileId: string): Promise<void> {
+    const raw = await readRawBody(req);
+    const fault = this.takeFault('upload');
+    if (fault?.delayMs) await this.sleep(fault.delayMs);
+    const failing = fault !== undefined && (fault.status !== undefined || fault.body !== undefined);
+    const file = this.files.get(fileId);
+    let status = failing ? (fault.status ?? 500) : file && !file.completed ? 200 : 404;
+    let bytes: Buffer | null = null;
+    if (status === 200) {
+      try {
+        bytes = await uploadedBytes(String(req.headers['content-type'] ?? ''), raw);
+      } catch {
+        status = 400;
+      }
+    }
+    if (file && bytes) file.bytes = bytes;
+    if (!res.destroyed) {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? `OK - ${bytes?.length ?? 0}` : 'upload failed');
+    }
+    const call: RecordedCall = { method: 'upload', args: { file_id: fileId, bytes: bytes?.length ?? raw.length }, at, status, response: { ok: status === 200 } };
+    if (failing) call.failed = true;
+    this.calls.push(call);
+    this.emit('call', call);
+  }
+
+  private sharedFile(f: UploadedFile): SharedFile {
+    return { id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, size: f.bytes?.length ?? 0, url_private: `${this.origin}/files/${f.id}/${encodeURIComponent(f.name)}` };
   }
 
   private faultAnswer(fault: Fault): Answer {
@@ -771,7 +886,7 @@ export class FakeSlack extends EventEmitter {
           .filter((m) => !m.thread_ts && Number(m.ts) >= oldest)
           .reverse()
           .slice(0, limit)
-          .map((m) => ({ type: 'message', user: m.user ?? BOT_USER_ID, ...(m.user ? {} : { bot_id: BOT_ID }), text: m.text, ts: m.ts, ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
+          .map((m) => ({ type: 'message', user: m.user ?? BOT_USER_ID, ...(m.user ? {} : { bot_id: BOT_ID }), text: m.text, ts: m.ts, ...(m.files ? { files: m.files } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) }));
         return ok({ messages, has_more: false });
       },
 
@@ -914,6 +1029,52 @@ export class FakeSlack extends EventEmitter {
         const id = existingId ?? this.nextViewId();
         this.homes.set(userId, id);
         return ok({ view: this.storeView(args.view, id) });
+      },
+
+      // Step 1 of the upload flow: a URL to POST the bytes to, and the file's id.
+      'files.getUploadURLExternal': (args) => {
+        const filename = typeof args.filename === 'string' ? args.filename.trim() : '';
+        const length = Number(args.length);
+        if (!filename) return err('invalid_arguments', { detail: 'filename is required' });
+        if (!Number.isInteger(length) || length <= 0) return err('invalid_arguments', { detail: 'length must be a positive integer' });
+        this.fileSeq += 1;
+        const id = `F${String(this.fileSeq).padStart(8, '0')}`;
+        const file: UploadedFile = { id, name: filename, title: filename, length, mimetype: mimetypeOf(filename), bytes: null, channel: null, completed: false };
+        if (typeof args.alt_text === 'string') file.alt_text = args.alt_text;
+        this.files.set(id, file);
+        return ok({ upload_url: `${this.origin}/upload/v1/${id}`, file_id: id });
+      },
+
+      // Step 3: the uploaded files become real, shared into channel_id (one message, initial_comment as its text).
+      'files.completeUploadExternal': (args) => {
+        const list = asArray(args.files);
+        if (list.length === 0) return err('invalid_arguments', { detail: 'files is required' });
+        const files: UploadedFile[] = [];
+        for (const entry of list) {
+          const file = entry && typeof entry.id === 'string' ? this.files.get(entry.id) : undefined;
+          if (!file || file.completed) return err('file_not_found');
+          // Slack refuses a file whose bytes never arrived or do not match the announced length.
+          if (!file.bytes || file.bytes.length !== file.length) return err('file_upload_size_mismatch');
+          files.push(file);
+        }
+        const channelArg = args.channel_id ? String(args.channel_id) : null;
+        const channel = channelArg ? this.resolveChannel(channelArg) : null;
+        const threadTs = args.thread_ts ? String(args.thread_ts) : undefined;
+        if (channel && threadTs && !this.findMessage(channel, threadTs)) return err('thread_not_found');
+        list.forEach((entry, i) => {
+          files[i].completed = true;
+          files[i].channel = channel;
+          if (typeof entry.title === 'string' && entry.title) files[i].title = entry.title;
+        });
+        const shared = files.map((f) => this.sharedFile(f));
+        if (channel) {
+          const msg: StoredMessage = { ts: this.nextTs(), channel, text: typeof args.initial_comment === 'string' ? args.initial_comment : '', blocks: asArray(args.blocks), updates: 0, files: shared };
+          if (threadTs) msg.thread_ts = threadTs;
+          const messages = this.channels.get(channel) ?? [];
+          messages.push(msg);
+          this.channels.set(channel, messages);
+        }
+        return ok({ files: shared.map((f) => ({ id: f.id, title: f.title, name: f.name, mimetype: f.mimetype, url_private: f.url_private })) });
       },
 
       'functions.completeSuccess': (args) =>

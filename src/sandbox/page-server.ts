@@ -62,6 +62,8 @@ export interface PageServerDeps {
   readonly jump: (kind: ClockJump, timezone: string) => Promise<ClockJumpResult>;
   readonly knows: (userId: string) => boolean;
   readonly people: () => readonly { id: string; name: string }[];
+  /** A file shared in a conversation (the weekly report's chart), by id; null when there is none. */
+  readonly file?: (id: string) => { bytes: Buffer; mimetype: string } | null;
 }
 
 export interface PageServer {
@@ -176,6 +178,16 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
         return;
       }
       if (req.method === 'GET' && url.pathname === '/sandbox/people') return send(res, 200, deps.people());
+      const fileId = req.method === 'GET' ? url.pathname.match(/^\/sandbox\/files\/(F[A-Z0-9]+)$/)?.[1] : undefined;
+      if (fileId) {
+        const shared = deps.file?.(fileId);
+        if (!shared) return send(res, 404, { ok: false, error: 'no such file' });
+        // Served as an image only: anything else downloads, so a file can never run as a page here.
+        const inline = shared.mimetype.startsWith('image/') && shared.mimetype !== 'image/svg+xml';
+        res.writeHead(200, { 'content-type': inline ? shared.mimetype : 'application/octet-stream', 'cache-control': 'private, max-age=3600', 'x-content-type-options': 'nosniff', ...(inline ? {} : { 'content-disposition': 'attachment' }) });
+        res.end(shared.bytes);
+        return;
+      }
       if (req.method === 'GET' && url.pathname === '/sandbox/state') {
         const who = url.searchParams.get('as') ?? '';
         if (!deps.knows(who)) return send(res, 400, { ok: false, error: `nobody called ${who} in this workspace` });

@@ -43,6 +43,7 @@ export interface ClockJumpResult {
   readonly now: string;
   readonly nudges: unknown;
   readonly digest: unknown;
+  readonly report: unknown;
 }
 
 /** A webhook of the config as the page shows it: where it would go (redacted) and what it subscribed to. */
@@ -108,6 +109,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     jump: (kind, tz) => (sandbox ? sandbox.jump(kind, tz) : Promise.reject(new Error('not started'))),
     knows: (userId) => workspace.people.some((p) => p.id === userId),
     people: () => workspace.people,
+    file: (id) => {
+      const f = fake?.file(id);
+      return f?.bytes && f.completed ? { bytes: f.bytes, mimetype: f.mimetype } : null;
+    },
   });
 
   let fake: FakeSlack | null = null;
@@ -167,11 +172,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
           const at = clock.now();
           const nudges = await runJob('nudges', running.jobDeps, at);
           const digest = await runJob('digest', running.jobDeps, at);
+          const report = await runJob('report', running.jobDeps, at);
           // Retries that were waiting for a later time may be due now.
           running.dispatcher.kick();
           await running.settle();
           page.changed();
-          return { now: at.toISOString(), nudges, digest };
+          return { now: at.toISOString(), nudges, digest, report };
         });
         jumping = run.then(
           () => undefined,
@@ -204,7 +210,12 @@ function summarize(messages: Json[]): Json[] {
   for (const m of messages) if (m.thread_ts && m.thread_ts !== m.ts) replies.set(m.thread_ts, [...(replies.get(m.thread_ts) ?? []), m]);
   return messages
     .filter((m) => !m.thread_ts || m.thread_ts === m.ts)
-    .map((m) => ({ ...m, replies: replies.get(m.ts) ?? [] }));
+    .map((m) => ({ ...withPageFiles(m), replies: (replies.get(m.ts) ?? []).map(withPageFiles) }));
+}
+
+/** Files as the page loads them: from the page's own origin (the fake's url_private needs a token a browser does not have). */
+function withPageFiles(m: Json): Json {
+  return m.files ? { ...m, files: m.files.map((f: Json) => ({ id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, src: `/sandbox/files/${encodeURIComponent(f.id)}` })) } : m;
 }
 
 /** Everything one person sees: their channels and DM with the app, its Home tab, their modals and ephemerals. */

@@ -12,6 +12,10 @@ import { buildHomeView } from './views/home.js';
 import { insightsViewOptions } from './views/insights.js';
 import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages.js';
 import { ownEntry } from '../domain/own-entry.js';
+import type { WeeklyReport } from '../domain/weekly-report.js';
+import { type ChartRenderer, renderChartPng } from './chart-renderer.js';
+import { statsViewOptions } from './views/stats.js';
+import { buildWeeklyChartSpec, buildWeeklyReportMessage, buildWeeklyReportText, weeklyReportFile } from './views/weekly-report.js';
 
 /** Which outbox entry a delivery is, and whether an earlier try may have reached Slack without being recorded. */
 export interface Delivery {
@@ -33,7 +37,7 @@ const RECONCILE_LOOKBACK = 100;
 export class SlackNotifier {
   private readonly dmChannels = new Map<string, string>();
 
-  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService; away?: Pick<AwayService, 'status'> }) {}
+  constructor(private readonly deps: { client: WebClient; workspace: SlackWorkspace; repo: HandoffRepo; config: WorkflowConfig; clock: Clock; limiter: SendRateLimiter; homes?: HomeService; away?: Pick<AwayService, 'status'>; renderChart?: ChartRenderer; logger?: { warn(...m: unknown[]): void } }) {}
 
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
@@ -41,6 +45,7 @@ export class SlackNotifier {
       return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
     }
     if (n.type === 'home') return this.publishHome(n.userId);
+    if (n.type === 'weekly_report') return this.sendWeeklyReport(n.userId, n.report, delivery);
     const ctx = this.context(n.handoffId);
     if (!ctx) return; // the handoff is gone (never happens in practice): nothing to say
     switch (n.type) {
@@ -143,6 +148,41 @@ export class SlackNotifier {
     if (this.dmChannels.size > 50_000) this.dmChannels.clear();
     this.dmChannels.set(userId, channel);
     if (store) this.deps.repo.saveDmChannel(userId, channel, this.deps.clock.now());
+  }
+
+  /** The DM channel's id, which a file upload needs: the stored one, else conversations.open (once per person). */
+  private async dmChannel(userId: string): Promise<string> {
+    const known = this.dmChannels.get(userId) ?? this.deps.repo.findDmChannel(userId) ?? (await this.openDm(userId));
+    if (!known) throw new Error(`no DM channel for ${userId}`);
+    return known;
+  }
+
+  /**
+   * The chart as a PNG in the lead's DM (files upload v2: get an upload URL, send the bytes, complete
+   * the upload into the DM), with the figures as its comment. A chart that cannot be drawn is logged
+   * and the figures go out as text: a rendering bug must not hold the report back. A failed upload
+   * throws, so the outbox retries it.
+   */
+  private async sendWeeklyReport(userId: string, report: WeeklyReport, delivery: Delivery): Promise<void> {
+    const opts = { dayMinutes: statsViewOptions(this.deps.config).dayMinutes };
+    let png: Uint8Array;
+    try {
+      png = await (this.deps.renderChart ?? renderChartPng)(buildWeeklyChartSpec(report));
+    } catch (error) {
+      this.deps.logger?.warn({ userId, weekOf: report.weekOf, err: error }, 'weekly report chart could not be drawn; sending the figures as text');
+      return this.dm(userId, buildWeeklyReportMessage(report, opts), delivery);
+    }
+    const channel = await this.dmChannel(userId);
+    const { filename, title } = weeklyReportFile(report);
+    // An earlier try may have completed the upload before its answer was lost: the week's title finds it.
+    if (delivery.retried && (await this.findUpload(channel, title))) return;
+    await this.deps.limiter.acquire(channel);
+    await this.deps.client.files.uploadV2({ channel_id: channel, file: Buffer.from(png), filename, title, alt_text: 'Charts of first-time right, SLA breaches and time to accept per week', initial_comment: buildWeeklyReportText(report, opts) });
+  }
+
+  private async findUpload(channel: string, title: string): Promise<boolean> {
+    const res = await this.deps.client.conversations.history({ channel, limit: RECONCILE_LOOKBACK });
+    return (res.messages ?? []).some((m) => (m as { files?: Array<{ title?: string }> }).files?.some((f) => f.title === title));
   }
 
   /** chat.postMessage, tagged with the outbox id; on a retry, an earlier successful try is found and reused. */

@@ -18,7 +18,13 @@ import { loadWorkflow } from '../../src/config/load-config';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { HandoffRepo } from '../../src/db/handoff-repo';
 import { type Db, openDb, type OpenDb } from '../../src/db/open-db';
+import { MetricsRepo } from '../../src/db/metrics-repo';
+import { QualityRepo } from '../../src/db/quality-repo';
 import { StallRepo } from '../../src/db/stall-repo';
+import { WeeklyReportRepo } from '../../src/db/weekly-report-repo';
+import { InsightsService } from '../../src/services/insights-service';
+import { WeeklyReportService } from '../../src/services/weekly-report-service';
+import { configDirectory } from '../helpers/config-directory';
 import { parseDuration } from '../../src/domain/business-clock';
 import { buildDigests } from '../../src/domain/digest';
 import type { PeopleDirectory } from '../../src/domain/ports';
@@ -77,6 +83,8 @@ function jobDeps(db: Db, config: WorkflowConfig): JobDeps {
     people: new CachedPeopleDirectory(stalls, NOW),
     outbox: { kick: () => undefined },
     logger: { info: () => undefined, warn: () => undefined },
+    weekly: new WeeklyReportService({ config, metrics: new MetricsRepo(db), insights: new InsightsService({ config, quality: new QualityRepo(db), directory: configDirectory(config), clock: { now: () => NOW } }) }),
+    reports: new WeeklyReportRepo(db),
   };
 }
 

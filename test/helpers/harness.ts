@@ -7,6 +7,7 @@ import { loadWorkflow, parseEnv } from '../../src/config/load-config';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
+import type { ChartRenderer } from '../../src/slack/chart-renderer';
 import type { HttpTimeouts } from '../../src/slack/app';
 import { BlockId } from '../../src/slack/ids';
 import { NO_RATE_LIMITS } from '../../src/slack/rate-limiter';
@@ -66,6 +67,8 @@ export async function startHarness(
     env?: Record<string, string>;
     /** Faults the fake Slack has before the app starts (e.g. a failing auth.test at boot). */
     faults?: ReadonlyArray<readonly [string, Fault]>;
+    /** Draws the weekly report's chart instead of vega + resvg (a failing one shows the text fallback). */
+    renderChart?: ChartRenderer;
   } = {},
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
@@ -84,7 +87,7 @@ export async function startHarness(
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts });
+  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts, renderChart: opts.renderChart });
   const port = await app.start(0);
   // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
   await fake.waitFor('auth.test', 2000).catch(() => undefined);

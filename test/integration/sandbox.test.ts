@@ -145,6 +145,18 @@ describe('the sandbox, as its page uses it', () => {
     expect((await t.state(EMMA)).now).toMatch(/^2026-11-25T16:00/);
   });
 
+  it('shows a lead their weekly report with its chart, which the page loads from its own address', async () => {
+    // The clock jumps above passed Monday 09:00 of the lead's week: the report went out at the first one.
+    const dm = (await t.state(HIRO)).conversations['D0OPSLEAD'].messages;
+    const report = dm.find((m: Json) => m.files?.length);
+    expect(report.text).toContain('Your weekly handoff report');
+    expect(report.files[0]).toMatchObject({ mimetype: 'image/png', src: expect.stringMatching(/^\/sandbox\/files\/F\w+$/) });
+    const res = await fetch(`${t.base}${report.files[0].src}`);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4).toString('latin1')).toBe('\x89PNG');
+    expect((await fetch(`${t.base}/sandbox/files/F99999999`)).status).toBe(404);
+  });
+
   it('posts what a person types as their message, and its message shortcut starts a handoff linked in its thread', async () => {
     await t.post('type', { as: AVA, channel: 'C0SALES01', text: 'ACME wants 40 chargers <by Friday> & fast' });
     const said = (await t.state(EMMA)).conversations.C0SALES01.messages[0];

@@ -8,6 +8,7 @@ import {
   renderBlocks,
   renderConfirm,
   renderElement,
+  renderFiles,
   renderMessageBody,
   renderModal,
   renderMrkdwn,
@@ -121,6 +122,14 @@ describe('blocks', () => {
 
   it('knows which blocks it renders', () => {
     for (const type of RENDERED_BLOCKS) expect(renderBlocks([{ type, text: plain('t'), elements: [], label: plain('l'), element: { type: 'plain_text_input' } }])).not.toContain('bk-unsupported');
+  });
+
+  it('shows an image shared with a message from the page’s own address, and names other files', () => {
+    const html = renderMessageBody({ text: '*Weekly*', blocks: [], files: [{ title: 'Report <b>', mimetype: 'image/png', src: '/sandbox/files/F00000001' }] }, ctx);
+    expect(html).toContain('<b>Weekly</b>');
+    expect(html).toContain('<img src="/sandbox/files/F00000001" alt="Report &lt;b&gt;"');
+    // A file from anywhere else is never loaded.
+    expect(renderFiles([{ title: 'x', mimetype: 'image/png', src: 'https://evil.test/x.png' }])).toBe('<div class="msg-file">📎 x</div>');
   });
 
   it('renders a message by its blocks, or by its text when it has none', () => {

@@ -31,6 +31,7 @@ export declare function blockIdOf(block: Json, index: number): string;
 export declare function actionIdOf(element: Json, index: number): string;
 export declare function renderElement(el: Json, ctx?: RenderContext, where?: 'actions' | 'accessory' | 'input' | 'context', index?: number): string;
 export declare function renderBlocks(blocks: Json[], ctx?: RenderContext): string;
+export declare function renderFiles(files: Json): string;
 export declare function renderMessageBody(message: Json, ctx?: RenderContext): string;
 export declare function renderModal(modal: { view: Json; errors?: Record<string, string>; problem?: string }, ctx?: RenderContext): string;
 export declare function renderConfirm(confirm: Json, ctx?: RenderContext): string;

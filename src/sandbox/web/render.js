@@ -407,10 +407,25 @@ export function renderBlocks(blocks, ctx = {}) {
   return (Array.isArray(blocks) ? blocks : []).map((b, i) => renderBlock(b, i, ctx)).join('');
 }
 
-/** A message's body: its blocks, or its text when it has none (as Slack shows it). */
+/** Files shared with a message: images shown (from the page's own origin), other files as their title. */
+export function renderFiles(files) {
+  return (Array.isArray(files) ? files : [])
+    .map((f) => {
+      const title = escapeHtml(f?.title ?? f?.name ?? 'file');
+      const src = typeof f?.src === 'string' && f.src.startsWith('/sandbox/files/') ? escapeHtml(f.src) : null;
+      if (src && typeof f.mimetype === 'string' && f.mimetype.startsWith('image/'))
+        return `<figure class="msg-file"><a href="${src}" target="_blank" rel="noopener"><img src="${src}" alt="${title}" loading="lazy"></a><figcaption>${title}</figcaption></figure>`;
+      return `<div class="msg-file">📎 ${title}</div>`;
+    })
+    .join('');
+}
+
+/** A message's body: its blocks, or its text when it has none (as Slack shows it), then its files. */
 export function renderMessageBody(message, ctx = {}) {
-  if (Array.isArray(message?.blocks) && message.blocks.length > 0) return renderBlocks(message.blocks, ctx);
-  return `<div class="bk-section-text">${renderMrkdwn(message?.text ?? '', ctx)}</div>`;
+  const files = renderFiles(message?.files);
+  if (Array.isArray(message?.blocks) && message.blocks.length > 0) return renderBlocks(message.blocks, ctx) + files;
+  const text = message?.text ? `<div class="bk-section-text">${renderMrkdwn(message.text, ctx)}</div>` : '';
+  return (text || files ? text : `<div class="bk-section-text"></div>`) + files;
 }
 
 /**

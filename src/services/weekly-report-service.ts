@@ -1,0 +1,63 @@
+import type { WorkflowConfig } from '../config/workflow-schema.js';
+import type { MetricsRepo } from '../db/metrics-repo.js';
+import { businessTimeline, parseDuration } from '../domain/business-clock.js';
+import type { SlaMinutes } from '../domain/flow-metrics.js';
+import { ownEntry } from '../domain/own-entry.js';
+import { calendarOf } from '../domain/sla.js';
+import { computeTeamWeeks, REPORT_WEEKS, reportWeeks, type WeeklyReport } from '../domain/weekly-report.js';
+import type { InsightsService } from './insights-service.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** History before the first week the business timeline covers: waits that began earlier are measured from there. */
+const TIMELINE_LEAD_DAYS = 30;
+
+/** The figures of a lead's weekly report, from the event history (flow metrics and quality figures per week). */
+export class WeeklyReportService {
+  constructor(private readonly deps: { config: WorkflowConfig; metrics: MetricsRepo; insights: Pick<InsightsService, 'teamEvents' | 'minutesLost'> }) {}
+
+  /** Teams each lead leads, in config order; a lead of several teams gets one report covering them all. */
+  leads(): Map<string, string[]> {
+    const map = new Map<string, string[]>();
+    for (const [key, team] of Object.entries(this.deps.config.teams))
+      for (const lead of team.leads) {
+        const teams = map.get(lead) ?? [];
+        if (!teams.includes(key)) teams.push(key);
+        map.set(lead, teams);
+      }
+    return map;
+  }
+
+  /** The report of the REPORT_WEEKS weeks before `weekOf` (a Monday, on `timezone`'s clock) for these teams. */
+  build(teamKeys: readonly string[], weekOf: string, timezone: string): WeeklyReport {
+    const weeks = reportWeeks(weekOf, timezone, REPORT_WEEKS);
+    const from = weeks[0].period.from;
+    const to = weeks[weeks.length - 1].period.to;
+    const events = this.deps.insights.teamEvents(teamKeys, from, to);
+    const minutesLost = this.deps.insights.minutesLost(from, to);
+    const teams = teamKeys.flatMap((key) => {
+      const team = ownEntry(this.deps.config.teams, key);
+      if (!team) return [];
+      const calendar = calendarOf(team);
+      const timeline = businessTimeline(calendar, new Date(from.getTime() - TIMELINE_LEAD_DAYS * DAY_MS), to);
+      const slas = new Map<string, SlaMinutes>();
+      const slaOf = (typeKey: string): SlaMinutes => {
+        let sla = slas.get(typeKey);
+        if (!sla) {
+          // A type removed from the config keeps its history but has no SLA to measure against.
+          const s = ownEntry(this.deps.config.handoffTypes, typeKey)?.sla;
+          sla = { accept: s?.accept ? parseDuration(s.accept, calendar) : undefined, complete: s?.complete ? parseDuration(s.complete, calendar) : undefined };
+          slas.set(typeKey, sla);
+        }
+        return sla;
+      };
+      const changes = this.deps.metrics.stateChanges(key, from, to);
+      return [
+        computeTeamWeeks({ key, name: team.name }, changes, events, weeks, {
+          flow: { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf },
+          quality: { minutesLost },
+        }),
+      ];
+    });
+    return { weekOf, timezone, teams };
+  }
+}

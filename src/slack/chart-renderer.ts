@@ -1,0 +1,30 @@
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** Turns a Vega-Lite spec into PNG bytes. The notifier takes one, so a test can make rendering fail. */
+export type ChartRenderer = (spec: TopLevelSpec) => Promise<Uint8Array>;
+
+/** The font the chart's text is drawn in: shipped as an npm package, so rendering needs no system fonts. */
+export const CHART_FONT_FAMILY = 'DejaVu Sans';
+
+function fontFiles(): string[] {
+  const require = createRequire(import.meta.url);
+  return ['dejavu-fonts-ttf/ttf/DejaVuSans.ttf', 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'].map((f) => require.resolve(f));
+}
+
+/**
+ * Renders on the server without a browser or canvas: Vega-Lite compiles the spec, Vega draws it as
+ * SVG (renderer 'none': no DOM), resvg rasterizes it with the bundled fonts. The libraries load on
+ * first use, so a bot that never sends a report never loads them.
+ */
+export async function renderChartPng(spec: TopLevelSpec): Promise<Uint8Array> {
+  const [vega, vegaLite, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    const resvg = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: CHART_FONT_FAMILY } });
+    return resvg.render().asPng();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,140 @@
+import type { KnownBlock } from '@slack/types';
+import type { TopLevelSpec } from 'vega-lite';
+import { type ReceivedWeek, type SentWeek, type TeamWeeks, weekFirstTimeRight, type WeeklyReport } from '../../domain/weekly-report.js';
+import { CHART_FONT_FAMILY } from '../chart-renderer.js';
+import { escapeMrkdwn, mrkdwn, truncate } from '../mrkdwn.js';
+import { formatBusinessMinutes } from './stats.js';
+import type { SlackMessage } from './messages.js';
+
+/** A working day in minutes per team, so business durations read as the config counts them. */
+export interface WeeklyReportViewOptions {
+  readonly dayMinutes: (teamKey: string) => number;
+}
+
+const signed = (n: number, unit = '') => (n > 0 ? `+${n}${unit}` : n < 0 ? `−${-n}${unit}` : `±0${unit}`);
+const pct = (share: number | null) => (share === null ? null : Math.round(100 * share));
+
+/** "Nov 16" ("Nov 16, 2026") for a week's Monday ('YYYY-MM-DD'). */
+export function weekLabel(weekOf: string, withYear = false): string {
+  return new Date(`${weekOf}T12:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}) });
+}
+
+function ftrText(now: { decided: number; firstTimeRight: number }, before: { decided: number; firstTimeRight: number } | undefined): string {
+  const p = pct(weekFirstTimeRight(now));
+  if (p === null) return 'nothing decided';
+  const b = before ? pct(weekFirstTimeRight(before)) : null;
+  return `${p}% (${now.firstTimeRight} of ${now.decided})${b === null ? '' : ` (${signed(p - b, ' pts')})`}`;
+}
+
+function acceptText(w: ReceivedWeek, day: number): string {
+  if (w.accepted === 0 || w.acceptP50 === null || w.acceptP90 === null) return 'none accepted';
+  return `median ${formatBusinessMinutes(w.acceptP50, day)}, p90 ${formatBusinessMinutes(w.acceptP90, day)} (${w.accepted} accepted)`;
+}
+
+function teamLines(t: TeamWeeks, opts: WeeklyReportViewOptions): string {
+  const day = opts.dayMinutes(t.teamKey);
+  const w = t.received.at(-1);
+  const before = t.received.at(-2);
+  const name = escapeMrkdwn(t.teamName);
+  if (!w) return `*${name}*`;
+  const lines = [
+    `*${name}*, work received`,
+    `• First-time right: ${ftrText(w, before)}`,
+    `• Returns: ${w.returns}${before ? ` (${signed(w.returns - before.returns)})` : ''}`,
+    `• SLA breaches: ${w.slaBreaches} of ${w.slaMeasured}${before ? ` (${signed(w.slaBreaches - before.slaBreaches)})` : ''}`,
+    `• Time to accept: ${acceptText(w, day)}`,
+  ];
+  const sent: SentWeek | undefined = t.sent.at(-1);
+  if (sent) lines.push(`• Work ${name} sent: first-time right ${ftrText(sent, t.sent.at(-2))}, ${sent.returns} returned`);
+  return lines.join('\n');
+}
+
+/** The report's figures as mrkdwn: the comment over the chart, and the whole message when there is no chart. */
+export function buildWeeklyReportText(report: WeeklyReport, opts: WeeklyReportViewOptions): string {
+  const last = report.teams[0]?.received.at(-1)?.weekOf;
+  const heading = `*Your weekly handoff report${last ? `: week of ${weekLabel(last, true)}` : ''}*`;
+  const body = report.teams.length ? report.teams.map((t) => teamLines(t, opts)).join('\n\n') : 'You lead no team in the workflow file any more.';
+  const weeks = report.teams[0]?.received.length ?? 0;
+  return truncate(`${heading}\n\n${body}\n\n_Changes are against the week before. The chart shows the last ${weeks} weeks; \`/handoff insights\` and \`/handoff stats\` go deeper._`, 3900);
+}
+
+/** The report without a chart (rendering failed): the same figures as a DM. */
+export function buildWeeklyReportMessage(report: WeeklyReport, opts: WeeklyReportViewOptions): SlackMessage {
+  const text = buildWeeklyReportText(report, opts);
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(truncate(text, 3000)) }];
+  return { text: truncate(text.replace(/\*/g, ''), 3000), blocks };
+}
+
+const hours = (minutes: number | null) => (minutes === null ? null : Math.round(minutes / 6) / 10);
+
+/**
+ * The chart, as Vega-Lite: per week over the report's weeks, first-time right (per team, and for work
+ * each team sent), SLA breaches per team, and time to accept per team (median solid, p90 dashed).
+ * Weeks without a figure (nothing decided, nothing accepted) leave a gap in the line, never a zero.
+ */
+export function buildWeeklyChartSpec(report: WeeklyReport): TopLevelSpec {
+  const ftr: Array<{ week: string; series: string; percent: number }> = [];
+  const breaches: Array<{ week: string; team: string; breaches: number }> = [];
+  const accept: Array<{ week: string; team: string; stat: string; hours: number }> = [];
+  const weeks = report.teams[0]?.received.map((w) => weekLabel(w.weekOf)) ?? [];
+  for (const t of report.teams) {
+    for (const w of t.received) {
+      const week = weekLabel(w.weekOf);
+      const p = pct(weekFirstTimeRight(w));
+      if (p !== null) ftr.push({ week, series: `${t.teamName} received`, percent: p });
+      breaches.push({ week, team: t.teamName, breaches: w.slaBreaches });
+      const p50 = hours(w.acceptP50);
+      const p90 = hours(w.acceptP90);
+      if (p50 !== null) accept.push({ week, team: t.teamName, stat: 'median', hours: p50 });
+      if (p90 !== null) accept.push({ week, team: t.teamName, stat: 'p90', hours: p90 });
+    }
+    for (const w of t.sent) {
+      const p = pct(weekFirstTimeRight(w));
+      if (p !== null) ftr.push({ week: weekLabel(w.weekOf), series: `${t.teamName} sent`, percent: p });
+    }
+  }
+  const x = { field: 'week', type: 'ordinal', sort: weeks, scale: { domain: weeks }, title: null, axis: { labelAngle: 0 } } as const;
+  const panel = { width: 640, height: 150 } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `Handoffs, ${weeks.length} weeks to ${weeks.at(-1) ?? ''}`, subtitle: report.teams.map((t) => t.teamName).join(', ') },
+    background: 'white',
+    padding: 16,
+    config: { font: CHART_FONT_FAMILY, view: { stroke: null }, legend: { orient: 'right' } },
+    vconcat: [
+      {
+        ...panel,
+        title: 'First-time right (%)',
+        data: { values: ftr },
+        mark: { type: 'line', point: true },
+        encoding: { x, y: { field: 'percent', type: 'quantitative', scale: { domain: [0, 100] }, title: '%' }, color: { field: 'series', type: 'nominal', title: null } },
+      },
+      {
+        ...panel,
+        title: 'SLA breaches',
+        data: { values: breaches },
+        mark: 'bar',
+        encoding: { x, xOffset: { field: 'team', type: 'nominal' }, y: { field: 'breaches', type: 'quantitative', title: 'breaches', axis: { tickMinStep: 1 } }, color: { field: 'team', type: 'nominal', title: null } },
+      },
+      {
+        ...panel,
+        title: 'Time to accept (business hours): median solid, p90 dashed',
+        data: { values: accept },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'hours', type: 'quantitative', title: 'hours' },
+          color: { field: 'team', type: 'nominal', title: null },
+          strokeDash: { field: 'stat', type: 'nominal', legend: null, scale: { domain: ['median', 'p90'], range: [[1, 0], [5, 4]] } },
+          detail: { field: 'stat', type: 'nominal' },
+        },
+      },
+    ],
+    resolve: { scale: { color: 'independent' } },
+  };
+}
+
+/** The chart's file name and title in Slack; the title names the week, which also finds an upload a retry might repeat. */
+export function weeklyReportFile(report: WeeklyReport): { filename: string; title: string } {
+  return { filename: `handoff-weekly-${report.weekOf}.png`, title: `Handoff weekly report, ${weekLabel(report.weekOf, true)}` };
+}
