@@ -1,5 +1,6 @@
 /**
- * The benchmark (`npm run bench`), in three parts.
+ * The benchmark (`npm run bench`), in five sections; `npm run bench -- routing insights` runs only those
+ * named (stall, home, load, routing, insights).
  *
  * Stall jobs: seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary
  * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
@@ -8,6 +9,8 @@
  * Load: the compiled bot (dist/, built by the bench) and a bare Bolt app, each in a process of its own,
  * under signed requests from this process: CPU per request, an open loop at 20 requests/s, a closed loop
  * of 50 in flight, throughput, peak RSS and start to listening: test/bench/load.ts.
+ * Routing: 2,000 timed-out offers moved on among 100,000 handoffs, Slack calls counted: test/bench/routing.ts.
+ * Insights: `/handoff insights <team> 90d` on 1,000,000 events: test/bench/insights.ts.
  * It informs; it does not gate: the exit code is 0 even when a target is missed (look for FAIL).
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -34,6 +37,8 @@ import type { JobDeps } from '../../src/jobs/deps';
 import { runDigest } from '../../src/jobs/run-digest';
 import { runNudges } from '../../src/jobs/run-nudges';
 import { runHomeBench } from './home';
+import { printInsightsResult, runInsightsBench } from './insights';
+import { runRoutingBench } from './routing';
 import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
 import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timed, timedAsync, verdictOf } from './report';
@@ -112,13 +117,24 @@ const kindsText = (counts: Record<string, number>) =>
 
 const count = (o: OpenDb, table: string): number => (o.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
+/** Sections to run: `npm run bench -- routing insights` runs those two; no argument runs them all. */
+const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights'] as const;
+
+function selectedSections(args: readonly string[]): (section: (typeof SECTIONS)[number]) => boolean {
+  const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  return (section) => args.length === 0 || args.includes(section);
+}
+
 async function main(): Promise<void> {
+  const want = selectedSections(process.argv.slice(2));
   const started = performance.now();
   const config = benchConfig();
   const dir = mkdtempSync(join(tmpdir(), 'handoff-bench-'));
   const seedPath = join(dir, 'seed.db');
   const measurements: Measurement[] = [];
   const notes: string[] = [];
+  let sqliteVersion = 'not opened';
 
   try {
     heading('Handoff stall-job benchmark');
@@ -127,226 +143,249 @@ async function main(): Promise<void> {
     console.log(`now = ${NOW.toISOString()} (${NOW.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' })}); runs per measurement: ${RUNS}`);
     console.log('config = test/fixtures/handoff.config.yaml + ops-to-fulfilment sla {accept 8h, complete 3d}, fulfilment Europe/Berlin Mon-Fri 09:00-17:00');
 
-    // --- Seed ---------------------------------------------------------------------------------
-    const seeding = openDb(`file:${seedPath}`);
-    const sqliteVersion = (seeding.sqlite.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-    const seeded = seed(seeding.sqlite, config, NOW, DEFAULT_PLAN);
-    seeding.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    seeding.close();
-    heading('Seeded database');
-    console.log(`SQLite ${sqliteVersion}; file ${(statSync(seedPath).size / 2 ** 20).toFixed(1)} MiB; seeded in ${fmtMs(seeded.ms)} ms`);
-    console.log(
-      `${fmtInt(seeded.handoffs)} handoffs: ${fmtInt(seeded.closed)} closed over ${DEFAULT_PLAN.historyDays} days, ${fmtInt(seeded.dueForNudge)} active with nudge_at <= now, ${fmtInt(seeded.activeNotDue)} active with nudge_at later`,
-    );
-    console.log(`by kind: ${kindsText(seeded.byKind)}`);
-    console.log(`${fmtInt(seeded.events)} events, ${fmtInt(seeded.profiles)} cached user profiles, ${fmtInt(seeded.users.length)} users; busiest person ${seeded.busiest.userId} (${seeded.busiest.active} active)`);
-    console.log('no ANALYZE has been run (as in production: the migrations do not run it), so the planner has no statistics.');
+    if (want('stall')) {
+      // --- Seed ---------------------------------------------------------------------------------
+      const seeding = openDb(`file:${seedPath}`);
+      sqliteVersion = (seeding.sqlite.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+      const seeded = seed(seeding.sqlite, config, NOW, DEFAULT_PLAN);
+      seeding.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      seeding.close();
+      heading('Seeded database');
+      console.log(`SQLite ${sqliteVersion}; file ${(statSync(seedPath).size / 2 ** 20).toFixed(1)} MiB; seeded in ${fmtMs(seeded.ms)} ms`);
+      console.log(
+        `${fmtInt(seeded.handoffs)} handoffs: ${fmtInt(seeded.closed)} closed over ${DEFAULT_PLAN.historyDays} days, ${fmtInt(seeded.dueForNudge)} active with nudge_at <= now, ${fmtInt(seeded.activeNotDue)} active with nudge_at later`,
+      );
+      console.log(`by kind: ${kindsText(seeded.byKind)}`);
+      console.log(`${fmtInt(seeded.events)} events, ${fmtInt(seeded.profiles)} cached user profiles, ${fmtInt(seeded.users.length)} users; busiest person ${seeded.busiest.userId} (${seeded.busiest.active} active)`);
+      console.log('no ANALYZE has been run (as in production: the migrations do not run it), so the planner has no statistics.');
 
-    // --- Reads: deciding, building, listing (repeatable on one connection) ----------------------
-    const read = openDb(`file:${seedPath}`);
-    const stalls = new StallRepo(read.db);
+      // --- Reads: deciding, building, listing (repeatable on one connection) ----------------------
+      const read = openDb(`file:${seedPath}`);
+      const stalls = new StallRepo(read.db);
 
-    let due = 0;
-    measurements.push({
-      name: 'dueForNudge query alone',
-      samples: await repeat(RUNS, () => {
-        const r = timed(() => stalls.dueForNudge(NOW, 100_000));
-        due = r.value.length;
-        return r.ms;
-      }),
-      rows: `${fmtInt(due)} rows`,
-    });
-
-    let decided = { looked: 0, fire: {} as Record<string, number> };
-    measurements.push({
-      name: 'nudge decide (dueForNudge + planNudges)',
-      samples: await repeat(RUNS, () => {
-        const r = timed(() => decideNudges(stalls, config));
-        decided = r.value;
-        return r.ms;
-      }),
-      rows: `${fmtInt(decided.looked)} planned`,
-      targetMs: 200,
-    });
-
-    // Where the deciding time goes: planning alone, on rows already read, and by what it plans.
-    const dueRows = stalls.dueForNudge(NOW, 100_000);
-    const planMsByKind: Record<string, number> = {};
-    measurements.push({
-      name: 'planNudges alone (rows already read)',
-      samples: await repeat(RUNS, () => {
-        const t0 = performance.now();
-        for (const h of dueRows) {
-          const type = config.handoffTypes[h.typeKey];
-          const team = config.teams[h.toTeam];
-          if (!type || !team) continue;
-          const t1 = performance.now();
-          const calendar = calendarOf(team);
-          const plan = planNudges(h, NOW, calendar, parseDuration(type.nudge.every, calendar));
-          const key = `${plan.fire?.kind ?? 'nothing'} (${h.toTeam})`;
-          planMsByKind[key] = (planMsByKind[key] ?? 0) + (performance.now() - t1) / RUNS;
-        }
-        return performance.now() - t0;
-      }),
-      rows: `${fmtInt(dueRows.length)} planned`,
-    });
-
-    let stalledRows = 0;
-    measurements.push({
-      name: 'listStalled query alone',
-      samples: await repeat(RUNS, () => {
-        const r = timed(() => stalls.listStalled(NOW));
-        stalledRows = r.value.length;
-        return r.ms;
-      }),
-      rows: `${fmtInt(stalledRows)} rows`,
-    });
-
-    let built = 0;
-    const leadsOf = (team: string) => config.teams[team]?.leads ?? [];
-    measurements.push({
-      name: 'buildDigests(listStalled(now))',
-      samples: await repeat(RUNS, () => {
-        const r = timed(() => buildDigests(stalls.listStalled(NOW), leadsOf, NOW));
-        built = r.value.size;
-        return r.ms;
-      }),
-      rows: `${fmtInt(built)} digests`,
-    });
-
-    let mine = 0;
-    measurements.push({
-      name: `listActiveFor (busiest person)`,
-      samples: await repeat(RUNS, () => {
-        const r = timed(() => stalls.listActiveFor(seeded.busiest.userId));
-        mine = r.value.length;
-        return r.ms;
-      }),
-      rows: `${fmtInt(mine)} rows`,
-    });
-
-    for (const teams of [['ops'], ['ops', 'fulfilment']]) {
-      let n = 0;
+      let due = 0;
       measurements.push({
-        name: `listActiveForTeams(${JSON.stringify(teams)})`,
+        name: 'dueForNudge query alone',
         samples: await repeat(RUNS, () => {
-          const r = timed(() => stalls.listActiveForTeams(teams));
-          n = r.value.length;
+          const r = timed(() => stalls.dueForNudge(NOW, 100_000));
+          due = r.value.length;
           return r.ms;
         }),
-        rows: `${fmtInt(n)} rows`,
+        rows: `${fmtInt(due)} rows`,
       });
-    }
 
-    const plans = stallQueryPlans(read.sqlite, NOW, seeded.busiest.userId);
-    read.close();
+      let decided = { looked: 0, fire: {} as Record<string, number> };
+      measurements.push({
+        name: 'nudge decide (dueForNudge + planNudges)',
+        samples: await repeat(RUNS, () => {
+          const r = timed(() => decideNudges(stalls, config));
+          decided = r.value;
+          return r.ms;
+        }),
+        rows: `${fmtInt(decided.looked)} planned`,
+        targetMs: 200,
+      });
 
-    // --- Jobs that write: a fresh copy of the seeded file for every run --------------------------
-    const fresh = (run: number, fn: (o: OpenDb) => Promise<number>) => async () => {
-      const path = join(dir, `run-${run}.db`);
-      copyFileSync(seedPath, path);
-      const opened = openDb(`file:${path}`);
-      try {
-        return await fn(opened);
-      } finally {
-        opened.close();
-        for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      // Where the deciding time goes: planning alone, on rows already read, and by what it plans.
+      const dueRows = stalls.dueForNudge(NOW, 100_000);
+      const planMsByKind: Record<string, number> = {};
+      measurements.push({
+        name: 'planNudges alone (rows already read)',
+        samples: await repeat(RUNS, () => {
+          const t0 = performance.now();
+          for (const h of dueRows) {
+            const type = config.handoffTypes[h.typeKey];
+            const team = config.teams[h.toTeam];
+            if (!type || !team) continue;
+            const t1 = performance.now();
+            const calendar = calendarOf(team);
+            const plan = planNudges(h, NOW, calendar, parseDuration(type.nudge.every, calendar));
+            const key = `${plan.fire?.kind ?? 'nothing'} (${h.toTeam})`;
+            planMsByKind[key] = (planMsByKind[key] ?? 0) + (performance.now() - t1) / RUNS;
+          }
+          return performance.now() - t0;
+        }),
+        rows: `${fmtInt(dueRows.length)} planned`,
+      });
+
+      let stalledRows = 0;
+      measurements.push({
+        name: 'listStalled query alone',
+        samples: await repeat(RUNS, () => {
+          const r = timed(() => stalls.listStalled(NOW));
+          stalledRows = r.value.length;
+          return r.ms;
+        }),
+        rows: `${fmtInt(stalledRows)} rows`,
+      });
+
+      let built = 0;
+      const leadsOf = (team: string) => config.teams[team]?.leads ?? [];
+      measurements.push({
+        name: 'buildDigests(listStalled(now))',
+        samples: await repeat(RUNS, () => {
+          const r = timed(() => buildDigests(stalls.listStalled(NOW), leadsOf, NOW));
+          built = r.value.size;
+          return r.ms;
+        }),
+        rows: `${fmtInt(built)} digests`,
+      });
+
+      let mine = 0;
+      measurements.push({
+        name: `listActiveFor (busiest person)`,
+        samples: await repeat(RUNS, () => {
+          const r = timed(() => stalls.listActiveFor(seeded.busiest.userId));
+          mine = r.value.length;
+          return r.ms;
+        }),
+        rows: `${fmtInt(mine)} rows`,
+      });
+
+      for (const teams of [['ops'], ['ops', 'fulfilment']]) {
+        let n = 0;
+        measurements.push({
+          name: `listActiveForTeams(${JSON.stringify(teams)})`,
+          samples: await repeat(RUNS, () => {
+            const r = timed(() => stalls.listActiveForTeams(teams));
+            n = r.value.length;
+            return r.ms;
+          }),
+          rows: `${fmtInt(n)} rows`,
+        });
       }
-    };
 
-    let nudgeRun = { looked: 0, sent: {} as Record<string, number>, events: 0, outbox: 0 };
-    measurements.push({
-      name: `nudge run (decide + record ${fmtInt(seeded.dueForNudge)})`,
-      samples: await repeat(RUNS, (i) =>
-        fresh(i, async (o) => {
-          const eventsBefore = count(o, 'events');
-          const r = await timedAsync(() => runNudges(jobDeps(o.db, config), NOW));
-          nudgeRun = { ...r.value, events: count(o, 'events') - eventsBefore, outbox: count(o, 'outbox') };
-          return r.ms;
-        })(),
-      ),
-      rows: `${fmtInt(nudgeRun.looked)} looked at`,
-    });
+      const plans = stallQueryPlans(read.sqlite, NOW, seeded.busiest.userId);
+      read.close();
 
-    let digestRun = { candidates: 0, queued: 0 };
-    measurements.push({
-      name: 'digest run (runDigest, builds + queues)',
-      samples: await repeat(RUNS, (i) =>
-        fresh(i, async (o) => {
-          const r = await timedAsync(() => runDigest(jobDeps(o.db, config), NOW));
-          digestRun = r.value;
-          return r.ms;
-        })(),
-      ),
-      rows: `${fmtInt(digestRun.queued)} queued`,
-      targetMs: 1000,
-    });
+      // --- Jobs that write: a fresh copy of the seeded file for every run --------------------------
+      const fresh = (run: number, fn: (o: OpenDb) => Promise<number>) => async () => {
+        const path = join(dir, `run-${run}.db`);
+        copyFileSync(seedPath, path);
+        const opened = openDb(`file:${path}`);
+        try {
+          return await fn(opened);
+        } finally {
+          opened.close();
+          for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+        }
+      };
 
-    // --- Report --------------------------------------------------------------------------------
-    heading('What the jobs did');
-    console.log(`nudge decide: looked at ${fmtInt(decided.looked)}; would fire ${kindsText(decided.fire)}`);
-    const planCost = Object.entries(planMsByKind).sort(([, a], [, b]) => b - a);
-    const dueByKey = new Map<string, number>();
-    for (const h of dueRows) {
-      const type = config.handoffTypes[h.typeKey];
-      const team = config.teams[h.toTeam];
-      if (!type || !team) continue;
-      const calendar = calendarOf(team);
-      const key = `${planNudges(h, NOW, calendar, parseDuration(type.nudge.every, calendar)).fire?.kind ?? 'nothing'} (${h.toTeam})`;
-      dueByKey.set(key, (dueByKey.get(key) ?? 0) + 1);
+      let nudgeRun = { looked: 0, sent: {} as Record<string, number>, events: 0, outbox: 0 };
+      measurements.push({
+        name: `nudge run (decide + record ${fmtInt(seeded.dueForNudge)})`,
+        samples: await repeat(RUNS, (i) =>
+          fresh(i, async (o) => {
+            const eventsBefore = count(o, 'events');
+            const r = await timedAsync(() => runNudges(jobDeps(o.db, config), NOW));
+            nudgeRun = { ...r.value, events: count(o, 'events') - eventsBefore, outbox: count(o, 'outbox') };
+            return r.ms;
+          })(),
+        ),
+        rows: `${fmtInt(nudgeRun.looked)} looked at`,
+      });
+
+      let digestRun = { candidates: 0, queued: 0 };
+      measurements.push({
+        name: 'digest run (runDigest, builds + queues)',
+        samples: await repeat(RUNS, (i) =>
+          fresh(i, async (o) => {
+            const r = await timedAsync(() => runDigest(jobDeps(o.db, config), NOW));
+            digestRun = r.value;
+            return r.ms;
+          })(),
+        ),
+        rows: `${fmtInt(digestRun.queued)} queued`,
+        targetMs: 1000,
+      });
+
+      // --- Report --------------------------------------------------------------------------------
+      heading('What the jobs did');
+      console.log(`nudge decide: looked at ${fmtInt(decided.looked)}; would fire ${kindsText(decided.fire)}`);
+      const planCost = Object.entries(planMsByKind).sort(([, a], [, b]) => b - a);
+      const dueByKey = new Map<string, number>();
+      for (const h of dueRows) {
+        const type = config.handoffTypes[h.typeKey];
+        const team = config.teams[h.toTeam];
+        if (!type || !team) continue;
+        const calendar = calendarOf(team);
+        const key = `${planNudges(h, NOW, calendar, parseDuration(type.nudge.every, calendar)).fire?.kind ?? 'nothing'} (${h.toTeam})`;
+        dueByKey.set(key, (dueByKey.get(key) ?? 0) + 1);
+      }
+      console.log('planNudges time by what it plans (team), mean of the runs:');
+      for (const [key, ms] of planCost) {
+        const n = dueByKey.get(key) ?? 0;
+        console.log(`  ${key.padEnd(34)} ${String(n).padStart(5)} handoffs ${fmtMs(ms).padStart(7)} ms  (${(n ? (ms * 1000) / n : 0).toFixed(0)} µs each)`);
+      }
+      console.log(
+        `nudge run:    looked at ${fmtInt(nudgeRun.looked)}; sent ${kindsText(nudgeRun.sent)}; wrote ${fmtInt(nudgeRun.events)} events and ${fmtInt(nudgeRun.outbox)} outbox rows`,
+      );
+      console.log(`digest run:   ${fmtInt(digestRun.candidates)} people with stalled work, ${fmtInt(digestRun.queued)} digests queued (the rest are before 09:00 local or already had one)`);
+      console.log(`listStalled:  ${fmtInt(stalledRows)} rows (the ${fmtInt(seeded.dueForNudge)} due plus ${fmtInt(stalledRows - seeded.dueForNudge)} snoozed/other stalled)`);
+      if (nudgeRun.looked !== seeded.dueForNudge) notes.push(`runNudges looked at ${nudgeRun.looked} handoffs, expected all ${seeded.dueForNudge} due ones`);
+      if (decided.looked !== seeded.dueForNudge) notes.push(`dueForNudge returned ${decided.looked} rows, expected ${seeded.dueForNudge}`);
+
+      heading('Query plans (EXPLAIN QUERY PLAN of the SQL StallRepo sends)');
+      let scans = 0;
+      for (const p of plans) {
+        console.log(`\n${p.name}`);
+        console.log(`  SQL: ${inlineParams(p.query)}`);
+        for (const line of formatPlan(p.rows)) console.log(`  ${line}`);
+        for (const problem of p.problems) console.log(`  !! PROBLEM: ${problem}`);
+        for (const note of p.notes) console.log(`  note: ${note}`);
+        if (p.problems.length === 0) console.log('  ok: no full scan of handoffs');
+        scans += p.problems.length;
+      }
+
+      heading('Results');
+      console.log(resultsTable(measurements));
+      console.log(
+        '\nPASS* = median within target, slowest run not. Writes (runNudges, runDigest) run on a fresh copy of the seeded file each time; copying and opening are not timed.',
+      );
+      const failed = measurements.filter((m) => verdictOf(m) === 'FAIL');
+      for (const m of failed) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+      if (scans > 0) console.log(`FAIL: ${scans} full scan(s) of handoffs in the stall query plans (see above)`);
+      for (const n of notes) console.log(`WARNING: ${n}`);
+      if (failed.length === 0 && scans === 0 && notes.length === 0) console.log('All targets met; every stall query uses an index.');
+
     }
-    console.log('planNudges time by what it plans (team), mean of the runs:');
-    for (const [key, ms] of planCost) {
-      const n = dueByKey.get(key) ?? 0;
-      console.log(`  ${key.padEnd(34)} ${String(n).padStart(5)} handoffs ${fmtMs(ms).padStart(7)} ms  (${(n ? (ms * 1000) / n : 0).toFixed(0)} µs each)`);
+    if (want('home')) {
+      // --- App Home and flow metrics (test/bench/home.ts) ---------------------------------------------
+      heading('App Home and flow metrics (test/bench/home.ts)');
+      const home = await runHomeBench({ log: (line) => console.log(line) });
+      console.log(`\n${resultsTable(home)}`);
+      for (const m of home.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+
     }
-    console.log(
-      `nudge run:    looked at ${fmtInt(nudgeRun.looked)}; sent ${kindsText(nudgeRun.sent)}; wrote ${fmtInt(nudgeRun.events)} events and ${fmtInt(nudgeRun.outbox)} outbox rows`,
-    );
-    console.log(`digest run:   ${fmtInt(digestRun.candidates)} people with stalled work, ${fmtInt(digestRun.queued)} digests queued (the rest are before 09:00 local or already had one)`);
-    console.log(`listStalled:  ${fmtInt(stalledRows)} rows (the ${fmtInt(seeded.dueForNudge)} due plus ${fmtInt(stalledRows - seeded.dueForNudge)} snoozed/other stalled)`);
-    if (nudgeRun.looked !== seeded.dueForNudge) notes.push(`runNudges looked at ${nudgeRun.looked} handoffs, expected all ${seeded.dueForNudge} due ones`);
-    if (decided.looked !== seeded.dueForNudge) notes.push(`dueForNudge returned ${decided.looked} rows, expected ${seeded.dueForNudge}`);
-
-    heading('Query plans (EXPLAIN QUERY PLAN of the SQL StallRepo sends)');
-    let scans = 0;
-    for (const p of plans) {
-      console.log(`\n${p.name}`);
-      console.log(`  SQL: ${inlineParams(p.query)}`);
-      for (const line of formatPlan(p.rows)) console.log(`  ${line}`);
-      for (const problem of p.problems) console.log(`  !! PROBLEM: ${problem}`);
-      for (const note of p.notes) console.log(`  note: ${note}`);
-      if (p.problems.length === 0) console.log('  ok: no full scan of handoffs');
-      scans += p.problems.length;
+    if (want('load')) {
+      // --- Load (test/bench/load.ts): child processes; a crash there is reported, not fatal ------------
+      heading('Load: the bot against a bare Bolt app (test/bench/load.ts)');
+      try {
+        const load = await runLoadBench({ log: (line) => console.log(line) });
+        console.log(`\n${loadResultsTable(load.rows)}\n`);
+        for (const n of load.notes) console.log(`note: ${n}`);
+        for (const r of load.rows.filter((x) => x.verdict === 'FAIL')) console.log(`FAIL: ${r.name.trim()}: ${r.value}, target ${r.target}`);
+      } catch (error) {
+        console.error('ERROR: the load benchmark did not complete:', error);
+        process.exitCode = 1;
+      }
+    }
+    // --- Offer routing (test/bench/routing.ts) --------------------------------------------------------
+    if (want('routing')) {
+      heading('Offer routing: timed-out offers moved on (test/bench/routing.ts)');
+      const routing = await runRoutingBench({ log: (line) => console.log(line) });
+      console.log(`\n${resultsTable(routing.measurements)}\n`);
+      for (const n of routing.notes) console.log(`note: ${n}`);
+      for (const m of routing.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+      for (const p of routing.problems) console.log(`FAIL: ${p}`);
     }
 
-    heading('Results');
-    console.log(resultsTable(measurements));
-    console.log(
-      '\nPASS* = median within target, slowest run not. Writes (runNudges, runDigest) run on a fresh copy of the seeded file each time; copying and opening are not timed.',
-    );
-    const failed = measurements.filter((m) => verdictOf(m) === 'FAIL');
-    for (const m of failed) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
-    if (scans > 0) console.log(`FAIL: ${scans} full scan(s) of handoffs in the stall query plans (see above)`);
-    for (const n of notes) console.log(`WARNING: ${n}`);
-    if (failed.length === 0 && scans === 0 && notes.length === 0) console.log('All targets met; every stall query uses an index.');
-
-    // --- App Home and flow metrics (test/bench/home.ts) ---------------------------------------------
-    heading('App Home and flow metrics (test/bench/home.ts)');
-    const home = await runHomeBench({ log: (line) => console.log(line) });
-    console.log(`\n${resultsTable(home)}`);
-    for (const m of home.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
-
-    // --- Load (test/bench/load.ts): child processes; a crash there is reported, not fatal ------------
-    heading('Load: the bot against a bare Bolt app (test/bench/load.ts)');
-    try {
-      const load = await runLoadBench({ log: (line) => console.log(line) });
-      console.log(`\n${loadResultsTable(load.rows)}\n`);
-      for (const n of load.notes) console.log(`note: ${n}`);
-      for (const r of load.rows.filter((x) => x.verdict === 'FAIL')) console.log(`FAIL: ${r.name.trim()}: ${r.value}, target ${r.target}`);
-    } catch (error) {
-      console.error('ERROR: the load benchmark did not complete:', error);
-      process.exitCode = 1;
+    // --- Insights (test/bench/insights.ts) -------------------------------------------------------------
+    if (want('insights')) {
+      heading('Insights on 1,000,000 events (test/bench/insights.ts)');
+      const insights = await runInsightsBench({ log: (line) => console.log(line) });
+      printInsightsResult(insights, (line) => console.log(line));
+      for (const m of insights.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
     }
     console.log(`\nnode ${process.version}, ${cpu.length} CPUs, SQLite ${sqliteVersion}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {

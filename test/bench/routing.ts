@@ -1,0 +1,340 @@
+/**
+ * Offer routing benchmark.
+ *
+ * `runRoutingBench()` seeds a temporary SQLite file with 100,000 handoffs, 2,000 of them open on
+ * round-robin teams with an offer that ran out before `now`, then times what the nudge job does first
+ * (`HandoffService.moveTimedOutOffers`, wired as in src/handoff-app.ts): take each offer back, choose
+ * the next member (history, away check, round-robin turn) and store the new offer with its DM in the
+ * outbox. The outbox is not sent: the figure is deciding and storing, not Slack. Team membership
+ * comes from the real SlackTeamDirectory over a local fake Slack (one team is a user group), which
+ * counts every Web API call, so the run shows that the away check asks Slack nothing per handoff.
+ * Run alone: `npx tsx test/bench/routing.ts`, or `npm run bench -- routing`.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebClient } from '@slack/web-api';
+import type { WorkflowConfig } from '../../src/config/workflow-schema';
+import { workflowSchema } from '../../src/config/workflow-schema';
+import { AwayRepo } from '../../src/db/away-repo';
+import { HandoffRepo } from '../../src/db/handoff-repo';
+import { openDb, type OpenDb } from '../../src/db/open-db';
+import { RoutingRepo } from '../../src/db/routing-repo';
+import { AwayService } from '../../src/services/away-service';
+import { HandoffService } from '../../src/services/handoff-service';
+import { OfferRouter } from '../../src/services/offer-router';
+import { SlackTeamDirectory } from '../../src/slack/team-directory';
+import { FakeSlack } from '../helpers/fake-slack';
+import { fmtInt, type Measurement, repeat, resultsTable, timedAsync } from './report';
+import { rng } from './seed';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const NOW = new Date('2026-05-13T10:30:00.000Z');
+const TEAMS = 10;
+const MEMBERS = 20;
+/** Members of each team who are away at `now` (they must get no offer). */
+const AWAY_PER_TEAM = 3;
+/** Team 9 takes its members from a Slack user group; team 8 works as a plain queue. */
+const USERGROUP_TEAM = 9;
+const QUEUE_TEAM = 8;
+
+export interface RoutingBenchOptions {
+  readonly handoffs?: number;
+  readonly expired?: number;
+  readonly runs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RoutingBenchResult {
+  readonly measurements: Measurement[];
+  /** Lines for the report: Slack calls, what was written. */
+  readonly notes: string[];
+  /** Problems the run found (a users.* call, offers not moved); empty when all is well. */
+  readonly problems: string[];
+}
+
+const memberId = (t: number, m: number) => `U0R${t}M${String(m).padStart(2, '0')}`;
+const leadId = (t: number) => `U0R${t}LEAD`;
+const usergroupId = (t: number) => `S0R${t}`;
+
+/** Ten teams, half on business hours; eight offer round-robin (one from a user group), one is a queue. */
+export function routingWorkflow(): WorkflowConfig {
+  const teams: Record<string, unknown> = {};
+  const handoffTypes: Record<string, unknown> = {};
+  for (let t = 0; t < TEAMS; t++) {
+    const members = Array.from({ length: MEMBERS }, (_, m) => memberId(t, m));
+    teams[`team${t}`] = {
+      name: `Team ${t}`,
+      channel: `C0R${t}`,
+      ...(t === USERGROUP_TEAM ? { usergroup: usergroupId(t) } : { members }),
+      leads: [leadId(t)],
+      timezone: ['UTC', 'Europe/Berlin', 'America/New_York'][t % 3],
+      ...(t % 2 === 0 ? { hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' } } : {}),
+      ...(t === QUEUE_TEAM ? {} : { assign: 'round-robin', offer: '30m' }),
+    };
+    handoffTypes[`request-to-team${t}`] = {
+      name: `Request for team ${t}`,
+      to: `team${t}`,
+      fields: [{ key: 'order_id', label: 'Order', type: 'text', required: true }],
+      sla: { accept: '4h', complete: '2d' },
+    };
+  }
+  return workflowSchema.parse({ teams, handoffTypes });
+}
+
+interface Seeded {
+  readonly handoffs: number;
+  readonly expired: number;
+  readonly pendingOffers: number;
+  readonly events: number;
+  readonly away: number;
+}
+
+/**
+ * Raw prepared INSERTs in one transaction. The expired offers each went to one or two members
+ * before (so the history decides who was tried); the rest is closed history and some live offers.
+ */
+function seedRouting(sqlite: OpenDb['sqlite'], total: number, expired: number): Seeded {
+  const rnd = rng(7);
+  const T = NOW.getTime();
+  const insertHandoff = sqlite.prepare(
+    `INSERT INTO handoffs (type_key, to_team, state, requester_id, owner_id, title, fields, version, created_at, updated_at, queued_at, accepted_at, closed_at,
+       accept_warn_at, accept_due_at, channel_id, offered_to, offer_expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertEvent = sqlite.prepare('INSERT INTO events (handoff_id, type, actor_id, at, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const routingTeams = Array.from({ length: TEAMS }, (_, t) => t).filter((t) => t !== QUEUE_TEAM);
+  const pendingOffers = 500;
+  let events = 0;
+  let away = 0;
+  sqlite.transaction(() => {
+    for (let i = 0; i < total; i++) {
+      const offerRow = i >= total - expired - pendingOffers;
+      const t = offerRow ? routingTeams[i % routingTeams.length] : Math.floor(rnd() * TEAMS);
+      const team = `team${t}`;
+      const typeKey = `request-to-${team}`;
+      const requester = `U0REQ${String(Math.floor(rnd() * 2000)).padStart(4, '0')}`;
+      const member = memberId(t, Math.floor(rnd() * MEMBERS));
+      const fields = JSON.stringify({ order_id: `SO-${i}` });
+      if (!offerRow) {
+        // Closed history over a year: created, accepted, completed.
+        const created = T - Math.floor((1 - i / total) * 365 * DAY) - HOUR;
+        const accepted = created + Math.floor(rnd() * 4 * HOUR);
+        const closed = accepted + Math.floor(rnd() * 2 * DAY);
+        const id = Number(
+          insertHandoff.run(typeKey, team, 'done', requester, member, `SO-${i}`, fields, 3, created, closed, created, accepted, Math.min(closed, T - MINUTE), null, null, `C0R${t}`, null, null)
+            .lastInsertRowid,
+        );
+        insertEvent.run(id, 'created', requester, created, null, 'open', '{}');
+        insertEvent.run(id, 'accepted', member, accepted, 'open', 'accepted', '{}');
+        insertEvent.run(id, 'completed', member, closed, 'accepted', 'done', '{}');
+        events += 3;
+        continue;
+      }
+      // Open, offered: one or two earlier offers in this cycle, the last one ran out (or runs out later).
+      const isExpired = i >= total - expired;
+      const created = T - Math.floor(HOUR + rnd() * 4 * HOUR);
+      const tries = 1 + Math.floor(rnd() * 2);
+      const offered = Array.from({ length: tries }, (_, k) => memberId(t, (Math.floor(rnd() * MEMBERS) + k) % MEMBERS));
+      const until = isExpired ? T - Math.floor(MINUTE + rnd() * 60 * MINUTE) : T + Math.floor(MINUTE + rnd() * 30 * MINUTE);
+      const lastTo = offered[offered.length - 1];
+      const id = Number(
+        insertHandoff.run(typeKey, team, 'open', requester, requester, `SO-${i}`, fields, 1 + 2 * tries, created, created, created, null, null, created + 3 * HOUR, created + 4 * HOUR, `C0R${t}`, lastTo, until)
+          .lastInsertRowid,
+      );
+      insertEvent.run(id, 'created', requester, created, null, 'open', '{}');
+      events++;
+      offered.forEach((to, k) => {
+        const at = created + (k + 1) * MINUTE;
+        if (k > 0) {
+          insertEvent.run(id, 'offer_expired', 'handoff', at - 1, 'open', 'open', JSON.stringify({ offeredTo: offered[k - 1] }));
+          events++;
+        }
+        insertEvent.run(id, 'offered', 'handoff', at, 'open', 'open', JSON.stringify({ to, until: new Date(k === tries - 1 ? until : at + 30 * MINUTE).toISOString() }));
+        events++;
+      });
+    }
+    const insertAway = sqlite.prepare('INSERT INTO away_people (user_id, until, backup_id, set_at) VALUES (?, ?, ?, ?)');
+    const insertTurn = sqlite.prepare('INSERT INTO routing_turns (team_key, user_id, at) VALUES (?, ?, ?)');
+    for (let t = 0; t < TEAMS; t++) {
+      for (let a = 0; a < AWAY_PER_TEAM; a++) {
+        insertAway.run(memberId(t, a * 5), T + (a + 1) * DAY, a === 0 ? memberId(t, 1) : null, T - DAY);
+        away++;
+      }
+      // An absence that already ended: it must not count.
+      insertAway.run(memberId(t, 19), T - DAY, null, T - 10 * DAY);
+      if (t !== QUEUE_TEAM) insertTurn.run(`team${t}`, memberId(t, 7), T - HOUR);
+    }
+  })();
+  return { handoffs: total, expired, pendingOffers, events, away };
+}
+
+/** moveTimedOutOffers' steps with one transaction per CHUNK handoffs instead of one per handoff. */
+async function moveInChunks(repo: HandoffRepo, routing: RoutingRepo, offers: OfferRouter, limit: number): Promise<number> {
+  const CHUNK = 100;
+  const ids = routing.listExpiredOffers(NOW, limit);
+  let moved = 0;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = ids.slice(i, i + CHUNK).flatMap((id) => repo.findById(id) ?? []);
+    const routes = await Promise.all(rows.map((h) => offers.prepare(h.typeKey)));
+    repo.transaction((tx) => rows.forEach((h, k) => offers.expire(tx, h, routes[k], NOW)));
+    moved += rows.length;
+  }
+  return moved;
+}
+
+/** A Web API client that goes to the fake Slack and never retries (a failure shows at once). */
+function fakeSlackClient(fake: FakeSlack): WebClient {
+  return new WebClient('xoxb-bench', { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+}
+
+const count = (o: OpenDb, sql: string): number => (o.sqlite.prepare(sql).get() as { n: number }).n;
+
+/** Seeds, measures, cleans up. `log` gets progress lines. */
+export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<RoutingBenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const runs = opts.runs ?? 5;
+  const expired = opts.expired ?? 2_000;
+  const config = routingWorkflow();
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-routing-bench-'));
+  const seedPath = join(dir, 'seed.db');
+  const fake = await FakeSlack.start({ usergroups: { [usergroupId(USERGROUP_TEAM)]: Array.from({ length: MEMBERS }, (_, m) => memberId(USERGROUP_TEAM, m)) } });
+  const measurements: Measurement[] = [];
+  const notes: string[] = [];
+  const problems: string[] = [];
+  try {
+    const seeding = openDb(`file:${seedPath}`);
+    const t0 = performance.now();
+    const seeded = seedRouting(seeding.sqlite, opts.handoffs ?? 100_000, expired);
+    seeding.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    seeding.close();
+    log(
+      `seeded ${fmtInt(seeded.handoffs)} handoffs (${fmtInt(seeded.expired)} offers run out, ${fmtInt(seeded.pendingOffers)} still running, on ${TEAMS - 1} round-robin teams), ` +
+        `${fmtInt(seeded.events)} events, ${seeded.away} people away, in ${Math.round(performance.now() - t0)} ms`,
+    );
+
+    // One directory for every run, as in the bot: a user group is fetched once and cached.
+    const client = fakeSlackClient(fake);
+    const directory = new SlackTeamDirectory(config, client);
+    const clock = { now: () => NOW };
+
+    /** A fresh copy of the seeded file per run (the run writes); copying and opening are not timed. */
+    const onCopy = async (run: number, limit: number | 'batched' | undefined) => {
+      const path = join(dir, `run-${run}.db`);
+      copyFileSync(seedPath, path);
+      const o = openDb(`file:${path}`);
+      try {
+        const repo = new HandoffRepo(o.db);
+        const routing = new RoutingRepo(o.db);
+        const away = new AwayService({ config, away: new AwayRepo(o.db), clock });
+        const offers = new OfferRouter({ config, repo, routing, directory, away });
+        // No dispatcher: the DMs stay in the outbox, so the time is deciding and storing.
+        const service = new HandoffService({ config, repo, directory, clock, outbox: { kick: () => undefined }, offers, routing });
+        const outboxBefore = count(o, 'SELECT count(*) AS n FROM outbox');
+        const callsBefore = fake.calls.length;
+        const r = await timedAsync(() =>
+          limit === 'batched' ? moveInChunks(repo, routing, offers, expired) : limit === undefined ? service.moveTimedOutOffers(NOW) : service.moveTimedOutOffers(NOW, limit),
+        );
+        const calls = fake.calls.slice(callsBefore).map((c) => c.method);
+        const offeredToAway = count(
+          o,
+          `SELECT count(*) AS n FROM handoffs h JOIN away_people a ON a.user_id = h.offered_to AND a.until > ${NOW.getTime()} WHERE h.state = 'open' AND h.updated_at = ${NOW.getTime()}`,
+        );
+        return {
+          ms: r.ms,
+          moved: r.value,
+          calls,
+          outbox: count(o, 'SELECT count(*) AS n FROM outbox') - outboxBefore,
+          offers: count(o, `SELECT count(*) AS n FROM events WHERE type = 'offered' AND at = ${NOW.getTime()}`),
+          exhausted: count(o, `SELECT count(*) AS n FROM events WHERE type = 'offers_exhausted' AND at = ${NOW.getTime()}`),
+          offeredToAway,
+          leftExpired: count(o, `SELECT count(*) AS n FROM handoffs WHERE state = 'open' AND offer_expires_at <= ${NOW.getTime()}`),
+        };
+      } finally {
+        o.close();
+        for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      }
+    };
+
+    type Run = Awaited<ReturnType<typeof onCopy>>;
+    const slackCalls: string[] = [];
+    let all: Run | undefined;
+    measurements.push({
+      name: `move ${fmtInt(expired)} timed-out offers (decide + store)`,
+      samples: await repeat(runs, async (i) => {
+        const r = await onCopy(i, expired);
+        slackCalls.push(...r.calls);
+        all = r;
+        return r.ms;
+      }),
+      rows: '',
+      targetMs: 100,
+    });
+    if (!all) throw new Error('no run');
+    const moved = all;
+    measurements[measurements.length - 1] = { ...measurements[measurements.length - 1], rows: `${fmtInt(moved.moved)} moved, ${fmtInt(moved.outbox)} outbox rows` };
+
+    let pass: Run | undefined;
+    measurements.push({
+      name: 'one nudge-job pass (moveTimedOutOffers(now), its default limit)',
+      samples: await repeat(runs, async (i) => {
+        const r = await onCopy(i, undefined);
+        slackCalls.push(...r.calls);
+        pass = r;
+        return r.ms;
+      }),
+      rows: '',
+    });
+    if (!pass) throw new Error('no run');
+    const jobPass = pass;
+    measurements[measurements.length - 1] = { ...measurements[measurements.length - 1], rows: `${fmtInt(jobPass.moved)} moved, ${fmtInt(jobPass.leftExpired)} left for later passes` };
+
+    // Not what ships: the same OfferRouter calls, 100 handoffs per transaction as runNudges chunks its
+    // nudges, to show how much of the time above is one commit per offer.
+    let batched: Run | undefined;
+    measurements.push({
+      name: `the same ${fmtInt(expired)} moves, 100 per transaction (not shipped)`,
+      samples: await repeat(runs, async (i) => {
+        const r = await onCopy(i, 'batched');
+        slackCalls.push(...r.calls);
+        batched = r;
+        return r.ms;
+      }),
+      rows: '',
+    });
+    if (batched) measurements[measurements.length - 1] = { ...measurements[measurements.length - 1], rows: `${fmtInt(batched.moved)} moved, ${fmtInt(batched.outbox)} outbox rows` };
+
+    const byMethod = new Map<string, number>();
+    for (const m of slackCalls) byMethod.set(m, (byMethod.get(m) ?? 0) + 1);
+    const usersCalls = slackCalls.filter((m) => m.startsWith('users.')).length;
+    const callText = byMethod.size ? [...byMethod].map(([m, n]) => `${m} ${n}`).join(', ') : 'none';
+    notes.push(`Slack Web API calls during all ${3 * runs} runs (${fmtInt((2 * moved.moved + jobPass.moved) * runs)} offers moved): ${callText}; users.* calls: ${usersCalls}`);
+    notes.push(
+      `last full run: ${fmtInt(moved.offers)} new offers, ${fmtInt(moved.exhausted)} left in the team queue (everyone tried or away), ${fmtInt(moved.outbox)} outbox rows (DMs and post updates, not sent); offers to someone away: ${moved.offeredToAway}`,
+    );
+    if (usersCalls > 0) problems.push(`the run made ${usersCalls} users.* call(s) to Slack; the away check should read the database only`);
+    const groupCalls = byMethod.get('usergroups.users.list') ?? 0;
+    if (groupCalls > 1) problems.push(`usergroups.users.list was called ${groupCalls} times; the directory should fetch a user group once and cache it`);
+    if (slackCalls.length - groupCalls > 0) problems.push(`unexpected Slack calls while moving offers: ${callText}`);
+    if (moved.moved !== expired) problems.push(`moved ${moved.moved} offers, expected all ${expired}`);
+    if (moved.offeredToAway > 0) problems.push(`${moved.offeredToAway} new offers went to someone away`);
+    if (jobPass.moved < expired)
+      notes.push(`the nudge job moves at most ${fmtInt(jobPass.moved)} offers per pass (moveTimedOutOffers' default limit): ${fmtInt(jobPass.leftExpired)} of ${fmtInt(expired)} wait for the next passes`);
+    return { measurements, notes, problems };
+  } finally {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const r = await runRoutingBench({ log: (line) => console.log(line) });
+  console.log(`\n${resultsTable(r.measurements)}\n`);
+  for (const n of r.notes) console.log(`note: ${n}`);
+  for (const p of r.problems) console.log(`FAIL: ${p}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void main();
