@@ -7,6 +7,7 @@ import { redactUrl } from '../domain/redact-url.js';
 import { databasePath } from '../db/open-db.js';
 import { createHandoffApp, type HandoffApp } from '../handoff-app.js';
 import { type JobSchedule, runJob } from '../jobs/index.js';
+import { loadChartLibraries } from '../slack/chart-renderer.js';
 import { type InstalledApp, readInstalledApp } from './app-manifest.js';
 import { BOT_USER_ID, dmChannelFor, FakeSlack } from './fake-slack.js';
 import { createPageServer, type PageServer } from './page-server.js';
@@ -143,6 +144,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     });
     bot = createHandoffApp({ env, workflow, clock, logger: opts.logger, ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}) });
     const botPort = await bot.start(0, '127.0.0.1');
+    // The first clock jump past Monday 09:00 sends leads their weekly report: load the chart libraries now, not then.
+    loadChartLibraries().catch(() => undefined);
     const botUrl = `http://127.0.0.1:${botPort}/slack/events`;
     const emulator = fake;
     const sim = new SlackClientSim({ url: botUrl, signingSecret, responseUrls: emulator.hooksUrl, onTrigger: (trigger, user) => emulator.registerTrigger(trigger, user) });

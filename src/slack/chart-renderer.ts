@@ -12,17 +12,27 @@ function fontFiles(): string[] {
   return ['dejavu-fonts-ttf/ttf/DejaVuSans.ttf', 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'].map((f) => require.resolve(f));
 }
 
+let libraries: Promise<[typeof import('vega'), typeof import('vega-lite'), typeof import('@resvg/resvg-js')]> | null = null;
+
+/** Loads the chart libraries (about a second the first time); later calls share the same load. */
+export function loadChartLibraries(): NonNullable<typeof libraries> {
+  libraries ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  // A failed load is tried again next time instead of failing every report of the process.
+  libraries.catch(() => (libraries = null));
+  return libraries;
+}
+
 /**
  * Renders on the server without a browser or canvas: Vega-Lite compiles the spec, Vega draws it as
  * SVG (renderer 'none': no DOM), resvg rasterizes it with the bundled fonts. The libraries load on
  * first use, so a bot that never sends a report never loads them.
  */
 export async function renderChartPng(spec: TopLevelSpec): Promise<Uint8Array> {
-  const [vega, vegaLite, { Resvg }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
+  const [vega, vegaLite, { Resvg }] = await loadChartLibraries();
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    const resvg = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: CHART_FONT_FAMILY } });
+    const resvg = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 1.5 }, font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: CHART_FONT_FAMILY } });
     return resvg.render().asPng();
   } finally {
     view.finalize();
