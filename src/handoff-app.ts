@@ -37,6 +37,7 @@ import { Metrics } from './metrics.js';
 import { createLogger, toBoltLogger } from './logger.js';
 import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeopleDirectory } from './slack/people-directory.js';
+import { SlackStatusSource } from './slack/status-source.js';
 import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter.js';
 import { SlackTeamDirectory } from './slack/team-directory.js';
 import { SlackWorkspace } from './slack/workspace.js';
@@ -85,7 +86,15 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const homeRepo = new HomeRepo(database.db);
   const stats = new StatsService({ config: opts.workflow, metrics: metricsRepo, directory, clock });
   // The posts of what someone owns say when they are away; `service` exists by the time anyone runs a command.
-  const away = new AwayService({ config: opts.workflow, away: new AwayRepo(database.db), clock, onChange: (userId) => service.refreshOwnedPosts(userId) });
+  const away = new AwayService({
+    config: opts.workflow,
+    away: new AwayRepo(database.db),
+    clock,
+    onChange: (userId) => service.refreshOwnedPosts(userId),
+    statuses: new SlackStatusSource(client),
+    directory,
+    logger,
+  });
   const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database.db), directory, clock });
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats, insights, away });
   const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });

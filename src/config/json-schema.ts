@@ -68,6 +68,11 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'api.createsPerMinute': 'How many handoffs one token may create per minute (default 60); more get 429 with Retry-After.',
   'api.maxQueuedPerToken': "How many Slack messages and webhook deliveries of one token's handoffs may wait unsent (default 200); while more wait, its creates get 429, so one caller cannot delay every team's posts.",
   'api.tokens[].read': 'Which handoffs GET /api/handoffs/:id shows: "own" (default), only those this token created; "all", every handoff.',
+  away: 'Who counts as away besides those who said so with "/handoff away": away people get no offers, and their reminders and escalations go to their backup or their leads.',
+  'away.fromSlackStatus':
+    'Whether a Slack status from "statusWords" counts as away (default false). The bot reads the statuses of the teams\' members and leads with users.profile.get (scope users.profile:read) at most every 15 minutes per person; the absence lasts until the status expires, else until it changes. A "/handoff away" wins over a status.',
+  'away.statusWords':
+    'What makes a status count as away, ignoring case: an emoji that equals the status emoji (":palm_tree:"), or a word or phrase that stands as a whole word in the status text ("vacation"). Default: ":palm_tree:", ":face_with_thermometer:", ":airplane:", "OOO", "vacation", "out of office", "sick".',
   'field.key': 'Stable key (lowercase letters, digits, "_"): values carry over to the next type by key.',
   'field.label': 'Label shown above the input.',
   'field.type': 'Input kind: text, longtext, number, date, select, multiselect, user, channel, url or email.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidDuration } from '../domain/business-clock.js';
+import { DEFAULT_STATUS_WORDS } from '../domain/away-status.js';
 
 /** Field types a handoff form can ask for; each maps to one Block Kit input element. */
 export const FIELD_TYPES = [
@@ -245,6 +246,17 @@ export const apiSchema = z.strictObject({
   maxQueuedPerToken: z.number().int().min(1).max(100_000).default(200),
 });
 
+export const awaySchema = z.strictObject({
+  /** Whether a vacation or sick Slack status counts as away, like `/handoff away`. */
+  fromSlackStatus: z.boolean().default(false),
+  /** Emoji (":palm_tree:") or words ("vacation") that make a status count as away, ignoring case. */
+  statusWords: z
+    .array(z.string().trim().min(1, 'a status word cannot be empty').max(100))
+    .min(1, 'list at least one word, or leave "statusWords" out for the defaults')
+    .max(100)
+    .default([...DEFAULT_STATUS_WORDS]),
+});
+
 export const workflowSchema = z
   .strictObject({
     teams: z.record(key, teamSchema).refine((t) => Object.keys(t).length > 0, 'define at least one team'),
@@ -261,6 +273,7 @@ export const workflowSchema = z
       .default({ time: '09:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] }),
     webhooks: z.array(webhookSchema).default([]),
     api: apiSchema.default({ tokens: [], createsPerMinute: 60, maxQueuedPerToken: 200 }),
+    away: awaySchema.default({ fromSlackStatus: false, statusWords: [...DEFAULT_STATUS_WORDS] }),
   })
   .superRefine(
     (cfg: Record<string, unknown>, ctx) => {
@@ -322,4 +335,5 @@ export type FieldConfig = z.output<typeof fieldSchema>;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type EscalationStep = z.output<typeof escalateStep>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
+export type AwayConfig = z.output<typeof awaySchema>;
 export type ApiTokenConfig = z.output<typeof apiTokenSchema>;

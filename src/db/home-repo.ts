@@ -40,6 +40,29 @@ export class HomeRepo {
       .all();
   }
 
+  /** Everyone who owns an accepted handoff of these teams. */
+  acceptedOwners(teamKeys: readonly string[]): string[] {
+    if (teamKeys.length === 0) return [];
+    return this.db
+      .selectDistinct({ ownerId: handoffs.ownerId })
+      .from(handoffs)
+      .where(and(eq(handoffs.state, 'accepted'), inArray(handoffs.toTeam, [...teamKeys])))
+      .all()
+      .map((r) => r.ownerId);
+  }
+
+  /** Accepted handoffs of these teams owned by these people, oldest first. */
+  acceptedOwnedBy(teamKeys: readonly string[], ownerIds: readonly string[], limit: number): HandoffRow[] {
+    if (teamKeys.length === 0 || ownerIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(handoffs)
+      .where(and(eq(handoffs.state, 'accepted'), inArray(handoffs.toTeam, [...teamKeys]), inArray(handoffs.ownerId, [...ownerIds])))
+      .orderBy(asc(handoffs.createdAt), asc(handoffs.id))
+      .limit(limit)
+      .all();
+  }
+
   countOpen(teamKeys: readonly string[]): number {
     if (teamKeys.length === 0) return 0;
     return this.db.select({ n: count() }).from(handoffs).where(and(eq(handoffs.state, 'open'), inArray(handoffs.toTeam, [...teamKeys]))).get()?.n ?? 0;

@@ -222,6 +222,18 @@ export const awayPeople = sqliteTable('away_people', {
   setAt: ms('set_at').notNull(),
 });
 
+/**
+ * What people's Slack statuses said when last read (`away.fromSlackStatus`): whether the status
+ * counts as away and until when (null: until it changes). Read by the nudge job at most every
+ * 15 minutes per person, so deciding who is away never waits on Slack.
+ */
+export const slackStatuses = sqliteTable('slack_statuses', {
+  userId: text('user_id').primaryKey(),
+  away: integer('away', { mode: 'boolean' }).notNull(),
+  until: ms('until'),
+  fetchedAt: ms('fetched_at').notNull(),
+});
+
 export type HandoffRow = typeof handoffs.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;

@@ -26,7 +26,12 @@ export interface DigestItem {
   readonly requesterId: string;
   readonly permalink: string | null;
   readonly snoozedUntil: string | null;
+  /** Set when the handoff is accepted and its owner is away; `until` null: until their Slack status changes. */
+  readonly ownerAway?: { readonly until: string | null };
 }
+
+/** Who is away, by user id, and until when (null: until their Slack status changes). */
+export type AwayLookup = ReadonlyMap<string, { readonly until: Date | null }>;
 
 export interface TeamDigest {
   readonly teamKey: string;
@@ -46,9 +51,11 @@ export interface PersonDigest {
   readonly teams: TeamDigest[];
 }
 
-export function toDigestItem(h: DigestSource, now: Date): DigestItem {
+export function toDigestItem(h: DigestSource, now: Date, away?: AwayLookup): DigestItem {
   const sla = currentSla(h, now);
+  const absence = h.state === 'accepted' ? away?.get(h.ownerId) : undefined;
   return {
+    ...(absence ? { ownerAway: { until: absence.until?.toISOString() ?? null } } : {}),
     id: h.id,
     title: h.title,
     state: h.state,
@@ -78,7 +85,7 @@ export function hasStalledWork(d: PersonDigest): boolean {
  * is overdue, and, for leads, their teams' unaccepted, overdue and snoozed items. Pure, so the daily
  * DM, `/handoff mine` and `/handoff stalled` show the same thing.
  */
-export function buildDigests(handoffs: readonly DigestSource[], leadsOf: (teamKey: string) => readonly string[], now: Date): Map<string, PersonDigest> {
+export function buildDigests(handoffs: readonly DigestSource[], leadsOf: (teamKey: string) => readonly string[], now: Date, away?: AwayLookup): Map<string, PersonDigest> {
   const people = new Map<string, { owned: DigestItem[]; waiting: DigestItem[]; teams: Map<string, TeamDigest> }>();
   const person = (userId: string) => {
     let p = people.get(userId);
@@ -93,7 +100,7 @@ export function buildDigests(handoffs: readonly DigestSource[], leadsOf: (teamKe
   };
 
   for (const h of handoffs) {
-    const item = toDigestItem(h, now);
+    const item = toDigestItem(h, now, away);
     const snoozed = item.snoozedUntil !== null;
     const stalled = isStalled(h, now);
     const overdue = item.sla === 'overdue';

@@ -1,4 +1,4 @@
-import { type DigestItem, type DigestSource, toDigestItem } from './digest.js';
+import { type AwayLookup, type DigestItem, type DigestSource, toDigestItem } from './digest.js';
 import type { TeamFlowReport } from './flow-metrics.js';
 import type { QualityReport } from './quality-metrics.js';
 
@@ -21,15 +21,17 @@ export interface HomeData {
   readonly health: readonly TeamFlowReport[];
   /** Why handoffs of the teams they lead come back (leads only). */
   readonly quality?: QualityReport;
-  /** Set while the person is away (`/handoff away`). */
-  readonly away?: { readonly until: Date; readonly backupId: string | null } | null;
+  /** Set while the person is away: said so with `/handoff away`, or (source `slack-status`, `until` null: until it changes) their Slack status says so. */
+  readonly away?: { readonly until: Date | null; readonly backupId: string | null; readonly source?: 'manual' | 'slack-status' } | null;
+  /** Leads only: accepted handoffs of the teams they lead whose owner is away, oldest first. */
+  readonly ownersAway?: readonly HomeItem[];
 }
 
 /** After a change, Home refreshes wait this long so a burst of changes costs one publish. */
 export const HOME_REFRESH_DELAY_MS = 2000;
 
-export function toHomeItem(h: DigestSource, now: Date): HomeItem {
-  return { ...toDigestItem(h, now), toTeam: h.toTeam };
+export function toHomeItem(h: DigestSource, now: Date, away?: AwayLookup): HomeItem {
+  return { ...toDigestItem(h, now, away), toTeam: h.toTeam };
 }
 
 /** Overdue, then due soon, then the rest; snoozed items after those that need someone now; oldest first within. */
@@ -46,12 +48,12 @@ export function stalledFirst(a: HomeItem, b: HomeItem): number {
  * Sorts a person's active handoffs (owned or started by them) into "mine" and "waiting on others".
  * An OPEN handoff belongs to its requester on paper, but it waits on the team, so it is "waiting".
  */
-export function splitPersonalItems(active: readonly DigestSource[], userId: string, now: Date): { mine: HomeItem[]; waiting: HomeItem[] } {
+export function splitPersonalItems(active: readonly DigestSource[], userId: string, now: Date, away?: AwayLookup): { mine: HomeItem[]; waiting: HomeItem[] } {
   const mine: HomeItem[] = [];
   const waiting: HomeItem[] = [];
   for (const h of active) {
     if (h.ownerId === userId && (h.state === 'accepted' || h.state === 'returned')) mine.push(toHomeItem(h, now));
-    else if (h.requesterId === userId && (h.state === 'open' || h.state === 'accepted')) waiting.push(toHomeItem(h, now));
+    else if (h.requesterId === userId && (h.state === 'open' || h.state === 'accepted')) waiting.push(toHomeItem(h, now, away));
   }
   return { mine: mine.sort(stalledFirst), waiting: waiting.sort(stalledFirst) };
 }

@@ -11,7 +11,7 @@ export type Notification =
   /** Reply in the post's thread about one event. */
   | { type: 'thread'; handoffId: number; eventId: number }
   /** Tell one person about one event by DM. */
-  | { type: 'dm'; handoffId: number; eventId: number; userId: string; awayOf?: { userId: string; until: string } }
+  | { type: 'dm'; handoffId: number; eventId: number; userId: string; awayOf?: { userId: string; until: string | null } }
   /** The next handoff of a chain needs more information: ask the person who completed this one. */
   | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string }
   /** Tell the thread of the message it was handed off from where the work went. */

@@ -1,3 +1,5 @@
+import type { SlackStatus } from './away-status.js';
+
 /** Time, as the domain sees it: a real clock in production, a settable one in tests and jobs. */
 export interface Clock {
   now(): Date;
@@ -24,4 +26,9 @@ export interface OutboxSignal {
 /** People's own timezones (from Slack's users.info), for things sent at a local time. */
 export interface PeopleDirectory {
   timezones(userIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** People's Slack statuses (`users.profile.get`), for `away.fromSlackStatus`. */
+export interface StatusSource {
+  status(userId: string): Promise<SlackStatus>;
 }

@@ -22,8 +22,11 @@ export interface JobDeps {
   readonly metrics?: Pick<Metrics, 'timeJob'>;
   /** Moves offers whose time ran out on to the next member; absent, no team offers. */
   readonly offers?: { moveTimedOutOffers(now: Date): Promise<number> };
-  /** Sends what an away person would get to their backup or leads; absent, everyone gets their own. */
-  readonly away?: Pick<AwayService, 'cover'>;
+  /**
+   * Sends what an away person would get to their backup or leads, tells digests whose owner is away,
+   * and reads Slack statuses before a nudge run; absent, nobody is away.
+   */
+  readonly away?: Pick<AwayService, 'cover' | 'awayAmong'> & Partial<Pick<AwayService, 'refreshSlackStatuses'>>;
 }
 
 /** The actor recorded on events the bot causes by itself. */

@@ -17,7 +17,9 @@ export interface DigestRunResult {
  */
 export async function runDigest(deps: JobDeps, now: Date): Promise<DigestRunResult> {
   const { config } = deps;
-  const digests = buildDigests(deps.stalls.listStalled(now), (team) => ownEntry(config.teams, team)?.leads ?? [], now);
+  const stalled = deps.stalls.listStalled(now);
+  const owners = [...new Set(stalled.filter((h) => h.state === 'accepted').map((h) => h.ownerId))];
+  const digests = buildDigests(stalled, (team) => ownEntry(config.teams, team)?.leads ?? [], now, deps.away?.awayAmong(owners, now));
   const recipients = [...digests.values()].filter(hasStalledWork);
   if (recipients.length === 0) return { candidates: 0, queued: 0 };
   const timezones = await deps.people.timezones(recipients.map((d) => d.userId));

@@ -43,6 +43,8 @@ function notificationsFor(h: NudgeRow, kind: NudgeKind, eventId: number, leads: 
  */
 export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResult> {
   const sent: Record<string, number> = {};
+  // Statuses before anything else, so offers and reminders of this run already skip who went on vacation.
+  await refreshStatuses(deps, now);
   // Offers first: a handoff whose offer ran out goes to the next person before anyone is reminded of it.
   const moved = (await deps.offers?.moveTimedOutOffers(now)) ?? 0;
   if (moved > 0) sent.offer_expired = moved;
@@ -63,6 +65,15 @@ export async function runNudges(deps: JobDeps, now: Date): Promise<NudgeRunResul
   }
   if (Object.keys(sent).length > 0) deps.outbox.kick();
   return { looked, sent };
+}
+
+/** Reads the Slack statuses due for a look; a failure leaves the last known ones and never stops the run. */
+async function refreshStatuses(deps: JobDeps, now: Date): Promise<void> {
+  try {
+    await deps.away?.refreshSlackStatuses?.(now);
+  } catch (error) {
+    deps.logger.warn(`reading Slack statuses failed; the last known ones stand: ${(error as Error).message}`);
+  }
 }
 
 /** Decides and records the nudges of one handoff; returns what fired. A handoff changed meanwhile is left for its new state. */

@@ -29,6 +29,14 @@ type Args = Record<string, Json>;
 export interface FakeUser {
   tz?: string;
   name?: string;
+  /** The status users.profile.get reports: emoji like ":palm_tree:", and when Slack clears it (unix seconds, 0 never). */
+  status?: FakeStatus;
+}
+
+export interface FakeStatus {
+  emoji?: string;
+  text?: string;
+  expiration?: number;
 }
 
 export interface FakeSlackOptions {
@@ -421,6 +429,13 @@ export class FakeSlack extends EventEmitter {
   /** Channels (and DMs) that have messages, in the order they got their first one. */
   channelIds(): string[] {
     return [...this.channels.keys()];
+  }
+
+  /** Sets (or with null clears) a person's status, as they would in Slack; users.profile.get reports it. */
+  setStatus(userId: string, status: FakeStatus | null): void {
+    const user = Object.hasOwn(this.users, userId) ? this.users[userId] : {};
+    this.users[userId] = { ...user, status: status ?? undefined };
+    this.emit('change');
   }
 
   /** The users and user groups the workspace knows. */
@@ -965,6 +980,23 @@ export class FakeSlack extends EventEmitter {
       'users.info': (args) => {
         if (!args.user) return err('user_not_found');
         return ok({ user: this.userInfo(String(args.user)) });
+      },
+
+      'users.profile.get': (args) => {
+        // A bot token must say whose profile; Slack answers user_not_found for someone it does not know.
+        if (!args.user) return err('user_not_found');
+        const id = String(args.user);
+        const u = (Object.hasOwn(this.users, id) ? this.users[id] : undefined) ?? {};
+        const name = u.name ?? id.toLowerCase();
+        return ok({
+          profile: {
+            display_name: name,
+            real_name: name,
+            status_emoji: u.status?.emoji ?? '',
+            status_text: u.status?.text ?? '',
+            status_expiration: u.status?.expiration ?? 0,
+          },
+        });
       },
 
       'usergroups.users.list': (args) => {

@@ -1,17 +1,35 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
-import type { AwayRepo, AwayStatus } from '../db/away-repo.js';
+import type { AwayRepo, ManualAway } from '../db/away-repo.js';
+import { awayFromStatus } from '../domain/away-status.js';
 import { DomainError } from '../domain/errors.js';
 import { ownEntry } from '../domain/own-entry.js';
-import type { Clock } from '../domain/ports.js';
+import type { Clock, StatusSource, TeamDirectory } from '../domain/ports.js';
 
 /** An absence lasts at most this long; longer is a mistake in the date more often than a sabbatical. */
 const MAX_AWAY_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** A status is read again once it is this old, and never sooner. */
+export const STATUS_FRESH_MS = 15 * 60 * 1000;
+/** Statuses read per nudge run at most; the oldest first, so a large workspace is covered over a few runs. */
+const STATUS_READS_PER_RUN = 200;
+
+/** Someone away: said so (`manual`, with its date and backup), or their Slack status says so (`until` null: until it changes). */
+export interface AwayStatus {
+  readonly userId: string;
+  readonly until: Date | null;
+  readonly backupId: string | null;
+  readonly source: 'manual' | 'slack-status';
+}
+
+function manual(a: ManualAway): AwayStatus {
+  return { ...a, source: 'manual' };
+}
 
 /** A message meant for one person, sent instead to whoever covers for them, and why. */
 export interface CoveredRecipient {
   readonly userId: string;
   /** Set when the message goes to someone else because this person is away. */
-  readonly awayOf?: { readonly userId: string; readonly until: string };
+  readonly awayOf?: { readonly userId: string; readonly until: string | null };
 }
 
 /** Reads `until <YYYY-MM-DD> [backup <@U…>]` as typed after `/handoff away`. */
@@ -36,8 +54,16 @@ export class AwayService {
       clock: Clock;
       /** Called when someone goes away or comes back, so what shows their absence is updated. */
       onChange?: (userId: string) => void;
+      /** Where Slack statuses are read (`away.fromSlackStatus`), and whose: the teams' members and leads. */
+      statuses?: StatusSource;
+      directory?: Pick<TeamDirectory, 'members'>;
+      logger?: { warn(...m: unknown[]): void };
     },
   ) {}
+
+  private get fromSlackStatus(): boolean {
+    return this.deps.config.away.fromSlackStatus;
+  }
 
   /** Marks the person away until the start of `date` (UTC), with an optional backup. */
   setAway(userId: string, args: readonly string[]): AwayStatus {
@@ -50,23 +76,70 @@ export class AwayService {
     if (backupId === userId) throw new DomainError('validation', 'Your backup has to be someone else.');
     this.deps.away.set(userId, until, backupId, now);
     this.deps.onChange?.(userId);
-    return { userId, until, backupId };
+    return { userId, until, backupId, source: 'manual' };
   }
 
-  /** Ends the person's absence; false when they were not away. */
+  /** Ends the person's `/handoff away`; false when they had none. A Slack status that says away still counts. */
   back(userId: string): boolean {
     const was = this.deps.away.clear(userId);
     if (was) this.deps.onChange?.(userId);
     return was;
   }
 
+  /** Whether the person is away as of now: `/handoff away` first, then their Slack status as last read. */
   status(userId: string): AwayStatus | null {
-    return this.deps.away.find(userId, this.deps.clock.now());
+    return this.awayAmong([userId], this.deps.clock.now()).get(userId) ?? null;
   }
 
-  /** The absences among these people, as of `now`. */
+  /** The absences among these people, as of `now`; a `/handoff away` wins over a status. Reads only the database. */
   awayAmong(userIds: readonly string[], now: Date): Map<string, AwayStatus> {
-    return this.deps.away.findMany(userIds, now);
+    const found = new Map<string, AwayStatus>();
+    if (this.fromSlackStatus)
+      for (const [userId, s] of this.deps.away.findStatusAway(userIds, now)) found.set(userId, { userId, until: s.until, backupId: null, source: 'slack-status' });
+    for (const [userId, a] of this.deps.away.findMany(userIds, now)) found.set(userId, manual(a));
+    return found;
+  }
+
+  /**
+   * Reads the Slack statuses of the teams' members and leads that were not read in the last 15
+   * minutes, and stores whether each says away. The nudge job calls it before it moves offers and
+   * sends reminders; no request waits on it. Returns how many statuses were read.
+   */
+  async refreshSlackStatuses(now: Date): Promise<number> {
+    const { statuses, directory } = this.deps;
+    if (!this.fromSlackStatus || !statuses || !directory) return 0;
+    const people = new Set<string>();
+    for (const [teamKey, team] of Object.entries(this.deps.config.teams)) {
+      for (const lead of team.leads) people.add(lead);
+      for (const member of await directory.members(teamKey)) people.add(member);
+    }
+    const ids = [...people];
+    const fetched = this.deps.away.statusFetchedAt(ids);
+    const stale = ids
+      .filter((id) => {
+        const at = fetched.get(id);
+        return !at || now.getTime() - at.getTime() >= STATUS_FRESH_MS || at.getTime() > now.getTime();
+      })
+      .sort((a, b) => (fetched.get(a)?.getTime() ?? 0) - (fetched.get(b)?.getTime() ?? 0))
+      .slice(0, STATUS_READS_PER_RUN);
+    const words = this.deps.config.away.statusWords;
+    let failed = 0;
+    for (const userId of stale) {
+      const before = this.awayAmong([userId], now).get(userId);
+      try {
+        this.deps.away.saveStatus(userId, awayFromStatus(await statuses.status(userId), words, now), now);
+      } catch (error) {
+        // Keep what was known, and wait the usual 15 minutes before asking again (a missing scope would fail every time).
+        failed++;
+        if (failed === 1) this.deps.logger?.warn(`users.profile.get for ${userId} failed; keeping the last known status: ${(error as Error).message}`);
+        this.deps.away.touchStatus(userId, now);
+        continue;
+      }
+      const after = this.awayAmong([userId], now).get(userId);
+      if (before?.source !== after?.source || before?.until?.getTime() !== after?.until?.getTime()) this.deps.onChange?.(userId);
+    }
+    if (failed > 1) this.deps.logger?.warn(`users.profile.get failed for ${failed} people this run; their last known status stands`);
+    return stale.length;
   }
 
   /**
@@ -84,7 +157,7 @@ export class AwayService {
         out.set(userId, { userId });
         continue;
       }
-      const awayOf = { userId, until: absence.until.toISOString() };
+      const awayOf = { userId, until: absence.until?.toISOString() ?? null };
       const backup = absence.backupId && !away.has(absence.backupId) ? [absence.backupId] : [];
       const cover = backup.length ? backup : leads.filter((l) => l !== userId && !away.has(l));
       if (cover.length === 0) out.set(userId, { userId });

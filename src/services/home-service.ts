@@ -2,7 +2,7 @@ import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HomeRepo } from '../db/home-repo.js';
 import type { StallRepo } from '../db/stall-repo.js';
 import type { TeamFlowReport } from '../domain/flow-metrics.js';
-import { type HomeData, splitPersonalItems, toHomeItem } from '../domain/home.js';
+import { type HomeData, type HomeItem, splitPersonalItems, toHomeItem } from '../domain/home.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { StatsService } from './stats-service.js';
 import type { InsightsService } from './insights-service.js';
@@ -21,7 +21,7 @@ export class HomeService {
   private readonly health = new Map<string, { at: number; report: TeamFlowReport }>();
   private readonly qualityCache = new Map<string, { at: number; report: QualityReport }>();
 
-  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; insights?: InsightsService; away?: Pick<AwayService, 'status'> }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; insights?: InsightsService; away?: Pick<AwayService, 'status' | 'awayAmong'> }) {}
 
   /** Remembers that the person uses the Home tab, so changes to their handoffs republish it. */
   opened(userId: string): void {
@@ -30,7 +30,10 @@ export class HomeService {
 
   async build(userId: string): Promise<HomeData> {
     const now = this.deps.clock.now();
-    const { mine, waiting } = splitPersonalItems(this.deps.stalls.listActiveFor(userId), userId, now);
+    const active = this.deps.stalls.listActiveFor(userId);
+    // Owners of what this person waits on: their absence shows on those items.
+    const waitedOn = active.filter((h) => h.state === 'accepted' && h.ownerId !== userId).map((h) => h.ownerId);
+    const { mine, waiting } = splitPersonalItems(active, userId, now, this.deps.away?.awayAmong([...new Set(waitedOn)], now));
     const teamKeys = await this.deps.directory.teamsOf(userId);
     const items = this.deps.homes.openQueue(teamKeys, QUEUE_FETCH).map((h) => toHomeItem(h, now));
     const total = items.length < QUEUE_FETCH ? items.length : this.deps.homes.countOpen(teamKeys);
@@ -38,7 +41,16 @@ export class HomeService {
     const health = leadTeams.map((key) => this.teamHealth(key, now));
     const quality = leadTeams.length > 0 ? this.quality(leadTeams, now) : null;
     const away = this.deps.away?.status(userId) ?? null;
-    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, away, ...(quality ? { quality } : {}) };
+    const ownersAway = leadTeams.length > 0 ? this.ownersAway(leadTeams, now) : [];
+    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, away, ownersAway, ...(quality ? { quality } : {}) };
+  }
+
+  /** Accepted handoffs of these teams whose owner is away: nobody moves them until a lead reassigns them. */
+  private ownersAway(teamKeys: readonly string[], now: Date): HomeItem[] {
+    if (!this.deps.away) return [];
+    const away = this.deps.away.awayAmong(this.deps.homes.acceptedOwners(teamKeys), now);
+    if (away.size === 0) return [];
+    return this.deps.homes.acceptedOwnedBy(teamKeys, [...away.keys()], QUEUE_FETCH).map((h) => toHomeItem(h, now, away));
   }
 
   /** The quality headline of a lead's teams, cached like team health. */

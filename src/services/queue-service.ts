@@ -1,6 +1,6 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { StallRepo } from '../db/stall-repo.js';
-import { buildDigests, type PersonDigest } from '../domain/digest.js';
+import { type AwayLookup, buildDigests, type PersonDigest } from '../domain/digest.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { HandoffRow } from '../db/schema.js';
 import type { AwayService } from './away-service.js';
@@ -18,7 +18,7 @@ export class QueueService {
   constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; directory: TeamDirectory; clock: Clock; away?: Pick<AwayService, 'awayAmong'> }) {}
 
   /** Accepted handoffs of these teams whose owner is away, oldest first. */
-  ownersAway(teamKeys: readonly string[]): Array<{ handoff: HandoffRow; until: Date }> {
+  ownersAway(teamKeys: readonly string[]): Array<{ handoff: HandoffRow; until: Date | null }> {
     if (!this.deps.away) return [];
     const accepted = this.deps.stalls.listActiveForTeams(teamKeys).filter((h) => h.state === 'accepted');
     const away = this.deps.away.awayAmong([...new Set(accepted.map((h) => h.ownerId))], this.deps.clock.now());
@@ -28,9 +28,15 @@ export class QueueService {
     });
   }
 
+  /** The absences among the owners of these handoffs' accepted ones. */
+  private ownersAwayAmong(items: readonly HandoffRow[], now: Date): AwayLookup | undefined {
+    return this.deps.away?.awayAmong([...new Set(items.filter((h) => h.state === 'accepted').map((h) => h.ownerId))], now);
+  }
+
   mine(userId: string): MyQueue {
     const items = this.deps.stalls.listActiveFor(userId);
-    const digest = buildDigests(items, () => [], this.deps.clock.now()).get(userId) ?? null;
+    const now = this.deps.clock.now();
+    const digest = buildDigests(items, () => [], now, this.ownersAwayAmong(items, now)).get(userId) ?? null;
     return {
       digest,
       owned: items.filter((h) => h.ownerId === userId && h.state !== 'open').length,
@@ -42,7 +48,8 @@ export class QueueService {
   async stalled(userId: string): Promise<{ teams: string[]; digest: PersonDigest | null }> {
     const teams = await this.deps.directory.teamsOf(userId);
     const items = this.deps.stalls.listActiveForTeams(teams);
-    const all = buildDigests(items, (team) => (teams.includes(team) ? [userId] : []), this.deps.clock.now()).get(userId);
+    const now = this.deps.clock.now();
+    const all = buildDigests(items, (team) => (teams.includes(team) ? [userId] : []), now, this.ownersAwayAmong(items, now)).get(userId);
     const digest = all && all.teams.length > 0 ? { userId, owned: [], waiting: [], teams: all.teams } : null;
     return { teams, digest };
   }

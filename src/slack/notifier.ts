@@ -92,8 +92,8 @@ export class SlackNotifier {
     const type = ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
     const toTeam = ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!type || !toTeam) return null;
-    const ownerAwayUntil = handoff.state === 'accepted' ? (this.deps.away?.status(handoff.ownerId)?.until ?? null) : null;
-    return { handoff, type, toTeam, ownerAwayUntil };
+    const absence = handoff.state === 'accepted' ? this.deps.away?.status(handoff.ownerId) : null;
+    return { handoff, type, toTeam, ownerAway: absence ? { until: absence.until } : null };
   }
 
   /** Posts the handoff once, then keeps that one post up to date. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AssignMode, WorkflowConfig } from '../../src/config/workflow-schema';
-import { runNudges } from '../../src/jobs/index';
+import { runDigest, runNudges } from '../../src/jobs/index';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { type Harness, startHarness, submitOrder } from '../helpers/harness';
 import { textValue } from '../helpers/slack-requests';
@@ -330,5 +330,146 @@ describe('away', () => {
     expect(JSON.stringify(h.fake.homeOf('U0OPS1'))).not.toContain('You are away until');
     expect((await nudges('2026-11-26T10:00:00Z')).sent).toEqual({ complete_repeat: 1 });
     expect(h.fake.dms('U0OPS1').at(-1)?.text).toContain('overdue');
+  });
+});
+
+describe('away from a Slack status', () => {
+  const say = async (userId: string, text: string) => {
+    const res = await h.sim.slashCommand({ userId, text });
+    await h.settle();
+    return String(res.json?.text ?? '');
+  };
+  const profileReads = (userId?: string) => h.fake.callsTo('users.profile.get').filter((c) => userId === undefined || c.args.user === userId).length;
+  const unix = (iso: string) => Date.parse(iso) / 1000;
+  const withStatuses = (w: WorkflowConfig) => {
+    w.away = { fromSlackStatus: true, statusWords: [':palm_tree:', ':face_with_thermometer:', 'OOO', 'vacation', 'out of office', 'sick'] };
+  };
+  const homeOf = async (userId: string) => {
+    await h.sim.event({ type: 'app_home_opened', user: userId, tab: 'home' });
+    await h.settle();
+    return JSON.stringify(h.fake.homeOf(userId));
+  };
+
+  it('a member with a :palm_tree: status gets no offers once the nudge job read it, and offers again when it expired; statuses are read at most every 15 minutes', async () => {
+    await start('round-robin', withStatuses);
+    h.fake.setStatus('U0OPS2', { emoji: ':palm_tree:', text: 'Back Tuesday', expiration: unix('2026-11-23T12:00:00Z') });
+    // Nobody read the status yet, and a request never does: U0OPS1 gets the first one as usual.
+    await order(1);
+    expect(offeredTo(1)).toBe('U0OPS1');
+    expect(profileReads()).toBe(0);
+
+    await nudges('2026-11-23T10:01:00Z');
+    // Every member and lead of every team, once each.
+    expect(profileReads('U0OPS2')).toBe(1);
+    expect(profileReads('U0OPSLEAD')).toBe(1);
+    expect(profileReads('U0SALES1')).toBe(1);
+    const everyone = profileReads();
+    await order(2);
+    expect(offeredTo(2)).toBe('U0OPS3');
+    expect(routingEvents(2)).toEqual(['offered:U0OPS3']);
+    await h.sim.event({ type: 'app_home_opened', user: 'U0OPS2', tab: 'home' });
+    await h.settle();
+    expect(profileReads('U0OPS2')).toBe(1);
+
+    // Within 15 minutes nothing is read again; after, everything is.
+    await nudges('2026-11-23T10:15:59Z');
+    expect(profileReads('U0OPS2')).toBe(1);
+    await nudges('2026-11-23T10:16:00Z');
+    expect(profileReads('U0OPS2')).toBe(2);
+    expect(profileReads()).toBe(2 * everyone);
+
+    // The status expired at 12:00: without another read, U0OPS2 is offered work again.
+    h.clock.set('2026-11-23T12:00:30Z');
+    await order(3);
+    await order(4);
+    expect([offeredTo(3), offeredTo(4)]).toEqual(['U0OPS1', 'U0OPS2']);
+    expect(profileReads('U0OPS2')).toBe(2);
+  });
+
+  it('without away.fromSlackStatus no status is read and a vacation status counts for nothing', async () => {
+    await start('round-robin');
+    h.fake.setStatus('U0OPS1', { emoji: ':palm_tree:', text: '' });
+    await nudges('2026-11-23T10:01:00Z');
+    expect(profileReads()).toBe(0);
+    await order(1);
+    expect(offeredTo(1)).toBe('U0OPS1');
+  });
+
+  it('a status text counts by its words, and a status that stops saying away ends the absence at the next read', async () => {
+    await start('round-robin', withStatuses);
+    h.fake.setStatus('U0OPS1', { emoji: ':house:', text: 'Out of office, back Monday' });
+    h.fake.setStatus('U0OPS2', { emoji: ':house:', text: 'Sickle cell research' });
+    await nudges('2026-11-23T10:01:00Z');
+    await order(1);
+    expect(offeredTo(1)).toBe('U0OPS2');
+    h.fake.setStatus('U0OPS1', null);
+    await nudges('2026-11-23T10:20:00Z');
+    await order(2);
+    expect(offeredTo(2)).toBe('U0OPS3');
+    await order(3);
+    expect(offeredTo(3)).toBe('U0OPS1');
+  });
+
+  it('a manual /handoff away wins over a status: its backup gets the reminders; /handoff back leaves the status standing', async () => {
+    await start('queue', withStatuses);
+    await order(1);
+    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
+    await h.settle();
+    h.fake.setStatus('U0OPS1', { emoji: ':face_with_thermometer:', text: 'Flu' });
+    await nudges('2026-11-23T10:01:00Z');
+    // The post of what they own says so, and for how long.
+    expect(postText(1)).toContain('Owner away until their Slack status changes');
+    expect(await homeOf('U0OPS1')).toContain('Your Slack status says you are away until your Slack status changes');
+
+    // The status has no backup: the 75% reminder (Tue 22:00) goes to the lead.
+    expect((await nudges('2026-11-24T22:00:00Z')).sent).toEqual({ complete_warn: 1 });
+    expect(h.fake.dms('U0OPSLEAD').at(-1)?.text).toContain('(for <@U0OPS1>, who is away)');
+    expect(JSON.stringify(h.fake.dms('U0OPSLEAD').at(-1)?.blocks)).toContain('is away until their Slack status changes');
+
+    // Their own /handoff away, with a backup, is what counts now.
+    expect(await say('U0OPS1', 'away until 2026-12-01 backup <@U0OPS2|emma>')).toContain('You are away until <!date^');
+    const home = await homeOf('U0OPS1');
+    expect(home).toContain('You are away until <!date^');
+    expect(home).toContain(ActionId.awayEnd);
+    expect((await nudges('2026-11-25T10:00:00Z')).sent).toEqual({ complete_breach: 1 });
+    expect(h.fake.dms('U0OPS2').at(-1)?.text).toContain('(for <@U0OPS1>, who is away)');
+    expect(h.fake.dms('U0OPS1').filter((m) => m.text.includes('overdue'))).toHaveLength(0);
+
+    // Ending it leaves the status, which still says away.
+    expect(await say('U0OPS1', 'back')).toContain('Slack status still says you are away');
+    expect(await homeOf('U0OPS1')).toContain('Your Slack status says you are away');
+  });
+
+  it('the digest and the requester\'s Home show that the owner is away; the lead\'s Home lists it with Reassign', async () => {
+    await start('queue', withStatuses);
+    await order(1);
+    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
+    await h.settle();
+    h.fake.setStatus('U0OPS1', { emoji: ':palm_tree:', text: '', expiration: unix('2026-11-30T00:00:00Z') });
+    await nudges('2026-11-23T10:01:00Z');
+
+    const requesterHome = await homeOf('U0SALES1');
+    expect(requesterHome).toContain(`owned by <@U0OPS1> · :palm_tree: owner away until <!date^${unix('2026-11-30T00:00:00Z')}^`);
+
+    const leadHome = JSON.parse(await homeOf('U0OPSLEAD'));
+    const headers = leadHome.blocks.filter((b: any) => b.type === 'header').map((b: any) => b.text.text);
+    expect(headers).toContain('Owner away (1)');
+    const i = leadHome.blocks.findIndex((b: any) => b.type === 'header' && b.text.text === 'Owner away (1)');
+    expect(leadHome.blocks[i + 1].text.text).toContain('owner away until');
+    expect(actionIds(leadHome.blocks[i + 2] && { blocks: [leadHome.blocks[i + 2]] })).toContain(ActionId.reassign);
+    // Someone who is neither lead nor requester sees no such section.
+    expect(await homeOf('U0OPS3')).not.toContain('Owner away (');
+
+    // Complete 2d from Mon 10:00: overdue Wed 10:00; the digest goes out after 09:00 local.
+    await nudges('2026-11-25T10:00:00Z');
+    await runDigest(h.app.jobDeps, h.clock.now());
+    await h.settle();
+    const digestOf = (userId: string) => h.fake.dms(userId).find((m) => m.text.startsWith('Your stalled handoffs today'));
+    const requesterDigest = digestOf('U0SALES1');
+    expect(JSON.stringify(requesterDigest?.blocks)).toContain(`:palm_tree: owner away until <!date^${unix('2026-11-30T00:00:00Z')}^`);
+    expect(actionIds(requesterDigest)).toContain(ActionId.nudgeOwner);
+    const leadDigest = digestOf('U0OPSLEAD');
+    expect(JSON.stringify(leadDigest?.blocks)).toContain('owner away until');
+    expect(actionIds(leadDigest)).toContain(ActionId.reassign);
   });
 });

@@ -2,6 +2,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import { type DigestItem, digestItemCount, type PersonDigest } from '../../domain/digest.js';
 import { ActionId, COMMAND } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
+import { formatAwayUntil } from './away.js';
 import { button, type SlackMessage } from './messages.js';
 
 export const DIGEST_CAP = 10;
@@ -48,7 +49,9 @@ function itemBlocks(item: DigestItem, role: Role, now: Date): KnownBlock[] {
   const title = item.permalink ? `<${item.permalink}|${label}>` : `*${label}*`;
   const who = role === 'waiting' || role === 'overdue' || role === 'snoozed' ? ` · <@${item.ownerId}>` : role === 'unaccepted' ? ` · from <@${item.requesterId}>` : '';
   const age = formatAge(now.getTime() - new Date(item.createdAt).getTime());
-  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`${title}\n${slaText(item)} · ${age} old${who}`) }];
+  // Someone else's work waiting on an absent owner: say so, since nudging them will not move it.
+  const away = item.ownerAway && role !== 'owned' ? ` · :palm_tree: owner away ${formatAwayUntil(item.ownerAway.until)}` : '';
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(`${title}\n${slaText(item)} · ${age} old${who}${away}`) }];
   const actions = itemActions(item, role);
   if (actions.length) blocks.push({ type: 'actions', elements: actions });
   return blocks;

@@ -3,6 +3,7 @@ import type { HomeData, HomeItem } from '../../domain/home.js';
 import { ActionId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate } from '../mrkdwn.js';
 import type { HomeTab } from './block.js';
+import { formatAwayUntil } from './away.js';
 import { formatAge, slaText } from './digest.js';
 import { button, historyButton, link } from './messages.js';
 import { buildTeamHealthBlocks, type StatsViewOptions } from './stats.js';
@@ -21,7 +22,7 @@ export interface HomeViewOptions extends StatsViewOptions {
   readonly fieldLabel?: (typeKey: string, fieldKey: string) => string;
 }
 
-type Role = 'mine' | 'waiting' | 'queue';
+type Role = 'mine' | 'waiting' | 'queue' | 'ownerAway';
 
 function openButton(item: HomeItem): Button[] {
   return item.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: item.permalink }] : [];
@@ -38,6 +39,8 @@ function itemActions(item: HomeItem, role: Role): Button[] {
       return [button('Nudge owner', ActionId.nudgeOwner, item.id), history, ...openButton(item)];
     case 'queue':
       return [button('Accept', ActionId.accept, item.id, 'primary'), history, ...openButton(item)];
+    case 'ownerAway':
+      return [button('Reassign', ActionId.reassign, item.id, 'primary'), history, ...openButton(item)];
   }
 }
 
@@ -52,9 +55,12 @@ function itemBlocks(item: HomeItem, role: Role, now: Date, teamName: (k: string)
         ? item.state === 'open'
           ? `waiting for ${escapeMrkdwn(teamName(item.toTeam))} to accept`
           : `owned by <@${item.ownerId}>`
-        : `${escapeMrkdwn(teamName(item.toTeam))} · from <@${item.requesterId}>`;
+        : role === 'ownerAway'
+          ? `${escapeMrkdwn(teamName(item.toTeam))} · owned by <@${item.ownerId}>`
+          : `${escapeMrkdwn(teamName(item.toTeam))} · from <@${item.requesterId}>`;
+  const away = item.ownerAway && role !== 'mine' ? ` · :palm_tree: owner away ${formatAwayUntil(item.ownerAway.until)}` : '';
   return [
-    { type: 'section', text: mrkdwn(`${link(item)}\n${slaText(item)} · ${age} · ${who}`) },
+    { type: 'section', text: mrkdwn(`${link(item)}\n${slaText(item)} · ${age} · ${who}${away}`) },
     { type: 'actions', elements: itemActions(item, role) },
   ];
 }
@@ -104,11 +110,17 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeTab {
     },
     { type: 'context', elements: [mrkdwn(`Updated ${slackDate(d.now, '{date_short_pretty} {time}')}`)] },
   ];
-  if (d.away)
+  if (d.away?.source === 'slack-status')
+    // `/handoff back` cannot end this one: the status is what counts, so the way out is to change it.
+    head.push({
+      type: 'section',
+      text: mrkdwn(`:palm_tree: *Your Slack status says you are away ${formatAwayUntil(d.away.until, 'your')}.* You get no offers; your team leads get your reminders. Change your status to end it.`),
+    });
+  else if (d.away)
     head.push({
       type: 'section',
       text: mrkdwn(
-        `:palm_tree: *You are away until ${slackDate(d.away.until, '{date_short_pretty}')}.* You get no offers; ${d.away.backupId ? `<@${d.away.backupId}>` : 'your team leads'} get${d.away.backupId ? 's' : ''} your reminders.`,
+        `:palm_tree: *You are away ${formatAwayUntil(d.away.until, 'your')}.* You get no offers; ${d.away.backupId ? `<@${d.away.backupId}>` : 'your team leads'} get${d.away.backupId ? 's' : ''} your reminders.`,
       ),
       accessory: { type: 'button', text: plain("I'm back", 75), action_id: ActionId.awayEnd },
     });
@@ -118,6 +130,9 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeTab {
     { heading: 'My queue', items: d.mine, total: d.mine.length, role: 'mine', empty: 'Nothing is waiting on you.', more: '' },
     { heading: 'Waiting on others', items: d.waiting, total: d.waiting.length, role: 'waiting', empty: 'Nothing you started is waiting on someone else.', more: '' },
   ];
+  // Leads see what waits on someone away, so they can hand it to someone present; shown only when there is some.
+  if (d.ownersAway?.length)
+    sections.push({ heading: 'Owner away', items: d.ownersAway, total: d.ownersAway.length, role: 'ownerAway', empty: '', more: 'Reassign these first; `/handoff stalled` lists them all.' });
   if (d.queue.teamKeys.length > 0)
     sections.push({ heading: `My teams' queue (${teams})`, items: d.queue.items, total: d.queue.total, role: 'queue', empty: 'No handoff is waiting to be accepted.', more: "The rest wait in the teams' channels." });
 

@@ -7,6 +7,7 @@ import { currentSla } from '../../domain/stall.js';
 import { ActionId, BlockId } from '../ids.js';
 import { escapeMrkdwn, mrkdwn, plain, slackDate, truncate } from '../mrkdwn.js';
 import { buildOfferDm, offerLine } from './offers.js';
+import { formatAwayUntil } from './away.js';
 
 export interface SlackMessage {
   readonly text: string;
@@ -18,8 +19,8 @@ export interface HandoffContext {
   readonly handoff: HandoffRow;
   readonly type: HandoffTypeConfig;
   readonly toTeam: TeamConfig;
-  /** Until when the owner of an accepted handoff is away, if they are. */
-  readonly ownerAwayUntil?: Date | null;
+  /** Set when the owner of an accepted handoff is away; `until` null: until their Slack status changes. */
+  readonly ownerAway?: { readonly until: Date | null } | null;
 }
 
 const STATE_LABEL: Record<HandoffState, string> = {
@@ -114,7 +115,7 @@ export function buildHandoffPost(ctx: HandoffContext, now: Date): SlackMessage {
   if (sla) context.push(sla);
   const offer = offerLine(h);
   if (offer) context.push(offer);
-  if (h.state === 'accepted' && ctx.ownerAwayUntil) context.push(`:palm_tree: Owner away until ${slackDate(ctx.ownerAwayUntil, '{date_short_pretty}')}`);
+  if (h.state === 'accepted' && ctx.ownerAway) context.push(`:palm_tree: Owner away ${formatAwayUntil(ctx.ownerAway.until)}`);
   blocks.push({ type: 'context', elements: context.map((c) => mrkdwn(c)) });
   blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: [...buildActions(h), historyButton(h.id)] });
   return { text: `Handoff #${h.id}: ${escapeMrkdwn(h.title)} (${STATE_LABEL[h.state].replace(/^:[a-z_]+: /, '')})`, blocks };
@@ -223,7 +224,7 @@ export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean
 }
 
 /** A DM about an event, with the buttons that person needs next. */
-export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string, awayOf?: { userId: string; until: string }): SlackMessage {
+export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string, awayOf?: { userId: string; until: string | null }): SlackMessage {
   const isLead = ctx.toTeam.leads.includes(recipient);
   const h = ctx.handoff;
   let text = describeEvent(e, h, ctx.type.fields);
@@ -233,7 +234,7 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
   blocks.push({ type: 'section', text: mrkdwn(text) });
   // Sent in someone's place: say whose, and why.
-  if (awayOf) blocks.push({ type: 'context', elements: [mrkdwn(`:palm_tree: You get this because <@${awayOf.userId}> is away until ${slackDate(new Date(awayOf.until), '{date_short_pretty}')}.`)] });
+  if (awayOf) blocks.push({ type: 'context', elements: [mrkdwn(`:palm_tree: You get this because <@${awayOf.userId}> is away ${formatAwayUntil(awayOf.until)}.`)] });
   if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
   if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId)
     blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });

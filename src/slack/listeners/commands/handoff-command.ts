@@ -2,7 +2,7 @@ import { isDomainError } from '../../../domain/errors.js';
 import { COMMAND } from '../../ids.js';
 import { buildDigestMessage } from '../../views/digest.js';
 import { link } from '../../views/messages.js';
-import { slackDate } from '../../mrkdwn.js';
+import { formatAwayUntil } from '../../views/away.js';
 import { buildHelpText, buildUnknownTypeText } from '../../views/help.js';
 import { buildHandoffFormModal, buildTypePickerModal } from '../../views/modals.js';
 import { buildInsightsMessage, insightsViewOptions } from '../../views/insights.js';
@@ -51,7 +51,7 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
       const awayLines = queues.ownersAway(s.teams);
       if (awayLines.length > 0) {
         // Work whose owner is away waits on nobody, stalled or not: list it first.
-        const text = `*Owner away*\n${awayLines.map((l) => `• ${link(l.handoff)}: <@${l.handoff.ownerId}> is away until ${slackDate(l.until, '{date_short_pretty}')}`).join('\n')}`;
+        const text = `*Owner away*\n${awayLines.map((l) => `• ${link(l.handoff)}: <@${l.handoff.ownerId}> is away ${formatAwayUntil(l.until)}`).join('\n')}`;
         const rest = s.digest ? buildDigestMessage(s.digest, { now: service.now(), teamName, heading: 'Stalled in your teams', cap: ON_DEMAND_CAP }).blocks : [];
         await ack({ response_type: 'ephemeral', text: 'Stalled in your teams', blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, ...rest] });
         return;
