@@ -46,17 +46,7 @@ export class StatsService {
     const from = new Date(now.getTime() - 2 * days * DAY_MS);
     const calendar = calendarOf(team);
     const timeline = businessTimeline(calendar, new Date(from.getTime() - TIMELINE_LEAD_DAYS * DAY_MS), now);
-    const slas = new Map<string, SlaMinutes>();
-    const slaOf = (typeKey: string): SlaMinutes => {
-      let sla = slas.get(typeKey);
-      if (!sla) {
-        // A type removed from the config keeps its history but has no SLA to measure against.
-        const s = ownEntry(this.deps.config.handoffTypes, typeKey)?.sla;
-        sla = { accept: s?.accept ? parseDuration(s.accept, calendar) : undefined, complete: s?.complete ? parseDuration(s.complete, calendar) : undefined };
-        slas.set(typeKey, sla);
-      }
-      return sla;
-    };
+    const slaOf = slaMinutesOf(this.deps.config, calendar);
     const changes = this.deps.metrics.stateChanges(teamKey, from, now);
     return buildTeamFlowReport(teamKey, changes, now, days, { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf, perType: opts.perType });
   }
@@ -98,4 +88,19 @@ export function parseSubjectAndPeriod(args: readonly string[], tooMany: string):
     } else subject = arg;
   }
   return { days, subject };
+}
+
+/** Each type's SLAs in business minutes of one team's calendar, worked out once per type. */
+export function slaMinutesOf(config: WorkflowConfig, calendar: Parameters<typeof parseDuration>[1]): (typeKey: string) => SlaMinutes {
+  const slas = new Map<string, SlaMinutes>();
+  return (typeKey) => {
+    let sla = slas.get(typeKey);
+    if (!sla) {
+      // A type removed from the config keeps its history but has no SLA to measure against.
+      const s = ownEntry(config.handoffTypes, typeKey)?.sla;
+      sla = { accept: s?.accept ? parseDuration(s.accept, calendar) : undefined, complete: s?.complete ? parseDuration(s.complete, calendar) : undefined };
+      slas.set(typeKey, sla);
+    }
+    return sla;
+  };
 }

@@ -1,11 +1,11 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { MetricsRepo } from '../db/metrics-repo.js';
-import { businessTimeline, parseDuration } from '../domain/business-clock.js';
-import type { SlaMinutes } from '../domain/flow-metrics.js';
+import { businessTimeline } from '../domain/business-clock.js';
 import { ownEntry } from '../domain/own-entry.js';
 import { calendarOf } from '../domain/sla.js';
 import { computeTeamWeeks, REPORT_WEEKS, reportWeeks, type WeeklyReport } from '../domain/weekly-report.js';
 import type { InsightsService } from './insights-service.js';
+import { slaMinutesOf } from './stats-service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** History before the first week the business timeline covers: waits that began earlier are measured from there. */
@@ -39,17 +39,7 @@ export class WeeklyReportService {
       if (!team) return [];
       const calendar = calendarOf(team);
       const timeline = businessTimeline(calendar, new Date(from.getTime() - TIMELINE_LEAD_DAYS * DAY_MS), to);
-      const slas = new Map<string, SlaMinutes>();
-      const slaOf = (typeKey: string): SlaMinutes => {
-        let sla = slas.get(typeKey);
-        if (!sla) {
-          // A type removed from the config keeps its history but has no SLA to measure against.
-          const s = ownEntry(this.deps.config.handoffTypes, typeKey)?.sla;
-          sla = { accept: s?.accept ? parseDuration(s.accept, calendar) : undefined, complete: s?.complete ? parseDuration(s.complete, calendar) : undefined };
-          slas.set(typeKey, sla);
-        }
-        return sla;
-      };
+      const slaOf = slaMinutesOf(this.deps.config, calendar);
       const changes = this.deps.metrics.stateChanges(key, from, to);
       return [
         computeTeamWeeks({ key, name: team.name }, changes, events, weeks, {
