@@ -32,6 +32,7 @@ import { SlackNotifier } from './slack/notifier.js';
 import { SlackPeopleDirectory } from './slack/people-directory.js';
 import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter.js';
 import { SlackTeamDirectory } from './slack/team-directory.js';
+import { SlackFileDirectory } from './slack/file-directory.js';
 import { SlackWorkspace } from './slack/workspace.js';
 
 export interface HandoffAppOptions {
@@ -85,7 +86,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock });
   const rejections = new RepeatedLog(logger);
   const routes: Route[] = [
-    ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via) }),
+    ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via), files: new SlackFileDirectory(client) }),
     ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }),
   ];
   const slack = createSlackApp({

@@ -1,3 +1,5 @@
+import type { FileRef } from './fields.js';
+
 /** Time, as the domain sees it: a real clock in production, a settable one in tests and jobs. */
 export interface Clock {
   now(): Date;
@@ -24,4 +26,10 @@ export interface OutboxSignal {
 /** People's own timezones (from Slack's users.info), for things sent at a local time. */
 export interface PeopleDirectory {
   timezones(userIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** Files already in Slack, by id (files.info): what the API needs to attach one to a handoff. */
+export interface FileDirectory {
+  /** The file's id, name and link; null when Slack knows no such file (or the bot may not see it). */
+  find(fileId: string): Promise<FileRef | null>;
 }

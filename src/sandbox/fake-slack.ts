@@ -105,6 +105,23 @@ export interface ModalState {
   problem?: string;
 }
 
+/** A file a person uploaded (a file_input in a form): what files.info answers and a view_submission carries. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  user: string;
+  created: number;
+  permalink: string;
+  url_private: string;
+}
+
+/** Slack's limit for a file uploaded in a file_input. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
 /** A webhook delivery the sandbox received instead of sending it out (see webhooksUrl). */
 export interface RecordedWebhook {
   /** Index of the webhook in the config's `webhooks`. */
@@ -196,6 +213,8 @@ export class FakeSlack extends EventEmitter {
   private readonly triggers = new Map<string, string>(); // trigger_id → user id
   private readonly stacks = new Map<string, string[]>(); // user id → modal view ids, top last
   private readonly viewErrors = new Map<string, { errors: Record<string, string>; problem?: string }>();
+  private readonly files = new Map<string, StoredFile>();
+  private fileSeq = 0;
   private readonly faults = new Map<string, Fault[]>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private readonly handlers: Record<string, Handler>;
@@ -280,6 +299,7 @@ export class FakeSlack extends EventEmitter {
     this.stacks.clear();
     this.viewErrors.clear();
     this.faults.clear();
+    this.files.clear();
   }
 
   /**
@@ -430,6 +450,34 @@ export class FakeSlack extends EventEmitter {
       for (const id of stack.splice(0)) this.viewErrors.delete(id);
     } else return fail(`The app answered with an unknown response_action "${String(action)}".`);
     this.emit('change');
+  }
+
+  /**
+   * A person uploads a file into a file_input, as Slack's client does before the form is submitted:
+   * it gets an id and a permalink, files.info answers for it, and the returned object is what the
+   * view_submission carries in the input's `files`. The content itself is not kept.
+   */
+  uploadFile(userId: string, name: string, size: number, mimetype = 'application/octet-stream'): StoredFile {
+    if (size > MAX_UPLOAD_BYTES) throw new Error(`${name} is larger than 10 MB`);
+    this.fileSeq += 1;
+    const id = `F${String(this.fileSeq).padStart(8, '0')}`;
+    const safe = encodeURIComponent(name.replace(/[\s/]+/g, '_'));
+    const filetype = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? 'binary';
+    const file: StoredFile = {
+      id,
+      name,
+      title: name,
+      mimetype,
+      filetype,
+      size,
+      user: userId,
+      created: Math.floor((this.clock?.() ?? Date.now()) / 1000),
+      permalink: `${this.permalinkBase}/files/${userId}/${id}/${safe}`,
+      url_private: `${this.permalinkBase}/files-pri/${TEAM_ID}-${id}/${safe}`,
+    };
+    this.files.set(id, file);
+    this.emit('change');
+    return structuredClone(file);
   }
 
   /** An ephemeral message not sent through the API: a slash command's answer, or one from Slack itself. */
@@ -850,6 +898,11 @@ export class FakeSlack extends EventEmitter {
       'users.info': (args) => {
         if (!args.user) return err('user_not_found');
         return ok({ user: this.userInfo(String(args.user)) });
+      },
+
+      'files.info': (args) => {
+        const file = this.files.get(String(args.file ?? ''));
+        return file ? ok({ file: structuredClone(file) }) : err('file_not_found');
       },
 
       'usergroups.users.list': (args) => {
