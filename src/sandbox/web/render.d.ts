@@ -34,6 +34,7 @@ export declare function renderBlocks(blocks: Json[], ctx?: RenderContext): strin
 export declare function renderMessageBody(message: Json, ctx?: RenderContext): string;
 export declare function renderModal(modal: { view: Json; errors?: Record<string, string>; problem?: string }, ctx?: RenderContext): string;
 export declare function renderConfirm(confirm: Json, ctx?: RenderContext): string;
-export declare function stateValueOf(el: Json, raw: string | string[] | null | undefined): Json;
+export declare function stateValueOf(el: Json, raw: string | string[] | Json[] | null | undefined): Json;
+export declare function renderFileList(files: Json[]): string;
 export declare function actionPayloadOf(el: Json, raw: string | string[] | null | undefined, blockId: string, index?: number): Json;
-export declare function validateInput(el: Json, raw: string | string[] | null | undefined, optional: boolean): string | null;
+export declare function validateInput(el: Json, raw: string | string[] | Json[] | null | undefined, optional: boolean): string | null;
