@@ -40,6 +40,7 @@ import { SlackPeopleDirectory } from './slack/people-directory.js';
 import { SlackStatusSource } from './slack/status-source.js';
 import { type RateLimits, SendRateLimiter, SLACK_RATE_LIMITS } from './slack/rate-limiter.js';
 import { SlackTeamDirectory } from './slack/team-directory.js';
+import { SlackFileDirectory } from './slack/file-directory.js';
 import { SlackWorkspace } from './slack/workspace.js';
 
 export interface HandoffAppOptions {
@@ -108,7 +109,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock, away });
   const rejections = new RepeatedLog(logger);
   const routes: Route[] = [
-    ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via) }),
+    ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via), files: new SlackFileDirectory(client) }),
     ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }),
   ];
   const slack = createSlackApp({

@@ -4,12 +4,13 @@ import type { HandoffRepo } from '../db/handoff-repo.js';
 import type { EventRow, HandoffRow } from '../db/schema.js';
 import { isDomainError } from '../domain/errors.js';
 import { publicEventName } from '../domain/event-names.js';
-import type { RawFieldInput } from '../domain/fields.js';
+import { type FileRef, isFileRef, type RawFieldInput } from '../domain/fields.js';
+import type { FileDirectory } from '../domain/ports.js';
 import type { HandoffService } from '../services/handoff-service.js';
 import { tooMany, WindowCounter } from './limits.js';
 import type { Answer as RouteResponse, Route, RouteRequest } from './routes.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiTokenConfig, WorkflowConfig } from '../config/workflow-schema.js';
+import { type ApiTokenConfig, type HandoffTypeConfig, MAX_FILES, type WorkflowConfig } from '../config/workflow-schema.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -63,6 +64,39 @@ function toRawInput(fields: Record<string, unknown>): { raw: Record<string, RawF
 
 const json = (status: number, body: unknown): RouteResponse => ({ status, body });
 
+const FILE_ID = /^F[A-Z0-9]{2,}$/;
+
+/**
+ * A file field takes ids of files already in Slack (`["F0123ABCD"]`): each is looked up so the
+ * handoff stores its name and link like a file attached in the form. Ids that are malformed, too
+ * many, or unknown to Slack are field errors; nothing is looked up for them.
+ */
+async function resolveFileIds(type: HandoffTypeConfig, raw: Record<string, RawFieldInput>, files: FileDirectory): Promise<Record<string, string>> {
+  const errors: Record<string, string> = {};
+  await Promise.all(
+    type.fields
+      .filter((f) => f.type === 'file' && Object.hasOwn(raw, f.key) && raw[f.key] !== null)
+      .map(async (field) => {
+        const input = raw[field.key];
+        const ids = Array.isArray(input) ? input : [input];
+        if (!ids.every((id): id is string => typeof id === 'string' && FILE_ID.test(id))) {
+          errors[field.key] = 'Expected a list of Slack file IDs such as "F0123ABCD".';
+          return;
+        }
+        const max = field.maxFiles ?? MAX_FILES;
+        if (ids.length > max) {
+          errors[field.key] = `Attach at most ${max} file${max === 1 ? '' : 's'}.`;
+          return;
+        }
+        const found = await Promise.all([...new Set(ids)].map(async (id) => [id, await files.find(id)] as const));
+        const unknown = found.filter(([, f]) => !f || !isFileRef(f)).map(([id]) => id);
+        if (unknown.length) errors[field.key] = `No file ${unknown.join(', ')} in Slack that the bot can see.`;
+        else raw[field.key] = found.map(([, f]) => f as FileRef);
+      }),
+  );
+  return errors;
+}
+
 /** JSON with every object's keys sorted, so the same request in another key order or spacing reads the same. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -89,6 +123,8 @@ export function buildApiRoutes(deps: {
   repo: HandoffRepo;
   /** Unsent outbox entries of the handoffs a caller created (`api:<name>`). */
   pendingFor: (via: string) => number;
+  /** Looks up the files a file field names by id. */
+  files: FileDirectory;
   now?: () => number;
 }): Route[] {
   const creates = new WindowCounter(deps.config.api.createsPerMinute, 60_000, deps.now);
@@ -150,6 +186,9 @@ export function buildApiRoutes(deps: {
             : null;
         const replay = submissionKey ? deps.repo.findBySubmissionKey(submissionKey) : null;
         if (replay) return reused(replay) ?? json(200, { ok: true, handoff: toApiHandoff(replay) });
+        const type = deps.service.findType(parsed.type);
+        const fileErrors = type ? await resolveFileIds(type, raw, deps.files) : {};
+        if (Object.keys(fileErrors).length) return json(422, { ok: false, error: 'validation', message: 'Some fields need attention.', errors: fileErrors });
         try {
           const h = await deps.service.start({ typeKey: parsed.type, requesterId: parsed.requester, raw, submissionKey, submissionHash, via: `api:${name}` });
           // Another request with this key may have been stored between the lookup above and this one.

@@ -75,7 +75,7 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'What makes a status count as away, ignoring case: an emoji that equals the status emoji (":palm_tree:"), or a word or phrase that stands as a whole word in the status text ("vacation"). Default: ":palm_tree:", ":face_with_thermometer:", ":airplane:", "OOO", "vacation", "out of office", "sick".',
   'field.key': 'Stable key (lowercase letters, digits, "_"): values carry over to the next type by key.',
   'field.label': 'Label shown above the input.',
-  'field.type': 'Input kind: text, longtext, number, date, select, multiselect, user, channel, url or email.',
+  'field.type': 'Input kind: text, longtext, number, date, select, multiselect, user, channel, url, email or file.',
   'field.required': 'Whether the form can be submitted without it. Default: false.',
   'field.hint': 'Help text shown under the input.',
   'field.placeholder': 'Grey text shown in the empty input (at most 150 characters).',
@@ -85,6 +85,13 @@ export const CONFIG_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'field.options': 'The choices of a select or multiselect field (at most 100, each at most 75 characters).',
   'field.min': 'Smallest allowed value of a number field.',
   'field.max': 'Largest allowed value of a number field.',
+  'field.when': 'Show the field (and require it, if required) only while another field of the same form has a value: { field, is } | { field, in } | { field, filled: true }. Conditions may chain but not loop.',
+  'field.when.field': 'Key of the field this one depends on: a select, multiselect, user, channel or date field of the same form.',
+  'field.when.is': 'Shown while that field is this option (for a multiselect: while this option is among those picked).',
+  'field.when.in': 'Shown while that field is any of these options.',
+  'field.when.filled': 'true: shown while that field has any value.',
+  'field.filetypes': 'A file field\'s accepted extensions, lowercase without the dot, e.g. [pdf, png]. Omitted: any file.',
+  'field.maxFiles': 'Most files a file field takes, 1 to 10. Default: 10.',
   'field.maxLength': 'Most characters allowed (at most 3000). Defaults: text 250, longtext 3000, url 2000, email 254.',
 };
 

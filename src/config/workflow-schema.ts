@@ -14,7 +14,14 @@ export const FIELD_TYPES = [
   'channel',
   'url',
   'email',
+  'file',
 ] as const;
+
+/** Field types a `when` condition may depend on: inputs that report a change as soon as a person picks something. */
+export const CONDITION_FIELD_TYPES = ['select', 'multiselect', 'user', 'channel', 'date'] as const;
+
+/** Slack's file_input takes at most 10 files. */
+export const MAX_FILES = 10;
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -83,6 +90,16 @@ function isValidRegExp(source: string): boolean {
   }
 }
 
+/** When a field is shown (and, if required, required): the value of another field of the same form. */
+export const whenSchema = z
+  .strictObject({
+    field: z.string().min(1),
+    is: z.string().min(1).optional(),
+    in: z.array(z.string().min(1)).min(1).optional(),
+    filled: z.literal(true).optional(),
+  })
+  .refine((w) => [w.is, w.in, w.filled].filter((x) => x !== undefined).length === 1, 'give exactly one of "is", "in" or "filled: true"');
+
 export const fieldSchema = z
   .strictObject({
     key: z
@@ -103,6 +120,12 @@ export const fieldSchema = z
     min: z.number().optional(),
     max: z.number().optional(),
     maxLength: z.number().int().positive().max(3000).optional(),
+    when: whenSchema.optional(),
+    filetypes: z
+      .array(z.string().regex(/^[a-z0-9]{1,16}$/, 'a file extension in lowercase without the dot, e.g. pdf'))
+      .min(1)
+      .optional(),
+    maxFiles: z.number().int().min(1).max(MAX_FILES).optional(),
   })
   .superRefine((f, ctx) => {
     const choice = f.type === 'select' || f.type === 'multiselect';
@@ -117,9 +140,56 @@ export const fieldSchema = z
       ctx.addIssue({ code: 'custom', path: ['min'], message: 'min and max only apply to number fields' });
     if (f.min !== undefined && f.max !== undefined && f.min > f.max)
       ctx.addIssue({ code: 'custom', path: ['max'], message: 'max must be at least min' });
-    if (f.unique && (f.type === 'multiselect' || f.type === 'longtext'))
+    if (f.unique && (f.type === 'multiselect' || f.type === 'longtext' || f.type === 'file'))
       ctx.addIssue({ code: 'custom', path: ['unique'], message: 'unique applies to single-value fields' });
+    if (f.type !== 'file')
+      for (const k of ['filetypes', 'maxFiles'] as const)
+        if (f[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} only applies to file fields` });
+    if (f.when?.field === f.key) ctx.addIssue({ code: 'custom', path: ['when', 'field'], message: 'a field cannot depend on itself' });
   });
+
+/**
+ * Checks every `when` of one form against the form's other fields: the field must exist, be one that
+ * reports a change as it is picked, offer the values the condition names, and no chain of
+ * conditions may come back to where it started (such a field could never be shown).
+ */
+function checkConditions(fields: unknown[], ctx: z.RefinementCtx): void {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const f of fields) if (isRecord(f) && typeof f.key === 'string' && !byKey.has(f.key)) byKey.set(f.key, f);
+  const dependsOn = (f: Record<string, unknown>) => (isRecord(f.when) && typeof f.when.field === 'string' ? f.when.field : undefined);
+  fields.forEach((f, i) => {
+    if (!isRecord(f) || !isRecord(f.when)) return;
+    const target = dependsOn(f);
+    if (target === undefined || target === f.key) return;
+    const at = (...rest: (string | number)[]) => [i, 'when', ...rest];
+    const other = byKey.get(target);
+    if (!other) {
+      ctx.addIssue({ code: 'custom', path: at('field'), message: `unknown field "${target}"; fields of this form are: ${[...byKey.keys()].join(', ')}` });
+      return;
+    }
+    if (!(CONDITION_FIELD_TYPES as readonly unknown[]).includes(other.type))
+      ctx.addIssue({ code: 'custom', path: at('field'), message: `"${target}" is a ${String(other.type)} field; a condition can depend on ${CONDITION_FIELD_TYPES.join(', ')} fields` });
+    const options = Array.isArray(other.options) ? other.options : undefined;
+    const named = typeof f.when.is === 'string' ? [['is', f.when.is] as const] : Array.isArray(f.when.in) ? f.when.in.map((v, j) => [j, v] as const) : [];
+    if (named.length && !options) ctx.addIssue({ code: 'custom', path: at(typeof f.when.is === 'string' ? 'is' : 'in'), message: `"is" and "in" compare with the options of a select or multiselect field; use "filled: true" for a ${String(other.type)} field` });
+    else if (options)
+      for (const [where, value] of named)
+        if (!options.includes(value))
+          ctx.addIssue({ code: 'custom', path: where === 'is' ? at('is') : at('in', where), message: `"${String(value)}" is not an option of "${target}": ${options.join(', ')}` });
+    // Follow the chain from this field; coming back to it is a loop.
+    const chain = [String(f.key)];
+    for (let next: string | undefined = target; next !== undefined; ) {
+      if (next === f.key) {
+        ctx.addIssue({ code: 'custom', path: at('field'), message: `conditions loop: ${[...chain, next].join(' → ')}; such fields could never be shown` });
+        break;
+      }
+      if (chain.includes(next)) break; // a loop further on, reported at its own fields
+      chain.push(next);
+      const nextField = byKey.get(next);
+      next = nextField ? dependsOn(nextField) : undefined;
+    }
+  });
+}
 
 const fieldList = z
   .array(fieldSchema)
@@ -132,6 +202,7 @@ const fieldList = z
         if (seen.has(f.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `duplicate field key "${f.key}"` });
         seen.add(f.key);
       });
+      checkConditions(fields, ctx);
     },
     { when: (payload) => Array.isArray(payload.value) },
   );

@@ -1,4 +1,4 @@
-import type { FieldValue, FieldValues } from './fields.js';
+import { type FieldValue, type FieldValues, type FileRef, isFileList } from './fields.js';
 import type { HandoffState } from './lifecycle.js';
 
 /** What an exported row needs of a handoff. */
@@ -26,7 +26,8 @@ export interface ExportSource {
   readonly returns?: ReadonlyArray<{ readonly flaggedFields: readonly string[]; readonly somethingElse: boolean }>;
 }
 
-export type ExportValue = string | number | string[] | null;
+/** A file field exports each file's id, name and link. */
+export type ExportValue = string | number | string[] | FileRef[] | null;
 export type ExportRecord = Record<string, ExportValue>;
 
 /** The columns every row has, before one column per field key (`field.<key>`, `completion.<key>`). */
@@ -105,7 +106,8 @@ export function toExportRecord(h: ExportSource, c: ExportColumns, typeName: stri
     // One entry per return: the keys it flagged, comma-separated (empty when it flagged nothing).
     returns_flagged: (h.returns ?? []).map((r) => [...r.flaggedFields, ...(r.somethingElse ? [SOMETHING_ELSE_KEY] : [])].join(',')),
   };
-  const value = (v: FieldValue | undefined): ExportValue => (v === undefined ? null : Array.isArray(v) ? [...v] : v);
+  const value = (v: FieldValue | undefined): ExportValue =>
+    v === undefined ? null : isFileList(v) ? v.map((f) => ({ id: f.id, name: f.name, permalink: f.permalink })) : Array.isArray(v) ? v.filter((x) => typeof x === 'string') : v;
   for (const k of c.fields) record[`field.${k}`] = value(h.fields[k]);
   for (const k of c.completion) record[`completion.${k}`] = value(h.completion?.[k]);
   return record;
@@ -129,7 +131,8 @@ const FORMULA_AT_START = new RegExp(`^${FORMULA}`);
 export function csvCell(v: ExportValue): string {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
-  let text = (Array.isArray(v) ? v.join(CSV_LIST_SEPARATOR) : v).replace(FORMULA_AFTER_SEMICOLON, ";'");
+  const items = Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : `${x.name} ${x.permalink} (${x.id})`)) : null;
+  let text = (items ? items.join(CSV_LIST_SEPARATOR) : (v as string)).replace(FORMULA_AFTER_SEMICOLON, ";'");
   if (FORMULA_AT_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -1,4 +1,5 @@
 import type { SlackStatus } from './away-status.js';
+import type { FileRef } from './fields.js';
 
 /** Time, as the domain sees it: a real clock in production, a settable one in tests and jobs. */
 export interface Clock {
@@ -31,4 +32,10 @@ export interface PeopleDirectory {
 /** People's Slack statuses (`users.profile.get`), for `away.fromSlackStatus`. */
 export interface StatusSource {
   status(userId: string): Promise<SlackStatus>;
+}
+
+/** Files already in Slack, by id (files.info): what the API needs to attach one to a handoff. */
+export interface FileDirectory {
+  /** The file's id, name and link; null when Slack knows no such file (or the bot may not see it). */
+  find(fileId: string): Promise<FileRef | null>;
 }

@@ -141,6 +141,23 @@ export interface ModalState {
   problem?: string;
 }
 
+/** A file a person uploaded (a file_input in a form): what files.info answers and a view_submission carries. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  user: string;
+  created: number;
+  permalink: string;
+  url_private: string;
+}
+
+/** Slack's limit for a file uploaded in a file_input. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
 /** A webhook delivery the sandbox received instead of sending it out (see webhooksUrl). */
 export interface RecordedWebhook {
   /** Index of the webhook in the config's `webhooks`. */
@@ -251,6 +268,8 @@ export class FakeSlack extends EventEmitter {
   private readonly triggers = new Map<string, string>(); // trigger_id → user id
   private readonly stacks = new Map<string, string[]>(); // user id → modal view ids, top last
   private readonly viewErrors = new Map<string, { errors: Record<string, string>; problem?: string }>();
+  /** Files people picked in a form's file input (the sandbox page), by id; uploads of the bot are in `files`. */
+  private readonly pickedFiles = new Map<string, StoredFile>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private readonly files = new Map<string, UploadedFile>();
@@ -340,6 +359,7 @@ export class FakeSlack extends EventEmitter {
     this.viewErrors.clear();
     this.faults.clear();
     this.files.clear();
+    this.pickedFiles.clear();
   }
 
   /**
@@ -508,6 +528,34 @@ export class FakeSlack extends EventEmitter {
       for (const id of stack.splice(0)) this.viewErrors.delete(id);
     } else return fail(`The app answered with an unknown response_action "${String(action)}".`);
     this.emit('change');
+  }
+
+  /**
+   * A person uploads a file into a file_input, as Slack's client does before the form is submitted:
+   * it gets an id and a permalink, files.info answers for it, and the returned object is what the
+   * view_submission carries in the input's `files`. The content itself is not kept.
+   */
+  uploadFile(userId: string, name: string, size: number, mimetype = 'application/octet-stream'): StoredFile {
+    if (size > MAX_UPLOAD_BYTES) throw new Error(`${name} is larger than 10 MB`);
+    this.fileSeq += 1;
+    const id = `F${String(this.fileSeq).padStart(8, '0')}`;
+    const safe = encodeURIComponent(name.replace(/[\s/]+/g, '_'));
+    const filetype = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? 'binary';
+    const file: StoredFile = {
+      id,
+      name,
+      title: name,
+      mimetype,
+      filetype,
+      size,
+      user: userId,
+      created: Math.floor((this.clock?.() ?? Date.now()) / 1000),
+      permalink: `${this.permalinkBase}/files/${userId}/${id}/${safe}`,
+      url_private: `${this.permalinkBase}/files-pri/${TEAM_ID}-${id}/${safe}`,
+    };
+    this.pickedFiles.set(id, file);
+    this.emit('change');
+    return structuredClone(file);
   }
 
   /** An ephemeral message not sent through the API: a slash command's answer, or one from Slack itself. */
@@ -997,6 +1045,10 @@ export class FakeSlack extends EventEmitter {
             status_expiration: u.status?.expiration ?? 0,
           },
         });
+      },
+      'files.info': (args) => {
+        const file = this.pickedFiles.get(String(args.file ?? ''));
+        return file ? ok({ file: structuredClone(file) }) : err('file_not_found');
       },
 
       'usergroups.users.list': (args) => {

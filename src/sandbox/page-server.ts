@@ -93,6 +93,7 @@ const bodies = {
   close: z.object({ as: userId, viewId: z.string().min(1), all: z.boolean().default(false) }),
   app: z.object({ as: userId, tab: z.enum(['home', 'messages']) }),
   dismiss: z.object({ as: userId, ts: z.string().min(1) }),
+  upload: z.object({ as: userId, name: z.string().trim().min(1).max(255), size: z.number().int().min(0), mimetype: z.string().max(255).default('') }),
   clock: z.object({ as: userId, jump: z.enum(['hour', 'day', 'morning']), timezone: z.string().min(1) }),
 };
 
@@ -159,6 +160,9 @@ export async function createPageServer(deps: PageServerDeps): Promise<PageServer
         break;
       case 'dismiss':
         outcome = actions.dismiss(b.as, b.ts);
+        break;
+      case 'upload':
+        outcome = actions.upload(b.as, b.name, b.size, b.mimetype);
         break;
     }
     return [200, outcome];

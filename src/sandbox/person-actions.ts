@@ -1,5 +1,5 @@
 import type { InstalledApp } from './app-manifest.js';
-import { APP_ID, BOT_ID, BOT_USER_ID, dmChannelFor, type FakeSlack, TEAM_ID } from './fake-slack.js';
+import { APP_ID, BOT_ID, BOT_USER_ID, dmChannelFor, type FakeSlack, MAX_UPLOAD_BYTES, type StoredFile, TEAM_ID } from './fake-slack.js';
 import type { SimResponse, SlackClientSim } from './slack-client-sim.js';
 
 // Slack payloads are open-ended JSON
@@ -162,6 +162,16 @@ export class PersonActions {
     };
     // Events are acknowledged at once; what the app does next shows up as Web API calls.
     return this.outcome(await withinAckTime(this.deps.sim.event(event)));
+  }
+
+  /**
+   * A local file picked in a form's file input: like Slack's client, the emulator takes it before the
+   * form is submitted and gives it an id and a link (it keeps the name, size and type, not the
+   * content); the page then reports it in the input's state. Slack refuses files over 10 MB.
+   */
+  upload(userId: string, name: string, size: number, mimetype: string): ActionOutcome & { readonly file?: StoredFile } {
+    if (size > MAX_UPLOAD_BYTES) return { ok: false, error: `${name} is larger than 10 MB.` };
+    return { ok: true, file: this.deps.fake.uploadFile(userId, name, size, mimetype || undefined) };
   }
 
   /** The person dismissed an ephemeral message; Slack does not tell the app. */

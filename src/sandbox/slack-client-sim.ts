@@ -65,6 +65,8 @@ export const channelValue = (channel: string | null) => ({
 });
 export const urlValue = (value: string | null) => ({ type: 'url_text_input', value });
 export const emailValue = (value: string | null) => ({ type: 'email_text_input', value });
+/** A file_input's state: the files uploaded into it (as files.info describes them), none when left empty. */
+export const fileValue = (files: Json[]) => ({ type: 'file_input', files });
 
 // ---- the simulator ---------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ import { type HandoffRepo, type NewEvent, UniqueConflict, type UniqueValue, Vers
 import type { Tx } from '../db/open-db.js';
 import type { HandoffRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
-import { buildTitle, type FieldValues, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields.js';
+import { buildTitle, type FieldValues, isFileList, keepStoredFiles, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields.js';
 import { type Actor, CLOSED_STATES, type Command, decide, type ReturnFlags, returnFlagsOf, type Transition } from '../domain/lifecycle.js';
 import type { Notification } from '../domain/notifications.js';
 import type { Clock, OutboxSignal, TeamDirectory } from '../domain/ports.js';
@@ -164,8 +164,9 @@ export class HandoffService {
   resubmit(id: number, userId: string, raw: Record<string, RawFieldInput>): Promise<HandoffRow> {
     const h = this.get(id);
     // Permission and state first, so the wrong person learns that rather than about field errors.
+    const fields = this.handoffType(h.typeKey).fields;
     return this.check(id, userId, { kind: 'resubmit', fields: h.fields }).then(() =>
-      this.act(id, userId, { kind: 'resubmit', fields: this.validate(this.handoffType(h.typeKey).fields, raw) }),
+      this.act(id, userId, { kind: 'resubmit', fields: this.validate(fields, keepStoredFiles(fields, raw, h.fields)) }),
     );
   }
 
@@ -594,6 +595,6 @@ function changedKeys(before: FieldValues, after: FieldValues): string[] {
 /** Stored values back into form input, so carried-over values pass the same validation as typed ones. */
 export function toRaw(values: FieldValues): Record<string, RawFieldInput> {
   const raw: Record<string, RawFieldInput> = {};
-  for (const [k, v] of Object.entries(values)) raw[k] = Array.isArray(v) ? v : String(v);
+  for (const [k, v] of Object.entries(values)) raw[k] = isFileList(v) ? v : Array.isArray(v) ? v : String(v);
   return raw;
 }

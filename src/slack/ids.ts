@@ -43,6 +43,8 @@ export const BlockId = {
   isFlagged: (blockId: string) => blockId.startsWith('flagged:'),
   /** One input block per configured field, keyed by the field's key. */
   field: (key: string) => `field:${key}`,
+  /** Matches every field's block: a change in a field that others depend on arrives as a block action from it. */
+  anyField: /^field:/,
   fieldKey: (blockId: string) => (blockId.startsWith('field:') ? blockId.slice('field:'.length) : null),
 } as const;
 

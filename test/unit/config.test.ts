@@ -49,7 +49,7 @@ describe('workflow config: valid files', () => {
   it('shows every field type in the example', () => {
     const cfg = loadSandboxWorkflow(examplePath);
     const types = new Set(Object.values(cfg.handoffTypes).flatMap((t) => [...t.fields, ...t.completion.fields].map((f) => f.type)));
-    expect([...types].sort()).toEqual(['channel', 'date', 'email', 'longtext', 'multiselect', 'number', 'select', 'text', 'url', 'user']);
+    expect([...types].sort()).toEqual(['channel', 'date', 'email', 'file', 'longtext', 'multiselect', 'number', 'select', 'text', 'url', 'user']);
   });
 
   it('parses the test fixture and fills in defaults', () => {
@@ -124,6 +124,16 @@ describe('workflow config: every problem is reported by path', () => {
     ['an API token naming an unknown type', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: ['order-to-ops', 'order-to-opps'] }] }; }, 'api.tokens[0].types[1]', 'unknown handoff type "order-to-opps"'],
     ['an API token naming an inherited property as its type', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: ['constructor'] }] }; }, 'api.tokens[0].types[0]', 'unknown handoff type "constructor"'],
     ['an API token allowed no types at all', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), types: [] }] }; }, 'api.tokens[0].types', 'leave "types" out'],
+    ['a condition on an unknown field', (c) => { c.handoffTypes['order-to-ops'].fields[5].when = { field: 'prio', is: 'Urgent' }; }, 'handoffTypes.order-to-ops.fields[5].when.field', 'unknown field "prio"; fields of this form are: order_id'],
+    ['conditions that loop', (c) => { const f = c.handoffTypes['anything-to-ops'].fields; f[4].when = { field: 'where', filled: true }; f[5].when = { field: 'person', filled: true }; }, 'handoffTypes.anything-to-ops.fields[4].when.field', 'conditions loop: person → where → person'],
+    ['conditions that loop through three fields', (c) => { const f = c.handoffTypes['anything-to-ops'].fields; f[3].when = { field: 'person', filled: true }; f[4].when = { field: 'where', filled: true }; f[5].when = { field: 'areas', in: ['Billing'] }; }, 'handoffTypes.anything-to-ops.fields[5].when.field', 'conditions loop: where → areas → person → where'],
+    ['a field that depends on itself', (c) => { c.handoffTypes['order-to-ops'].fields[3].when = { field: 'priority', is: 'Low' }; }, 'handoffTypes.order-to-ops.fields[3].when.field', 'cannot depend on itself'],
+    ['a condition on a value that is not an option', (c) => { c.handoffTypes['order-to-ops'].fields[5].when = { field: 'priority', in: ['Urgent', 'Critical'] }; }, 'handoffTypes.order-to-ops.fields[5].when.in[1]', '"Critical" is not an option of "priority"'],
+    ['a condition on a text field', (c) => { c.handoffTypes['order-to-ops'].fields[5].when = { field: 'customer', filled: true }; }, 'handoffTypes.order-to-ops.fields[5].when.field', 'is a text field'],
+    ['"is" on a field without options', (c) => { c.handoffTypes['order-to-ops'].fields[5].when = { field: 'ship_by', is: '2026-01-01' }; }, 'handoffTypes.order-to-ops.fields[5].when.is', 'use "filled: true"'],
+    ['a condition with two tests', (c) => { c.handoffTypes['order-to-ops'].fields[5].when = { field: 'priority', is: 'Urgent', filled: true }; }, 'handoffTypes.order-to-ops.fields[5].when', 'exactly one of'],
+    ['file types on a text field', (c) => { c.handoffTypes['order-to-ops'].fields[1].filetypes = ['pdf']; }, 'handoffTypes.order-to-ops.fields[1].filetypes', 'only applies to file fields'],
+    ['more files than Slack takes', (c) => { c.handoffTypes['order-to-ops'].fields.push({ key: 'po', label: 'PO', type: 'file', maxFiles: 11 }); }, 'handoffTypes.order-to-ops.fields[6].maxFiles', '10'],
     ['an API read scope that does not exist', (c) => { c.api = { tokens: [{ name: 'shop', token: 'x'.repeat(24), read: 'mine' }] }; }, 'api.tokens[0].read', 'expected one of'],
     ['an unknown assign mode on a team', (c) => { c.teams.ops.assign = 'round_robin'; }, 'teams.ops.assign', 'expected one of queue, round-robin, least-loaded'],
     ['an unknown assign mode on a type', (c) => { c.handoffTypes['order-to-ops'].assign = 'random'; }, 'handoffTypes.order-to-ops.assign', 'expected one of queue, round-robin, least-loaded'],

@@ -344,3 +344,13 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
     expect(csvCell(-5)).toBe('-5');
   });
 });
+
+describe('file fields in the export', () => {
+  it('CSV shows each file as name, link and id; a name cannot start a formula', () => {
+    const files = [
+      { id: 'F01', name: 'po.pdf', permalink: 'https://acme.slack.com/files/U1/F01/po.pdf' },
+      { id: 'F02', name: '=cmd.png', permalink: 'https://acme.slack.com/files/U1/F02/cmd.png' },
+    ];
+    expect(csvCell(files)).toBe("po.pdf https://acme.slack.com/files/U1/F01/po.pdf (F01);' =cmd.png https://acme.slack.com/files/U1/F02/cmd.png (F02)");
+  });
+});

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflow } from '../../src/config/load-config';
 import { type FieldConfig, fieldSchema } from '../../src/config/workflow-schema';
-import { buildTitle, cleanText, formatFieldValue, normalizeUniqueValue, type RawFieldInput, validateFields } from '../../src/domain/fields';
+import { buildTitle, cleanText, formatFieldValue, keepStoredFiles, normalizeUniqueValue, type RawFieldInput, shownFieldKeys, validateFields } from '../../src/domain/fields';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const config = loadWorkflow(resolve(__dirname, '../fixtures/handoff.config.yaml'));
@@ -354,5 +354,65 @@ describe('validateFields: properties', () => {
         expect(check(f, String(n))).toEqual({ value: n === 0 ? 0 : n });
       }),
     );
+  });
+});
+
+describe('validateFields: conditions (when)', () => {
+  const priority = field({ key: 'priority', type: 'select', options: ['Low', 'Urgent'], required: true });
+  const urgency = field({ key: 'urgency', type: 'text', required: true, when: { field: 'priority', is: 'Urgent' } });
+  const approver = field({ key: 'approver', type: 'user', when: { field: 'priority', in: ['Urgent'] } });
+  const why = field({ key: 'why', type: 'text', required: true, when: { field: 'approver', filled: true } });
+  const fields = [priority, urgency, approver, why];
+
+  it('requires a shown field and ignores a hidden one, whatever was sent', () => {
+    expect(validateFields(fields, { priority: 'Urgent' }, NOW).errors).toEqual({ urgency: 'This field is required.' });
+    const low = validateFields(fields, { priority: 'Low', urgency: 'sneaked', approver: 'U0A', why: 'x' }, NOW);
+    expect(low).toEqual({ values: { priority: 'Low' }, errors: {} });
+  });
+
+  it('chains: a field shown by a hidden field is hidden too', () => {
+    expect(validateFields(fields, { priority: 'Urgent', urgency: 'u', approver: 'U0A' }, NOW).errors).toEqual({ why: 'This field is required.' });
+    expect(validateFields(fields, { priority: 'Low', approver: 'U0A' }, NOW).errors).toEqual({});
+    expect(shownFieldKeys(fields, { priority: 'Urgent', approver: 'U0A' })).toEqual(new Set(['priority', 'urgency', 'approver', 'why']));
+  });
+
+  it('matches a multiselect when the option is among those picked', () => {
+    const areas = field({ key: 'areas', type: 'multiselect', options: ['A', 'B'] });
+    const note = field({ key: 'note', type: 'text', required: true, when: { field: 'areas', is: 'B' } });
+    expect(validateFields([areas, note], { areas: ['A', 'B'] }, NOW).errors).toEqual({ note: 'This field is required.' });
+    expect(validateFields([areas, note], { areas: ['A'] }, NOW).errors).toEqual({});
+  });
+
+  it('hides fields of a loop the config check would refuse instead of recursing forever', () => {
+    const a = { ...field({ key: 'a', type: 'user' }), when: { field: 'b', filled: true as const } };
+    const b = { ...field({ key: 'b', type: 'user' }), when: { field: 'a', filled: true as const } };
+    expect(shownFieldKeys([a, b], { a: 'U0A', b: 'U0B' })).toEqual(new Set());
+  });
+});
+
+describe('validateFields: files', () => {
+  const po = field({ key: 'po', type: 'file', required: true, filetypes: ['pdf', 'png'], maxFiles: 2 });
+  const file = (id: string, name: string) => ({ id, name, permalink: `https://acme.slack.com/files/U0A/${id}/${name}` });
+
+  it('keeps id, name and link of each file', () => {
+    expect(check(po, [{ ...file('F01', 'po.pdf'), size: 12 } as never])).toEqual({ value: [file('F01', 'po.pdf')] });
+  });
+
+  it('requires a file, refuses too many and the wrong type, and ids without a lookup', () => {
+    expect(check(po, null)).toEqual({ error: 'Attach a file.' });
+    expect(check(po, [file('F01', 'a.pdf'), file('F02', 'b.pdf'), file('F03', 'c.pdf')])).toEqual({ error: 'Attach at most 2 files.' });
+    expect(check(po, [file('F01', 'a.exe')]).error).toContain('a.exe is not one of the accepted file types: pdf, png');
+    expect(check(po, ['F01'])).toEqual({ error: 'Attach a file.' });
+    expect(check(po, [{ id: 'F01', name: 'x.pdf', permalink: 'javascript:alert(1)' } as never])).toEqual({ error: 'Attach a file.' });
+  });
+
+  it('a resubmission keeps the stored files unless new ones come', () => {
+    const stored = { po: [file('F01', 'old.pdf')] };
+    expect(keepStoredFiles([po], { po: null }, stored).po).toEqual(stored.po);
+    expect(keepStoredFiles([po], { po: [file('F02', 'new.pdf')] }, stored).po).toEqual([file('F02', 'new.pdf')]);
+  });
+
+  it('formats files by name', () => {
+    expect(formatFieldValue(po, [file('F01', 'a.pdf'), file('F02', 'b.png')])).toBe('a.pdf, b.png');
   });
 });

@@ -44,7 +44,7 @@ describe('Slack app manifest', () => {
 
   it('asks for the scopes the bot uses', () => {
     const scopes: string[] = manifest().oauth_config.scopes.bot;
-    expect(scopes).toEqual(expect.arrayContaining(['chat:write', 'commands', 'files:write', 'im:write', 'users:read', 'users.profile:read', 'usergroups:read']));
+    expect(scopes).toEqual(expect.arrayContaining(['chat:write', 'commands', 'files:write', 'im:write', 'users:read', 'users.profile:read', 'usergroups:read', 'files:read']));
     expect(new Set(scopes).size).toBe(scopes.length);
   });
 

@@ -9,6 +9,7 @@ import {
   renderConfirm,
   renderElement,
   renderFiles,
+  renderFileList,
   renderMessageBody,
   renderModal,
   renderMrkdwn,
@@ -214,12 +215,32 @@ describe('elements', () => {
 
   it('renders every element type it claims to, and a labelled placeholder for the rest', () => {
     for (const type of RENDERED_ELEMENTS) expect(renderElement({ type, text: plain('x'), options: [option('a')] }, ctx), type).not.toContain('bk-unsupported');
-    for (const type of ['external_select', 'multi_external_select', 'rich_text_input', 'file_input', 'workflow_button']) {
+    for (const type of ['external_select', 'multi_external_select', 'rich_text_input', 'workflow_button']) {
       const html = renderElement({ type }, ctx, 'input');
       expect(html).toContain(`data-unsupported="${type}"`);
       expect(html).toContain(`does not show this element: <code>${type}</code>`);
     }
     expect(renderBlocks([{ type: 'actions', elements: [{ type: 'button', text: plain('Kept') }, { type: 'external_select' }] }])).toMatch(/Kept.*data-unsupported="external_select"/);
+  });
+});
+
+describe('file inputs', () => {
+  const el = { type: 'file_input', action_id: 'value', filetypes: ['pdf', 'png'], max_files: 2 };
+  const file = { id: 'F00000001', name: 'po.pdf', permalink: 'http://localhost/#/files/U1/F00000001/po.pdf' };
+
+  it('offers a local file picker limited to the accepted types', () => {
+    const html = renderElement(el, ctx, 'input');
+    expect(html).toContain('<input type="file" class="bk-file-pick" accept=".pdf,.png" multiple>');
+    expect(html).toContain('data-files="[]"');
+  });
+
+  it('reports the uploaded files in state and checks the count before sending', () => {
+    expect(stateValueOf(el, [file])).toEqual({ type: 'file_input', files: [file] });
+    expect(stateValueOf(el, [])).toEqual({ type: 'file_input', files: [] });
+    expect(validateInput(el, [], false)).toBe('Please complete this required field.');
+    expect(validateInput(el, [], true)).toBeNull();
+    expect(validateInput(el, [file, file, file], false)).toBe('Please attach at most 2 files.');
+    expect(renderFileList([{ ...file, name: '<b>.pdf' }])).toBe('<li>📎 &lt;b&gt;.pdf</li>');
   });
 });
 

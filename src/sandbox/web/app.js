@@ -1,7 +1,7 @@
 // The sandbox page: plays Slack's client for one person at a time. It shows what the emulator holds for
 // that person (GET /sandbox/state), refreshes when the server-sent event stream says something changed,
 // and sends what the person does to the server, which turns it into Slack's signed requests to the bot.
-import { actionPayloadOf, escapeHtml, own, renderBlocks, renderConfirm, renderMessageBody, renderModal, stateValueOf, validateInput } from './render.js';
+import { actionPayloadOf, escapeHtml, own, renderBlocks, renderConfirm, renderFileList, renderMessageBody, renderModal, stateValueOf, validateInput } from './render.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
@@ -319,11 +319,15 @@ function renderModalLayer() {
   const key = `${ui.as}|${top.view.id}|${top.view.hash}`;
   const ctx = context();
   if (ui.modalKey !== key) {
+    // The app updated the open modal (views.update): like Slack, keep what was entered in every input whose block_id and action_id stayed.
+    const sameView = ui.modalKey !== null && ui.modalKey.startsWith(`${ui.as}|${top.view.id}|`);
+    const kept = sameView ? snapshotInputs(layer) : null;
     ui.modalKey = key;
     ui.clientErrors = {};
     layer.innerHTML = renderModal(top, ctx);
     layer.hidden = false;
-    $('.modal [data-element]:not(button)', layer)?.focus();
+    if (kept) restoreInputs(layer, kept);
+    else $('.modal [data-element]:not(button)', layer)?.focus();
     return;
   }
   // Same view: keep what the person typed, only show the app's latest errors.
@@ -344,11 +348,51 @@ function renderModalLayer() {
 /** What a control holds: a string, an array for multi-choice lists, undefined for buttons. */
 function rawValue(control) {
   if (control.tagName === 'BUTTON') return undefined;
+  if (control.classList.contains('bk-file')) return JSON.parse(control.dataset.files ?? '[]');
   if (control.classList.contains('bk-checks')) {
     const checked = $$('input:checked', control).map((i) => i.value);
     return control.classList.contains('bk-radio') ? (checked[0] ?? '') : checked;
   }
   return control.value;
+}
+
+/** What each input of a modal holds, by block and action id. */
+function snapshotInputs(root) {
+  const kept = new Map();
+  for (const control of $$('[data-element]', root)) {
+    if (control.tagName === 'BUTTON') continue;
+    kept.set(`${control.dataset.blockId}|${control.dataset.actionId}`, rawValue(control));
+  }
+  return kept;
+}
+
+function restoreInputs(root, kept) {
+  for (const control of $$('[data-element]', root)) {
+    const key = `${control.dataset.blockId}|${control.dataset.actionId}`;
+    if (control.tagName === 'BUTTON' || !kept.has(key)) continue;
+    const raw = kept.get(key);
+    if (control.classList.contains('bk-file')) setFiles(control, raw);
+    else if (control.classList.contains('bk-checks')) for (const box of $$('input', control)) box.checked = Array.isArray(raw) ? raw.includes(box.value) : raw === box.value;
+    else control.value = raw ?? '';
+  }
+}
+
+function setFiles(control, files) {
+  control.dataset.files = JSON.stringify(files ?? []);
+  $('.bk-file-list', control).innerHTML = renderFileList(files);
+}
+
+/** Files picked in a file input go to the emulator first, as Slack's client uploads them before the form is sent. */
+async function uploadFiles(picker) {
+  const control = picker.closest('.bk-file');
+  const element = JSON.parse(control.dataset.element);
+  const files = [];
+  for (const file of [...picker.files].slice(0, element.max_files ?? 10)) {
+    const answer = await post('upload', { name: file.name, size: file.size, mimetype: file.type });
+    if (answer.ok && answer.file) files.push(answer.file);
+  }
+  picker.value = '';
+  setFiles(control, files);
 }
 
 /** state.values of a message, view or modal, as Slack sends it with every interaction. */
@@ -508,6 +552,10 @@ document.addEventListener('click', (event) => {
 document.addEventListener('change', (event) => {
   if (event.target.id === 'persona') {
     switchPerson(event.target.value);
+    return;
+  }
+  if (event.target.classList?.contains('bk-file-pick')) {
+    void uploadFiles(event.target);
     return;
   }
   const control = event.target.closest('[data-element][data-dispatch]');

@@ -28,6 +28,7 @@ export const RENDERED_ELEMENTS = [
   'button', 'plain_text_input', 'number_input', 'url_text_input', 'email_text_input', 'datepicker', 'timepicker',
   'static_select', 'multi_static_select', 'users_select', 'multi_users_select', 'conversations_select',
   'multi_conversations_select', 'channels_select', 'multi_channels_select', 'checkboxes', 'radio_buttons', 'overflow', 'image',
+  'file_input',
 ];
 
 /** Block types this renderer shows. */
@@ -349,6 +350,12 @@ export function renderElement(el, ctx = {}, where = 'actions', index = 0) {
       return checkList(el, common, channelChoices(ctx), el.initial_conversations ?? []);
     case 'multi_channels_select':
       return checkList(el, common, channelChoices(ctx), el.initial_channels ?? []);
+    case 'file_input': {
+      // The picked files live in data-files (what the emulator answered for each upload) until the form is sent.
+      const accept = Array.isArray(el.filetypes) && el.filetypes.length ? ` accept="${attr(el.filetypes.map((t) => `.${t}`).join(','))}"` : '';
+      const multiple = (el.max_files ?? 10) > 1 ? ' multiple' : '';
+      return `<div class="bk-file" ${common} data-files="[]"><input type="file" class="bk-file-pick"${accept}${multiple}><ul class="bk-file-list"></ul></div>`;
+    }
     case 'image':
       // No network in the sandbox: an image is shown as what it is of.
       return `<span class="bk-image-el" title="${attr(el.image_url ?? '')}">🖼️ ${escapeHtml(el.alt_text ?? 'image')}</span>`;
@@ -400,6 +407,11 @@ function renderBlock(block, index, ctx) {
     default:
       return renderPlaceholder('block', block.type);
   }
+}
+
+/** The list of files uploaded into a file input, as HTML. */
+export function renderFileList(files) {
+  return (Array.isArray(files) ? files : []).map((f) => `<li>📎 ${escapeHtml(f?.name ?? '')}</li>`).join('');
 }
 
 /** A list of blocks (a message, a modal's or Home tab's body). */
@@ -470,6 +482,7 @@ function findOption(el, value) {
  * a string for text-like controls, an array of strings for multi-choice ones ('' / [] = empty).
  */
 export function stateValueOf(el, raw) {
+  if (el?.type === 'file_input') return { type: el.type, files: Array.isArray(raw) ? raw.filter((f) => f && typeof f === 'object') : [] };
   const one = typeof raw === 'string' && raw !== '' ? raw : null;
   const many = Array.isArray(raw) ? raw.filter((v) => typeof v === 'string' && v !== '') : one ? [one] : [];
   switch (el?.type) {
@@ -523,6 +536,8 @@ export function validateInput(el, raw, optional) {
   const empty = raw === null || raw === undefined || raw === '' || (Array.isArray(raw) && raw.length === 0);
   if (empty) return optional ? null : 'Please complete this required field.';
   if (Array.isArray(raw)) {
+    const maxFiles = el?.type === 'file_input' ? (el.max_files ?? 10) : undefined;
+    if (maxFiles !== undefined && raw.length > maxFiles) return `Please attach at most ${maxFiles} ${maxFiles === 1 ? 'file' : 'files'}.`;
     if (el.max_selected_items && raw.length > el.max_selected_items) return `Please select at most ${el.max_selected_items}.`;
     return null;
   }

@@ -1,6 +1,6 @@
 import type { InputBlock, InputBlockElement, PlainTextOption } from '@slack/types';
-import type { FieldConfig } from '../../config/workflow-schema.js';
-import { type FieldValue, type FieldValues, maxLengthOf, type RawFieldInput } from '../../domain/fields.js';
+import { type FieldConfig, MAX_FILES } from '../../config/workflow-schema.js';
+import { controllingFieldKeys, type FieldValue, type FieldValues, type FileRef, isFileList, isFileRef, maxLengthOf, type RawFieldInput, shownFieldKeys } from '../../domain/fields.js';
 import { ActionId, BlockId } from '../ids.js';
 import { plain } from '../mrkdwn.js';
 
@@ -43,7 +43,7 @@ function elementFor(field: FieldConfig, initial: FieldValue | undefined): InputB
         ...(str && field.options?.includes(str) ? { initial_option: option(str) } : {}),
       };
     case 'multiselect': {
-      const picked = (Array.isArray(initial) ? initial : []).filter((v) => field.options?.includes(v));
+      const picked = (Array.isArray(initial) ? initial : []).filter((v): v is string => typeof v === 'string' && field.options?.includes(v) === true);
       return {
         ...base,
         type: 'multi_static_select',
@@ -60,7 +60,15 @@ function elementFor(field: FieldConfig, initial: FieldValue | undefined): InputB
       return { ...base, type: 'url_text_input', ...placeholder, ...(str !== undefined ? { initial_value: str } : {}) };
     case 'email':
       return { ...base, type: 'email_text_input', ...placeholder, ...(str !== undefined ? { initial_value: str } : {}) };
+    // Slack cannot prefill a file input; files already attached are named in the hint instead.
+    case 'file':
+      return { ...base, type: 'file_input', ...(field.filetypes ? { filetypes: [...field.filetypes] } : {}), max_files: field.maxFiles ?? MAX_FILES };
   }
+}
+
+/** A file field's hint when files are attached already: they stay unless new ones are attached. */
+function attachedHint(files: readonly FileRef[]): string {
+  return `Attached: ${files.map((f) => f.name).join(', ')}. They stay unless you attach new files here.`;
 }
 
 /** Fields a return flagged: their label is marked and the return's reason replaces their hint. */
@@ -69,20 +77,33 @@ export interface FieldHighlight {
   readonly hint: string;
 }
 
-/** One input block per field, with the Block Kit element that fits its type. */
-export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}, highlight?: FieldHighlight): InputBlock[] {
-  return fields.map((field) => {
-    const marked = highlight?.keys.includes(field.key) ?? false;
-    const hint = marked ? `Returned: ${highlight?.hint}` : field.hint;
-    return {
-      type: 'input',
-      block_id: BlockId.field(field.key),
-      label: plain(marked ? `⚠️ ${field.label}` : field.label, 2000),
-      optional: !field.required,
-      ...(hint ? { hint: plain(hint, 2000) } : {}),
-      element: elementFor(field, prefill[field.key]),
-    };
-  });
+/**
+ * One input block per shown field, with the Block Kit element that fits its type. A field with
+ * `when` is shown only while its condition holds for `current` (what the form holds now; by default
+ * the prefill). Fields that conditions depend on dispatch their changes, so the bot can update the
+ * form; block and action ids never change, so Slack keeps what was typed across that update.
+ */
+export function buildFieldInputs(fields: readonly FieldConfig[], prefill: FieldValues = {}, highlight?: FieldHighlight, current: FieldValues = prefill): InputBlock[] {
+  const shown = shownFieldKeys(fields, current);
+  const controlling = controllingFieldKeys(fields);
+  return fields
+    .filter((field) => shown.has(field.key))
+    .map((field) => {
+      const marked = highlight?.keys.includes(field.key) ?? false;
+      const initial = prefill[field.key];
+      const attached = field.type === 'file' && isFileList(initial) ? attachedHint(initial) : undefined;
+      const hint = [marked ? `Returned: ${highlight?.hint}` : field.hint, attached].filter(Boolean).join(' ');
+      return {
+        type: 'input',
+        block_id: BlockId.field(field.key),
+        label: plain(marked ? `⚠️ ${field.label}` : field.label, 2000),
+        // Attached files count: the form may come back without new ones.
+        optional: !field.required || attached !== undefined,
+        ...(hint ? { hint: plain(hint, 2000) } : {}),
+        ...(controlling.has(field.key) ? { dispatch_action: true } : {}),
+        element: elementFor(field, initial),
+      };
+    });
 }
 
 // state values are whatever the client sent; readFieldInput checks shapes
@@ -91,6 +112,7 @@ type StateValues = Record<string, Record<string, unknown>>;
 function readElement(v: unknown): RawFieldInput {
   if (!v || typeof v !== 'object') return null;
   const pick = (x: unknown) => (typeof x === 'string' ? x : null);
+  if ('files' in v) return Array.isArray(v.files) ? v.files.filter(isFileRef).map((f) => ({ id: f.id, name: f.name, permalink: f.permalink })) : null;
   if ('selected_options' in v)
     return Array.isArray(v.selected_options) ? v.selected_options.map((o) => pick((o as { value?: unknown })?.value)).filter((s): s is string => s !== null) : null;
   if ('selected_option' in v) return pick((v.selected_option as { value?: unknown } | null)?.value);

@@ -1,7 +1,7 @@
 import type { Button, ConfirmationDialog, KnownBlock, SectionBlock } from '@slack/types';
 import type { FieldConfig, HandoffTypeConfig, TeamConfig } from '../../config/workflow-schema.js';
 import type { EventRow, HandoffRow } from '../../db/schema.js';
-import { type FieldValues, formatFieldValue } from '../../domain/fields.js';
+import { type FieldValues, formatFieldValue, isFileList } from '../../domain/fields.js';
 import { type HandoffState, returnFlagsOf } from '../../domain/lifecycle.js';
 import { currentSla } from '../../domain/stall.js';
 import { ActionId, BlockId } from '../ids.js';
@@ -40,6 +40,8 @@ export function renderFieldValue(field: FieldConfig | undefined, value: FieldVal
   if (field?.type === 'user' && /^[UW][A-Z0-9]+$/.test(String(value))) return `<@${value}>`;
   if (field?.type === 'channel' && /^[CGD][A-Z0-9]+$/.test(String(value))) return `<#${value}>`;
   if (field?.type === 'date') return escapeMrkdwn(String(value));
+  // Links to the files in Slack; isFileList only passes links without spaces, < > or |, so none can break out of its <…>.
+  if (isFileList(value)) return value.map((f) => `<${f.permalink}|${escapeMrkdwn(f.name)}>`).join(', ');
   return escapeMrkdwn(formatFieldValue(field, value));
 }
 

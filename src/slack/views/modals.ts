@@ -81,6 +81,8 @@ export function buildHandoffFormModal(
     /** The return flagged something that is not a field. */
     somethingElse?: boolean;
     source?: MessageSource;
+    /** What the open form holds now (when it is rebuilt after a change): decides which conditional fields show. */
+    current?: FieldValues;
   } = {},
 ): Modal {
   const intro: KnownBlock[] = [];
@@ -99,7 +101,7 @@ export function buildHandoffFormModal(
   };
   const prefill = { ...opts.prefill, ...(opts.source?.text ? prefillFromMessage(type, opts.source.text) : {}) };
   if (opts.source) intro.push({ type: 'context', elements: [mrkdwn(`:speech_balloon: From a message in <#${opts.source.channel}>; it will be linked on the handoff.`)] });
-  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, prefill, flagged.length && opts.note ? { keys: flagged, hint: opts.note } : undefined)].slice(0, 100), {
+  return modal(CallbackId.form, type.name, [...intro, ...buildFieldInputs(type.fields, prefill, flagged.length && opts.note ? { keys: flagged, hint: opts.note } : undefined, opts.current ?? prefill)].slice(0, 100), {
     submit: opts.handoffId ? 'Resubmit' : 'Send',
     meta,
   });
@@ -162,11 +164,12 @@ export function readReturnFlags(values: Record<string, Record<string, unknown>> 
   return { fields: [...new Set(picked.filter((v) => v !== SOMETHING_ELSE))], somethingElse: picked.includes(SOMETHING_ELSE) };
 }
 
-export function buildCompleteModal(handoffId: number, title: string, type: HandoffTypeConfig): Modal {
+/** `current`: what the open form holds now, when it is rebuilt after a change (decides which conditional fields show). */
+export function buildCompleteModal(handoffId: number, title: string, type: HandoffTypeConfig, current: FieldValues = {}): Modal {
   return modal(
     CallbackId.complete,
     'Mark done',
-    [{ type: 'section', text: mrkdwn(`Finish *${escapeMrkdwn(title)}*.`) }, ...buildFieldInputs(type.completion.fields)],
+    [{ type: 'section', text: mrkdwn(`Finish *${escapeMrkdwn(title)}*.`) }, ...buildFieldInputs(type.completion.fields, {}, undefined, current)],
     { submit: 'Done', meta: { handoffId } },
   );
 }

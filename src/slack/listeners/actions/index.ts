@@ -2,6 +2,7 @@ import type { Register } from '../deps.js';
 import { registerAccept } from './accept.js';
 import { registerCancel } from './cancel.js';
 import { registerComplete } from './complete.js';
+import { registerFormFieldChanged } from './form-field-changed.js';
 import { registerHistory } from './history.js';
 import { registerHomeStart } from './home-start.js';
 import { registerAwayEnd } from './away-end.js';
@@ -16,6 +17,6 @@ import { registerSnooze } from './snooze.js';
 import { registerStartNext } from './start-next.js';
 
 export const registerActions: Register = (app, deps) => {
-  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart, registerPass, registerAwayEnd])
+  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart, registerPass, registerAwayEnd, registerFormFieldChanged])
     register(app, deps);
 };
