@@ -29,10 +29,10 @@
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { accepting, freePort } from '../helpers/child-bot';
 import { APP_ID, BOT_ID, BOT_USER_ID } from '../helpers/fake-slack';
 import { orderValues } from '../helpers/harness';
 import { ActionId, BlockId, CallbackId, COMMAND } from '../../src/slack/ids';
@@ -241,29 +241,6 @@ class Child {
 }
 
 // ---- start to listening: `node dist/bin.js start` as npm start runs it ---------------------------
-
-/** A port nobody listens on right now (the bot is told its port; it cannot report one it picked). */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
-
-function accepting(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
 
 async function healthy(port: number): Promise<boolean> {
   try {

@@ -6,9 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const BIN = resolve(__dirname, '../../dist/bin.js');
+export const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/bin.js');
 
 /** Variables of the bot that must come from the test, never from the shell running it. */
 const BOT_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'DATABASE_URL', 'HANDOFF_CONFIG', 'PORT', 'LOG_LEVEL'];
