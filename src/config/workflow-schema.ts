@@ -47,11 +47,19 @@ const duration = z
 const escalateAfter = z
   .string()
   .refine((t) => /^\s*\d+(\.\d+)?\s*%\s*$/.test(t) ? Number.parseFloat(t) > 0 : isValidDuration(t), 'expected a share of the SLA such as "100%" or a duration such as "2h"');
+/** Who gets an escalation or gives an approval: "leads", listed people, or another team's leads. */
+const people = z.union([z.literal('leads'), z.array(userId).min(1), z.strictObject({ team: key })], {
+  error: 'expected "leads", a list of user IDs such as [U0123ABCD], or { team: <team key> }',
+});
 const escalateStep = z.strictObject({
   after: escalateAfter,
-  to: z.union([z.literal('leads'), z.array(userId).min(1), z.strictObject({ team: key })], {
-    error: 'expected "leads", a list of user IDs such as [U0123ABCD], or { team: <team key> }',
-  }),
+  to: people,
+});
+/** Approval before the receiving team sees a handoff; `leads` here are the sending team's. */
+const approvalSchema = z.strictObject({
+  by: people,
+  /** Steps after `sla.approve` started, like `sla.escalate`; `leads` are the sending team's. */
+  escalate: z.array(escalateStep).min(1).max(10).optional(),
 });
 const assignMode = z.enum(ASSIGN_MODES, { error: `expected one of ${ASSIGN_MODES.join(', ')}` });
 
@@ -236,8 +244,9 @@ export const handoffTypeSchema = z.strictObject({
   to: key,
   fields: fieldList.min(1),
   sla: z
-    .strictObject({ accept: duration.optional(), complete: duration.optional(), escalate: z.array(escalateStep).min(1).max(10).optional() })
+    .strictObject({ accept: duration.optional(), complete: duration.optional(), approve: duration.optional(), escalate: z.array(escalateStep).min(1).max(10).optional() })
     .default({}),
+  approval: approvalSchema.optional(),
   completion: z.strictObject({ fields: fieldList.default([]) }).default({ fields: [] }),
   next: key.optional(),
   nudge: z.strictObject({ every: duration.default('1d') }).default({ every: '1d' }),
@@ -250,7 +259,7 @@ export const handoffTypeSchema = z.strictObject({
 export const RESERVED_TYPE_KEYS = ['help', 'mine', 'stalled', 'stats', 'insights', 'away', 'back'];
 
 /** Event names a webhook can subscribe to; `*` is every one. */
-export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged', 'offered', 'passed', 'offer_expired', 'offers_exhausted'] as const;
+export const WEBHOOK_EVENTS = ['created', 'accepted', 'returned', 'resubmitted', 'done', 'reassigned', 'released', 'cancelled', 'snoozed', 'nudged', 'offered', 'passed', 'offer_expired', 'offers_exhausted', 'approved', 'declined'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** Secrets shorter than this are refused: 32 random characters cannot be guessed or brute-forced offline. */
@@ -328,6 +337,41 @@ export const awaySchema = z.strictObject({
     .default([...DEFAULT_STATUS_WORDS]),
 });
 
+/**
+ * An approval must name people who exist: a known team with leads, a sending team for "leads";
+ * `sla.approve` and `approval.escalate` only make sense together with an approval.
+ */
+function checkApproval(t: Record<string, unknown>, at: (string | number)[], teams: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const sla = isRecord(t.sla) ? t.sla : {};
+  const approval = isRecord(t.approval) ? t.approval : undefined;
+  if (!approval) {
+    if (sla.approve !== undefined) ctx.addIssue({ code: 'custom', path: [...at, 'sla', 'approve'], message: 'sla.approve needs an "approval" on this type' });
+    return;
+  }
+  const from = typeof t.from === 'string' ? t.from : undefined;
+  const leadsOf = (teamKey: string) => {
+    const team = Object.hasOwn(teams, teamKey) ? teams[teamKey] : undefined;
+    return isRecord(team) && Array.isArray(team.leads) ? team.leads : undefined;
+  };
+  const check = (to: unknown, path: (string | number)[], what: string) => {
+    if (to === 'leads') {
+      if (from === undefined) ctx.addIssue({ code: 'custom', path, message: `"leads" means the sending team's leads, but this type has no "from"; name the people or a { team: <key> }` });
+      else if (leadsOf(from)?.length === 0) ctx.addIssue({ code: 'custom', path, message: `team "${from}" has no leads to ${what}` });
+    } else if (isRecord(to) && typeof to.team === 'string') {
+      const leads = leadsOf(to.team);
+      if (leads === undefined) ctx.addIssue({ code: 'custom', path: [...path, 'team'], message: `unknown team "${to.team}"; teams are: ${Object.keys(teams).join(', ')}` });
+      else if (leads.length === 0) ctx.addIssue({ code: 'custom', path: [...path, 'team'], message: `team "${to.team}" has no leads to ${what}` });
+    }
+  };
+  check(approval.by, [...at, 'approval', 'by'], 'approve it');
+  const steps = Array.isArray(approval.escalate) ? approval.escalate : [];
+  steps.forEach((step: unknown, i) => {
+    if (isRecord(step)) check(step.to, [...at, 'approval', 'escalate', i, 'to'], 'escalate to');
+  });
+  if (steps.length > 0 && sla.approve === undefined)
+    ctx.addIssue({ code: 'custom', path: [...at, 'approval', 'escalate'], message: 'escalation steps count from the time to approve: set sla.approve' });
+}
+
 export const workflowSchema = z
   .strictObject({
     teams: z.record(key, teamSchema).refine((t) => Object.keys(t).length > 0, 'define at least one team'),
@@ -368,6 +412,7 @@ export const workflowSchema = z
           if (typeof team === 'string' && !has(teams, team))
             ctx.addIssue({ code: 'custom', path: ['handoffTypes', typeKey, 'sla', 'escalate', i, 'to', 'team'], message: `unknown team "${team}"; teams are: ${Object.keys(teams).join(', ')}` });
         });
+        checkApproval(t, ['handoffTypes', typeKey], teams, ctx);
         const next = t.next;
         if (typeof next !== 'string') continue;
         const path = ['handoffTypes', typeKey, 'next'];
@@ -405,6 +450,8 @@ export type HandoffTypeConfig = z.output<typeof handoffTypeSchema>;
 export type FieldConfig = z.output<typeof fieldSchema>;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type EscalationStep = z.output<typeof escalateStep>;
+export type ApprovalConfig = z.output<typeof approvalSchema>;
+export type PeopleConfig = z.output<typeof people>;
 export type WebhookConfig = z.output<typeof webhookSchema>;
 export type AwayConfig = z.output<typeof awaySchema>;
 export type ApiTokenConfig = z.output<typeof apiTokenSchema>;

@@ -3,7 +3,7 @@ import type { EventType, HandoffState } from '../domain/lifecycle.js';
 import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications.js';
 import type { Db, Tx } from './open-db.js';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { dmChannels, type EventRow, events, type HandoffRow, handoffs, messageSources, outbox, uniqueValues } from './schema.js';
+import { type ApprovalMessageRow, approvalMessages, dmChannels, type EventRow, events, type HandoffRow, handoffs, messageSources, outbox, uniqueValues } from './schema.js';
 
 export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
 export type HandoffPatch = Partial<Omit<typeof handoffs.$inferInsert, 'id' | 'version'>>;
@@ -202,6 +202,21 @@ export class HandoffRepo {
 
   saveDmChannel(userId: string, channelId: string, at: Date): void {
     this.db.insert(dmChannels).values({ userId, channelId, at }).onConflictDoUpdate({ target: dmChannels.userId, set: { channelId, at } }).run();
+  }
+
+  /** Remembers a DM that asked someone to approve a handoff; a retry that posted the same message adds nothing. */
+  saveApprovalMessage(row: ApprovalMessageRow): void {
+    this.db.insert(approvalMessages).values(row).onConflictDoNothing().run();
+  }
+
+  /** The approval DMs of a handoff not yet updated with the decision, oldest first. */
+  listApprovalMessages(handoffId: number): ApprovalMessageRow[] {
+    return this.db.select().from(approvalMessages).where(eq(approvalMessages.handoffId, handoffId)).orderBy(asc(approvalMessages.eventId)).all();
+  }
+
+  /** Forgets an approval DM once it shows the decision. */
+  deleteApprovalMessage(channel: string, ts: string): void {
+    this.db.delete(approvalMessages).where(and(eq(approvalMessages.channel, channel), eq(approvalMessages.ts, ts))).run();
   }
 
   /** The open handoff that holds a unique value, if any. */

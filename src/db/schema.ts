@@ -21,13 +21,13 @@ export const handoffs = sqliteTable(
     version: integer('version').notNull().default(1),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
-    /** When it last entered the team queue (created, resubmitted, released): the accept SLA counts from here. */
+    /** When it last entered the team queue (created, resubmitted, released, approved): the accept SLA counts from here. In AWAITING_APPROVAL, when approval was asked. */
     queuedAt: ms('queued_at').notNull(),
     acceptedAt: ms('accepted_at'),
     closedAt: ms('closed_at'),
-    /** 75% of the accept SLA; in RETURNED, unused. */
+    /** 75% of the accept SLA; in RETURNED, unused; in AWAITING_APPROVAL, 75% of the approve SLA. */
     acceptWarnAt: ms('accept_warn_at'),
-    /** The accept SLA; in RETURNED, when the requester is reminded to resubmit. */
+    /** The accept SLA; in RETURNED, when the requester is reminded to resubmit; in AWAITING_APPROVAL, the approve SLA. */
     acceptDueAt: ms('accept_due_at'),
     completeWarnAt: ms('complete_warn_at'),
     completeDueAt: ms('complete_due_at'),
@@ -147,6 +147,25 @@ export const outbox = sqliteTable(
   (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt), index('outbox_lane_idx').on(t.lane, t.id).where(sql`${t.sentAt} IS NULL`)],
 );
 
+/**
+ * The DMs that asked someone to approve a handoff (and the reminders, which carry the buttons too),
+ * so that once it is decided each one is updated to say how, without its buttons.
+ */
+export const approvalMessages = sqliteTable(
+  'approval_messages',
+  {
+    handoffId: integer('handoff_id')
+      .notNull()
+      .references(() => handoffs.id),
+    userId: text('user_id').notNull(),
+    /** The event the DM was about (the request or a reminder): it is rendered again from it. */
+    eventId: integer('event_id').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.ts] }), index('approval_messages_handoff_idx').on(t.handoffId)],
+);
+
 /** One row per nudge threshold reached: the primary key makes each one fire once, whatever runs overlap. */
 export const nudges = sqliteTable(
   'nudges',
@@ -237,3 +256,4 @@ export const slackStatuses = sqliteTable('slack_statuses', {
 export type HandoffRow = typeof handoffs.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type ApprovalMessageRow = typeof approvalMessages.$inferSelect;

@@ -2,7 +2,9 @@ import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm';
 import type { Db, Tx } from './open-db.js';
 import { digests, type HandoffRow, handoffs, nudges, userProfiles } from './schema.js';
 
-const ACTIVE = ['open', 'accepted', 'returned'] as const;
+const ACTIVE = ['awaiting_approval', 'open', 'accepted', 'returned'] as const;
+/** A receiving team's active work: what waits for approval is not theirs yet. */
+const TEAM_ACTIVE = ['open', 'accepted', 'returned'] as const;
 
 const NUDGE_COLUMNS = {
   id: handoffs.id,
@@ -60,7 +62,7 @@ export class StallRepo {
       .all();
   }
 
-  /** Open, accepted or returned handoffs a person owns or requested. */
+  /** Handoffs waiting for approval, open, accepted or returned that a person owns or requested. */
   listActiveFor(userId: string): HandoffRow[] {
     return this.db
       .select()
@@ -75,7 +77,7 @@ export class StallRepo {
     return this.db
       .select()
       .from(handoffs)
-      .where(and(inArray(handoffs.state, [...ACTIVE]), inArray(handoffs.toTeam, [...teamKeys])))
+      .where(and(inArray(handoffs.state, [...TEAM_ACTIVE]), inArray(handoffs.toTeam, [...teamKeys])))
       .orderBy(asc(handoffs.createdAt))
       .all();
   }

@@ -1,9 +1,9 @@
-import type { EscalationStep } from '../config/workflow-schema.js';
+import type { EscalationStep, PeopleConfig } from '../config/workflow-schema.js';
 import { addBusinessMinutes, type BusinessCalendar, parseDuration } from './business-clock.js';
 import type { HandoffState } from './lifecycle.js';
 
-/** The SLA an escalation belongs to: accepting the handoff, or completing it. */
-export type EscalationStage = 'accept' | 'complete';
+/** The SLA an escalation belongs to: approving the handoff (`approval.escalate`), accepting it, or completing it. */
+export type EscalationStage = 'approve' | 'accept' | 'complete';
 
 /** The fields of a handoff escalation reads. */
 export interface EscalationSubject {
@@ -43,14 +43,14 @@ export function planEscalations(
   h: EscalationSubject,
   now: Date,
   calendar: BusinessCalendar,
-  sla: { accept?: string; complete?: string; escalate?: readonly EscalationStep[] },
+  sla: { approve?: string; accept?: string; complete?: string; escalate?: readonly EscalationStep[] },
 ): EscalationPlan {
   const steps = sla.escalate ?? [];
-  const stage: EscalationStage | null = h.state === 'open' ? 'accept' : h.state === 'accepted' ? 'complete' : null;
+  const stage: EscalationStage | null = h.state === 'awaiting_approval' ? 'approve' : h.state === 'open' ? 'accept' : h.state === 'accepted' ? 'complete' : null;
   const duration = stage ? sla[stage] : undefined;
   if (!stage || !duration || steps.length === 0) return { due: [], next: null };
   if (h.snoozedUntil && now.getTime() < h.snoozedUntil.getTime()) return { due: [], next: h.snoozedUntil };
-  const start = stage === 'accept' ? h.queuedAt : (h.acceptedAt ?? h.queuedAt);
+  const start = stage !== 'complete' ? h.queuedAt : (h.acceptedAt ?? h.queuedAt);
   const slaMinutes = parseDuration(duration, calendar);
   const due: DueEscalation[] = [];
   let next: Date | null = null;
@@ -64,8 +64,12 @@ export function planEscalations(
 
 /** Who a step goes to, as user ids: the receiving team's leads, listed people, or another team's leads. */
 export function escalationRecipients(step: EscalationStep, leadsOf: (teamKey: string) => readonly string[], receivingTeam: string): string[] {
-  const to = step.to;
-  const ids = to === 'leads' ? leadsOf(receivingTeam) : Array.isArray(to) ? to : leadsOf(to.team);
+  return peopleOf(step.to, leadsOf, receivingTeam);
+}
+
+/** The user ids `leads`, a list, or `{ team }` name; `leads` are those of `leadsTeam`. */
+export function peopleOf(to: PeopleConfig, leadsOf: (teamKey: string) => readonly string[], leadsTeam: string | undefined): string[] {
+  const ids = to === 'leads' ? (leadsTeam === undefined ? [] : leadsOf(leadsTeam)) : Array.isArray(to) ? to : leadsOf(to.team);
   return [...new Set(ids)];
 }
 

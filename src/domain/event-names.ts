@@ -16,6 +16,8 @@ const PUBLIC_NAMES: Record<EventType, string> = {
   passed: 'passed',
   offer_expired: 'offer_expired',
   offers_exhausted: 'offers_exhausted',
+  approved: 'approved',
+  declined: 'declined',
 };
 
 export function publicEventName(type: EventType): string {

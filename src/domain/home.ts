@@ -53,7 +53,7 @@ export function splitPersonalItems(active: readonly DigestSource[], userId: stri
   const waiting: HomeItem[] = [];
   for (const h of active) {
     if (h.ownerId === userId && (h.state === 'accepted' || h.state === 'returned')) mine.push(toHomeItem(h, now));
-    else if (h.requesterId === userId && (h.state === 'open' || h.state === 'accepted')) waiting.push(toHomeItem(h, now, away));
+    else if (h.requesterId === userId && (h.state === 'awaiting_approval' || h.state === 'open' || h.state === 'accepted')) waiting.push(toHomeItem(h, now, away));
   }
   return { mine: mine.sort(stalledFirst), waiting: waiting.sort(stalledFirst) };
 }

@@ -1,7 +1,8 @@
 import { DomainError } from './errors.js';
 import { cleanText, type FieldValues } from './fields.js';
 
-export const HANDOFF_STATES = ['open', 'accepted', 'returned', 'done', 'cancelled'] as const;
+/** `awaiting_approval` comes before `open` for types with an `approval`: the receiving team does not see it yet. */
+export const HANDOFF_STATES = ['awaiting_approval', 'open', 'accepted', 'returned', 'done', 'cancelled'] as const;
 export type HandoffState = (typeof HANDOFF_STATES)[number];
 
 export const CLOSED_STATES: readonly HandoffState[] = ['done', 'cancelled'];
@@ -24,13 +25,20 @@ export interface Actor {
   readonly userId: string;
   readonly isMember: boolean;
   readonly isLead: boolean;
+  /** One of the people who may approve it (awaiting_approval only; never its requester). */
+  readonly isApprover?: boolean;
 }
 
 export type Command =
   | { kind: 'accept' }
   /** `flagged`: what the receiving team marked as missing or wrong (field keys of the type, and "something else"). */
   | { kind: 'reject'; reason: string; flagged?: ReturnFlags }
-  | { kind: 'resubmit'; fields: FieldValues }
+  /** `approvers`: set when its type asks for approval, so the resubmission waits for one again (never empty). */
+  | { kind: 'resubmit'; fields: FieldValues; approvers?: readonly string[] }
+  /** An approver lets it through to the receiving team. */
+  | { kind: 'approve' }
+  /** An approver sends it back to the requester, like a return. */
+  | { kind: 'decline'; reason: string }
   | { kind: 'complete'; completion: FieldValues }
   | { kind: 'reassign'; to: string; toIsMember: boolean }
   | { kind: 'release' }
@@ -76,7 +84,9 @@ export type EventType =
   | 'offered'
   | 'passed'
   | 'offer_expired'
-  | 'offers_exhausted';
+  | 'offers_exhausted'
+  | 'approved'
+  | 'declined';
 
 /** What a transition decided; storage writes it as one event row and applies it to the handoff. */
 export interface Transition {
@@ -91,6 +101,8 @@ const MAX_SNOOZE_MS = 90 * 24 * 60 * 60 * 1000;
 
 function describe(state: HandoffState): string {
   switch (state) {
+    case 'awaiting_approval':
+      return 'is waiting for approval';
     case 'open':
       return 'is waiting to be accepted';
     case 'accepted':
@@ -120,6 +132,15 @@ function deny(message: string): never {
 export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Transition {
   const base = { from: h.state } as const;
   switch (command.kind) {
+    case 'approve':
+    case 'decline': {
+      requireState(h, ['awaiting_approval'], command.kind === 'approve' ? 'approved' : 'declined');
+      if (!actor.isApprover) deny(`Only the approvers of this handoff can ${command.kind} it.`);
+      if (command.kind === 'approve') return { ...base, type: 'approved', to: 'open', ownerId: h.requesterId, data: {} };
+      const reason = cleanText(command.reason).trim();
+      if (!reason) throw new DomainError('validation', 'A reason is required.', { reason: 'Say why, so the requester can fix it.' });
+      return { ...base, type: 'declined', to: 'returned', ownerId: h.requesterId, data: { reason } };
+    }
     case 'accept': {
       if (h.state === 'accepted')
         throw new DomainError('invalid_state', h.ownerId === actor.userId ? 'You already own this handoff.' : `<@${h.ownerId}> already accepted this handoff and owns it.`);
@@ -138,6 +159,9 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
     case 'resubmit': {
       requireState(h, ['returned'], 'resubmitted');
       if (actor.userId !== h.requesterId) deny('Only the requester can resubmit this handoff.');
+      // Changed fields need a fresh approval, whoever returned it.
+      if (command.approvers?.length)
+        return { ...base, type: 'resubmitted', to: 'awaiting_approval', ownerId: h.requesterId, data: { approvers: [...command.approvers] } };
       return { ...base, type: 'resubmitted', to: 'open', ownerId: h.requesterId, data: {} };
     }
     case 'complete': {
@@ -207,7 +231,7 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
       return { ...base, type: 'offers_exhausted', to: 'open', ownerId: h.ownerId, data: {} };
     }
     case 'cancel': {
-      requireState(h, ['open', 'accepted', 'returned'], 'cancelled');
+      requireState(h, ['awaiting_approval', 'open', 'accepted', 'returned'], 'cancelled');
       if (actor.userId !== h.requesterId) deny('Only the requester can cancel this handoff.');
       const reason = command.reason === undefined ? undefined : cleanText(command.reason).trim();
       return { ...base, type: 'cancelled', to: 'cancelled', ownerId: h.ownerId, data: reason ? { reason } : {} };

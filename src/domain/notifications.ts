@@ -12,6 +12,10 @@ export type Notification =
   | { type: 'thread'; handoffId: number; eventId: number }
   /** Tell one person about one event by DM. */
   | { type: 'dm'; handoffId: number; eventId: number; userId: string; awayOf?: { userId: string; until: string | null } }
+  /** Ask one approver, by DM with Approve and Decline, about the request or reminder `eventId`; the DM is remembered for `approval_settled`. */
+  | { type: 'approval_request'; handoffId: number; eventId: number; userId: string }
+  /** The approval was decided by `eventId` (approved, declined, cancelled): every approval DM shows how, without buttons. */
+  | { type: 'approval_settled'; handoffId: number; eventId: number }
   /** The next handoff of a chain needs more information: ask the person who completed this one. */
   | { type: 'next_needed'; handoffId: number; userId: string; typeKey: string }
   /** Tell the thread of the message it was handed off from where the work went. */

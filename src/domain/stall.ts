@@ -10,7 +10,9 @@ export type NudgeKind =
   | 'complete_breach' // complete SLA passed: DM to the owner, leads told
   | 'complete_repeat' // still overdue, one more `nudge.every` later: DM to the owner
   | 'returned_remind' // returned and not resubmitted within the accept SLA: DM to the requester
-  | 'woke'; // a snooze ended: DM to the owner
+  | 'woke' // a snooze ended: DM to the owner
+  | 'approve_warn' // 75% of the approve SLA: the approvers are reminded by DM
+  | 'approve_breach'; // approve SLA passed: the approvers are reminded again, the requester told
 
 /** The fields of a handoff that the nudge rules read. */
 export interface NudgeSubject {
@@ -61,6 +63,13 @@ export function planNudges(h: NudgeSubject, now: Date, calendar: BusinessCalenda
     wake = { key: `woke:${h.snoozedUntil.getTime()}` };
   }
   switch (h.state) {
+    case 'awaiting_approval': {
+      // The approval's times live in the accept columns until it is approved (see HandoffService.slaPatch).
+      const cycle = h.queuedAt.getTime();
+      if (h.acceptDueAt && t >= h.acceptDueAt.getTime()) return { fire: { kind: 'approve_breach', key: `approve_breach:${cycle}` }, wake, next: null };
+      if (h.acceptWarnAt && t >= h.acceptWarnAt.getTime()) return { fire: { kind: 'approve_warn', key: `approve_warn:${cycle}` }, wake, next: h.acceptDueAt };
+      return { fire: null, wake, next: earliest(h.acceptWarnAt, h.acceptDueAt) };
+    }
     case 'open': {
       const cycle = h.queuedAt.getTime();
       if (h.acceptDueAt && t >= h.acceptDueAt.getTime()) return { fire: { kind: 'accept_breach', key: `accept_breach:${cycle}` }, wake, next: null };
@@ -89,10 +98,10 @@ export function planNudges(h: NudgeSubject, now: Date, calendar: BusinessCalenda
   }
 }
 
-/** The SLA a handoff is measured against in its state: accepting it, completing it, or (returned) resubmitting it. */
+/** The SLA a handoff is measured against in its state: approving it, accepting it, completing it, or (returned) resubmitting it. */
 export function currentSla(h: NudgeSubject, now: Date): { state: SlaState; dueAt: Date | null } {
   const times =
-    h.state === 'open'
+    h.state === 'open' || h.state === 'awaiting_approval'
       ? { warnAt: h.acceptWarnAt, dueAt: h.acceptDueAt }
       : h.state === 'accepted'
         ? { warnAt: h.completeWarnAt, dueAt: h.completeDueAt }

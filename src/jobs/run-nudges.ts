@@ -6,7 +6,8 @@ import type { Tx } from '../db/open-db.js';
 import type { NudgeRow } from '../db/stall-repo.js';
 import { type JobDeps, SYSTEM_ACTOR } from './deps.js';
 import { ownEntry } from '../domain/own-entry.js';
-import { earlierOf, escalationRecipients, planEscalations } from '../domain/escalation.js';
+import { earlierOf, escalationRecipients, peopleOf, planEscalations } from '../domain/escalation.js';
+import { approvalTeamOf, approversOf } from '../domain/approval.js';
 
 export interface NudgeRunResult {
   readonly looked: number;
@@ -17,10 +18,16 @@ const BATCH = 1000;
 const CHUNK = 100;
 
 /** Who hears about a nudge, beyond the event itself. */
-function notificationsFor(h: NudgeRow, kind: NudgeKind, eventId: number, leads: readonly string[]): Notification[] {
+function notificationsFor(h: NudgeRow, kind: NudgeKind, eventId: number, leads: readonly string[], approvers: readonly string[]): Notification[] {
   const handoffId = h.id;
   const dm = (userId: string): Notification => ({ type: 'dm', handoffId, eventId, userId });
+  // Reminders to approvers carry Approve and Decline again, and are updated with the decision like the request.
+  const ask = (userId: string): Notification => ({ type: 'approval_request', handoffId, eventId, userId });
   switch (kind) {
+    case 'approve_warn':
+      return approvers.map(ask);
+    case 'approve_breach':
+      return [...approvers.map(ask), dm(h.requesterId)];
     case 'accept_warn':
       return [{ type: 'thread', handoffId, eventId }];
     case 'accept_breach':
@@ -86,9 +93,11 @@ function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): string[] {
     deps.logger.warn(`handoff ${h.id}: type "${h.typeKey}" or team "${h.toTeam}" is no longer configured; no more reminders`);
     return [];
   }
-  const calendar = calendarOf(team);
+  const approving = h.state === 'awaiting_approval';
+  // Waiting for approval, the approving team's clock and the approval's own steps apply.
+  const calendar = calendarOf((approving && ownEntry(deps.config.teams, approvalTeamOf(type))) || team);
   const plan = planNudges(h, now, calendar, parseDuration(type.nudge.every, calendar));
-  const steps = planEscalations(h, now, calendar, type.sla);
+  const steps = planEscalations(h, now, calendar, approving ? { approve: type.sla.approve, escalate: type.approval?.escalate } : type.sla);
   const nudgeAt = earlierOf(plan.next, steps.next);
   if (!deps.stalls.updateNudgeState(tx, h.id, h.version, { nudgeAt, ...(plan.wake ? { snoozedUntil: null } : {}) })) return [];
   const fired: Array<{ kind: NudgeKind; key: string }> = [];
@@ -112,16 +121,19 @@ function nudgeOne(deps: JobDeps, tx: Tx, h: NudgeRow, now: Date): string[] {
       : list;
   for (const { kind, key } of fired) {
     const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data: { kind, key } });
-    const list = notificationsFor(h, kind, eventId, breachLeads);
-    deps.handoffs.enqueue(tx, kind === 'returned_remind' ? list : covered(list), now);
+    const list = notificationsFor(h, kind, eventId, breachLeads, approving ? approversOf(type, deps.config.teams, h.requesterId) : []);
+    // Only the people of the receiving team are covered for: an approval is not theirs to give.
+    deps.handoffs.enqueue(tx, kind === 'returned_remind' || approving ? list : covered(list), now);
   }
   const leadsOf = (teamKey: string) => ownEntry(deps.config.teams, teamKey)?.leads ?? [];
   const escalated = steps.due.filter((d) => deps.stalls.claimNudge(tx, h.id, d.key, now));
   for (const d of escalated) {
-    const to = escalationRecipients(d.step, leadsOf, h.toTeam);
+    // In an approval's steps, "leads" are the sending team's (the receiving team has not seen it yet).
+    const to = approving ? peopleOf(d.step.to, leadsOf, type.from) : escalationRecipients(d.step, leadsOf, h.toTeam);
     const data = { kind: 'escalated', key: d.key, step: d.index + 1, after: d.step.after, stage: d.stage, to };
     const eventId = deps.handoffs.insertEvent(tx, h.id, { type: 'nudged', actorId: SYSTEM_ACTOR, at: now, fromState: h.state, toState: h.state, data });
-    deps.handoffs.enqueue(tx, covered(to.map((userId): Notification => ({ type: 'dm', handoffId: h.id, eventId, userId }))), now);
+    const dms = to.map((userId): Notification => ({ type: 'dm', handoffId: h.id, eventId, userId }));
+    deps.handoffs.enqueue(tx, approving ? dms : covered(dms), now);
   }
   return [...fired.map((f) => f.kind), ...escalated.map(() => 'escalated')];
 }

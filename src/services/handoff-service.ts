@@ -15,6 +15,8 @@ import { typeVersionOf } from '../domain/type-version.js';
 import type { OfferRouter, RouteInput } from './offer-router.js';
 import type { RoutingRepo } from '../db/routing-repo.js';
 import { earlierOf, firstStepAt } from '../domain/escalation.js';
+import { approvalTeamOf, approversOf } from '../domain/approval.js';
+import type { EventRow } from '../db/schema.js';
 
 export interface HandoffServiceDeps {
   readonly config: WorkflowConfig;
@@ -113,7 +115,22 @@ export class HandoffService {
 
   async actorFor(h: HandoffRow, userId: string): Promise<Actor> {
     const { directory } = this.deps;
-    return { userId, isLead: directory.isLead(h.toTeam, userId), isMember: await directory.isMember(h.toTeam, userId) };
+    const isApprover = h.state === 'awaiting_approval' && this.approversOf(h).includes(userId);
+    return { userId, isLead: directory.isLead(h.toTeam, userId), isMember: await directory.isMember(h.toTeam, userId), isApprover };
+  }
+
+  /** Who may approve this handoff now (the config as it stands; never its requester); empty when its type asks for no approval. */
+  approversOf(h: Pick<HandoffRow, 'typeKey' | 'requesterId'>): string[] {
+    const type = this.findType(h.typeKey);
+    return type ? approversOf(type, this.deps.config.teams, h.requesterId) : [];
+  }
+
+  /** The approvers of a new or resubmitted handoff of a type with approval; refused when nobody but the requester could approve. */
+  private requireApprovers(type: HandoffTypeConfig, requesterId: string): string[] {
+    const approvers = approversOf(type, this.deps.config.teams, requesterId);
+    if (approvers.length === 0)
+      throw new DomainError('forbidden', `"${type.name}" needs an approval, and nobody but you could give it. Ask whoever maintains the workflow file to add approvers.`);
+    return approvers;
   }
 
   /** Validates and stores a new handoff, then queues its channel post and the requester's confirmation. */
@@ -128,6 +145,7 @@ export class HandoffService {
     // A next step names its parent in the form's metadata, which the client sends back: the same rules as its Start button.
     if (input.parentId !== undefined) await this.nextStep(input.parentId, input.typeKey, input.requesterId);
     const values = this.validate(type.fields, input.raw);
+    if (type.approval) this.requireApprovers(type, input.requesterId);
     const now = this.deps.clock.now();
     const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
     const route = await this.prepareRoute(input.typeKey);
@@ -151,6 +169,16 @@ export class HandoffService {
     return this.act(id, userId, { kind: 'accept' });
   }
 
+  /** An approver lets it through: it is posted to the receiving team and its time to accept starts now. */
+  approve(id: number, userId: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'approve' });
+  }
+
+  /** An approver sends it back to the requester with a reason, like a return; a resubmission asks for approval again. */
+  decline(id: number, userId: string, reason: string): Promise<HandoffRow> {
+    return this.act(id, userId, { kind: 'decline', reason });
+  }
+
   /** Returns it to the requester; `flagged` names the fields that were missing or wrong, which must be fields of its type. */
   reject(id: number, userId: string, reason: string, flagged?: ReturnFlags): Promise<HandoffRow> {
     if (flagged) {
@@ -164,10 +192,13 @@ export class HandoffService {
   resubmit(id: number, userId: string, raw: Record<string, RawFieldInput>): Promise<HandoffRow> {
     const h = this.get(id);
     // Permission and state first, so the wrong person learns that rather than about field errors.
-    const fields = this.handoffType(h.typeKey).fields;
-    return this.check(id, userId, { kind: 'resubmit', fields: h.fields }).then(() =>
-      this.act(id, userId, { kind: 'resubmit', fields: this.validate(fields, keepStoredFiles(fields, raw, h.fields)) }),
-    );
+    const type = this.handoffType(h.typeKey);
+    const fields = type.fields;
+    return this.check(id, userId, { kind: 'resubmit', fields: h.fields }).then(() => {
+      const values = this.validate(fields, keepStoredFiles(fields, raw, h.fields));
+      const approvers = type.approval ? this.requireApprovers(type, h.requesterId) : undefined;
+      return this.act(id, userId, { kind: 'resubmit', fields: values, ...(approvers ? { approvers } : {}) });
+    });
   }
 
   async complete(id: number, userId: string, raw: Record<string, RawFieldInput> = {}): Promise<HandoffRow> {
@@ -245,7 +276,8 @@ export class HandoffService {
 
   /** The last return's reason and the fields it flagged (none for returns made before fields could be flagged). */
   lastReturn(id: number): { reason: string; flaggedFields: string[]; somethingElse: boolean } | null {
-    const rejected = this.deps.repo.listEvents(id).filter((e) => e.type === 'rejected').at(-1);
+    // A declined approval is a return too.
+    const rejected = this.deps.repo.listEvents(id).filter((e) => e.type === 'rejected' || e.type === 'declined').at(-1);
     if (!rejected || typeof rejected.data.reason !== 'string') return null;
     return { reason: rejected.data.reason, ...returnFlagsOf(rejected.data) };
   }
@@ -280,8 +312,22 @@ export class HandoffService {
   /** Whether a person could do this now; throws the DomainError they would get. Used before opening a modal for it. */
   async check(id: number, userId: string, command: Command): Promise<HandoffRow> {
     const h = this.get(id);
-    decide(h, command, await this.actorFor(h, userId));
+    this.decideFor(h, command, await this.actorFor(h, userId));
     return h;
+  }
+
+  /** The lifecycle's decision; a refused approval names who may give it, which the pure rules do not know. */
+  private decideFor(h: HandoffRow, command: Command, actor: Actor): Transition {
+    try {
+      return decide(h, command, actor);
+    } catch (error) {
+      if ((command.kind === 'approve' || command.kind === 'decline') && error instanceof DomainError && error.code === 'forbidden') {
+        const names = this.approversOf(h).map((u) => `<@${u}>`);
+        const who = h.requesterId === actor.userId ? ' You cannot approve your own request.' : '';
+        throw new DomainError('forbidden', `Only ${names.length ? names.join(', ') : 'its approvers'} can approve or decline this handoff.${who}`);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -320,7 +366,7 @@ export class HandoffService {
   private async act(id: number, userId: string, command: Command, opts: { expectedVersion?: number } = {}): Promise<HandoffRow> {
     const h = this.get(id);
     const actor = await this.actorFor(h, userId);
-    const transition = decide(h, command, actor);
+    const transition = this.decideFor(h, command, actor);
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== h.version) throw this.lostRace(id);
     const type = this.handoffType(h.typeKey);
     const now = this.deps.clock.now();
@@ -346,11 +392,12 @@ export class HandoffService {
 
     const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
     const audience = this.homeAudience(h, transition, type);
+    const seen = this.postHistory(h, transition);
     return this.commit((tx) => {
       const { handoff } = this.deps.repo.applyTransition(tx, id, h.version, patch, event, {
         unique,
         release: CLOSED_STATES.includes(transition.to),
-        notify: (eventId) => this.notificationsFor(h, transition, eventId, userId),
+        notify: (eventId) => this.notificationsFor(h, transition, eventId, userId, seen),
       });
       if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now, nextRoute);
       this.refreshHomes(tx, audience, now);
@@ -393,6 +440,10 @@ export class HandoffService {
     }
     if (t.type === 'nudged') return {};
     if (CLOSED_STATES.includes(t.to)) return { closedAt: now, nudgeAt: null, snoozedUntil: null };
+    if (t.to === 'awaiting_approval') {
+      const approval = this.approvalClock(type, now);
+      return { queuedAt: now, ...approval, acceptedAt: null, completeWarnAt: null, completeDueAt: null, snoozedUntil: null };
+    }
     // A pass stays in the same queue cycle: the time to accept keeps counting.
     if (t.to === 'open' && h.state !== 'open') {
       const accept = slaTimes(team, type.sla.accept, now);
@@ -417,6 +468,29 @@ export class HandoffService {
       return { acceptedAt: now, completeWarnAt: complete?.warnAt ?? null, completeDueAt: complete?.dueAt ?? null, snoozedUntil: null, nudgeAt: this.firstCheck(team, type, 'complete', now, complete?.warnAt ?? null) };
     }
     return {};
+  }
+
+  /**
+   * The approval's SLA (`sla.approve`, on the approving team's clock), kept in the accept columns
+   * while it waits for approval; approving starts the real time to accept from that moment.
+   */
+  private approvalClock(type: HandoffTypeConfig, now: Date): Pick<HandoffRow, 'acceptWarnAt' | 'acceptDueAt' | 'nudgeAt'> {
+    const team = this.team(approvalTeamOf(type));
+    const times = slaTimes(team, type.sla.approve, now);
+    const warnAt = times?.warnAt ?? null;
+    return { acceptWarnAt: warnAt, acceptDueAt: times?.dueAt ?? null, nudgeAt: earlierOf(warnAt, firstStepAt(now, type.sla.approve, type.approval?.escalate, calendarOf(team))) };
+  }
+
+  /**
+   * Whether the receiving team has seen this handoff (its channel post exists or is on its way),
+   * and whether it has been approved before. A handoff declined before its first approval has no
+   * post, so its later changes must not create one.
+   */
+  private postHistory(h: HandoffRow, t: Transition): { posted: boolean; approvedBefore: boolean } {
+    if (h.messageTs && t.type !== 'approved') return { posted: true, approvedBefore: true };
+    const events = this.deps.repo.listEvents(h.id);
+    const approvedBefore = events.some((e) => e.type === 'approved');
+    return { posted: h.messageTs !== null || approvedBefore || events.some((e: EventRow) => e.type === 'created' && e.toState === 'open'), approvedBefore };
   }
 
   /** When the nudge job first looks at an SLA: its 75% reminder, or an escalation step set earlier. */
@@ -458,7 +532,9 @@ export class HandoffService {
     const { values, errors } = validateFields(type.fields, toRaw(carried), now);
     const unique = this.uniqueValuesOf(type.fields, values);
     const taken = unique.some((u) => this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value));
-    if (Object.keys(errors).length === 0 && !taken) {
+    // Nobody but this person could approve it: asked to start it by hand, they hear why.
+    const unapprovable = type.approval !== undefined && approversOf(type, this.deps.config.teams, requesterId).length === 0;
+    if (Object.keys(errors).length === 0 && !taken && !unapprovable) {
       this.offerNext(tx, this.insert(tx, nextKey, requesterId, values, now, parent.id, null), route, now);
       return;
     }
@@ -480,14 +556,20 @@ export class HandoffService {
   ): HandoffRow {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
+    // A type with approval waits for it before the receiving team sees anything.
+    const approvers = type.approval ? this.requireApprovers(type, requesterId) : null;
     const accept = slaTimes(team, type.sla.accept, now);
+    const clock = approvers
+      ? this.approvalClock(type, now)
+      : { acceptWarnAt: accept?.warnAt ?? null, acceptDueAt: accept?.dueAt ?? null, nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null) };
+    const state = approvers ? 'awaiting_approval' : 'open';
     const { handoff } = this.deps.repo.create(
       tx,
       {
         typeKey,
         fromTeam: type.from ?? null,
         toTeam: type.to,
-        state: 'open',
+        state,
         requesterId,
         ownerId: requesterId,
         title: buildTitle(type.name, type.fields, values),
@@ -495,9 +577,7 @@ export class HandoffService {
         createdAt: now,
         updatedAt: now,
         queuedAt: now,
-        acceptWarnAt: accept?.warnAt ?? null,
-        acceptDueAt: accept?.dueAt ?? null,
-        nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null),
+        ...clock,
         channelId: team.channel,
         parentId,
         submissionKey,
@@ -506,25 +586,31 @@ export class HandoffService {
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
       },
-      { type: 'created', actorId: requesterId, at: now, fromState: null, toState: 'open', data: { ...(parentId ? { parentId } : {}), ...(via ? { via } : {}) } },
+      { type: 'created', actorId: requesterId, at: now, fromState: null, toState: state, data: { ...(parentId ? { parentId } : {}), ...(via ? { via } : {}), ...(approvers ? { approvers } : {}) } },
       this.uniqueValuesOf(type.fields, values),
-      (handoffId, eventId) => [
-        { type: 'post', handoffId },
-        { type: 'dm', handoffId, eventId, userId: requesterId },
-        ...(source ? [{ type: 'source_reply' as const, handoffId }] : []),
-      ],
+      (handoffId, eventId): Notification[] =>
+        approvers
+          ? // The post and the source thread's reply wait for the approval.
+            [{ type: 'dm', handoffId, eventId, userId: requesterId }, ...approvers.map((userId): Notification => ({ type: 'approval_request', handoffId, eventId, userId }))]
+          : [
+              { type: 'post', handoffId },
+              { type: 'dm', handoffId, eventId, userId: requesterId },
+              ...(source ? [{ type: 'source_reply' as const, handoffId }] : []),
+            ],
     );
     return handoff;
   }
 
-  private notificationsFor(before: HandoffRow, t: Transition, eventId: number, actorId: string): Notification[] {
+  private notificationsFor(before: HandoffRow, t: Transition, eventId: number, actorId: string, seen: { posted: boolean; approvedBefore: boolean }): Notification[] {
     const handoffId = before.id;
     if (t.type === 'nudged')
       return before.state === 'accepted' ? [{ type: 'dm', handoffId, eventId, userId: before.ownerId }] : [{ type: 'thread', handoffId, eventId }];
-    const list: Notification[] = [
-      { type: 'post', handoffId },
-      { type: 'thread', handoffId, eventId },
-    ];
+    const list: Notification[] = [];
+    // Decided: the approvers' DMs lose their buttons and say how.
+    if (before.state === 'awaiting_approval') list.push({ type: 'approval_settled', handoffId, eventId });
+    // Approved, the channel post is created (or, approved again after a return, updated).
+    if (seen.posted || t.type === 'approved') list.push({ type: 'post', handoffId }, { type: 'thread', handoffId, eventId });
+    if (t.to === 'awaiting_approval') for (const userId of (t.data.approvers as string[] | undefined) ?? []) list.push({ type: 'approval_request', handoffId, eventId, userId });
     const dm = (userId: string) => {
       if (userId !== actorId) list.push({ type: 'dm', handoffId, eventId, userId });
     };
@@ -532,9 +618,15 @@ export class HandoffService {
       case 'accepted':
       case 'completed':
       case 'rejected':
+      case 'declined':
         // A return always reaches the requester, even one who rejected their own request: the DM carries the resubmit button.
-        if (t.type === 'rejected') list.push({ type: 'dm', handoffId, eventId, userId: before.requesterId });
+        if (t.type === 'rejected' || t.type === 'declined') list.push({ type: 'dm', handoffId, eventId, userId: before.requesterId });
         else dm(before.requesterId);
+        break;
+      case 'approved':
+        dm(before.requesterId);
+        // The message it came from hears where the work went once, when the team first sees it.
+        if (!seen.approvedBefore && before.sourceChannel && before.sourceTs) list.push({ type: 'source_reply', handoffId });
         break;
       case 'reassigned':
         dm(t.ownerId);

@@ -25,6 +25,11 @@ export function involvedPeople(events: readonly EventRow[]): Set<string> {
   for (const e of events) {
     people.add(e.actorId);
     for (const key of ['previousOwner', 'newOwner']) if (typeof e.data[key] === 'string') people.add(e.data[key]);
+    // Approvers asked, and whoever an escalation went to: their DMs carry a History button.
+    for (const key of ['approvers', 'to']) {
+      const list = e.data[key];
+      if (Array.isArray(list)) for (const u of list) if (typeof u === 'string') people.add(u);
+    }
   }
   return people;
 }

@@ -39,8 +39,8 @@ export class QueueService {
     const digest = buildDigests(items, () => [], now, this.ownersAwayAmong(items, now)).get(userId) ?? null;
     return {
       digest,
-      owned: items.filter((h) => h.ownerId === userId && h.state !== 'open').length,
-      waiting: items.filter((h) => h.requesterId === userId && (h.state === 'open' || (h.state === 'accepted' && h.ownerId !== userId))).length,
+      owned: items.filter((h) => h.ownerId === userId && h.state !== 'open' && h.state !== 'awaiting_approval').length,
+      waiting: items.filter((h) => h.requesterId === userId && (h.state === 'open' || h.state === 'awaiting_approval' || (h.state === 'accepted' && h.ownerId !== userId))).length,
     };
   }
 

@@ -13,6 +13,8 @@ export const ActionId = {
   nudgeOwner: 'handoff_nudge_owner',
   history: 'handoff_history',
   pass: 'handoff_pass',
+  approve: 'handoff_approve',
+  decline: 'handoff_decline',
   awayEnd: 'handoff_away_end',
   homeStart: 'home_start_handoff',
   fieldInput: 'value',
@@ -30,6 +32,7 @@ export const CallbackId = {
   snooze: 'handoff_snooze_form',
   history: 'handoff_history_modal',
   pass: 'handoff_pass_form',
+  decline: 'handoff_decline_form',
 } as const;
 
 export const BlockId = {

@@ -10,7 +10,7 @@ import type { AwayService } from '../services/away-service.js';
 import { buildDigestMessage } from './views/digest.js';
 import { buildHomeView } from './views/home.js';
 import { insightsViewOptions } from './views/insights.js';
-import { buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages.js';
+import { buildApprovalDm, buildEventDm, buildHandoffPost, buildNextNeededDm, buildSourceReply, describeEvent, type HandoffContext, type SlackMessage } from './views/messages.js';
 import { ownEntry } from '../domain/own-entry.js';
 import type { WeeklyReport } from '../domain/weekly-report.js';
 import { type ChartRenderer, renderChartPng } from './chart-renderer.js';
@@ -42,7 +42,8 @@ export class SlackNotifier {
   async deliver(n: Notification, delivery: Delivery): Promise<void> {
     if (n.type === 'digest') {
       const teamName = (key: string) => ownEntry(this.deps.config.teams, key)?.name ?? key;
-      return this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
+      await this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
+      return;
     }
     if (n.type === 'home') return this.publishHome(n.userId);
     if (n.type === 'weekly_report') return this.sendWeeklyReport(n.userId, n.report, delivery);
@@ -61,8 +62,19 @@ export class SlackNotifier {
       case 'dm': {
         const event = this.deps.repo.findEvent(n.eventId);
         if (!event) return;
-        return this.dm(n.userId, buildEventDm(ctx, event, n.userId, n.awayOf), delivery);
+        await this.dm(n.userId, buildEventDm(ctx, event, n.userId, n.awayOf), delivery);
+        return;
       }
+      case 'approval_request': {
+        const event = this.deps.repo.findEvent(n.eventId);
+        if (!event) return;
+        const posted = await this.dm(n.userId, buildApprovalDm(ctx, event), delivery);
+        // Kept so the decision can take the buttons off this DM (approval_settled).
+        this.deps.repo.saveApprovalMessage({ handoffId: n.handoffId, userId: n.userId, eventId: n.eventId, channel: posted.channel, ts: posted.ts });
+        return;
+      }
+      case 'approval_settled':
+        return this.settleApprovalDms(ctx, n.eventId);
       case 'next_needed': {
         const type = ownEntry(this.deps.config.handoffTypes, n.typeKey);
         if (type) await this.dm(n.userId, buildNextNeededDm(ctx.handoff, n.typeKey, type), delivery);
@@ -75,6 +87,27 @@ export class SlackNotifier {
         await this.post({ channel: sourceChannel, thread_ts: sourceTs, text: reply.text, blocks: reply.blocks }, delivery);
         return;
       }
+    }
+  }
+
+  /**
+   * Every DM that asked for this handoff's approval now says how it was decided, without buttons.
+   * Each is forgotten once updated, so a retry updates only the rest; a DM Slack no longer has is skipped.
+   */
+  private async settleApprovalDms(ctx: HandoffContext, decisionId: number): Promise<void> {
+    const decision = this.deps.repo.findEvent(decisionId);
+    for (const m of this.deps.repo.listApprovalMessages(ctx.handoff.id)) {
+      const asked = this.deps.repo.findEvent(m.eventId);
+      if (asked) {
+        const message = buildApprovalDm(ctx, asked, decision);
+        await this.deps.limiter.acquire(m.channel);
+        try {
+          await this.deps.client.chat.update({ channel: m.channel, ts: m.ts, text: message.text, blocks: message.blocks });
+        } catch (error) {
+          if ((error as { data?: { error?: string } }).data?.error !== 'message_not_found') throw error;
+        }
+      }
+      this.deps.repo.deleteApprovalMessage(m.channel, m.ts);
     }
   }
 
@@ -128,12 +161,13 @@ export class SlackNotifier {
    * after a restart. Only a retry that must look for an earlier try, for someone never reached, asks
    * for the channel.
    */
-  private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<void> {
+  private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<{ channel: string; ts: string }> {
     let channel = this.dmChannels.get(userId) ?? this.deps.repo.findDmChannel(userId) ?? undefined;
     if (!channel && delivery.retried) channel = await this.openDm(userId);
     const posted = await this.post({ channel: channel ?? userId, text: message.text, blocks: message.blocks }, delivery);
     if (posted.channel !== channel && /^D[A-Z0-9]+$/.test(posted.channel)) this.rememberDm(userId, posted.channel);
     else if (channel) this.rememberDm(userId, channel, false);
+    return posted;
   }
 
   /** conversations.history needs the channel's id, not the user's: the one case left for conversations.open. */
@@ -170,7 +204,8 @@ export class SlackNotifier {
       png = await (this.deps.renderChart ?? renderChartPng)(buildWeeklyChartSpec(report));
     } catch (error) {
       this.deps.logger?.warn({ userId, weekOf: report.weekOf, err: error }, 'weekly report chart could not be drawn; sending the figures as text');
-      return this.dm(userId, buildWeeklyReportMessage(report, opts), delivery);
+      await this.dm(userId, buildWeeklyReportMessage(report, opts), delivery);
+      return;
     }
     const channel = await this.dmChannel(userId);
     const { filename, title } = weeklyReportFile(report);

@@ -13,6 +13,7 @@ import { describeReturnFlags, type HandoffContext, renderFieldValue } from './me
 export const MODAL_BLOCK_LIMIT = 100;
 
 const STATE_NAME: Record<HandoffState, string> = {
+  awaiting_approval: 'Waiting for approval',
   open: 'Waiting to be accepted',
   accepted: 'In progress',
   returned: 'Returned to requester',
@@ -37,7 +38,15 @@ const NUDGE_TEXT: Record<string, string> = {
   complete_repeat: 'reminded the owner again: still overdue',
   returned_remind: 'reminded the requester to resubmit or cancel it',
   woke: 'ended the snooze and told the owner',
+  approve_warn: 'reminded the approvers: 75% of the time to approve had passed',
+  approve_breach: 'reminded the approvers and told the requester: it was not approved in time',
 };
+
+/** `[U1, U2]` as mentions; "nobody" for an empty or malformed list. */
+function mentions(ids: unknown): string {
+  const list = Array.isArray(ids) ? ids.map((u) => `<@${String(u)}>`) : [];
+  return list.length ? list.join(', ') : 'nobody';
+}
 
 function fieldLabels(fields: readonly FieldConfig[], keys: unknown): string {
   if (!Array.isArray(keys)) return '';
@@ -52,6 +61,13 @@ export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?
   switch (e.type) {
     case 'created':
       lines.push(`${who} handed it off to ${escapeMrkdwn(ctx.toTeam.name)}${typeof data.parentId === 'number' ? `, as the next step of #${data.parentId}` : ''}`);
+      if (Array.isArray(data.approvers)) lines.push(`Approval asked of ${mentions(data.approvers)}`);
+      break;
+    case 'approved':
+      lines.push(`${who} approved it; it was posted to ${escapeMrkdwn(ctx.toTeam.name)}`);
+      break;
+    case 'declined':
+      lines.push(`${who} declined it and sent it back to the requester`);
       break;
     case 'accepted':
       lines.push(`${who} accepted it`);
@@ -64,6 +80,7 @@ export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?
     case 'resubmitted': {
       const changed = fieldLabels(ctx.type.fields, data.changed);
       lines.push(`${who} resubmitted it${changed ? ` (changed: ${changed})` : ' (no field changed)'}`);
+      if (Array.isArray(data.approvers)) lines.push(`Approval asked again of ${mentions(data.approvers)}`);
       break;
     }
     case 'completed':
@@ -88,8 +105,8 @@ export function describeHistoryEvent(e: EventRow, ctx: HandoffContext, timezone?
       break;
     case 'nudged':
       if (data.kind === 'escalated') {
-        const to = Array.isArray(data.to) ? data.to.map((u) => `<@${String(u)}>`).join(', ') : 'nobody';
-        lines.push(`${who} escalated it to ${to || 'nobody'}: step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${data.stage === 'accept' ? 'accept' : 'complete'}`);
+        const stage = data.stage === 'accept' || data.stage === 'approve' ? data.stage : 'complete';
+        lines.push(`${who} escalated it to ${mentions(data.to)}: step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${stage}`);
         break;
       }
       lines.push(data.kind === 'requester' ? `${who} nudged ${e.toState === 'accepted' ? 'the owner' : 'the team'}` : `${who} ${NUDGE_TEXT[String(data.kind)] ?? 'sent a reminder'}`);

@@ -36,7 +36,8 @@ function itemActions(item: HomeItem, role: Role): Button[] {
         ? [button('Edit and resubmit', ActionId.resubmit, item.id, 'primary'), history, ...openButton(item)]
         : [button('Mark done', ActionId.complete, item.id, 'primary'), button('Snooze', ActionId.snooze, item.id), button('Reassign', ActionId.reassign, item.id), history, ...openButton(item)];
     case 'waiting':
-      return [button('Nudge owner', ActionId.nudgeOwner, item.id), history, ...openButton(item)];
+      // The approvers were asked by DM and are reminded on the approval's SLA; there is no owner to nudge yet.
+      return item.state === 'awaiting_approval' ? [history, ...openButton(item)] : [button('Nudge owner', ActionId.nudgeOwner, item.id), history, ...openButton(item)];
     case 'queue':
       return [button('Accept', ActionId.accept, item.id, 'primary'), history, ...openButton(item)];
     case 'ownerAway':
@@ -54,7 +55,9 @@ function itemBlocks(item: HomeItem, role: Role, now: Date, teamName: (k: string)
       : role === 'waiting'
         ? item.state === 'open'
           ? `waiting for ${escapeMrkdwn(teamName(item.toTeam))} to accept`
-          : `owned by <@${item.ownerId}>`
+          : item.state === 'awaiting_approval'
+            ? `:lock: waiting for approval before it goes to ${escapeMrkdwn(teamName(item.toTeam))}`
+            : `owned by <@${item.ownerId}>`
         : role === 'ownerAway'
           ? `${escapeMrkdwn(teamName(item.toTeam))} · owned by <@${item.ownerId}>`
           : `${escapeMrkdwn(teamName(item.toTeam))} · from <@${item.requesterId}>`;

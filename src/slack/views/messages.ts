@@ -24,6 +24,7 @@ export interface HandoffContext {
 }
 
 const STATE_LABEL: Record<HandoffState, string> = {
+  awaiting_approval: ':lock: Waiting for approval',
   open: ':hourglass_flowing_sand: Waiting to be accepted',
   accepted: ':large_blue_circle: In progress',
   returned: ':leftwards_arrow_with_hook: Returned to requester',
@@ -72,6 +73,9 @@ function confirm(title: string, text: string, yes: string): ConfirmationDialog {
 export function buildActions(h: HandoffRow): Button[] {
   const id = h.id;
   switch (h.state) {
+    case 'awaiting_approval':
+      // On a post only when it was approved before and came back: the approvers decide from their DMs.
+      return [button('Cancel', ActionId.cancel, id, 'danger', confirm('Cancel handoff?', 'Only the requester can cancel. The approvers will see it was cancelled.', 'Cancel it'))];
     case 'open':
       return [
         button('Accept', ActionId.accept, id, 'primary'),
@@ -94,10 +98,10 @@ export function buildActions(h: HandoffRow): Button[] {
 }
 
 function slaLine(h: HandoffRow, now: Date): string | null {
-  if (h.state !== 'open' && h.state !== 'accepted') return null;
+  if (h.state !== 'open' && h.state !== 'accepted' && h.state !== 'awaiting_approval') return null;
   const { state, dueAt } = currentSla(h, now);
   if (!dueAt) return null;
-  const verb = h.state === 'open' ? 'Accept' : 'Complete';
+  const verb = h.state === 'open' ? 'Accept' : h.state === 'accepted' ? 'Complete' : 'Approve';
   return state === 'overdue' ? `:rotating_light: *Overdue*: ${verb.toLowerCase()} was due ${slackDate(dueAt)}` : `:stopwatch: ${verb} by ${slackDate(dueAt)}`;
 }
 
@@ -142,7 +146,11 @@ export function describeEvent(e: EventRow, h: HandoffRow, fields: readonly Field
   const reason = typeof data.reason === 'string' ? `\n>${escapeMrkdwn(data.reason).replace(/\n/g, '\n>')}` : '';
   switch (e.type) {
     case 'created':
-      return `${who} handed off ${link(h)}.`;
+      return `${who} handed off ${link(h)}.${Array.isArray(data.approvers) ? ` It waits for approval by ${mentionList(data.approvers)}.` : ''}`;
+    case 'approved':
+      return `:white_check_mark: ${who} approved ${link(h)}.`;
+    case 'declined':
+      return `:leftwards_arrow_with_hook: ${who} declined ${link(h)} and sent it back to <@${h.requesterId}>:${reason}`;
     case 'accepted':
       return `:raised_hands: ${who} accepted ${link(h)} and owns it now.`;
     case 'rejected': {
@@ -151,7 +159,9 @@ export function describeEvent(e: EventRow, h: HandoffRow, fields: readonly Field
     }
     case 'resubmitted': {
       const changed = Array.isArray(data.changed) && data.changed.length ? ` (changed: ${escapeMrkdwn(data.changed.join(', '))})` : '';
-      return `:repeat: ${who} resubmitted ${link(h)}${changed}. It is waiting to be accepted again.`;
+      return Array.isArray(data.approvers)
+        ? `:repeat: ${who} resubmitted ${link(h)}${changed}. It waits for approval by ${mentionList(data.approvers)} again.`
+        : `:repeat: ${who} resubmitted ${link(h)}${changed}. It is waiting to be accepted again.`;
     }
     case 'completed':
       return `:white_check_mark: ${who} marked ${link(h)} done.`;
@@ -178,9 +188,19 @@ export function describeEvent(e: EventRow, h: HandoffRow, fields: readonly Field
 
 /** An escalation step's DM: what is late, by how much, and who owns it. */
 function describeEscalation(data: Record<string, unknown>, h: HandoffRow): string {
-  const accept = data.stage === 'accept';
-  const what = accept ? `${link(h)} is still not accepted` : `${link(h)}, owned by <@${h.ownerId}>, is still not done`;
-  return `:rotating_light: Escalation (step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${accept ? 'accept' : 'complete'}): ${what}; it was due ${dueText(h)}.`;
+  const stage = data.stage === 'accept' || data.stage === 'approve' ? data.stage : 'complete';
+  const what =
+    stage === 'approve'
+      ? `${link(h)}, requested by <@${h.requesterId}>, is still waiting for approval`
+      : stage === 'accept'
+        ? `${link(h)} is still not accepted`
+        : `${link(h)}, owned by <@${h.ownerId}>, is still not done`;
+  return `:rotating_light: Escalation (step ${String(data.step)}, ${escapeMrkdwn(String(data.after))} of the time to ${stage}): ${what}; it was due ${dueText(h)}.`;
+}
+
+/** `<@U1>, <@U2>` from a stored list of user ids; anything not an id is left out. */
+function mentionList(ids: unknown[]): string {
+  return ids.filter((u): u is string => typeof u === 'string' && /^[UW][A-Z0-9]+$/.test(u)).map((u) => `<@${u}>`).join(', ') || 'nobody';
 }
 
 function dueText(h: HandoffRow): string {
@@ -208,6 +228,10 @@ function describeNudge(kind: string, h: HandoffRow): string {
       return `:leftwards_arrow_with_hook: ${link(h)} is still waiting for your changes since it was returned. Resubmit it or cancel it.`;
     case 'woke':
       return `:alarm_clock: Your snooze of ${link(h)} has ended. It is due ${dueText(h)}.`;
+    case 'approve_warn':
+      return `:alarm_clock: ${link(h)} is still waiting for approval; it is due ${dueText(h)}.`;
+    case 'approve_breach':
+      return `:rotating_light: ${link(h)} was not approved in time (due ${dueText(h)}).`;
     default:
       return `:alarm_clock: A reminder about ${link(h)}.`;
   }
@@ -221,6 +245,7 @@ export function buildDmActions(h: HandoffRow, recipient: string, isLead: boolean
   if (h.state === 'accepted' && isLead) return [button('Reassign', ActionId.reassign, h.id), ...open];
   if (h.state === 'open' && isLead) return [button('Accept', ActionId.accept, h.id, 'primary'), button('Assign to…', ActionId.reassign, h.id), ...open];
   if (h.state === 'returned' && recipient === h.requesterId) return [button('Edit and resubmit', ActionId.resubmit, h.id, 'primary'), button('Cancel it', ActionId.cancel, h.id, 'danger')];
+  if (h.state === 'awaiting_approval' && recipient === h.requesterId) return [button('Cancel it', ActionId.cancel, h.id, 'danger')];
   if ((h.state === 'open' || h.state === 'accepted') && recipient === h.requesterId) return [button('Nudge owner', ActionId.nudgeOwner, h.id), ...open];
   return open;
 }
@@ -232,7 +257,13 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   let text = describeEvent(e, h, ctx.type.fields);
   const blocks: KnownBlock[] = [];
   if (e.type === 'offered' && recipient === e.data.to) return buildOfferDm(ctx, e);
-  if (e.type === 'created') text = `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
+  if (e.type === 'created')
+    text =
+      e.toState === 'awaiting_approval'
+        ? `:lock: Your handoff ${link(h)} waits for approval by ${mentionList(Array.isArray(e.data.approvers) ? e.data.approvers : [])}. Once approved it goes to ${escapeMrkdwn(ctx.toTeam.name)} in <#${h.channelId}>; you'll hear here.`
+        : `:outbox_tray: Your handoff ${link(h)} was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}. You'll hear here when it is accepted.`;
+  if (e.type === 'approved' && recipient === h.requesterId)
+    text = `:white_check_mark: <@${e.actorId}> approved your handoff ${link(h)}. It was posted in <#${h.channelId}> for ${escapeMrkdwn(ctx.toTeam.name)}; you'll hear here when it is accepted.`;
   if (e.type === 'reassigned' && recipient === h.ownerId) text = `:inbox_tray: <@${e.actorId}> assigned ${link(h)} to you.`;
   blocks.push({ type: 'section', text: mrkdwn(text) });
   // Sent in someone's place: say whose, and why.
@@ -240,7 +271,10 @@ export function buildEventDm(ctx: HandoffContext, e: EventRow, recipient: string
   if (e.type === 'completed' && h.completion) blocks.push(...fieldSections(ctx.type.completion.fields, h.completion));
   if (e.type === 'rejected' && h.state === 'returned' && recipient === h.requesterId)
     blocks.push({ type: 'context', elements: [mrkdwn('Fix what is missing and resubmit; it goes back to the same channel post.')] });
-  const actions = e.type === 'nudged' || e.type === 'rejected' || e.type === 'reassigned' || e.type === 'offers_exhausted' ? buildDmActions(h, recipient, isLead) : [];
+  if (e.type === 'declined' && h.state === 'returned' && recipient === h.requesterId)
+    blocks.push({ type: 'context', elements: [mrkdwn('Fix what is needed and resubmit; it asks for approval again.')] });
+  const withActions: EventRow['type'][] = ['nudged', 'rejected', 'declined', 'reassigned', 'offers_exhausted', 'created'];
+  const actions = withActions.includes(e.type) && (e.type !== 'created' || h.state === 'awaiting_approval') ? buildDmActions(h, recipient, isLead) : [];
   blocks.push({ type: 'actions', elements: [...actions, historyButton(h.id)] });
   return { text: `${text.split('\n')[0]}${awayOf ? ` (for <@${awayOf.userId}>, who is away)` : ''}`, blocks };
 }
@@ -260,4 +294,43 @@ export function buildNextNeededDm(parent: HandoffRow, nextTypeKey: string, nextT
       { type: 'actions', elements: [{ ...button(`Start ${nextType.name}`, ActionId.startNext, parent.id, 'primary'), value: `${parent.id}:${nextTypeKey}` }] },
     ],
   };
+}
+
+/**
+ * The DM asking an approver to let a handoff through (also its reminders): who asks, for which team,
+ * every field, and Approve / Decline while this request still stands. Once decided (`decision`, or
+ * a later state) it says how instead of offering buttons.
+ */
+export function buildApprovalDm(ctx: HandoffContext, e: EventRow, decision?: EventRow | null): SlackMessage {
+  const h = ctx.handoff;
+  const reminder = e.type === 'nudged';
+  const due = h.state === 'awaiting_approval' && h.acceptDueAt ? ` It is due ${slackDate(h.acceptDueAt)}.` : '';
+  const intro = reminder
+    ? `:alarm_clock: Reminder: <@${h.requesterId}> is still waiting for your approval of ${link(h)} for ${escapeMrkdwn(ctx.toTeam.name)}.${due}`
+    : `:lock: <@${h.requesterId}> asks for your approval before ${link(h)} goes to ${escapeMrkdwn(ctx.toTeam.name)}.${due}`;
+  // The request stands while it waits for approval in the same round (resubmitting starts a new one).
+  const current = !decision && h.state === 'awaiting_approval' && e.at.getTime() >= h.queuedAt.getTime();
+  const blocks: KnownBlock[] = [{ type: 'section', text: mrkdwn(intro) }, ...fieldSections(ctx.type.fields, h.fields)];
+  if (current)
+    blocks.push({ type: 'actions', block_id: `${BlockId.actions}:${h.id}`, elements: [button('Approve', ActionId.approve, h.id, 'primary'), button('Decline', ActionId.decline, h.id, 'danger'), historyButton(h.id)] });
+  else {
+    blocks.push({ type: 'context', elements: [mrkdwn(approvalOutcome(decision ?? null))] });
+    blocks.push({ type: 'actions', elements: [historyButton(h.id)] });
+  }
+  return { text: intro, blocks };
+}
+
+/** How a request for approval ended, for the DMs that asked. */
+function approvalOutcome(decision: EventRow | null): string {
+  const reason = typeof decision?.data.reason === 'string' ? `: ${escapeMrkdwn(decision.data.reason)}` : '';
+  switch (decision?.type) {
+    case 'approved':
+      return `:white_check_mark: Approved by <@${decision.actorId}> ${slackDate(decision.at)}`;
+    case 'declined':
+      return `:leftwards_arrow_with_hook: Declined by <@${decision.actorId}> ${slackDate(decision.at)}${reason}`;
+    case 'cancelled':
+      return `:no_entry_sign: Cancelled by <@${decision.actorId}> ${slackDate(decision.at)}`;
+    default:
+      return 'This request for approval no longer stands.';
+  }
 }

@@ -120,6 +120,24 @@ const CHECKBOX_LIMIT = 10;
  * Reject: which of the type's fields were missing or wrong (checkboxes, one block per ten, with
  * "Something else" last), and the reason, which stays required.
  */
+/** Decline (an approver's "no") is the Return modal without the field checkboxes: the reason goes back to the requester. */
+export function buildDeclineModal(handoffId: number, title: string): Modal {
+  return modal(
+    CallbackId.decline,
+    'Decline handoff',
+    [
+      { type: 'section', text: mrkdwn(`Decline *${escapeMrkdwn(title)}* and send it back to the requester to fix and resubmit.`) },
+      {
+        type: 'input',
+        block_id: BlockId.reason,
+        label: plain('Why? The requester sees this.'),
+        element: { type: 'plain_text_input', action_id: ActionId.fieldInput, multiline: true, max_length: 2000 },
+      },
+    ],
+    { submit: 'Decline', meta: { handoffId } },
+  );
+}
+
 export function buildRejectModal(handoffId: number, title: string, fields: readonly FieldConfig[] = []): Modal {
   const options = [...fields.map((f) => ({ text: plain(f.label, 75), value: f.key })), { text: plain('Something else', 75), value: SOMETHING_ELSE }];
   const checkboxes: KnownBlock[] = [];

@@ -1,7 +1,9 @@
 import type { Register } from '../deps.js';
 import { registerAccept } from './accept.js';
+import { registerApprove } from './approve.js';
 import { registerCancel } from './cancel.js';
 import { registerComplete } from './complete.js';
+import { registerDecline } from './decline.js';
 import { registerFormFieldChanged } from './form-field-changed.js';
 import { registerHistory } from './history.js';
 import { registerHomeStart } from './home-start.js';
@@ -17,6 +19,6 @@ import { registerSnooze } from './snooze.js';
 import { registerStartNext } from './start-next.js';
 
 export const registerActions: Register = (app, deps) => {
-  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart, registerPass, registerAwayEnd, registerFormFieldChanged])
+  for (const register of [registerAccept, registerReject, registerComplete, registerReassign, registerRelease, registerCancel, registerResubmit, registerStartNext, registerSnooze, registerNudgeOwner, registerOpenLink, registerHistory, registerHomeStart, registerPass, registerAwayEnd, registerFormFieldChanged, registerApprove, registerDecline])
     register(app, deps);
 };

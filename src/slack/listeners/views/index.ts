@@ -1,5 +1,6 @@
 import type { Register } from '../deps.js';
 import { registerCompleteForm } from './complete-form.js';
+import { registerDeclineForm } from './decline-form.js';
 import { registerHandoffForm } from './handoff-form.js';
 import { registerPassForm } from './pass-form.js';
 import { registerReassignForm } from './reassign-form.js';
@@ -8,5 +9,5 @@ import { registerSnoozeForm } from './snooze-form.js';
 import { registerTypePicker } from './type-picker.js';
 
 export const registerViews: Register = (app, deps) => {
-  for (const register of [registerTypePicker, registerHandoffForm, registerRejectForm, registerCompleteForm, registerReassignForm, registerSnoozeForm, registerPassForm]) register(app, deps);
+  for (const register of [registerTypePicker, registerHandoffForm, registerRejectForm, registerCompleteForm, registerReassignForm, registerSnoozeForm, registerPassForm, registerDeclineForm]) register(app, deps);
 };
