@@ -7,6 +7,8 @@
  * state the way people would (submit as the requester, accept as U0OPS1, reject with a reason,
  * complete through the completion modal, cancel by the requester), so no row can leak into another.
  * Buttons are pressed on the handoff's channel post; permissions do not depend on where a button is.
+ * AWAITING_APPROVAL has no post yet (its harness gives the type an approval by the sales lead), so
+ * there they are pressed on the approver's DM.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HandoffRow } from '../../src/db/schema';
@@ -22,11 +24,12 @@ const ACCEPTOR = 'U0OPS1'; // accepts, so owns every handoff that has been accep
 const LEAD = 'U0OPSLEAD'; // lead of ops, not in its member list
 const OUTSIDER = 'U0SALES2'; // a sales member unrelated to these handoffs
 const ASSIGNEE = 'U0OPS3'; // who reassign / assign picks
+const APPROVER = 'U0SALESLEAD'; // approves where the type asks for it (`by: leads`: the sending team's)
 const CHANNEL = 'C0OPS';
 
-const ROLES = ['requester', 'member', 'owner', 'lead', 'outsider'] as const;
+const ROLES = ['requester', 'member', 'owner', 'lead', 'outsider', 'approver'] as const;
 type Role = (typeof ROLES)[number];
-const ACTIONS = ['accept', 'reject', 'complete', 'reassign', 'release', 'cancel', 'resubmit', 'snooze', 'nudge'] as const;
+const ACTIONS = ['accept', 'reject', 'complete', 'reassign', 'release', 'cancel', 'resubmit', 'snooze', 'nudge', 'approve', 'decline'] as const;
 type Action = (typeof ACTIONS)[number];
 type Verdict = 'allowed' | 'denied';
 
@@ -38,11 +41,13 @@ function userOf(role: Role, state: HandoffState): string {
     case 'member':
       return MEMBER;
     case 'owner':
-      return state === 'open' || state === 'returned' ? REQUESTER : ACCEPTOR;
+      return state === 'open' || state === 'returned' || state === 'awaiting_approval' ? REQUESTER : ACCEPTOR;
     case 'lead':
       return LEAD;
     case 'outsider':
       return OUTSIDER;
+    case 'approver':
+      return APPROVER;
   }
 }
 
@@ -51,7 +56,30 @@ function userOf(role: Role, state: HandoffState): string {
  * the pure table in test/unit/lifecycle.test.ts). In open and returned the owner *is* the requester,
  * so those two columns agree there.
  */
-const EXPECTED: Record<HandoffState, Record<Action, Record<Role, Verdict>>> = {
+type Row = Record<Exclude<Role, 'approver'>, Verdict> & { approver?: Verdict };
+/** Apart from approving, the approver (a sales lead) is an outsider to these handoffs. */
+const approverAsOutsider = (table: Record<HandoffState, Record<Action, Row>>): Record<HandoffState, Record<Action, Record<Role, Verdict>>> =>
+  Object.fromEntries(
+    Object.entries(table).map(([state, row]) => [state, Object.fromEntries(Object.entries(row).map(([action, r]) => [action, { ...r, approver: r.approver ?? r.outsider }]))]),
+  ) as Record<HandoffState, Record<Action, Record<Role, Verdict>>>;
+const NOBODY: Row = { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' };
+
+const EXPECTED = approverAsOutsider({
+  // Not yet the receiving team's: only the approver decides it, and the requester may withdraw it.
+  awaiting_approval: {
+    accept: NOBODY,
+    reject: NOBODY,
+    complete: NOBODY,
+    reassign: NOBODY,
+    release: NOBODY,
+    cancel: { requester: 'allowed', member: 'denied', owner: 'allowed', lead: 'denied', outsider: 'denied' },
+    resubmit: NOBODY,
+    snooze: NOBODY,
+    // Nobody owns it yet; the approval has its own reminders.
+    nudge: NOBODY,
+    approve: { ...NOBODY, approver: 'allowed' },
+    decline: { ...NOBODY, approver: 'allowed' },
+  },
   open: {
     // Leads may accept: they act like members although they are not in the member list.
     accept: { requester: 'denied', member: 'allowed', owner: 'denied', lead: 'allowed', outsider: 'denied' },
@@ -65,6 +93,8 @@ const EXPECTED: Record<HandoffState, Record<Action, Record<Role, Verdict>>> = {
     snooze: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
     // Nudge owner: the requester only, while open or accepted (here it reminds the team in the thread).
     nudge: { requester: 'allowed', member: 'denied', owner: 'allowed', lead: 'denied', outsider: 'denied' },
+    approve: NOBODY,
+    decline: NOBODY,
   },
   accepted: {
     // Already owned: nobody can accept again, not even the owner ("You already own this handoff").
@@ -81,6 +111,8 @@ const EXPECTED: Record<HandoffState, Record<Action, Record<Role, Verdict>>> = {
     snooze: { requester: 'denied', member: 'denied', owner: 'allowed', lead: 'denied', outsider: 'denied' },
     // DMs the owner; the owner cannot nudge themselves.
     nudge: { requester: 'allowed', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
+    approve: NOBODY,
+    decline: NOBODY,
   },
   returned: {
     accept: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
@@ -93,6 +125,8 @@ const EXPECTED: Record<HandoffState, Record<Action, Record<Role, Verdict>>> = {
     snooze: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
     // Nothing to nudge: the ball is with the requester.
     nudge: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
+    approve: NOBODY,
+    decline: NOBODY,
   },
   // Closed: nothing more happens, for anyone.
   done: {
@@ -105,6 +139,8 @@ const EXPECTED: Record<HandoffState, Record<Action, Record<Role, Verdict>>> = {
     resubmit: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
     snooze: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
     nudge: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
+    approve: NOBODY,
+    decline: NOBODY,
   },
   cancelled: {
     accept: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
@@ -116,8 +152,10 @@ const EXPECTED: Record<HandoffState, Record<Action, Record<Role, Verdict>>> = {
     resubmit: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
     snooze: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
     nudge: { requester: 'denied', member: 'denied', owner: 'denied', lead: 'denied', outsider: 'denied' },
+    approve: NOBODY,
+    decline: NOBODY,
   },
-};
+});
 
 /** The states in which an action exists at all: a refusal there is about who you are ("Only …"), elsewhere about the state. */
 const APPLIES_IN: Record<Action, readonly HandoffState[]> = {
@@ -126,10 +164,12 @@ const APPLIES_IN: Record<Action, readonly HandoffState[]> = {
   complete: ['accepted'],
   reassign: ['open', 'accepted'],
   release: ['accepted'],
-  cancel: ['open', 'accepted', 'returned'],
+  cancel: ['awaiting_approval', 'open', 'accepted', 'returned'],
   resubmit: ['returned'],
   snooze: ['accepted'],
   nudge: ['open', 'accepted'],
+  approve: ['awaiting_approval'],
+  decline: ['awaiting_approval'],
 };
 const FORBIDDEN_TEXT = /^:warning: Only /;
 const WRONG_STATE_TEXT = /^:warning: (This handoff (is|was|has) .+, so it can't be \w+\.|You already own this handoff\.|<@U0OPS1> already accepted this handoff and owns it\.)$/;
@@ -144,6 +184,8 @@ const BUTTON: Record<Action, string> = {
   resubmit: ActionId.resubmit,
   snooze: ActionId.snooze,
   nudge: ActionId.nudgeOwner,
+  approve: ActionId.approve,
+  decline: ActionId.decline,
 };
 
 /** Buttons that open a modal, with the valid input the modal is then submitted with. */
@@ -152,6 +194,7 @@ const MODAL: Partial<Record<Action, { callbackId: string; values: () => Record<s
   complete: { callbackId: CallbackId.complete, values: () => ({ [BlockId.field('tracking')]: { value: textValue('1Z999') } }) },
   reassign: { callbackId: CallbackId.reassign, values: () => ({ [BlockId.assignee]: { value: userValue(ASSIGNEE) } }) },
   resubmit: { callbackId: CallbackId.form, values: () => ({}) }, // the order form, filled in per handoff below
+  decline: { callbackId: CallbackId.decline, values: () => ({ [BlockId.reason]: { value: textValue('No budget for this') } }) },
   snooze: {
     callbackId: CallbackId.snooze,
     values: () => ({ [BlockId.until]: { value: dateValue('2026-11-27') }, [BlockId.reason]: { value: textValue('Waiting for the customer') } }),
@@ -161,7 +204,7 @@ const MODAL: Partial<Record<Action, { callbackId: string; values: () => Record<s
 const FOUR_BUSINESS_HOURS = 4 * 3600_000; // ops has no `hours`: business time runs round the clock
 
 describe('the table', () => {
-  it('covers every state × action × role and allows exactly 20 of the 225', () => {
+  it('covers every state × action × role and allows exactly 24 of the 396', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual([...HANDOFF_STATES].sort());
     const verdicts = HANDOFF_STATES.flatMap((s) => {
       expect(Object.keys(EXPECTED[s]).sort()).toEqual([...ACTIONS].sort());
@@ -170,10 +213,10 @@ describe('the table', () => {
         return ROLES.map((r) => EXPECTED[s][a][r]);
       });
     });
-    expect(verdicts).toHaveLength(225);
-    expect(verdicts.filter((v) => v === 'allowed')).toHaveLength(20);
+    expect(verdicts).toHaveLength(396);
+    expect(verdicts.filter((v) => v === 'allowed')).toHaveLength(24);
     // Where the owner is the requester, they are the same person and must get the same answer.
-    for (const s of ['open', 'returned'] as const) for (const a of ACTIONS) expect(EXPECTED[s][a].owner).toBe(EXPECTED[s][a].requester);
+    for (const s of ['awaiting_approval', 'open', 'returned'] as const) for (const a of ACTIONS) expect(EXPECTED[s][a].owner).toBe(EXPECTED[s][a].requester);
   });
 });
 
@@ -183,7 +226,13 @@ for (const state of HANDOFF_STATES) {
     let seq = 0;
     beforeAll(async () => {
       // Monday 2026-11-23 10:00 UTC.
-      h = await startHarness({ now: '2026-11-23T10:00:00Z' });
+      h = await startHarness({
+        now: '2026-11-23T10:00:00Z',
+        workflow: (w) => {
+          if (state === 'awaiting_approval') w.handoffTypes['order-to-ops'].approval = { by: 'leads' };
+          return w;
+        },
+      });
     });
     afterAll(async () => {
       await h.close();
@@ -195,10 +244,18 @@ for (const state of HANDOFF_STATES) {
       return found;
     };
 
-    const press = async (userId: string, actionId: string, id: number) => {
+    /** The channel post, or while it waits for approval (no post yet) the approver's DM. */
+    const where = (id: number): { channel: string; ts: string } => {
       const ts = row(id).messageTs;
-      if (!ts) throw new Error(`handoff #${id} has no channel post`);
-      const res = await h.sim.blockAction({ userId, actionId, value: String(id), channelId: CHANNEL, messageTs: ts });
+      if (ts) return { channel: CHANNEL, ts };
+      const dm = h.fake.dms(APPROVER).find((m) => m.text.includes(`#${id} `) && m.text.includes('asks for your approval'));
+      if (!dm) throw new Error(`handoff #${id} has no channel post and no approval DM`);
+      return { channel: dm.channel, ts: dm.ts };
+    };
+
+    const press = async (userId: string, actionId: string, id: number) => {
+      const at = where(id);
+      const res = await h.sim.blockAction({ userId, actionId, value: String(id), channelId: at.channel, messageTs: at.ts });
       expect(res.status).toBe(200);
       await h.settle();
     };
@@ -273,7 +330,7 @@ for (const state of HANDOFF_STATES) {
       // Told privately, once, why; nothing else happened.
       const told = ephemeralsSince(eph);
       expect(told).toHaveLength(1);
-      expect(told[0]).toMatchObject({ user: userId, channel: CHANNEL });
+      expect(told[0]).toMatchObject({ user: userId, channel: where(id).channel });
       expect(told[0]?.text).toMatch(APPLIES_IN[action].includes(state) ? FORBIDDEN_TEXT : WRONG_STATE_TEXT);
       expectUnchanged(id, before);
 
@@ -326,6 +383,13 @@ for (const state of HANDOFF_STATES) {
       switch (action) {
         case 'accept':
           expectState('accepted', 'accepted', userId);
+          break;
+        case 'approve':
+          expectState('approved', 'open', REQUESTER);
+          break;
+        case 'decline':
+          expectState('declined', 'returned', REQUESTER);
+          expect(event?.data.reason).toBe('No budget for this');
           break;
         case 'reject':
           expectState('rejected', 'returned', REQUESTER);

@@ -8,6 +8,7 @@ const MEMBER = 'UMEM'; // another receiving-team member
 const LEAD = 'ULEAD'; // lead of the receiving team, not in its member list
 const OUTSIDER = 'UOUT';
 const ASSIGNEE = 'UMEM2'; // reassign target: a member who owns nothing yet
+const APPROVER = 'UAPP'; // named by the type's approval; counts as one only while it waits for approval (as the service decides)
 
 /**
  * One realistic handoff per state. Until someone accepts, the requester is the owner, so in
@@ -15,6 +16,7 @@ const ASSIGNEE = 'UMEM2'; // reassign target: a member who owns nothing yet
  * first (cancel keeps the owner), so their owner is UOWN.
  */
 const SNAPSHOT: Record<HandoffState, HandoffSnapshot> = {
+  awaiting_approval: { id: 1, state: 'awaiting_approval', requesterId: REQUESTER, ownerId: REQUESTER, version: 1 },
   open: { id: 1, state: 'open', requesterId: REQUESTER, ownerId: REQUESTER, version: 1 },
   accepted: { id: 1, state: 'accepted', requesterId: REQUESTER, ownerId: OWNER, version: 2 },
   returned: { id: 1, state: 'returned', requesterId: REQUESTER, ownerId: REQUESTER, version: 2 },
@@ -22,7 +24,7 @@ const SNAPSHOT: Record<HandoffState, HandoffSnapshot> = {
   cancelled: { id: 1, state: 'cancelled', requesterId: REQUESTER, ownerId: OWNER, version: 3 },
 };
 
-const ROLES = ['requester', 'member', 'owner', 'lead', 'outsider'] as const;
+const ROLES = ['requester', 'member', 'owner', 'lead', 'outsider', 'approver'] as const;
 type Role = (typeof ROLES)[number];
 
 function actorFor(role: Role, h: HandoffSnapshot): Actor {
@@ -38,11 +40,13 @@ function actorFor(role: Role, h: HandoffSnapshot): Actor {
       return { userId: LEAD, isMember: false, isLead: true };
     case 'outsider':
       return { userId: OUTSIDER, isMember: false, isLead: false };
+    case 'approver':
+      return { userId: APPROVER, isMember: false, isLead: false, isApprover: h.state === 'awaiting_approval' };
   }
 }
 
-/** The seven commands of the core lifecycle (snooze and nudge, which leave the state as it is, are not in this table). */
-const COMMAND_KINDS = ['accept', 'reject', 'resubmit', 'complete', 'reassign', 'release', 'cancel'] as const;
+/** The nine commands of the core lifecycle (snooze and nudge, which leave the state as it is, are not in this table). */
+const COMMAND_KINDS = ['accept', 'reject', 'resubmit', 'complete', 'reassign', 'release', 'cancel', 'approve', 'decline'] as const;
 type CommandKind = (typeof COMMAND_KINDS)[number];
 
 const COMMAND: Record<CommandKind, Command> = {
@@ -53,6 +57,8 @@ const COMMAND: Record<CommandKind, Command> = {
   reassign: { kind: 'reassign', to: ASSIGNEE, toIsMember: true },
   release: { kind: 'release' },
   cancel: { kind: 'cancel', reason: 'No longer needed' },
+  approve: { kind: 'approve' },
+  decline: { kind: 'decline', reason: 'No budget this quarter' },
 };
 
 type Ok = { type: string; to: HandoffState; ownerId: string };
@@ -62,10 +68,28 @@ const F = 'forbidden' as const;
 const S = 'invalid_state' as const;
 const ok = (type: string, to: HandoffState, ownerId: string): Ok => ({ type, to, ownerId });
 /** Every role gets the same outcome. */
-const all = (o: Outcome): Record<Role, Outcome> => ({ requester: o, member: o, owner: o, lead: o, outsider: o });
+const all = (o: Outcome): Record<Role, Outcome> => ({ requester: o, member: o, owner: o, lead: o, outsider: o, approver: o });
+/** Outside AWAITING_APPROVAL an approver is nobody special: the outsider's outcome, unless given. */
+type Row = Record<Exclude<Role, 'approver'>, Outcome> & { approver?: Outcome };
+const approverAsOutsider = (table: Record<HandoffState, Record<CommandKind, Row>>): Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>> =>
+  Object.fromEntries(
+    Object.entries(table).map(([state, row]) => [state, Object.fromEntries(Object.entries(row).map(([kind, r]) => [kind, { ...r, approver: r.approver ?? r.outsider }]))]),
+  ) as Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>>;
 
 /** The expected outcome of every (state, command, role), written out from the rules in DESIGN.md and lifecycle.ts. */
-const EXPECTED: Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>> = {
+const EXPECTED = approverAsOutsider({
+  // Only its approvers may decide it; the requester may still cancel it; the team cannot touch it yet.
+  awaiting_approval: {
+    accept: all(S),
+    reject: all(S),
+    resubmit: all(S),
+    complete: all(S),
+    reassign: all(S),
+    release: all(S),
+    cancel: { requester: ok('cancelled', 'cancelled', REQUESTER), member: F, owner: ok('cancelled', 'cancelled', REQUESTER), lead: F, outsider: F },
+    approve: { requester: F, member: F, owner: F, lead: F, outsider: F, approver: ok('approved', 'open', REQUESTER) },
+    decline: { requester: F, member: F, owner: F, lead: F, outsider: F, approver: ok('declined', 'returned', REQUESTER) },
+  },
   open: {
     accept: { requester: F, member: ok('accepted', 'accepted', MEMBER), owner: F, lead: ok('accepted', 'accepted', LEAD), outsider: F },
     reject: { requester: F, member: ok('rejected', 'returned', REQUESTER), owner: F, lead: ok('rejected', 'returned', REQUESTER), outsider: F },
@@ -81,6 +105,8 @@ const EXPECTED: Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>>
       lead: F,
       outsider: F,
     },
+    approve: all(S),
+    decline: all(S),
   },
   accepted: {
     accept: all(S),
@@ -90,6 +116,8 @@ const EXPECTED: Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>>
     reassign: { requester: F, member: F, owner: ok('reassigned', 'accepted', ASSIGNEE), lead: ok('reassigned', 'accepted', ASSIGNEE), outsider: F },
     release: { requester: F, member: F, owner: ok('released', 'open', REQUESTER), lead: F, outsider: F },
     cancel: { requester: ok('cancelled', 'cancelled', OWNER), member: F, owner: F, lead: F, outsider: F },
+    approve: all(S),
+    decline: all(S),
   },
   returned: {
     accept: all(S),
@@ -111,6 +139,8 @@ const EXPECTED: Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>>
       lead: F,
       outsider: F,
     },
+    approve: all(S),
+    decline: all(S),
   },
   done: {
     accept: all(S),
@@ -120,6 +150,8 @@ const EXPECTED: Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>>
     reassign: all(S),
     release: all(S),
     cancel: all(S),
+    approve: all(S),
+    decline: all(S),
   },
   cancelled: {
     accept: all(S),
@@ -129,8 +161,10 @@ const EXPECTED: Record<HandoffState, Record<CommandKind, Record<Role, Outcome>>>
     reassign: all(S),
     release: all(S),
     cancel: all(S),
+    approve: all(S),
+    decline: all(S),
   },
-};
+});
 
 function outcome(h: HandoffSnapshot, command: Command, actor: Actor): Outcome {
   try {
@@ -164,7 +198,7 @@ describe('decide: the full state × command × role table', () => {
       expect(Object.keys(EXPECTED[state]).sort()).toEqual([...COMMAND_KINDS].sort());
       for (const kind of COMMAND_KINDS) expect(Object.keys(EXPECTED[state][kind]).sort()).toEqual([...ROLES].sort());
     }
-    expect(COMMAND_KINDS).toHaveLength(7);
+    expect(COMMAND_KINDS).toHaveLength(9);
   });
 
   const cases = HANDOFF_STATES.flatMap((state) => COMMAND_KINDS.flatMap((kind) => ROLES.map((role) => ({ state, kind, role, expected: EXPECTED[state][kind][role] }))));
@@ -173,9 +207,9 @@ describe('decide: the full state × command × role table', () => {
     expect(outcome(h, COMMAND[kind], actorFor(role, h))).toEqual(expected);
   });
 
-  it('allows exactly 16 of the 175 combinations', () => {
-    expect(cases).toHaveLength(175);
-    expect(cases.filter((c) => typeof c.expected === 'object')).toHaveLength(16);
+  it('allows exactly 20 of the 324 combinations', () => {
+    expect(cases).toHaveLength(324);
+    expect(cases.filter((c) => typeof c.expected === 'object')).toHaveLength(20);
   });
 });
 
@@ -185,6 +219,26 @@ describe('decide: specific rules', () => {
   const member: Actor = { userId: MEMBER, isMember: true, isLead: false };
   const lead: Actor = { userId: LEAD, isMember: false, isLead: true };
   const owner: Actor = { userId: OWNER, isMember: true, isLead: false };
+
+  it('approval: a decline needs a reason, kept trimmed; a resubmission with approvers waits for approval again', () => {
+    const waiting = SNAPSHOT.awaiting_approval;
+    const approver: Actor = { userId: APPROVER, isMember: false, isLead: false, isApprover: true };
+    expect(domainError(() => decide(waiting, { kind: 'decline', reason: '  ' }, approver)).code).toBe('validation');
+    expect(decide(waiting, { kind: 'decline', reason: ' No budget \n' }, approver).data).toEqual({ reason: 'No budget' });
+    // Permission before the reason, like a reject.
+    expect(domainError(() => decide(waiting, { kind: 'decline', reason: '' }, member)).code).toBe('forbidden');
+    expect(domainError(() => decide(waiting, { kind: 'accept' }, member)).message).toBe("This handoff is waiting for approval, so it can't be accepted.");
+    const returned = SNAPSHOT.returned;
+    const requester: Actor = { userId: REQUESTER, isMember: false, isLead: false };
+    expect(decide(returned, { kind: 'resubmit', fields: {}, approvers: [APPROVER] }, requester)).toEqual({
+      type: 'resubmitted',
+      from: 'returned',
+      to: 'awaiting_approval',
+      ownerId: REQUESTER,
+      data: { approvers: [APPROVER] },
+    });
+    expect(decide(returned, { kind: 'resubmit', fields: {}, approvers: [] }, requester).to).toBe('open');
+  });
 
   it('carries the trimmed reject reason in the event data', () => {
     const t = decide(open, { kind: 'reject', reason: '  Missing address \n' }, member);
