@@ -48,7 +48,7 @@ const escalateAfter = z
   .string()
   .refine((t) => /^\s*\d+(\.\d+)?\s*%\s*$/.test(t) ? Number.parseFloat(t) > 0 : isValidDuration(t), 'expected a share of the SLA such as "100%" or a duration such as "2h"');
 /** Who gets an escalation or gives an approval: "leads", listed people, or another team's leads. */
-const people = z.union([z.literal('leads'), z.array(userId).min(1), z.strictObject({ team: key })], {
+const people = z.union([z.literal('leads'), z.array(userId).min(1, 'list at least one user ID'), z.strictObject({ team: key })], {
   error: 'expected "leads", a list of user IDs such as [U0123ABCD], or { team: <team key> }',
 });
 const escalateStep = z.strictObject({
