@@ -217,5 +217,47 @@ if (!haveChromium && inCi) {
       expect(await page.locator('#pane-head').textContent()).toContain('The sandbox sends no webhooks');
       expect(pageErrors).toEqual([]);
     }, TOUR_STEP_MS);
+
+    it('as support: a replacement shows the serial number for a whole unit, takes a photo, waits for approval, and the support lead approves it from the DM', async () => {
+      await beSomeone('U0SUP01');
+      await page.click('[data-side="C0GENERAL"]');
+      await typeCommand('/handoff support-to-fulfilment');
+      await visible(modal().locator('.modal-title', { hasText: 'Replacement for a' }));
+      // The serial number is asked for only when a whole unit is replaced.
+      expect(await page.locator('.modal [data-block-id="field:serial_number"]').count()).toBe(0);
+      await field('ticket_url').fill('https://support.example.com/tickets/4711');
+      await field('customer_email').fill('jo@example.com');
+      await page.locator('.modal [data-block-id="field:replacement_items"] label', { hasText: 'Whole unit' }).locator('input').check();
+      await (await visible(field('serial_number'))).fill('SN-4242');
+      await page.selectOption('.modal [data-block-id="field:contact_owner"] select', 'U0SUP02');
+      await page.setInputFiles('.modal [data-block-id="field:photos"] input[type=file]', { name: 'cracked-case.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not really a jpeg') });
+      await visible(page.locator('.modal [data-block-id="field:photos"] .bk-file-list li', { hasText: 'cracked-case.jpg' }));
+      await page.click('.modal [data-modal=submit]');
+      await modal().waitFor({ state: 'detached' });
+
+      await page.click('[data-side="app"]');
+      expect(await (await visible(message('waits for approval by'))).textContent()).toContain('#3 Replacement for a customer');
+      // Fulfilment sees nothing before the approval.
+      await page.click('[data-side="C0FULFIL01"]');
+      await visible(message('#2 Ship an order'));
+      expect(await message('#3 Replacement').count()).toBe(0);
+
+      await beSomeone('U0SUPLEAD');
+      await page.click('[data-side="app"]');
+      const ask = await visible(message('asks for your approval'));
+      const asked = await ask.textContent();
+      for (const text of ['Serial number of the unit', 'SN-4242', 'cracked-case.jpg', 'Whole unit']) expect(asked).toContain(text);
+      await page.screenshot({ path: `${ARTIFACTS}/sandbox-approval.png` });
+      await ask.locator('button', { hasText: 'Approve' }).click();
+      // The DM loses its buttons and says who approved.
+      await visible(message('asks for your approval').filter({ hasText: 'Approved by' }));
+      expect(await message('asks for your approval').locator('button', { hasText: 'Approve' }).count()).toBe(0);
+
+      await page.click('[data-side="C0FULFIL01"]');
+      const post = await visible(message('#3 Replacement for a customer'));
+      expect(await post.textContent()).toContain('Waiting to be accepted');
+      expect(await post.textContent()).toContain('cracked-case.jpg');
+      expect(pageErrors).toEqual([]);
+    }, TOUR_STEP_MS);
   });
 }
