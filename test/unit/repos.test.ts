@@ -32,7 +32,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  handle.close();
+  await handle.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -391,8 +391,8 @@ describe('openDb', () => {
     const migrationsBefore = handle.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all();
     expect(migrationsBefore).toHaveLength(JOURNAL.entries.length);
 
-    handle.close();
-    handle.close(); // closing twice is harmless
+    await handle.close();
+    await handle.close(); // closing twice is harmless
     open();
     expect(await repo.findById(handoff.id)).toEqual(before.row);
     expect(await repo.listEvents(handoff.id)).toEqual(before.events);
@@ -404,7 +404,7 @@ describe('openDb', () => {
     await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
 
     // A third open is just as idempotent.
-    handle.close();
+    await handle.close();
     open();
     expect(handle.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: JOURNAL.entries.length });
     expect(counts()).toEqual(before.counts);
