@@ -60,7 +60,7 @@ describe('round-robin', () => {
   it('offers three handoffs to three different members, each by DM with Accept and Pass, and says so on the post', async () => {
     await start('round-robin');
     for (const n of [1, 2, 3]) await order(n);
-    expect([1, 2, 3].map(offeredTo)).toEqual(MEMBERS);
+    expect(await Promise.all([1, 2, 3].map(offeredTo))).toEqual(MEMBERS);
     for (const [i, member] of MEMBERS.entries()) {
       const [dm] = offerDms(member, i + 1);
       expect(actionIds(dm)).toEqual([ActionId.accept, ActionId.pass, ActionId.history]);
