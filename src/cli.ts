@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { CliError, UsageError } from './cli-error.js';
 import { USAGE } from './cli-usage.js';
 import { ConfigError, loadWorkflow } from './config/load-config.js';
-import { DatabaseOpenError, openDb } from './db/open-db.js';
+import { DatabaseOpenError, openDatabase, openDb } from './db/open-db.js';
 import { redactUrl } from './domain/redact-url.js';
 import { parseCommandArgs } from './parse-command-args.js';
 
@@ -43,7 +43,7 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
     case 'migrate': {
       if (parseCommandArgs(args, {}).values.help) return printUsage();
       const url = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-      openDb(url).close();
+      await (await openDatabase(url)).close();
       console.log(`database ${url} is up to date`);
       return 0;
     }
@@ -82,7 +82,7 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
       })();
       const db = openDb(url, { mustExist: true });
       try {
-        const rows = new OutboxRepo(db.db).webhookStatus();
+        const rows = await new OutboxRepo(db).webhookStatus();
         const byUrl = new Map(rows.map((r) => [r.url, r]));
         for (const u of configured) if (!byUrl.has(u)) byUrl.set(u, { url: u, pending: 0, failing: 0, delivered: 0, lastError: null, oldestPending: null, lastDelivered: null });
         if (byUrl.size === 0) console.log('No webhooks configured or delivered.');
@@ -94,7 +94,7 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
         }
         return 0;
       } finally {
-        db.close();
+        await db.close();
       }
     }
     case 'jobs': {
@@ -109,17 +109,17 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
       const { runJob } = await import('./jobs/index.js');
       const config = loadConfig(env);
       // One clock for the job and the outbox, so what the job queues "now" is due now.
-      const app = createHandoffApp({ env: config.env, workflow: config.workflow, clock: { now: () => now }, schedule: false });
+      const app = await createHandoffApp({ env: config.env, workflow: config.workflow, clock: { now: () => now }, schedule: false });
       try {
         const result = await runJob(job, app.jobDeps, now);
-        app.dispatcher.start();
+        await app.dispatcher.start();
         await app.dispatcher.drain();
-        const backlog = app.outboxRepo.backlog();
+        const backlog = await app.outboxRepo.backlog();
         console.log(JSON.stringify({ job, now: now.toISOString(), result, outboxPending: backlog.pending }));
         return 0;
       } finally {
         await app.dispatcher.stop();
-        app.database.close();
+        await app.database.close();
       }
     }
     case 'export': {

@@ -47,7 +47,7 @@ export async function runExportCommand(args: readonly string[], env: NodeJS.Proc
   try {
     file = values.out === undefined ? undefined : createOutputFile(values.out, { force: values.force ?? false });
     const write = file ? async (chunk: string) => file?.write(chunk) : writer(process.stdout);
-    const count = await exportHandoffs({ config: workflow, metrics: new MetricsRepo(database.db), now: new Date() }, { since, format }, write);
+    const count = await exportHandoffs({ config: workflow, metrics: new MetricsRepo(database), now: new Date() }, { since, format }, write);
     if (file) {
       file.commit();
       console.error(`handoff export: ${count} handoffs written to ${file.path}`);
@@ -55,6 +55,6 @@ export async function runExportCommand(args: readonly string[], env: NodeJS.Proc
     return 0;
   } finally {
     file?.discard();
-    database.close();
+    await database.close();
   }
 }

@@ -6,7 +6,7 @@ import type { WorkflowConfig } from './config/workflow-schema.js';
 import { HandoffRepo } from './db/handoff-repo.js';
 import { HomeRepo } from './db/home-repo.js';
 import { MetricsRepo } from './db/metrics-repo.js';
-import { openDb } from './db/open-db.js';
+import { openDatabase } from './db/open-db.js';
 import { OutboxRepo } from './db/outbox-repo.js';
 import { RoutingRepo } from './db/routing-repo.js';
 import { AwayRepo } from './db/away-repo.js';
@@ -66,51 +66,51 @@ export interface HandoffAppOptions {
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
-export function createHandoffApp(opts: HandoffAppOptions) {
+export async function createHandoffApp(opts: HandoffAppOptions) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? toBoltLogger(createLogger({ level: opts.env.logLevel, secrets: secretsOf(opts.env, opts.workflow) }));
-  const database = openDb(opts.env.databaseUrl);
-  const outboxRepo = new OutboxRepo(database.db);
-  const seenEvents = new SeenEventRepo(database.db);
-  const repo = new HandoffRepo(database.db, webhookSubscriptions(opts.workflow.webhooks), (written) => {
+  const database = await openDatabase(opts.env.databaseUrl);
+  const outboxRepo = new OutboxRepo(database);
+  const seenEvents = new SeenEventRepo(database);
+  const repo = new HandoffRepo(database, webhookSubscriptions(opts.workflow.webhooks), (written) => {
     for (const e of written) {
       metrics.stateChanges.inc({ type: e.type });
       logger.info({ handoffId: e.handoffId, event: e.type, from: e.fromState, to: e.toState, actor: e.actorId }, 'handoff changed');
     }
   });
-  const metricsRepo = new MetricsRepo(database.db);
+  const metricsRepo = new MetricsRepo(database);
   const metrics = new Metrics({ outboxBacklog: () => outboxRepo.backlog(), handoffCounts: () => repo.countByStateAndTeam(), now: () => clock.now() }, { processMetrics: opts.processMetrics });
   const client = createSlackClient(opts.env, metrics, logger, { clientTimeoutMs: opts.clientTimeoutMs, clientRetries: opts.clientRetries });
   const webhooks = new WebhookSender({ config: opts.workflow, repo });
   const directory = new SlackTeamDirectory(opts.workflow, client);
-  const stalls = new StallRepo(database.db);
-  const homeRepo = new HomeRepo(database.db);
+  const stalls = new StallRepo(database);
+  const homeRepo = new HomeRepo(database);
   const stats = new StatsService({ config: opts.workflow, metrics: metricsRepo, directory, clock });
   // The posts of what someone owns say when they are away; `service` exists by the time anyone runs a command.
   const away = new AwayService({
     config: opts.workflow,
-    away: new AwayRepo(database.db),
+    away: new AwayRepo(database),
     clock,
     onChange: (userId) => service.refreshOwnedPosts(userId),
     statuses: new SlackStatusSource(client),
     directory,
     logger,
   });
-  const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database.db), directory, clock });
+  const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database), directory, clock });
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats, insights, away });
   const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
   const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes, away, renderChart: opts.renderChart, logger });
   const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
-  const routing = new RoutingRepo(database.db);
+  const routing = new RoutingRepo(database);
   const offers = new OfferRouter({ config: opts.workflow, repo, routing, directory, away });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo, offers, routing });
   const queues = new QueueService({ config: opts.workflow, stalls, directory, clock, away });
   const rejections = new RepeatedLog(logger);
   const routes: Route[] = [
     ...buildApiRoutes({ config: opts.workflow, service, repo, pendingFor: (via) => outboxRepo.pendingFor(via), files: new SlackFileDirectory(client) }),
-    ...buildOpsRoutes({ health: () => checkHealth(database.sqlite, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }),
+    ...buildOpsRoutes({ health: () => checkHealth(database, outboxRepo, clock), metrics, metricsToken: opts.env.metricsToken }),
   ];
   const slack = createSlackApp({
     env: opts.env,
@@ -126,7 +126,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
   slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const weekly = new WeeklyReportService({ config: opts.workflow, metrics: metricsRepo, insights });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database.db) };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database) };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {
@@ -144,7 +144,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
     /** `host` omitted: every interface (the sandbox passes 127.0.0.1). */
     async start(port: number, host?: string): Promise<number> {
       const bound = await slack.start(port, host);
-      dispatcher.start();
+      await dispatcher.start();
       if (opts.schedule !== false) jobs = startJobs(jobDeps, clock, opts.schedule);
       return bound;
     },
@@ -160,7 +160,7 @@ export function createHandoffApp(opts: HandoffAppOptions) {
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([this.settle(), grace]);
       await dispatcher.stop();
-      database.close();
+      await database.close();
     },
   };
 }
@@ -170,4 +170,4 @@ export function secretsOf(env: Env, workflow: WorkflowConfig): string[] {
   return [env.botToken, env.signingSecret, env.appToken, env.metricsToken, ...workflow.api.tokens.map((t) => t.token), ...workflow.webhooks.map((w) => w.secret)].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
-export type HandoffApp = ReturnType<typeof createHandoffApp>;
+export type HandoffApp = Awaited<ReturnType<typeof createHandoffApp>>;

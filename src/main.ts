@@ -27,7 +27,7 @@ export async function main(processEnv: NodeJS.ProcessEnv = process.env): Promise
   }
   // Loaded only now, so a configuration error is reported before Bolt and the database are loaded.
   const { createHandoffApp } = await import('./handoff-app.js');
-  const app = createHandoffApp({ env: config.env, workflow: config.workflow, processMetrics: true });
+  const app = await createHandoffApp({ env: config.env, workflow: config.workflow, processMetrics: true });
   // Listening for signals before starting: a stop asked for during start waits for the start, then stops.
   let started: Promise<unknown> | null = null;
   let stopping = false;

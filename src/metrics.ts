@@ -6,9 +6,9 @@ export type RequestOutcome = 'ok' | 'refused' | 'malformed' | 'error';
 
 export interface MetricsSources {
   /** Unsent outbox entries and the creation time of the oldest. */
-  outboxBacklog(): { pending: number; oldest: Date | null };
+  outboxBacklog(): Promise<{ pending: number; oldest: Date | null }>;
   /** Handoffs per state and receiving team. */
-  handoffCounts(): ReadonlyArray<{ state: string; team: string; count: number }>;
+  handoffCounts(): Promise<ReadonlyArray<{ state: string; team: string; count: number }>>;
   now(): Date;
 }
 
@@ -59,16 +59,16 @@ export class Metrics {
       name: 'handoff_outbox_pending',
       help: 'Slack messages and webhook deliveries waiting to be sent.',
       registers: [this.registry],
-      collect() {
-        this.set(sources.outboxBacklog().pending);
+      async collect() {
+        this.set((await sources.outboxBacklog()).pending);
       },
     });
     new Gauge({
       name: 'handoff_outbox_oldest_age_seconds',
       help: 'Age of the oldest unsent outbox entry (0 when empty).',
       registers: [this.registry],
-      collect() {
-        const { oldest } = sources.outboxBacklog();
+      async collect() {
+        const { oldest } = await sources.outboxBacklog();
         this.set(oldest ? Math.max(0, (sources.now().getTime() - oldest.getTime()) / 1000) : 0);
       },
     });
@@ -77,9 +77,10 @@ export class Metrics {
       help: 'Handoffs by state and receiving team.',
       labelNames: ['state', 'team'] as const,
       registers: [this.registry],
-      collect() {
+      async collect() {
+        const rows = await sources.handoffCounts();
         this.reset();
-        for (const row of sources.handoffCounts()) this.set({ state: row.state, team: row.team }, row.count);
+        for (const row of rows) this.set({ state: row.state, team: row.team }, row.count);
       },
     });
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });

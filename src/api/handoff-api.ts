@@ -122,7 +122,7 @@ export function buildApiRoutes(deps: {
   service: HandoffService;
   repo: HandoffRepo;
   /** Unsent outbox entries of the handoffs a caller created (`api:<name>`). */
-  pendingFor: (via: string) => number;
+  pendingFor: (via: string) => Promise<number>;
   /** Looks up the files a file field names by id. */
   files: FileDirectory;
   now?: () => number;
@@ -155,7 +155,7 @@ export function buildApiRoutes(deps: {
         // One caller must not queue so much that every team's posts wait behind it.
         const wait = creates.hit(name);
         if (wait !== null) return tooMany(wait, 'rate_limited', `The API key "${name}" may create ${deps.config.api.createsPerMinute} handoffs a minute.`);
-        if (deps.pendingFor(`api:${name}`) >= deps.config.api.maxQueuedPerToken)
+        if ((await deps.pendingFor(`api:${name}`)) >= deps.config.api.maxQueuedPerToken)
           return tooMany(30, 'queue_full', `The handoffs of the API key "${name}" have ${deps.config.api.maxQueuedPerToken} or more Slack messages waiting to be sent; try again when they have gone out.`);
         let parsed: z.infer<typeof createBody>;
         try {
@@ -184,7 +184,7 @@ export function buildApiRoutes(deps: {
                 message: `The Idempotency-Key "${String(key)}" was already used for handoff #${h.id} with a different request body. Use a new key for a new request.`,
               })
             : null;
-        const replay = submissionKey ? deps.repo.findBySubmissionKey(submissionKey) : null;
+        const replay = submissionKey ? await deps.repo.findBySubmissionKey(submissionKey) : null;
         if (replay) return reused(replay) ?? json(200, { ok: true, handoff: toApiHandoff(replay) });
         const type = deps.service.findType(parsed.type);
         const fileErrors = type ? await resolveFileIds(type, raw, deps.files) : {};
@@ -204,12 +204,12 @@ export function buildApiRoutes(deps: {
       method: 'GET',
       path: '/api/handoffs/:id',
       authenticate,
-      handle(req) {
+      async handle(req) {
         const token = tokenOf(req);
         const id = req.params.id;
         if (!/^\d+$/.test(id)) return json(404, { ok: false, error: 'not_found' });
-        const h = deps.repo.findById(Number(id));
-        const events = h ? deps.repo.listEvents(h.id) : [];
+        const h = await deps.repo.findById(Number(id));
+        const events = h ? await deps.repo.listEvents(h.id) : [];
         // One answer whether it does not exist or is not this token's to read, so ids reveal nothing.
         if (!h || !mayRead(token, events))
           return json(404, { ok: false, error: 'not_found', message: `There is no handoff #${id} that the API key "${token.name}" may read.` });

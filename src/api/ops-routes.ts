@@ -18,13 +18,13 @@ const NOT_AUTHED: Answer = { status: 401, body: { ok: false, error: 'not_authed'
  * Prometheus. /metrics exists only with a METRICS_TOKEN, and then asks for it as a bearer token: the
  * figures (teams, backlog) are not for whoever reaches the public port.
  */
-export function buildOpsRoutes(deps: { health: () => HealthReport; metrics: Metrics; metricsToken?: string }): Route[] {
+export function buildOpsRoutes(deps: { health: () => Promise<HealthReport>; metrics: Metrics; metricsToken?: string }): Route[] {
   const routes: Route[] = [
     {
       method: 'GET',
       path: '/healthz',
-      handle: () => {
-        const report = deps.health();
+      handle: async () => {
+        const report = await deps.health();
         return { status: report.status === 'failing' ? 503 : 200, body: report };
       },
     },

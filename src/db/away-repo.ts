@@ -1,6 +1,5 @@
 import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
-import type { Db } from './open-db.js';
-import { awayPeople, slackStatuses } from './schema.js';
+import type { Database } from './database.js';
 
 /** An absence someone declared with `/handoff away`. */
 export interface ManualAway {
@@ -19,82 +18,90 @@ const CHUNK = 500;
 
 /** Who is away until when, and who covers for them. An absence whose date has passed simply no longer counts. */
 export class AwayRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly database: Database) {}
 
-  set(userId: string, until: Date, backupId: string | null, at: Date): void {
-    this.db
-      .insert(awayPeople)
-      .values({ userId, until, backupId, setAt: at })
-      .onConflictDoUpdate({ target: awayPeople.userId, set: { until, backupId, setAt: at } })
-      .run();
+  async set(userId: string, until: Date, backupId: string | null, at: Date): Promise<void> {
+    const { awayPeople } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx
+        .insert(awayPeople)
+        .values({ userId, until, backupId, setAt: at })
+        .onConflictDoUpdate({ target: awayPeople.userId, set: { until, backupId, setAt: at } });
+    });
   }
 
   /** Ends an absence; false when there was none. */
-  clear(userId: string): boolean {
-    return this.db.delete(awayPeople).where(eq(awayPeople.userId, userId)).run().changes > 0;
+  async clear(userId: string): Promise<boolean> {
+    const { awayPeople } = this.database.schema;
+    return this.database.transaction(async (tx) => (await tx.delete(awayPeople).where(eq(awayPeople.userId, userId)).returning({ userId: awayPeople.userId })).length > 0);
   }
 
-  find(userId: string, now: Date): ManualAway | null {
-    const row = this.db.select().from(awayPeople).where(and(eq(awayPeople.userId, userId), gt(awayPeople.until, now))).get();
+  async find(userId: string, now: Date): Promise<ManualAway | null> {
+    const { awayPeople } = this.database.schema;
+    const [row] = await this.database.db.select().from(awayPeople).where(and(eq(awayPeople.userId, userId), gt(awayPeople.until, now))).limit(1);
     return row ? { userId: row.userId, until: row.until, backupId: row.backupId } : null;
   }
 
   /** The absences among these people that last beyond `now`. */
-  findMany(userIds: readonly string[], now: Date): Map<string, ManualAway> {
+  async findMany(userIds: readonly string[], now: Date): Promise<Map<string, ManualAway>> {
+    const { awayPeople } = this.database.schema;
     const map = new Map<string, ManualAway>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      const rows = this.db
+      const rows = await this.database.db
         .select()
         .from(awayPeople)
-        .where(and(inArray(awayPeople.userId, userIds.slice(i, i + CHUNK)), gt(awayPeople.until, now)))
-        .all();
+        .where(and(inArray(awayPeople.userId, userIds.slice(i, i + CHUNK)), gt(awayPeople.until, now)));
       for (const r of rows) map.set(r.userId, { userId: r.userId, until: r.until, backupId: r.backupId });
     }
     return map;
   }
 
   /** Records what a person's Slack status said at `at`. */
-  saveStatus(userId: string, away: { until: Date | null } | null, at: Date): void {
+  async saveStatus(userId: string, away: { until: Date | null } | null, at: Date): Promise<void> {
+    const { slackStatuses } = this.database.schema;
     const values = { away: away !== null, until: away?.until ?? null, fetchedAt: at };
-    this.db
-      .insert(slackStatuses)
-      .values({ userId, ...values })
-      .onConflictDoUpdate({ target: slackStatuses.userId, set: values })
-      .run();
+    await this.database.transaction(async (tx) => {
+      await tx
+        .insert(slackStatuses)
+        .values({ userId, ...values })
+        .onConflictDoUpdate({ target: slackStatuses.userId, set: values });
+    });
   }
 
   /** Marks a status as read at `at` without changing what it said (the read failed: try again later, not every minute). */
-  touchStatus(userId: string, at: Date): void {
-    this.db
-      .insert(slackStatuses)
-      .values({ userId, away: false, until: null, fetchedAt: at })
-      .onConflictDoUpdate({ target: slackStatuses.userId, set: { fetchedAt: at } })
-      .run();
+  async touchStatus(userId: string, at: Date): Promise<void> {
+    const { slackStatuses } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx
+        .insert(slackStatuses)
+        .values({ userId, away: false, until: null, fetchedAt: at })
+        .onConflictDoUpdate({ target: slackStatuses.userId, set: { fetchedAt: at } });
+    });
   }
 
   /** When each of these people's status was last read; absent: never. */
-  statusFetchedAt(userIds: readonly string[]): Map<string, Date> {
+  async statusFetchedAt(userIds: readonly string[]): Promise<Map<string, Date>> {
+    const { slackStatuses } = this.database.schema;
     const map = new Map<string, Date>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      const rows = this.db
+      const rows = await this.database.db
         .select({ userId: slackStatuses.userId, fetchedAt: slackStatuses.fetchedAt })
         .from(slackStatuses)
-        .where(inArray(slackStatuses.userId, userIds.slice(i, i + CHUNK)))
-        .all();
+        .where(inArray(slackStatuses.userId, userIds.slice(i, i + CHUNK)));
       for (const r of rows) map.set(r.userId, r.fetchedAt);
     }
     return map;
   }
 
   /** Among these people, those whose last read status counts as away beyond `now`. */
-  findStatusAway(userIds: readonly string[], now: Date): Map<string, StatusAway> {
+  async findStatusAway(userIds: readonly string[], now: Date): Promise<Map<string, StatusAway>> {
+    const { slackStatuses } = this.database.schema;
     const map = new Map<string, StatusAway>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      const rows = this.db
+      const rows = await this.database.db
         .select({ userId: slackStatuses.userId, until: slackStatuses.until })
         .from(slackStatuses)
-        .where(and(inArray(slackStatuses.userId, userIds.slice(i, i + CHUNK)), eq(slackStatuses.away, true), or(isNull(slackStatuses.until), gt(slackStatuses.until, now))))
-        .all();
+        .where(and(inArray(slackStatuses.userId, userIds.slice(i, i + CHUNK)), eq(slackStatuses.away, true), or(isNull(slackStatuses.until), gt(slackStatuses.until, now))));
       for (const r of rows) map.set(r.userId, { userId: r.userId, until: r.until });
     }
     return map;

@@ -1,12 +1,14 @@
 import type { FieldValues } from '../domain/fields.js';
 import type { EventType, HandoffState } from '../domain/lifecycle.js';
 import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications.js';
-import type { Db, Tx } from './open-db.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Database, Statement, Tx } from './database.js';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { type ApprovalMessageRow, approvalMessages, dmChannels, type EventRow, events, type HandoffRow, handoffs, messageSources, outbox, uniqueValues } from './schema.js';
+import type { ApprovalMessageRow, EventRow, HandoffRow } from './schema.js';
 
-export type NewHandoff = Omit<typeof handoffs.$inferInsert, 'id' | 'version'>;
-export type HandoffPatch = Partial<Omit<typeof handoffs.$inferInsert, 'id' | 'version'>>;
+type NewHandoffRow = (typeof import('./schema.js'))['handoffs']['$inferInsert'];
+export type NewHandoff = Omit<NewHandoffRow, 'id' | 'version'>;
+export type HandoffPatch = Partial<Omit<NewHandoffRow, 'id' | 'version'>>;
 
 export interface NewEvent {
   readonly type: EventRow['type'];
@@ -50,9 +52,7 @@ export class UniqueConflict extends Error {
 }
 
 /** A prepared statement that returns the handoff row it wrote (drizzle's typing of placeholder values aside). */
-interface RowWrite {
-  get(values: Record<string, unknown>): HandoffRow | undefined;
-}
+type RowWrite = Statement<HandoffRow[]>;
 
 /**
  * The columns of a prepared write: a placeholder for each column given a value, SQL NULL for each given
@@ -83,41 +83,53 @@ export class HandoffRepo {
   private readonly setPostStatement;
   /** Inserts and transition updates by the columns they write (a handful of shapes: one per kind of change). */
   private readonly rowWrites = new Map<string, RowWrite>();
-  /** Events written by the transaction in progress, told to `onCommitted` once it commits. */
-  private written: WrittenEvent[] | null = null;
+  /** Events written by the transaction of the current async context, told to `onCommitted` once it commits. */
+  private readonly written = new AsyncLocalStorage<WrittenEvent[]>();
 
   constructor(
-    private readonly db: Db,
+    private readonly database: Database,
     /** More outbox messages for every event written, in the same transaction (webhook deliveries). */
     private readonly onEvent: (handoffId: number, eventId: number, type: EventType) => OutboxMessage[] = () => [],
     /** The events of a transaction, after it committed (logs, metrics). */
     private readonly onCommitted: (events: readonly WrittenEvent[]) => void = () => undefined,
   ) {
-    this.byId = db.select().from(handoffs).where(eq(handoffs.id, sql.placeholder('id'))).prepare();
-    this.eventById = db.select().from(events).where(eq(events.id, sql.placeholder('id'))).prepare();
-    this.bySubmissionKey = db.select().from(handoffs).where(eq(handoffs.submissionKey, sql.placeholder('key'))).prepare();
+    const { handoffs, events, outbox, uniqueValues } = database.schema;
+    this.byId = database.prepare((db) => db.select().from(handoffs).where(eq(handoffs.id, sql.placeholder('id'))).limit(1).prepare());
+    this.eventById = database.prepare((db) => db.select().from(events).where(eq(events.id, sql.placeholder('id'))).limit(1).prepare());
+    this.bySubmissionKey = database.prepare((db) => db.select().from(handoffs).where(eq(handoffs.submissionKey, sql.placeholder('key'))).limit(1).prepare());
     const p = sql.placeholder;
-    this.insertEventStatement = db
+    this.insertEventStatement = database.prepare((db) =>
+      db
       .insert(events)
       .values({ handoffId: p('handoffId'), type: p('type'), actorId: p('actorId'), at: p('at'), fromState: p('fromState'), toState: p('toState'), data: p('data') })
       .returning({ id: events.id })
-      .prepare();
-    this.enqueueStatement = db
+      .prepare(),
+    );
+    this.enqueueStatement = database.prepare((db) =>
+      db
       .insert(outbox)
       .values({ handoffId: p('handoffId'), kind: p('kind'), lane: p('lane'), payload: p('payload'), createdAt: p('at'), nextAttemptAt: p('at') })
-      .prepare();
-    this.uniqueHolderStatement = db
+      .prepare(),
+    );
+    this.uniqueHolderStatement = database.prepare((db) =>
+      db
       .select({ handoffId: uniqueValues.handoffId })
       .from(uniqueValues)
       .where(and(eq(uniqueValues.typeKey, p('typeKey')), eq(uniqueValues.fieldKey, p('fieldKey')), eq(uniqueValues.value, p('value'))))
-      .prepare();
-    this.claimUniqueStatement = db.insert(uniqueValues).values({ typeKey: p('typeKey'), fieldKey: p('fieldKey'), value: p('value'), handoffId: p('handoffId') }).onConflictDoNothing().prepare();
+      .limit(1)
+      .prepare(),
+    );
+    this.claimUniqueStatement = database.prepare((db) =>
+      db.insert(uniqueValues).values({ typeKey: p('typeKey'), fieldKey: p('fieldKey'), value: p('value'), handoffId: p('handoffId') }).onConflictDoNothing().prepare(),
+    );
     // drizzle runs placeholders in set() (as in values()) but does not type them there.
-    this.setPostStatement = db
+    this.setPostStatement = database.prepare((db) =>
+      db
       .update(handoffs)
       .set({ channelId: p('channelId'), messageTs: p('messageTs'), permalink: p('permalink') } as never)
       .where(eq(handoffs.id, p('id')))
-      .prepare();
+      .prepare(),
+    );
   }
 
   /** The prepared statement for writes of this shape, made the first time. */
@@ -127,124 +139,138 @@ export class HandoffRepo {
     let statement = this.rowWrites.get(key);
     if (!statement) {
       const p = sql.placeholder;
-      statement = (
-        kind === 'insert'
-          ? this.db.insert(handoffs).values(columns as never).returning().prepare()
-          : this.db
-              .update(handoffs)
-              .set({ ...columns, version: sql`${handoffs.version} + 1` })
-              .where(and(eq(handoffs.id, p('whereId')), eq(handoffs.version, p('whereVersion'))))
-              .returning()
-              .prepare()
-      ) as RowWrite;
+      const { handoffs } = this.database.schema;
+      statement = this.database.prepare(
+        (db) =>
+          (kind === 'insert'
+            ? db.insert(handoffs).values(columns as never).returning().prepare()
+            : db
+                .update(handoffs)
+                .set({ ...columns, version: sql`${handoffs.version} + 1` })
+                .where(and(eq(handoffs.id, p('whereId')), eq(handoffs.version, p('whereVersion'))))
+                .returning()
+                .prepare()) as RowWrite,
+      );
       this.rowWrites.set(key, statement);
     }
     return statement;
   }
 
   /** One transaction per change: a write is committed before whoever awaited it acks Slack. */
-  transaction<T>(fn: (tx: Tx) => T): T {
-    if (this.written) return this.db.transaction(fn, { behavior: 'immediate' });
-    this.written = [];
-    try {
-      const result = this.db.transaction(fn, { behavior: 'immediate' });
-      if (this.written.length > 0) this.onCommitted(this.written);
-      return result;
-    } finally {
-      this.written = null;
-    }
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.written.getStore() && this.database.inTransaction()) return this.database.transaction(fn);
+    const written: WrittenEvent[] = [];
+    const result = await this.written.run(written, () => this.database.transaction(fn));
+    if (written.length > 0) this.onCommitted(written);
+    return result;
   }
 
-  findById(id: number): HandoffRow | null {
-    return this.byId.get({ id }) ?? null;
+  async findById(id: number): Promise<HandoffRow | null> {
+    return (await this.byId.execute({ id }))[0] ?? null;
   }
 
-  findBySubmissionKey(key: string): HandoffRow | null {
-    return this.bySubmissionKey.get({ key }) ?? null;
+  async findBySubmissionKey(key: string): Promise<HandoffRow | null> {
+    return (await this.bySubmissionKey.execute({ key }))[0] ?? null;
   }
 
   /** The next step started from a handoff, if any (the first, should there be several). */
-  findChild(parentId: number): HandoffRow | null {
-    return this.db.select().from(handoffs).where(eq(handoffs.parentId, parentId)).orderBy(asc(handoffs.id)).limit(1).get() ?? null;
+  async findChild(parentId: number): Promise<HandoffRow | null> {
+    const { handoffs } = this.database.schema;
+    return (await this.database.db.select().from(handoffs).where(eq(handoffs.parentId, parentId)).orderBy(asc(handoffs.id)).limit(1))[0] ?? null;
   }
 
   /** Remembers the message a modal was opened from; entries older than `forgetBefore` go. */
-  rememberMessageSource(viewId: string, userId: string, source: { channel: string; ts: string }, at: Date, forgetBefore: Date): void {
-    this.transaction((tx) => {
-      tx.delete(messageSources).where(lt(messageSources.createdAt, forgetBefore)).run();
-      tx.insert(messageSources)
+  async rememberMessageSource(viewId: string, userId: string, source: { channel: string; ts: string }, at: Date, forgetBefore: Date): Promise<void> {
+    const { messageSources } = this.database.schema;
+    await this.transaction(async (tx) => {
+      await tx.delete(messageSources).where(lt(messageSources.createdAt, forgetBefore));
+      await tx
+        .insert(messageSources)
         .values({ viewId, userId, channel: source.channel, ts: source.ts, createdAt: at })
-        .onConflictDoUpdate({ target: messageSources.viewId, set: { userId, channel: source.channel, ts: source.ts, createdAt: at } })
-        .run();
+        .onConflictDoUpdate({ target: messageSources.viewId, set: { userId, channel: source.channel, ts: source.ts, createdAt: at } });
     });
   }
 
   /** The message the modal `viewId` was opened from by `userId`, or null. */
-  findMessageSource(viewId: string, userId: string): { channel: string; ts: string } | null {
-    const row = this.db.select().from(messageSources).where(and(eq(messageSources.viewId, viewId), eq(messageSources.userId, userId))).get();
+  async findMessageSource(viewId: string, userId: string): Promise<{ channel: string; ts: string } | null> {
+    const { messageSources } = this.database.schema;
+    const [row] = await this.database.db.select().from(messageSources).where(and(eq(messageSources.viewId, viewId), eq(messageSources.userId, userId))).limit(1);
     return row ? { channel: row.channel, ts: row.ts } : null;
   }
 
   /** Ids of the accepted handoffs a person owns. */
-  listOwnedAccepted(userId: string): number[] {
-    return this.db
+  async listOwnedAccepted(userId: string): Promise<number[]> {
+    const { handoffs } = this.database.schema;
+    const rows = await this.database.db
       .select({ id: handoffs.id })
       .from(handoffs)
-      .where(and(eq(handoffs.ownerId, userId), eq(handoffs.state, 'accepted')))
-      .all()
-      .map((r) => r.id);
+      .where(and(eq(handoffs.ownerId, userId), eq(handoffs.state, 'accepted')));
+    return rows.map((r) => r.id);
   }
 
   /** A person's DM channel with the bot, once a message to them told us; null before. */
-  findDmChannel(userId: string): string | null {
-    return this.db.select({ channelId: dmChannels.channelId }).from(dmChannels).where(eq(dmChannels.userId, userId)).get()?.channelId ?? null;
+  async findDmChannel(userId: string): Promise<string | null> {
+    const { dmChannels } = this.database.schema;
+    return (await this.database.db.select({ channelId: dmChannels.channelId }).from(dmChannels).where(eq(dmChannels.userId, userId)).limit(1))[0]?.channelId ?? null;
   }
 
-  saveDmChannel(userId: string, channelId: string, at: Date): void {
-    this.db.insert(dmChannels).values({ userId, channelId, at }).onConflictDoUpdate({ target: dmChannels.userId, set: { channelId, at } }).run();
+  async saveDmChannel(userId: string, channelId: string, at: Date): Promise<void> {
+    const { dmChannels } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx.insert(dmChannels).values({ userId, channelId, at }).onConflictDoUpdate({ target: dmChannels.userId, set: { channelId, at } });
+    });
   }
 
   /** Remembers a DM that asked someone to approve a handoff; a retry that posted the same message adds nothing. */
-  saveApprovalMessage(row: ApprovalMessageRow): void {
-    this.db.insert(approvalMessages).values(row).onConflictDoNothing().run();
+  async saveApprovalMessage(row: ApprovalMessageRow): Promise<void> {
+    const { approvalMessages } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx.insert(approvalMessages).values(row).onConflictDoNothing();
+    });
   }
 
   /** The approval DMs of a handoff not yet updated with the decision, oldest first. */
-  listApprovalMessages(handoffId: number): ApprovalMessageRow[] {
-    return this.db.select().from(approvalMessages).where(eq(approvalMessages.handoffId, handoffId)).orderBy(asc(approvalMessages.eventId)).all();
+  async listApprovalMessages(handoffId: number): Promise<ApprovalMessageRow[]> {
+    const { approvalMessages } = this.database.schema;
+    return this.database.db.select().from(approvalMessages).where(eq(approvalMessages.handoffId, handoffId)).orderBy(asc(approvalMessages.eventId));
   }
 
   /** Forgets an approval DM once it shows the decision. */
-  deleteApprovalMessage(channel: string, ts: string): void {
-    this.db.delete(approvalMessages).where(and(eq(approvalMessages.channel, channel), eq(approvalMessages.ts, ts))).run();
+  async deleteApprovalMessage(channel: string, ts: string): Promise<void> {
+    const { approvalMessages } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx.delete(approvalMessages).where(and(eq(approvalMessages.channel, channel), eq(approvalMessages.ts, ts)));
+    });
   }
 
   /** The open handoff that holds a unique value, if any. */
-  findUniqueHolder(typeKey: string, fieldKey: string, value: string): HandoffRow | null {
-    const row = this.uniqueHolderStatement.get({ typeKey, fieldKey, value });
+  async findUniqueHolder(typeKey: string, fieldKey: string, value: string): Promise<HandoffRow | null> {
+    const [row] = await this.uniqueHolderStatement.execute({ typeKey, fieldKey, value });
     return row ? this.findById(row.handoffId) : null;
   }
 
-  listEvents(handoffId: number): EventRow[] {
-    return this.db.select().from(events).where(eq(events.handoffId, handoffId)).orderBy(asc(events.id)).all();
+  async listEvents(handoffId: number): Promise<EventRow[]> {
+    const { events } = this.database.schema;
+    return this.database.db.select().from(events).where(eq(events.handoffId, handoffId)).orderBy(asc(events.id));
   }
 
-  findEvent(eventId: number): EventRow | null {
-    return this.eventById.get({ id: eventId }) ?? null;
+  async findEvent(eventId: number): Promise<EventRow | null> {
+    return (await this.eventById.execute({ id: eventId }))[0] ?? null;
   }
 
 
-  listByState(states: readonly HandoffState[]): HandoffRow[] {
-    return this.db.select().from(handoffs).where(inArray(handoffs.state, [...states])).orderBy(asc(handoffs.id)).all();
+  async listByState(states: readonly HandoffState[]): Promise<HandoffRow[]> {
+    const { handoffs } = this.database.schema;
+    return this.database.db.select().from(handoffs).where(inArray(handoffs.state, [...states])).orderBy(asc(handoffs.id));
   }
 
   /** Inserts a handoff with its first event, unique values and notifications. Returns the new row and the event id. */
-  create(tx: Tx, row: NewHandoff, event: NewEvent, unique: readonly UniqueValue[], notify: (handoffId: number, eventId: number) => Notification[]): { handoff: HandoffRow; eventId: number } {
-    // Prepared statements run on the one connection, so inside the caller's transaction.
-    const handoff = this.rowWrite('insert', row).get(row) as HandoffRow;
-    this.claimUnique(handoff, unique);
-    const eventId = this.insertEvent(tx, handoff.id, event);
-    this.enqueue(tx, notify(handoff.id, eventId), event.at);
+  async create(tx: Tx, row: NewHandoff, event: NewEvent, unique: readonly UniqueValue[], notify: (handoffId: number, eventId: number) => Notification[]): Promise<{ handoff: HandoffRow; eventId: number }> {
+    // Prepared statements run in the caller's transaction (Database.prepare).
+    const [handoff] = (await this.rowWrite('insert', row).execute(row)) as [HandoffRow];
+    await this.claimUnique(handoff, unique);
+    const eventId = await this.insertEvent(tx, handoff.id, event);
+    await this.enqueue(tx, notify(handoff.id, eventId), event.at);
     return { handoff, eventId };
   }
 
@@ -252,60 +278,68 @@ export class HandoffRepo {
    * Applies a transition if nobody changed the handoff since `expectedVersion`, else throws VersionConflict.
    * Unique values are released when the handoff closes and replaced when `unique` is given.
    */
-  applyTransition(
+  async applyTransition(
     tx: Tx,
     id: number,
     expectedVersion: number,
     patch: HandoffPatch,
     event: NewEvent,
     opts: { unique?: readonly UniqueValue[]; release?: boolean; notify: (eventId: number) => Notification[] },
-  ): { handoff: HandoffRow; eventId: number } {
-    const updated = this.rowWrite('update', patch).get({ ...patch, whereId: id, whereVersion: expectedVersion });
+  ): Promise<{ handoff: HandoffRow; eventId: number }> {
+    const { uniqueValues } = this.database.schema;
+    const [updated] = await this.rowWrite('update', patch).execute({ ...patch, whereId: id, whereVersion: expectedVersion });
     if (!updated) throw new VersionConflict(id);
-    if (opts.release || opts.unique) tx.delete(uniqueValues).where(eq(uniqueValues.handoffId, id)).run();
-    if (opts.unique) this.claimUnique(updated, opts.unique);
-    const eventId = this.insertEvent(tx, id, event);
-    this.enqueue(tx, opts.notify(eventId), event.at);
+    if (opts.release || opts.unique) await tx.delete(uniqueValues).where(eq(uniqueValues.handoffId, id));
+    if (opts.unique) await this.claimUnique(updated, opts.unique);
+    const eventId = await this.insertEvent(tx, id, event);
+    await this.enqueue(tx, opts.notify(eventId), event.at);
     return { handoff: updated, eventId };
   }
 
   /** Records where the channel post lives; not a state change, so the version stays. */
-  setSourcePermalink(id: number, permalink: string): void {
-    this.db.update(handoffs).set({ sourcePermalink: permalink }).where(eq(handoffs.id, id)).run();
+  async setSourcePermalink(id: number, permalink: string): Promise<void> {
+    const { handoffs } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx.update(handoffs).set({ sourcePermalink: permalink }).where(eq(handoffs.id, id));
+    });
   }
 
-  setPost(id: number, channelId: string, messageTs: string, permalink: string | null): void {
-    this.setPostStatement.run({ id, channelId, messageTs, permalink });
+  async setPost(id: number, channelId: string, messageTs: string, permalink: string | null): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.setPostStatement.execute({ id, channelId, messageTs, permalink });
+    });
   }
 
-  private claimUnique(handoff: HandoffRow, unique: readonly UniqueValue[]): void {
+  private async claimUnique(handoff: HandoffRow, unique: readonly UniqueValue[]): Promise<void> {
     for (const u of unique) {
-      const holder = this.findUniqueHolder(handoff.typeKey, u.fieldKey, u.value);
+      const holder = await this.findUniqueHolder(handoff.typeKey, u.fieldKey, u.value);
       if (holder && holder.id !== handoff.id) throw new UniqueConflict(u.fieldKey, holder.id);
-      this.claimUniqueStatement.run({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id });
+      await this.claimUniqueStatement.execute({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id });
     }
   }
 
-  insertEvent(tx: Tx, handoffId: number, e: NewEvent): number {
-    // Prepared on the connection, so it runs inside the caller's transaction.
-    const eventId = (this.insertEventStatement.get({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data }) as { id: number }).id;
-    this.enqueue(tx, this.onEvent(handoffId, eventId, e.type), e.at);
-    this.written?.push({ handoffId, eventId, type: e.type, actorId: e.actorId, fromState: e.fromState, toState: e.toState });
+  async insertEvent(tx: Tx, handoffId: number, e: NewEvent): Promise<number> {
+    // Prepared statements run in the caller's transaction (Database.prepare).
+    const [{ id: eventId }] = (await this.insertEventStatement.execute({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data })) as [{ id: number }];
+    await this.enqueue(tx, this.onEvent(handoffId, eventId, e.type), e.at);
+    this.written.getStore()?.push({ handoffId, eventId, type: e.type, actorId: e.actorId, fromState: e.fromState, toState: e.toState });
     return eventId;
   }
 
   /** Handoffs per state and receiving team (for /metrics). */
-  countByStateAndTeam(): Array<{ state: string; team: string; count: number }> {
-    return this.db
+  async countByStateAndTeam(): Promise<Array<{ state: string; team: string; count: number }>> {
+    const { handoffs } = this.database.schema;
+    const rows = await this.database.db
       .select({ state: handoffs.state, team: handoffs.toTeam, count: sql<number>`count(*)` })
       .from(handoffs)
-      .groupBy(handoffs.state, handoffs.toTeam)
-      .all();
+      .groupBy(handoffs.state, handoffs.toTeam);
+    // Postgres counts in bigint, which its driver returns as a string.
+    return rows.map((r) => ({ ...r, count: Number(r.count) }));
   }
 
-  /** Called inside the transaction `_tx` that writes the change: the prepared insert runs on the same connection. */
-  enqueue(_tx: Tx, notifications: readonly OutboxMessage[], at: Date): void {
-    for (const n of notifications) this.enqueueStatement.run({ handoffId: n.handoffId ?? null, kind: n.type, lane: laneOf(n), payload: n, at });
+  /** Called inside the transaction `_tx` that writes the change: the prepared insert runs in it (Database.prepare). */
+  async enqueue(_tx: Tx, notifications: readonly OutboxMessage[], at: Date): Promise<void> {
+    for (const n of notifications) await this.enqueueStatement.execute({ handoffId: n.handoffId ?? null, kind: n.type, lane: laneOf(n), payload: n, at });
   }
 }
 

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { laneOf, type Notification } from '../domain/notifications.js';
-import type { Db, Tx } from './open-db.js';
-import { type HandoffRow, handoffs, homeViewers, outbox } from './schema.js';
+import type { Database, Tx } from './database.js';
+import type { HandoffRow } from './schema.js';
 
 /** The queries behind the App Home tab, and the queue of Home refreshes. */
 export class HomeRepo {
@@ -10,62 +10,72 @@ export class HomeRepo {
   private readonly waitingStatement;
   private readonly refreshStatement;
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly database: Database) {
     const p = sql.placeholder;
-    this.viewerStatement = db.select({ userId: homeViewers.userId }).from(homeViewers).where(eq(homeViewers.userId, p('userId'))).prepare();
-    this.waitingStatement = db
-      .select({ userId: sql<string>`json_extract(${outbox.payload}, '$.userId')` })
+    const { homeViewers, outbox } = database.schema;
+    this.viewerStatement = database.prepare((db) => db.select({ userId: homeViewers.userId }).from(homeViewers).where(eq(homeViewers.userId, p('userId'))).limit(1).prepare());
+    this.waitingStatement = database.prepare((db) =>
+      db
+      .select({ userId: sql<string>`${database.jsonText(outbox.payload, 'userId')}` })
       .from(outbox)
       .where(and(isNull(outbox.sentAt), isNull(outbox.leaseUntil), eq(outbox.kind, 'home')))
-      .prepare();
-    this.refreshStatement = db
+      .prepare(),
+    );
+    this.refreshStatement = database.prepare((db) =>
+      db
       .insert(outbox)
       .values({ handoffId: null, kind: 'home', lane: p('lane'), payload: p('payload'), createdAt: p('createdAt'), nextAttemptAt: p('dueAt') })
-      .prepare();
+      .prepare(),
+    );
   }
 
-  recordOpened(userId: string, at: Date): void {
-    this.db.insert(homeViewers).values({ userId, openedAt: at }).onConflictDoUpdate({ target: homeViewers.userId, set: { openedAt: at } }).run();
+  async recordOpened(userId: string, at: Date): Promise<void> {
+    const { homeViewers } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx.insert(homeViewers).values({ userId, openedAt: at }).onConflictDoUpdate({ target: homeViewers.userId, set: { openedAt: at } });
+    });
   }
 
   /** OPEN handoffs of these teams, oldest first. */
-  openQueue(teamKeys: readonly string[], limit: number): HandoffRow[] {
+  async openQueue(teamKeys: readonly string[], limit: number): Promise<HandoffRow[]> {
     if (teamKeys.length === 0) return [];
-    return this.db
+    const { handoffs } = this.database.schema;
+    return this.database.db
       .select()
       .from(handoffs)
       .where(and(eq(handoffs.state, 'open'), inArray(handoffs.toTeam, [...teamKeys])))
       .orderBy(asc(handoffs.createdAt), asc(handoffs.id))
-      .limit(limit)
-      .all();
+      .limit(limit);
   }
 
   /** Everyone who owns an accepted handoff of these teams. */
-  acceptedOwners(teamKeys: readonly string[]): string[] {
+  async acceptedOwners(teamKeys: readonly string[]): Promise<string[]> {
     if (teamKeys.length === 0) return [];
-    return this.db
+    const { handoffs } = this.database.schema;
+    const rows = await this.database.db
       .selectDistinct({ ownerId: handoffs.ownerId })
       .from(handoffs)
-      .where(and(eq(handoffs.state, 'accepted'), inArray(handoffs.toTeam, [...teamKeys])))
-      .all()
-      .map((r) => r.ownerId);
+      .where(and(eq(handoffs.state, 'accepted'), inArray(handoffs.toTeam, [...teamKeys])));
+    return rows.map((r) => r.ownerId);
   }
 
   /** Accepted handoffs of these teams owned by these people, oldest first. */
-  acceptedOwnedBy(teamKeys: readonly string[], ownerIds: readonly string[], limit: number): HandoffRow[] {
+  async acceptedOwnedBy(teamKeys: readonly string[], ownerIds: readonly string[], limit: number): Promise<HandoffRow[]> {
     if (teamKeys.length === 0 || ownerIds.length === 0) return [];
-    return this.db
+    const { handoffs } = this.database.schema;
+    return this.database.db
       .select()
       .from(handoffs)
       .where(and(eq(handoffs.state, 'accepted'), inArray(handoffs.toTeam, [...teamKeys]), inArray(handoffs.ownerId, [...ownerIds])))
       .orderBy(asc(handoffs.createdAt), asc(handoffs.id))
-      .limit(limit)
-      .all();
+      .limit(limit);
   }
 
-  countOpen(teamKeys: readonly string[]): number {
+  async countOpen(teamKeys: readonly string[]): Promise<number> {
     if (teamKeys.length === 0) return 0;
-    return this.db.select({ n: count() }).from(handoffs).where(and(eq(handoffs.state, 'open'), inArray(handoffs.toTeam, [...teamKeys]))).get()?.n ?? 0;
+    const { handoffs } = this.database.schema;
+    const [row] = await this.database.db.select({ n: count() }).from(handoffs).where(and(eq(handoffs.state, 'open'), inArray(handoffs.toTeam, [...teamKeys])));
+    return Number(row?.n ?? 0);
   }
 
   /**
@@ -74,15 +84,16 @@ export class HomeRepo {
    * refresh already taken by a dispatcher (leased) does not count as waiting, since it may have
    * rendered before this change.
    */
-  queueRefresh(_tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): void {
-    // The prepared statements run on the one connection, so inside the caller's transaction `_tx`.
-    const viewers = [...new Set(userIds)].filter((userId) => this.viewerStatement.get({ userId }));
+  async queueRefresh(_tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): Promise<void> {
+    // The prepared statements run inside the caller's transaction `_tx` (Database.prepare).
+    const viewers: string[] = [];
+    for (const userId of new Set(userIds)) if ((await this.viewerStatement.execute({ userId })).length > 0) viewers.push(userId);
     if (viewers.length === 0) return;
-    const waiting = new Set(this.waitingStatement.all().map((r) => r.userId));
+    const waiting = new Set((await this.waitingStatement.execute()).map((r) => r.userId));
     for (const userId of viewers) {
       if (waiting.has(userId)) continue;
       const n: Notification = { type: 'home', userId };
-      this.refreshStatement.run({ lane: laneOf(n), payload: n, createdAt, dueAt });
+      await this.refreshStatement.execute({ lane: laneOf(n), payload: n, createdAt, dueAt });
     }
   }
 }

@@ -1,22 +1,18 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
+import { type Database as HandoffDatabase, SqliteDatabase } from './database.js';
 import { databaseUrlProblem } from '../config/database-url.js';
 import { inPackage } from '../paths.js';
 
-export type Db = BetterSQLite3Database<typeof schema>;
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-export type DbOrTx = Db | Tx;
+export type { Db, DbOrTx, Tx } from './database.js';
 
-export interface OpenDb {
-  readonly db: Db;
-  readonly sqlite: Database.Database;
-  close(): void;
-}
+/** An open SQLite database: the Database the repositories use, with the raw connection for SQLite-only commands. */
+export type OpenDb = SqliteDatabase;
 
 const MIGRATIONS = inPackage('migrations');
 
@@ -80,7 +76,15 @@ function assertMigrated(sqlite: Database.Database, url: string): void {
 }
 
 /**
- * Opens the database (creating its folder), sets it up for concurrent safe writes, and applies pending migrations.
+ * Opens the database of DATABASE_URL for the repositories (see openDb). Postgres URLs are refused
+ * by databasePath until their driver lands.
+ */
+export async function openDatabase(url: string, options: OpenDbOptions = {}): Promise<HandoffDatabase> {
+  return openDb(url, options);
+}
+
+/**
+ * Opens the SQLite database (creating its folder), sets it up for concurrent safe writes, and applies pending migrations.
  * With `mustExist`, opens an existing, migrated database read-only instead (see OpenDbOptions).
  */
 export function openDb(url: string, options: OpenDbOptions = {}): OpenDb {
@@ -92,13 +96,7 @@ export function openDb(url: string, options: OpenDbOptions = {}): OpenDb {
       sqlite.close();
       throw error;
     }
-    return {
-      db: drizzle(sqlite, { schema }),
-      sqlite,
-      close: () => {
-        if (sqlite.open) sqlite.close();
-      },
-    };
+    return new SqliteDatabase(drizzle(sqlite, { schema }), sqlite, schema);
   }
   const path = databasePath(url);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -110,11 +108,5 @@ export function openDb(url: string, options: OpenDbOptions = {}): OpenDb {
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
-  return {
-    db,
-    sqlite,
-    close: () => {
-      if (sqlite.open) sqlite.close();
-    },
-  };
+  return new SqliteDatabase(db, sqlite, schema);
 }

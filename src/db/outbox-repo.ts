@@ -1,7 +1,7 @@
 import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { OutboxMessage } from '../domain/notifications.js';
-import type { Db } from './open-db.js';
-import { type OutboxRow, outbox } from './schema.js';
+import type { Database } from './database.js';
+import type { OutboxRow } from './schema.js';
 import { redactUrlsIn } from '../domain/redact-url.js';
 
 export interface OutboxEntry {
@@ -20,26 +20,33 @@ export class OutboxRepo {
   private readonly claimStatement;
   private readonly sentStatement;
 
-  constructor(private readonly db: Db) {
+  constructor(private readonly database: Database) {
     const now = sql.placeholder('now');
-    this.claimStatement = db
+    const { outbox } = database.schema;
+    this.claimStatement = database.prepare((db) =>
+      db
       .update(outbox)
       .set({ leaseUntil: sql`${sql.placeholder('until')}`, leaseOwner: sql`${sql.placeholder('owner')}`, claims: sql`${outbox.claims} + 1` })
       .where(and(eq(outbox.id, sql.placeholder('id')), isNull(outbox.sentAt), or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, now))))
-      .prepare();
-    this.sentStatement = db
+      .returning({ id: outbox.id })
+      .prepare(),
+    );
+    this.sentStatement = database.prepare((db) =>
+      db
       .update(outbox)
       .set({ sentAt: sql`${sql.placeholder('at')}`, lastError: null, leaseUntil: null, leaseOwner: null })
       .where(eq(outbox.id, sql.placeholder('id')))
-      .prepare();
+      .prepare(),
+    );
   }
 
   /**
    * Due entries in id order, skipping any entry whose lane still has an earlier unsent entry, so a
    * thread reply never overtakes the post it belongs to and a webhook sees a handoff's events in order.
    */
-  listDue(now: Date, limit: number): OutboxEntry[] {
-    const rows = this.db
+  async listDue(now: Date, limit: number): Promise<OutboxEntry[]> {
+    const { outbox } = this.database.schema;
+    const rows = await this.database.db
       .select()
       .from(outbox)
       .where(
@@ -50,8 +57,7 @@ export class OutboxRepo {
         ),
       )
       .orderBy(asc(outbox.id))
-      .limit(limit)
-      .all();
+      .limit(limit);
     return rows.map(toEntry);
   }
 
@@ -59,73 +65,84 @@ export class OutboxRepo {
    * Takes an entry for `leaseMs` of wall-clock time. Two dispatchers (the bot and a `jobs run` from
    * the CLI) never send one entry twice: the second finds it leased. A crashed holder's lease expires.
    */
-  claim(id: number, wallNow: number, leaseMs: number, owner: string): boolean {
-    return this.claimStatement.run({ id, now: wallNow, until: wallNow + leaseMs, owner }).changes === 1;
+  async claim(id: number, wallNow: number, leaseMs: number, owner: string): Promise<boolean> {
+    return this.database.transaction(async () => (await this.claimStatement.execute({ id, now: wallNow, until: wallNow + leaseMs, owner })).length === 1);
   }
 
   /** Frees the leases of entries whose holder no longer runs (a process killed mid-send), so they go out now. */
-  releaseLeases(isDead: (owner: string) => boolean, times: { leaseMs: number; settleMs: number }): number {
-    const held = this.db
+  async releaseLeases(isDead: (owner: string) => boolean, times: { leaseMs: number; settleMs: number }): Promise<number> {
+    const { outbox } = this.database.schema;
+    const held = await this.database.db
       .select({ id: outbox.id, owner: outbox.leaseOwner, leaseUntil: outbox.leaseUntil, nextAttemptAt: outbox.nextAttemptAt })
       .from(outbox)
-      .where(and(isNull(outbox.sentAt), isNotNull(outbox.leaseOwner)))
-      .all();
+      .where(and(isNull(outbox.sentAt), isNotNull(outbox.leaseOwner)));
     let released = 0;
     for (const row of held) {
       if (!row.owner || !isDead(row.owner)) continue;
       // The dead process may have been mid-call: give Slack `settleMs` after the claim before looking for the message.
       const claimedAt = (row.leaseUntil?.getTime() ?? Date.now()) - times.leaseMs;
       const retryAt = new Date(Math.max(row.nextAttemptAt.getTime(), claimedAt + times.settleMs));
-      released += this.db
-        .update(outbox)
-        .set({ leaseUntil: null, leaseOwner: null, nextAttemptAt: retryAt })
-        .where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, row.owner)))
-        .run().changes;
+      const owner = row.owner;
+      released += await this.database.transaction(
+        async (tx) =>
+          (
+            await tx
+              .update(outbox)
+              .set({ leaseUntil: null, leaseOwner: null, nextAttemptAt: retryAt })
+              .where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, owner)))
+              .returning({ id: outbox.id })
+          ).length,
+      );
     }
     return released;
   }
 
-  markSent(id: number, at: Date): void {
-    this.sentStatement.run({ id, at: at.getTime() });
+  async markSent(id: number, at: Date): Promise<void> {
+    await this.database.transaction(async () => {
+      await this.sentStatement.execute({ id, at: at.getTime() });
+    });
   }
 
-  markFailed(id: number, error: string, retryAt: Date): void {
-    this.db
-      .update(outbox)
-      // `webhooks status` shows it: a URL in it keeps no token or password.
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: redactUrlsIn(error).slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null, leaseOwner: null })
-      .where(eq(outbox.id, id))
-      .run();
+  async markFailed(id: number, error: string, retryAt: Date): Promise<void> {
+    const { outbox } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx
+        .update(outbox)
+        // `webhooks status` shows it: a URL in it keeps no token or password.
+        .set({ attempts: sql`${outbox.attempts} + 1`, lastError: redactUrlsIn(error).slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null, leaseOwner: null })
+        .where(eq(outbox.id, id));
+    });
   }
 
   /** The earliest time anything pending becomes due, or null when nothing is pending. */
-  nextDueAt(): Date | null {
+  async nextDueAt(): Promise<Date | null> {
+    const { outbox } = this.database.schema;
     // Only the head of each lane can go next; entries queued behind a failing one are not due.
-    const row = this.db
+    const [row] = await this.database.db
       .select({ at: min(outbox.nextAttemptAt) })
       .from(outbox)
-      .where(and(isNull(outbox.sentAt), sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.lane = ${outbox.lane} AND earlier.id < ${outbox.id})`))
-      .get();
+      .where(and(isNull(outbox.sentAt), sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.lane = ${outbox.lane} AND earlier.id < ${outbox.id})`));
     return row?.at ?? null;
   }
 
   /** Per webhook URL: what waits, what keeps failing and why (URLs in it redacted), what went out. */
-  webhookStatus(): Array<{ url: string; pending: number; failing: number; delivered: number; lastError: string | null; oldestPending: Date | null; lastDelivered: Date | null }> {
-    const url = sql<string>`json_extract(${outbox.payload}, '$.url')`;
-    const rows = this.db
+  async webhookStatus(): Promise<Array<{ url: string; pending: number; failing: number; delivered: number; lastError: string | null; oldestPending: Date | null; lastDelivered: Date | null }>> {
+    const { outbox } = this.database.schema;
+    const url = sql<string>`${this.database.jsonText(outbox.payload, 'url')}`;
+    // CASE rather than summing booleans: Postgres has no sum(boolean).
+    const rows = await this.database.db
       .select({
         url,
-        pending: sql<number>`sum(${outbox.sentAt} IS NULL)`,
-        failing: sql<number>`sum(${outbox.sentAt} IS NULL AND ${outbox.attempts} > 0)`,
-        delivered: sql<number>`sum(${outbox.sentAt} IS NOT NULL)`,
-        lastError: sql<string | null>`(SELECT o2.last_error FROM outbox o2 WHERE o2.kind = 'webhook' AND o2.sent_at IS NULL AND o2.last_error IS NOT NULL AND json_extract(o2.payload, '$.url') = json_extract(${outbox.payload}, '$.url') ORDER BY o2.id DESC LIMIT 1)`,
+        pending: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NULL THEN 1 ELSE 0 END)`,
+        failing: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NULL AND ${outbox.attempts} > 0 THEN 1 ELSE 0 END)`,
+        delivered: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NOT NULL THEN 1 ELSE 0 END)`,
+        lastError: sql<string | null>`(SELECT o2.last_error FROM outbox o2 WHERE o2.kind = 'webhook' AND o2.sent_at IS NULL AND o2.last_error IS NOT NULL AND ${this.database.jsonText(sql`o2.payload`, 'url')} = ${url} ORDER BY o2.id DESC LIMIT 1)`,
         oldestPending: sql<number | null>`min(CASE WHEN ${outbox.sentAt} IS NULL THEN ${outbox.createdAt} END)`,
         lastDelivered: sql<number | null>`max(${outbox.sentAt})`,
       })
       .from(outbox)
       .where(eq(outbox.kind, 'webhook'))
-      .groupBy(url)
-      .all();
+      .groupBy(url);
     return rows.map((r) => ({
       url: r.url,
       pending: Number(r.pending),
@@ -139,16 +156,17 @@ export class OutboxRepo {
   }
 
   /** Unsent entries of the handoffs created through `via` (e.g. `api:shop`, kept on their first event). */
-  pendingFor(via: string): number {
-    const row = this.db.get<{ n: number }>(
-      sql`SELECT count(*) AS n FROM outbox o JOIN events e ON e.handoff_id = o.handoff_id AND e.type = 'created' WHERE o.sent_at IS NULL AND json_extract(e.data, '$.via') = ${via}`,
+  async pendingFor(via: string): Promise<number> {
+    const [row] = await this.database.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM outbox o JOIN events e ON e.handoff_id = o.handoff_id AND e.type = 'created' WHERE o.sent_at IS NULL AND ${this.database.jsonText(sql`e.data`, 'via')} = ${via}`,
     );
-    return row?.n ?? 0;
+    return Number(row?.n ?? 0);
   }
 
-  backlog(): { pending: number; oldest: Date | null } {
-    const row = this.db.select({ pending: count(), oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt)).get();
-    return { pending: row?.pending ?? 0, oldest: row?.oldest ?? null };
+  async backlog(): Promise<{ pending: number; oldest: Date | null }> {
+    const { outbox } = this.database.schema;
+    const [row] = await this.database.db.select({ pending: count(), oldest: min(outbox.createdAt) }).from(outbox).where(isNull(outbox.sentAt));
+    return { pending: Number(row?.pending ?? 0), oldest: row?.oldest ?? null };
   }
 }
 

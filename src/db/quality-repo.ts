@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { QualityEvent, QualityKind } from '../domain/quality-metrics.js';
 import { returnFlagsOf } from '../domain/lifecycle.js';
-import type { Db } from './open-db.js';
+import type { Database } from './database.js';
 
 /** Which handoffs a quality query covers. */
 export type QualityScope = { readonly team: string } | { readonly teams: readonly string[] } | { readonly type: string };
@@ -20,17 +20,17 @@ interface Row {
 
 /** Read-only queries behind the insights: decisions (accept, return) and resubmissions from the event history. */
 export class QualityRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * Accepts (an OPEN handoff accepted, or assigned from the queue by a lead), returns with what they
    * flagged, and resubmissions, before `to`, of the handoffs in scope that could matter from `from`
    * on (not closed before it), in the order they happened.
    */
-  events(scope: QualityScope, from: Date, to: Date): QualityEvent[] {
+  async events(scope: QualityScope, from: Date, to: Date): Promise<QualityEvent[]> {
     const where = scopeFilter(scope);
     if (!where) return [];
-    const rows = this.db.all<Row>(sql`
+    const rows = await this.database.all<Row>(sql`
       SELECT e.handoff_id, h.type_key, h.from_team, h.to_team, h.type_version, h.created_at, e.type, e.at,
              CASE WHEN e.type = 'rejected' THEN e.data END AS data
       FROM handoffs h JOIN events e ON e.handoff_id = h.id

@@ -1,6 +1,5 @@
 import { lt } from 'drizzle-orm';
-import type { Db } from './open-db.js';
-import { seenEvents } from './schema.js';
+import type { Database } from './database.js';
 
 const KEEP_MS = 24 * 60 * 60 * 1000;
 
@@ -8,13 +7,16 @@ const KEEP_MS = 24 * 60 * 60 * 1000;
 export class SeenEventRepo {
   private inserts = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly database: Database) {}
 
   /** Records the event id; false when it was seen before. */
-  firstSight(eventId: string, at: Date): boolean {
-    const fresh = this.db.insert(seenEvents).values({ eventId, at }).onConflictDoNothing().run().changes === 1;
-    // Slack retries within minutes; a day of ids is plenty, and pruning now and then keeps the table small.
-    if (fresh && ++this.inserts % 500 === 0) this.db.delete(seenEvents).where(lt(seenEvents.at, new Date(at.getTime() - KEEP_MS))).run();
-    return fresh;
+  async firstSight(eventId: string, at: Date): Promise<boolean> {
+    const { seenEvents } = this.database.schema;
+    return this.database.transaction(async (tx) => {
+      const fresh = (await tx.insert(seenEvents).values({ eventId, at }).onConflictDoNothing().returning({ eventId: seenEvents.eventId })).length === 1;
+      // Slack retries within minutes; a day of ids is plenty, and pruning now and then keeps the table small.
+      if (fresh && ++this.inserts % 500 === 0) await tx.delete(seenEvents).where(lt(seenEvents.at, new Date(at.getTime() - KEEP_MS)));
+      return fresh;
+    });
   }
 }

@@ -1,12 +1,15 @@
 import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm';
-import type { Db, Tx } from './open-db.js';
-import { digests, type HandoffRow, handoffs, nudges, userProfiles } from './schema.js';
+import type { Database, Tx } from './database.js';
+import type { HandoffRow } from './schema.js';
 
 const ACTIVE = ['awaiting_approval', 'open', 'accepted', 'returned'] as const;
 /** A receiving team's active work: what waits for approval is not theirs yet. */
 const TEAM_ACTIVE = ['open', 'accepted', 'returned'] as const;
 
-const NUDGE_COLUMNS = {
+type Handoffs = (typeof import('./schema.js'))['handoffs'];
+
+/** Only the columns the nudge rules read. */
+const nudgeColumns = (handoffs: Handoffs) => ({
   id: handoffs.id,
   version: handoffs.version,
   typeKey: handoffs.typeKey,
@@ -23,32 +26,33 @@ const NUDGE_COLUMNS = {
   completeDueAt: handoffs.completeDueAt,
   snoozedUntil: handoffs.snoozedUntil,
   nudgeAt: handoffs.nudgeAt,
-};
-export type NudgeRow = Pick<HandoffRow, keyof typeof NUDGE_COLUMNS>;
+});
+export type NudgeRow = Pick<HandoffRow, keyof ReturnType<typeof nudgeColumns>>;
 
 /** The queries behind nudges, digests and "what is stalled"; each is served by an index. */
 export class StallRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly database: Database) {}
 
   /**
    * Handoffs whose next nudge check is due, earliest first; `after` pages on from the last row of a
    * batch. Only the columns the nudge rules read: decoding every row's fields JSON would cost more
    * than the query.
    */
-  dueForNudge(now: Date, limit: number, after?: { nudgeAt: Date; id: number }): NudgeRow[] {
+  async dueForNudge(now: Date, limit: number, after?: { nudgeAt: Date; id: number }): Promise<NudgeRow[]> {
+    const { handoffs } = this.database.schema;
     const page = after ? or(gt(handoffs.nudgeAt, after.nudgeAt), and(eq(handoffs.nudgeAt, after.nudgeAt), gt(handoffs.id, after.id))) : undefined;
-    return this.db
-      .select(NUDGE_COLUMNS)
+    return this.database.db
+      .select(nudgeColumns(handoffs))
       .from(handoffs)
       .where(and(isNotNull(handoffs.nudgeAt), lte(handoffs.nudgeAt, now), page))
       .orderBy(asc(handoffs.nudgeAt), asc(handoffs.id))
-      .limit(limit)
-      .all();
+      .limit(limit);
   }
 
   /** Everything at or past a reminder point, plus snoozed work (leads see it). */
-  listStalled(now: Date): HandoffRow[] {
-    return this.db
+  async listStalled(now: Date): Promise<HandoffRow[]> {
+    const { handoffs } = this.database.schema;
+    return this.database.db
       .select()
       .from(handoffs)
       .where(
@@ -58,68 +62,73 @@ export class StallRepo {
           and(eq(handoffs.state, 'returned'), lte(handoffs.acceptDueAt, now)),
           and(eq(handoffs.state, 'accepted'), gt(handoffs.snoozedUntil, now)),
         ),
-      )
-      .all();
+      );
   }
 
   /** Handoffs waiting for approval, open, accepted or returned that a person owns or requested. */
-  listActiveFor(userId: string): HandoffRow[] {
-    return this.db
+  async listActiveFor(userId: string): Promise<HandoffRow[]> {
+    const { handoffs } = this.database.schema;
+    return this.database.db
       .select()
       .from(handoffs)
       .where(and(inArray(handoffs.state, [...ACTIVE]), or(eq(handoffs.ownerId, userId), eq(handoffs.requesterId, userId))))
-      .orderBy(asc(handoffs.createdAt))
-      .all();
+      .orderBy(asc(handoffs.createdAt));
   }
 
-  listActiveForTeams(teamKeys: readonly string[]): HandoffRow[] {
+  async listActiveForTeams(teamKeys: readonly string[]): Promise<HandoffRow[]> {
     if (teamKeys.length === 0) return [];
-    return this.db
+    const { handoffs } = this.database.schema;
+    return this.database.db
       .select()
       .from(handoffs)
       .where(and(inArray(handoffs.state, [...TEAM_ACTIVE]), inArray(handoffs.toTeam, [...teamKeys])))
-      .orderBy(asc(handoffs.createdAt))
-      .all();
+      .orderBy(asc(handoffs.createdAt));
   }
 
   /** Claims a nudge threshold; false when it was already claimed (by an earlier or concurrent run). */
-  claimNudge(tx: Tx, handoffId: number, key: string, at: Date): boolean {
-    return tx.insert(nudges).values({ handoffId, key, at }).onConflictDoNothing().run().changes === 1;
+  async claimNudge(tx: Tx, handoffId: number, key: string, at: Date): Promise<boolean> {
+    const { nudges } = this.database.schema;
+    return (await tx.insert(nudges).values({ handoffId, key, at }).onConflictDoNothing().returning({ handoffId: nudges.handoffId })).length === 1;
   }
 
   /** Moves the nudge bookkeeping if the handoff is still as read; a state change meanwhile wins. */
-  updateNudgeState(tx: Tx, id: number, version: number, patch: { nudgeAt: Date | null; snoozedUntil?: null }): boolean {
-    return tx.update(handoffs).set(patch).where(and(eq(handoffs.id, id), eq(handoffs.version, version))).run().changes === 1;
+  async updateNudgeState(tx: Tx, id: number, version: number, patch: { nudgeAt: Date | null; snoozedUntil?: null }): Promise<boolean> {
+    const { handoffs } = this.database.schema;
+    return (await tx.update(handoffs).set(patch).where(and(eq(handoffs.id, id), eq(handoffs.version, version))).returning({ id: handoffs.id })).length === 1;
   }
 
   /** Claims a person's digest for a local day; false when it went out already. */
-  claimDigest(tx: Tx, userId: string, localDate: string, at: Date): boolean {
-    return tx.insert(digests).values({ userId, localDate, at }).onConflictDoNothing().run().changes === 1;
+  async claimDigest(tx: Tx, userId: string, localDate: string, at: Date): Promise<boolean> {
+    const { digests } = this.database.schema;
+    return (await tx.insert(digests).values({ userId, localDate, at }).onConflictDoNothing().returning({ userId: digests.userId })).length === 1;
   }
 
-  cachedTimezone(userId: string, freshAfter: Date): string | null {
-    const row = this.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)).get();
+  async cachedTimezone(userId: string, freshAfter: Date): Promise<string | null> {
+    const { userProfiles } = this.database.schema;
+    const [row] = await this.database.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)).limit(1);
     return row && row.fetchedAt.getTime() >= freshAfter.getTime() ? row.timezone : null;
   }
 
-  cachedTimezones(userIds: readonly string[], freshAfter: Date): Map<string, string> {
+  async cachedTimezones(userIds: readonly string[], freshAfter: Date): Promise<Map<string, string>> {
+    const { userProfiles } = this.database.schema;
     const map = new Map<string, string>();
     for (let i = 0; i < userIds.length; i += 500) {
-      const rows = this.db
+      const rows = await this.database.db
         .select()
         .from(userProfiles)
-        .where(and(inArray(userProfiles.userId, userIds.slice(i, i + 500)), gt(userProfiles.fetchedAt, freshAfter)))
-        .all();
+        .where(and(inArray(userProfiles.userId, userIds.slice(i, i + 500)), gt(userProfiles.fetchedAt, freshAfter)));
       for (const r of rows) map.set(r.userId, r.timezone);
     }
     return map;
   }
 
-  saveTimezone(userId: string, timezone: string, at: Date): void {
-    this.db
-      .insert(userProfiles)
-      .values({ userId, timezone, fetchedAt: at })
-      .onConflictDoUpdate({ target: userProfiles.userId, set: { timezone, fetchedAt: at } })
-      .run();
+  async saveTimezone(userId: string, timezone: string, at: Date): Promise<void> {
+    const { userProfiles } = this.database.schema;
+    await this.database.transaction(async (tx) => {
+      await tx
+        .insert(userProfiles)
+        .values({ userId, timezone, fetchedAt: at })
+        .onConflictDoUpdate({ target: userProfiles.userId, set: { timezone, fetchedAt: at } });
+    });
   }
 }

@@ -17,19 +17,19 @@ export interface DigestRunResult {
  */
 export async function runDigest(deps: JobDeps, now: Date): Promise<DigestRunResult> {
   const { config } = deps;
-  const stalled = deps.stalls.listStalled(now);
+  const stalled = await deps.stalls.listStalled(now);
   const owners = [...new Set(stalled.filter((h) => h.state === 'accepted').map((h) => h.ownerId))];
-  const digests = buildDigests(stalled, (team) => ownEntry(config.teams, team)?.leads ?? [], now, deps.away?.awayAmong(owners, now));
+  const digests = buildDigests(stalled, (team) => ownEntry(config.teams, team)?.leads ?? [], now, await deps.away?.awayAmong(owners, now));
   const recipients = [...digests.values()].filter(hasStalledWork);
   if (recipients.length === 0) return { candidates: 0, queued: 0 };
   const timezones = await deps.people.timezones(recipients.map((d) => d.userId));
   let queued = 0;
-  deps.handoffs.transaction((tx) => {
+  await deps.handoffs.transaction(async (tx) => {
     for (const digest of recipients) {
       const local = localParts(now, timezones.get(digest.userId) ?? 'UTC');
       if (!config.digest.days.includes(local.weekday) || local.time < config.digest.time) continue;
-      if (!deps.stalls.claimDigest(tx, digest.userId, local.date, now)) continue;
-      deps.handoffs.enqueue(tx, [{ type: 'digest', userId: digest.userId, localDate: local.date, digest }], now);
+      if (!(await deps.stalls.claimDigest(tx, digest.userId, local.date, now))) continue;
+      await deps.handoffs.enqueue(tx, [{ type: 'digest', userId: digest.userId, localDate: local.date, digest }], now);
       queued++;
     }
   });

@@ -32,12 +32,12 @@ export async function runReport(deps: JobDeps, now: Date): Promise<ReportRunResu
   let queued = 0;
   for (const [userId, teamKeys] of leads) {
     const due = dueWeek(now, timezones.get(userId) ?? 'UTC');
-    if (!due || deps.reports.isClaimed(userId, due.weekOf)) continue;
+    if (!due || (await deps.reports.isClaimed(userId, due.weekOf))) continue;
     // Built before the claim (it reads a lot); the claim then decides whether this run sends it.
-    const report = deps.weekly.build(teamKeys, due.weekOf, due.timezone);
-    deps.handoffs.transaction((tx) => {
-      if (!deps.reports.claim(tx, userId, due.weekOf, now)) return;
-      deps.handoffs.enqueue(tx, [{ type: 'weekly_report', userId, report }], now);
+    const report = await deps.weekly.build(teamKeys, due.weekOf, due.timezone);
+    await deps.handoffs.transaction(async (tx) => {
+      if (!(await deps.reports.claim(tx, userId, due.weekOf, now))) return;
+      await deps.handoffs.enqueue(tx, [{ type: 'weekly_report', userId, report }], now);
       queued++;
     });
   }

@@ -142,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       LOG_LEVEL: opts.logLevel ?? 'info',
       PORT: '0',
     });
-    bot = createHandoffApp({ env, workflow, clock, logger: opts.logger, ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}) });
+    bot = await createHandoffApp({ env, workflow, clock, logger: opts.logger, ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}) });
     const botPort = await bot.start(0, '127.0.0.1');
     // The first clock jump past Monday 09:00 sends leads their weekly report: load the chart libraries now, not then.
     loadChartLibraries().catch(() => undefined);

@@ -53,7 +53,7 @@ export class AwayService {
       away: AwayRepo;
       clock: Clock;
       /** Called when someone goes away or comes back, so what shows their absence is updated. */
-      onChange?: (userId: string) => void;
+      onChange?: (userId: string) => Promise<void> | void;
       /** Where Slack statuses are read (`away.fromSlackStatus`), and whose: the teams' members and leads. */
       statuses?: StatusSource;
       directory?: Pick<TeamDirectory, 'members'>;
@@ -66,7 +66,7 @@ export class AwayService {
   }
 
   /** Marks the person away until the start of `date` (UTC), with an optional backup. */
-  setAway(userId: string, args: readonly string[]): AwayStatus {
+  async setAway(userId: string, args: readonly string[]): Promise<AwayStatus> {
     const { date, backupId } = parseAwayArgs(args);
     const now = this.deps.clock.now();
     const until = new Date(`${date}T00:00:00Z`);
@@ -74,29 +74,29 @@ export class AwayService {
     if (until.getTime() <= now.getTime()) throw new DomainError('validation', 'Pick a date in the future: the day you are back.');
     if (until.getTime() - now.getTime() > MAX_AWAY_MS) throw new DomainError('validation', 'Set an absence of at most a year.');
     if (backupId === userId) throw new DomainError('validation', 'Your backup has to be someone else.');
-    this.deps.away.set(userId, until, backupId, now);
-    this.deps.onChange?.(userId);
+    await this.deps.away.set(userId, until, backupId, now);
+    await this.deps.onChange?.(userId);
     return { userId, until, backupId, source: 'manual' };
   }
 
   /** Ends the person's `/handoff away`; false when they had none. A Slack status that says away still counts. */
-  back(userId: string): boolean {
-    const was = this.deps.away.clear(userId);
-    if (was) this.deps.onChange?.(userId);
+  async back(userId: string): Promise<boolean> {
+    const was = await this.deps.away.clear(userId);
+    if (was) await this.deps.onChange?.(userId);
     return was;
   }
 
   /** Whether the person is away as of now: `/handoff away` first, then their Slack status as last read. */
-  status(userId: string): AwayStatus | null {
-    return this.awayAmong([userId], this.deps.clock.now()).get(userId) ?? null;
+  async status(userId: string): Promise<AwayStatus | null> {
+    return (await this.awayAmong([userId], this.deps.clock.now())).get(userId) ?? null;
   }
 
   /** The absences among these people, as of `now`; a `/handoff away` wins over a status. Reads only the database. */
-  awayAmong(userIds: readonly string[], now: Date): Map<string, AwayStatus> {
+  async awayAmong(userIds: readonly string[], now: Date): Promise<Map<string, AwayStatus>> {
     const found = new Map<string, AwayStatus>();
     if (this.fromSlackStatus)
-      for (const [userId, s] of this.deps.away.findStatusAway(userIds, now)) found.set(userId, { userId, until: s.until, backupId: null, source: 'slack-status' });
-    for (const [userId, a] of this.deps.away.findMany(userIds, now)) found.set(userId, manual(a));
+      for (const [userId, s] of await this.deps.away.findStatusAway(userIds, now)) found.set(userId, { userId, until: s.until, backupId: null, source: 'slack-status' });
+    for (const [userId, a] of await this.deps.away.findMany(userIds, now)) found.set(userId, manual(a));
     return found;
   }
 
@@ -114,7 +114,7 @@ export class AwayService {
       for (const member of await directory.members(teamKey)) people.add(member);
     }
     const ids = [...people];
-    const fetched = this.deps.away.statusFetchedAt(ids);
+    const fetched = await this.deps.away.statusFetchedAt(ids);
     const stale = ids
       .filter((id) => {
         const at = fetched.get(id);
@@ -125,18 +125,18 @@ export class AwayService {
     const words = this.deps.config.away.statusWords;
     let failed = 0;
     for (const userId of stale) {
-      const before = this.awayAmong([userId], now).get(userId);
+      const before = (await this.awayAmong([userId], now)).get(userId);
       try {
-        this.deps.away.saveStatus(userId, awayFromStatus(await statuses.status(userId), words, now), now);
+        await this.deps.away.saveStatus(userId, awayFromStatus(await statuses.status(userId), words, now), now);
       } catch (error) {
         // Keep what was known, and wait the usual 15 minutes before asking again (a missing scope would fail every time).
         failed++;
         if (failed === 1) this.deps.logger?.warn(`users.profile.get for ${userId} failed; keeping the last known status: ${(error as Error).message}`);
-        this.deps.away.touchStatus(userId, now);
+        await this.deps.away.touchStatus(userId, now);
         continue;
       }
-      const after = this.awayAmong([userId], now).get(userId);
-      if (before?.source !== after?.source || before?.until?.getTime() !== after?.until?.getTime()) this.deps.onChange?.(userId);
+      const after = (await this.awayAmong([userId], now)).get(userId);
+      if (before?.source !== after?.source || before?.until?.getTime() !== after?.until?.getTime()) await this.deps.onChange?.(userId);
     }
     if (failed > 1) this.deps.logger?.warn(`users.profile.get failed for ${failed} people this run; their last known status stands`);
     return stale.length;
@@ -147,9 +147,9 @@ export class AwayService {
    * their backup, else the leads of `teamKey` (those not away themselves). Someone with nobody to
    * cover for them still gets their own message.
    */
-  cover(userIds: readonly string[], teamKey: string, now: Date): CoveredRecipient[] {
+  async cover(userIds: readonly string[], teamKey: string, now: Date): Promise<CoveredRecipient[]> {
     const leads = ownEntry(this.deps.config.teams, teamKey)?.leads ?? [];
-    const away = this.awayAmong([...new Set([...userIds, ...leads])], now);
+    const away = await this.awayAmong([...new Set([...userIds, ...leads])], now);
     const out = new Map<string, CoveredRecipient>();
     for (const userId of userIds) {
       const absence = away.get(userId);

@@ -19,7 +19,7 @@ export async function exportHandoffs(
   write: (chunk: string) => Promise<void>,
 ): Promise<number> {
   // One column per field key across all types, config order first, then keys only old data has.
-  const used = deps.metrics.fieldKeysSince(opts.since);
+  const used = await deps.metrics.fieldKeysSince(opts.since);
   const configured = (pick: 'fields' | 'completion') => Object.values(deps.config.handoffTypes).flatMap((t) => (pick === 'fields' ? t.fields : t.completion.fields).map((f) => f.key));
   const ordered = (configuredKeys: string[], usedKeys: string[]) => [...new Set([...configuredKeys.filter((k) => usedKeys.includes(k)), ...usedKeys])];
   const columns: ExportColumns = { fields: ordered(configured('fields'), used.fields), completion: ordered(configured('completion'), used.completion) };
@@ -39,10 +39,10 @@ export async function exportHandoffs(
 
   let written = 0;
   for (let afterId = 0; ; ) {
-    const page = deps.metrics.handoffsSince(opts.since, afterId, PAGE);
+    const page = await deps.metrics.handoffsSince(opts.since, afterId, PAGE);
     if (page.length === 0) break;
     let chunk = '';
-    const returns = deps.metrics.returnsOf(page.map((h) => h.id));
+    const returns = await deps.metrics.returnsOf(page.map((h) => h.id));
     for (const h of page) {
       const record = toExportRecord({ ...h, returns: returns.get(h.id) ?? [] }, columns, ownEntry(deps.config.handoffTypes, h.typeKey)?.name ?? h.typeKey, minutesFor(h.toTeam));
       chunk += opts.format === 'csv' ? csvLine(names.map((n) => record[n])) : jsonLine(record);

@@ -1,6 +1,6 @@
 import type { FieldConfig, HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema.js';
 import { type HandoffRepo, type NewEvent, UniqueConflict, type UniqueValue, VersionConflict } from '../db/handoff-repo.js';
-import type { Tx } from '../db/open-db.js';
+import type { Tx } from '../db/database.js';
 import type { HandoffRow } from '../db/schema.js';
 import { DomainError } from '../domain/errors.js';
 import { buildTitle, type FieldValues, isFileList, keepStoredFiles, normalizeUniqueValue, type RawFieldInput, validateFields } from '../domain/fields.js';
@@ -32,7 +32,7 @@ export interface HandoffServiceDeps {
 }
 
 export interface HomeRefreshQueue {
-  queueRefresh(tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): void;
+  queueRefresh(tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): Promise<void>;
 }
 
 export interface StartInput {
@@ -95,8 +95,8 @@ export class HandoffService {
     return team;
   }
 
-  get(id: number): HandoffRow {
-    const h = this.deps.repo.findById(id);
+  async get(id: number): Promise<HandoffRow> {
+    const h = await this.deps.repo.findById(id);
     if (!h) throw new DomainError('not_found', `Handoff #${id} does not exist.`);
     return h;
   }
@@ -137,7 +137,7 @@ export class HandoffService {
   async start(input: StartInput): Promise<HandoffRow> {
     const type = this.handoffType(input.typeKey);
     if (input.submissionKey) {
-      const existing = this.deps.repo.findBySubmissionKey(input.submissionKey);
+      const existing = await this.deps.repo.findBySubmissionKey(input.submissionKey);
       if (existing) return existing;
     }
     if (!(await this.canStart(input.typeKey, input.requesterId)))
@@ -150,16 +150,16 @@ export class HandoffService {
     const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
     const route = await this.prepareRoute(input.typeKey);
     try {
-      return await this.commit((tx) => {
+      return await this.commit(async (tx) => {
         // Checked again in the transaction, so two forms for one parent cannot both start its next step.
-        if (input.parentId !== undefined) this.requireNoNextStep(input.parentId);
-        const handoff = this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
-        this.refreshHomes(tx, audience, now);
+        if (input.parentId !== undefined) await this.requireNoNextStep(input.parentId);
+        const handoff = await this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
+        await this.refreshHomes(tx, audience, now);
         return this.offerNext(tx, handoff, route, now);
       });
     } catch (error) {
       // Two deliveries of one submission raced past the check above: the unique key kept one; return it.
-      const existing = input.submissionKey ? this.deps.repo.findBySubmissionKey(input.submissionKey) : null;
+      const existing = input.submissionKey ? await this.deps.repo.findBySubmissionKey(input.submissionKey) : null;
       if (existing) return existing;
       throw error;
     }
@@ -180,17 +180,17 @@ export class HandoffService {
   }
 
   /** Returns it to the requester; `flagged` names the fields that were missing or wrong, which must be fields of its type. */
-  reject(id: number, userId: string, reason: string, flagged?: ReturnFlags): Promise<HandoffRow> {
+  async reject(id: number, userId: string, reason: string, flagged?: ReturnFlags): Promise<HandoffRow> {
     if (flagged) {
-      const known = new Set(this.handoffType(this.get(id).typeKey).fields.map((f) => f.key));
+      const known = new Set(this.handoffType((await this.get(id)).typeKey).fields.map((f) => f.key));
       const unknown = flagged.fields.filter((k) => !known.has(k));
       if (unknown.length) throw new DomainError('validation', `This form is out of date: ${unknown.join(', ')} is not a field of this handoff. Close it and start again.`);
     }
     return this.act(id, userId, { kind: 'reject', reason, ...(flagged ? { flagged } : {}) });
   }
 
-  resubmit(id: number, userId: string, raw: Record<string, RawFieldInput>): Promise<HandoffRow> {
-    const h = this.get(id);
+  async resubmit(id: number, userId: string, raw: Record<string, RawFieldInput>): Promise<HandoffRow> {
+    const h = await this.get(id);
     // Permission and state first, so the wrong person learns that rather than about field errors.
     const type = this.handoffType(h.typeKey);
     const fields = type.fields;
@@ -202,13 +202,13 @@ export class HandoffService {
   }
 
   async complete(id: number, userId: string, raw: Record<string, RawFieldInput> = {}): Promise<HandoffRow> {
-    const h = this.get(id);
+    const h = await this.get(id);
     await this.check(id, userId, { kind: 'complete', completion: {} });
     return this.act(id, userId, { kind: 'complete', completion: this.validate(this.handoffType(h.typeKey).completion.fields, raw) });
   }
 
   async reassign(id: number, userId: string, to: string): Promise<HandoffRow> {
-    const h = this.get(id);
+    const h = await this.get(id);
     const toIsMember = this.deps.directory.isLead(h.toTeam, to) || (await this.deps.directory.isMember(h.toTeam, to));
     return this.act(id, userId, { kind: 'reassign', to, toIsMember });
   }
@@ -234,12 +234,12 @@ export class HandoffService {
     const { offers, routing } = this.deps;
     if (!offers || !routing) return 0;
     let moved = 0;
-    for (const id of routing.listExpiredOffers(now, limit)) {
-      const h = this.deps.repo.findById(id);
+    for (const id of await routing.listExpiredOffers(now, limit)) {
+      const h = await this.deps.repo.findById(id);
       if (!h) continue;
       const route = await offers.prepare(h.typeKey);
       try {
-        this.deps.repo.transaction((tx) => offers.expire(tx, h, route, now));
+        await this.deps.repo.transaction((tx) => offers.expire(tx, h, route, now));
         moved++;
       } catch (error) {
         // Accepted, passed or expired by someone else in the meantime: nothing left to move.
@@ -251,11 +251,11 @@ export class HandoffService {
   }
 
   /** Updates the posts of the handoffs a person owns (they went away or came back). */
-  refreshOwnedPosts(userId: string): void {
-    const owned = this.deps.repo.listOwnedAccepted(userId);
+  async refreshOwnedPosts(userId: string): Promise<void> {
+    const owned = await this.deps.repo.listOwnedAccepted(userId);
     if (owned.length === 0) return;
     const now = this.deps.clock.now();
-    this.deps.repo.transaction((tx) => this.deps.repo.enqueue(tx, owned.map((id): Notification => ({ type: 'post', handoffId: id })), now));
+    await this.deps.repo.transaction((tx) => this.deps.repo.enqueue(tx, owned.map((id): Notification => ({ type: 'post', handoffId: id })), now));
     this.deps.outbox.kick();
   }
 
@@ -263,28 +263,28 @@ export class HandoffService {
   async waitForPermalink(id: number, timeoutMs: number): Promise<string | null> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const link = this.deps.repo.findById(id)?.permalink ?? null;
+      const link = (await this.deps.repo.findById(id))?.permalink ?? null;
       if (link || Date.now() >= until) return link;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
   /** Why the handoff was last returned, to show the requester in the edit form. */
-  lastReturnReason(id: number): string | null {
-    return this.lastReturn(id)?.reason ?? null;
+  async lastReturnReason(id: number): Promise<string | null> {
+    return (await this.lastReturn(id))?.reason ?? null;
   }
 
   /** The last return's reason and the fields it flagged (none for returns made before fields could be flagged). */
-  lastReturn(id: number): { reason: string; flaggedFields: string[]; somethingElse: boolean } | null {
+  async lastReturn(id: number): Promise<{ reason: string; flaggedFields: string[]; somethingElse: boolean } | null> {
     // A declined approval is a return too.
-    const rejected = this.deps.repo.listEvents(id).filter((e) => e.type === 'rejected' || e.type === 'declined').at(-1);
+    const rejected = (await this.deps.repo.listEvents(id)).filter((e) => e.type === 'rejected' || e.type === 'declined').at(-1);
     if (!rejected || typeof rejected.data.reason !== 'string') return null;
     return { reason: rejected.data.reason, ...returnFlagsOf(rejected.data) };
   }
 
   /** Pauses nudges until the start of business on `untilDate` (the team's local date). */
   async snooze(id: number, userId: string, untilDate: string, reason: string): Promise<HandoffRow> {
-    const h = this.get(id);
+    const h = await this.get(id);
     const team = this.team(h.toTeam);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(untilDate)) throw new DomainError('validation', 'Pick a date.', { until: 'Pick a date.' });
     const until = zonedTime(untilDate, team.hours?.start ?? '00:00', team.timezone);
@@ -293,9 +293,8 @@ export class HandoffService {
 
   /** The requester's "Nudge owner": at most once per REQUESTER_NUDGE_MINUTES of the team's business time. */
   async nudgeOwner(id: number, userId: string): Promise<HandoffRow> {
-    const h = this.get(id);
-    const last = this.deps.repo
-      .listEvents(id)
+    const h = await this.get(id);
+    const last = (await this.deps.repo.listEvents(id))
       .filter((e) => e.type === 'nudged' && e.data.kind === 'requester')
       .at(-1);
     const calendar = calendarOf(this.team(h.toTeam));
@@ -311,7 +310,7 @@ export class HandoffService {
 
   /** Whether a person could do this now; throws the DomainError they would get. Used before opening a modal for it. */
   async check(id: number, userId: string, command: Command): Promise<HandoffRow> {
-    const h = this.get(id);
+    const h = await this.get(id);
     this.decideFor(h, command, await this.actorFor(h, userId));
     return h;
   }
@@ -335,28 +334,28 @@ export class HandoffService {
    * (who completed it), only for the type its config names as `next`, and only once.
    */
   async nextStep(parentId: number, typeKey: string, userId: string): Promise<{ typeKey: string; prefill: FieldValues }> {
-    const parent = this.get(parentId);
+    const parent = await this.get(parentId);
     const type = this.findType(parent.typeKey);
     if (!type || parent.state !== 'done' || type.next !== typeKey) throw new DomainError('invalid_state', `Handoff #${parentId} has no pending next step.`);
     if (parent.ownerId !== userId) throw new DomainError('forbidden', `Only <@${parent.ownerId}>, who completed #${parentId}, can start its next step.`);
-    this.requireNoNextStep(parentId);
+    await this.requireNoNextStep(parentId);
     return { typeKey, prefill: this.carryOver(parent, typeKey) };
   }
 
-  private requireNoNextStep(parentId: number): void {
-    const child = this.deps.repo.findChild(parentId);
+  private async requireNoNextStep(parentId: number): Promise<void> {
+    const child = await this.deps.repo.findChild(parentId);
     if (child) throw new DomainError('invalid_state', `The next step of #${parentId} has already been started as #${child.id}.`);
   }
 
   /** Remembers which message a modal opened by "Hand off this message" came from, for its submission. */
-  rememberMessageSource(viewId: string, userId: string, source: { channel: string; ts: string }): void {
+  async rememberMessageSource(viewId: string, userId: string, source: { channel: string; ts: string }): Promise<void> {
     const now = this.deps.clock.now();
-    this.deps.repo.rememberMessageSource(viewId, userId, source, now, new Date(now.getTime() - MESSAGE_SOURCE_KEEP_MS));
+    await this.deps.repo.rememberMessageSource(viewId, userId, source, now, new Date(now.getTime() - MESSAGE_SOURCE_KEEP_MS));
   }
 
   /** The message the modal `viewId` was opened from by this person, as recorded when it opened; undefined for any other modal. */
-  messageSourceOf(viewId: string, userId: string): { channel: string; ts: string } | undefined {
-    return this.deps.repo.findMessageSource(viewId, userId) ?? undefined;
+  async messageSourceOf(viewId: string, userId: string): Promise<{ channel: string; ts: string } | undefined> {
+    return (await this.deps.repo.findMessageSource(viewId, userId)) ?? undefined;
   }
 
   /**
@@ -364,10 +363,10 @@ export class HandoffService {
    * version: the first commit wins and the others are refused with the state they lost to.
    */
   private async act(id: number, userId: string, command: Command, opts: { expectedVersion?: number } = {}): Promise<HandoffRow> {
-    const h = this.get(id);
+    const h = await this.get(id);
     const actor = await this.actorFor(h, userId);
     const transition = this.decideFor(h, command, actor);
-    if (opts.expectedVersion !== undefined && opts.expectedVersion !== h.version) throw this.lostRace(id);
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== h.version) throw await this.lostRace(id);
     const type = this.handoffType(h.typeKey);
     const now = this.deps.clock.now();
     const patch: Record<string, unknown> = { state: transition.to, ownerId: transition.ownerId, updatedAt: now };
@@ -392,15 +391,15 @@ export class HandoffService {
 
     const event: NewEvent = { type: transition.type, actorId: userId, at: now, fromState: h.state, toState: transition.to, data };
     const audience = this.homeAudience(h, transition, type);
-    const seen = this.postHistory(h, transition);
-    return this.commit((tx) => {
-      const { handoff } = this.deps.repo.applyTransition(tx, id, h.version, patch, event, {
+    const seen = await this.postHistory(h, transition);
+    return this.commit(async (tx) => {
+      const { handoff } = await this.deps.repo.applyTransition(tx, id, h.version, patch, event, {
         unique,
         release: CLOSED_STATES.includes(transition.to),
         notify: (eventId) => this.notificationsFor(h, transition, eventId, userId, seen),
       });
-      if (transition.type === 'completed' && type.next) this.startNext(tx, handoff, type.next, userId, now, nextRoute);
-      this.refreshHomes(tx, audience, now);
+      if (transition.type === 'completed' && type.next) await this.startNext(tx, handoff, type.next, userId, now, nextRoute);
+      await this.refreshHomes(tx, audience, now);
       return this.offerNext(tx, handoff, route, now);
     }, id);
   }
@@ -427,8 +426,8 @@ export class HandoffService {
     return [...(this.deps.directory.knownMembers?.(teamKey) ?? []), ...this.team(teamKey).leads];
   }
 
-  private refreshHomes(tx: Tx, audience: readonly string[], now: Date): void {
-    if (audience.length > 0) this.deps.homes?.queueRefresh(tx, audience, now, new Date(now.getTime() + HOME_REFRESH_DELAY_MS));
+  private async refreshHomes(tx: Tx, audience: readonly string[], now: Date): Promise<void> {
+    if (audience.length > 0) await this.deps.homes?.queueRefresh(tx, audience, now, new Date(now.getTime() + HOME_REFRESH_DELAY_MS));
   }
 
   /** The SLA clocks a transition starts or stops, and when the nudge job should look next. */
@@ -486,9 +485,9 @@ export class HandoffService {
    * and whether it has been approved before. A handoff declined before its first approval has no
    * post, so its later changes must not create one.
    */
-  private postHistory(h: HandoffRow, t: Transition): { posted: boolean; approvedBefore: boolean } {
+  private async postHistory(h: HandoffRow, t: Transition): Promise<{ posted: boolean; approvedBefore: boolean }> {
     if (h.messageTs && t.type !== 'approved') return { posted: true, approvedBefore: true };
-    const events = this.deps.repo.listEvents(h.id);
+    const events = await this.deps.repo.listEvents(h.id);
     const approvedBefore = events.some((e) => e.type === 'approved');
     return { posted: h.messageTs !== null || approvedBefore || events.some((e: EventRow) => e.type === 'created' && e.toState === 'open'), approvedBefore };
   }
@@ -522,27 +521,28 @@ export class HandoffService {
   }
 
   /** Offers a handoff just put in its team queue; the change that put it there already updates its post. */
-  private offerNext(tx: Tx, h: HandoffRow, route: RouteInput | null, now: Date): HandoffRow {
+  private async offerNext(tx: Tx, h: HandoffRow, route: RouteInput | null, now: Date): Promise<HandoffRow> {
     return this.deps.offers && route ? this.deps.offers.offerNext(tx, h, route, now, { postQueued: true }) : h;
   }
 
-  private startNext(tx: Tx, parent: HandoffRow, nextKey: string, requesterId: string, now: Date, route: RouteInput | null): void {
+  private async startNext(tx: Tx, parent: HandoffRow, nextKey: string, requesterId: string, now: Date, route: RouteInput | null): Promise<void> {
     const type = this.handoffType(nextKey);
     const carried = this.carryOver(parent, nextKey);
     const { values, errors } = validateFields(type.fields, toRaw(carried), now);
     const unique = this.uniqueValuesOf(type.fields, values);
-    const taken = unique.some((u) => this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value));
+    let taken = false;
+    for (const u of unique) if (await this.deps.repo.findUniqueHolder(nextKey, u.fieldKey, u.value)) taken = true;
     // Nobody but this person could approve it: asked to start it by hand, they hear why.
     const unapprovable = type.approval !== undefined && approversOf(type, this.deps.config.teams, requesterId).length === 0;
     if (Object.keys(errors).length === 0 && !taken && !unapprovable) {
-      this.offerNext(tx, this.insert(tx, nextKey, requesterId, values, now, parent.id, null), route, now);
+      await this.offerNext(tx, await this.insert(tx, nextKey, requesterId, values, now, parent.id, null), route, now);
       return;
     }
     // Not enough to go on: the person who finished this step is asked to fill in the rest.
-    this.deps.repo.enqueue(tx, [{ type: 'next_needed', handoffId: parent.id, userId: requesterId, typeKey: nextKey }], now);
+    await this.deps.repo.enqueue(tx, [{ type: 'next_needed', handoffId: parent.id, userId: requesterId, typeKey: nextKey }], now);
   }
 
-  private insert(
+  private async insert(
     tx: Tx,
     typeKey: string,
     requesterId: string,
@@ -553,7 +553,7 @@ export class HandoffService {
     via?: string,
     source?: StartInput['source'],
     submissionHash?: string,
-  ): HandoffRow {
+  ): Promise<HandoffRow> {
     const type = this.handoffType(typeKey);
     const team = this.team(type.to);
     // A type with approval waits for it before the receiving team sees anything.
@@ -563,7 +563,7 @@ export class HandoffService {
       ? this.approvalClock(type, now)
       : { acceptWarnAt: accept?.warnAt ?? null, acceptDueAt: accept?.dueAt ?? null, nudgeAt: this.firstCheck(team, type, 'accept', now, accept?.warnAt ?? null) };
     const state = approvers ? 'awaiting_approval' : 'open';
-    const { handoff } = this.deps.repo.create(
+    const { handoff } = await this.deps.repo.create(
       tx,
       {
         typeKey,
@@ -646,26 +646,26 @@ export class HandoffService {
   }
 
   /** Runs a write, turning storage conflicts into the errors a person can act on. */
-  private async commit<T>(fn: (tx: Tx) => T, id?: number): Promise<T> {
+  private async commit<T>(fn: (tx: Tx) => Promise<T>, id?: number): Promise<T> {
     try {
-      const result = this.deps.repo.transaction(fn);
+      const result = await this.deps.repo.transaction(fn);
       this.deps.outbox.kick();
       return result;
     } catch (error) {
-      if (error instanceof VersionConflict) throw this.lostRace(error.handoffId ?? id);
-      if (error instanceof UniqueConflict) throw this.duplicate(error.fieldKey, error.handoffId);
+      if (error instanceof VersionConflict) throw await this.lostRace(error.handoffId ?? id);
+      if (error instanceof UniqueConflict) throw await this.duplicate(error.fieldKey, error.handoffId);
       throw error;
     }
   }
 
-  private lostRace(id: number): DomainError {
-    const now = this.get(id);
+  private async lostRace(id: number): Promise<DomainError> {
+    const now = await this.get(id);
     const who = now.state === 'accepted' ? ` <@${now.ownerId}> owns it now.` : '';
     return new DomainError('conflict', `Someone else changed handoff #${id} a moment ago.${who}`);
   }
 
-  private duplicate(fieldKey: string, holderId: number): DomainError {
-    const holder = this.get(holderId);
+  private async duplicate(fieldKey: string, holderId: number): Promise<DomainError> {
+    const holder = await this.get(holderId);
     const where = holder.permalink ? `: ${holder.permalink}` : '';
     return new DomainError('duplicate', `This is already handed off as #${holder.id}.`, {
       [fieldKey]: `Already handed off as #${holder.id} (${holder.state})${where}`,

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database } from '../db/database.js';
 import type { OutboxRepo } from '../db/outbox-repo.js';
 import type { Clock } from '../domain/ports.js';
 
@@ -16,16 +16,15 @@ const DEGRADED_AFTER_S = 5 * 60;
  * write, because that is what a restart or a failover can fix; an outbox that has fallen behind is
  * 'degraded' (200).
  */
-export function checkHealth(sqlite: Database.Database, outbox: OutboxRepo, clock: Clock): HealthReport {
+export async function checkHealth(db: Pick<Database, 'checkWritable'>, outbox: OutboxRepo, clock: Clock): Promise<HealthReport> {
   let database = 'writable';
   try {
-    // Takes the write lock and gives it back: proves the file is writable and not locked up.
-    sqlite.prepare('BEGIN IMMEDIATE').run();
-    sqlite.prepare('ROLLBACK').run();
+    // Takes the write lock and gives it back: proves the database is writable and not locked up.
+    await db.checkWritable();
   } catch (error) {
     database = (error as Error).message;
   }
-  const backlog = outbox.backlog();
+  const backlog = await outbox.backlog();
   const oldestAgeSeconds = backlog.oldest ? Math.max(0, Math.round((clock.now().getTime() - backlog.oldest.getTime()) / 1000)) : null;
   const behind = oldestAgeSeconds !== null && oldestAgeSeconds > DEGRADED_AFTER_S;
   const status = database !== 'writable' ? 'failing' : behind ? 'degraded' : 'ok';

@@ -44,15 +44,15 @@ export class HistoryService {
    * Everyone else is refused without learning anything about it.
    */
   async historyOf(handoffId: number, viewerId: string): Promise<HandoffHistory> {
-    const handoff = this.deps.repo.findById(handoffId);
+    const handoff = await this.deps.repo.findById(handoffId);
     if (!handoff) throw new DomainError('not_found', `Handoff #${handoffId} does not exist.`);
-    const events = this.deps.repo.listEvents(handoffId);
+    const events = await this.deps.repo.listEvents(handoffId);
     if (!(await this.mayRead(handoff, events, viewerId)))
       throw new DomainError('forbidden', `Only the people involved in handoff #${handoffId} (its requester and owner, and the teams that send and receive it) can see its history.`);
     const type = ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
     const toTeam = ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!type || !toTeam) throw new DomainError('not_found', `Handoff #${handoffId} is of a type or team no longer in the config.`);
-    return { handoff, type, toTeam, events, viewerTimezone: this.deps.stalls.cachedTimezone(viewerId, new Date(0)) };
+    return { handoff, type, toTeam, events, viewerTimezone: await this.deps.stalls.cachedTimezone(viewerId, new Date(0)) };
   }
 
   private async mayRead(h: HandoffRow, events: readonly EventRow[], userId: string): Promise<boolean> {

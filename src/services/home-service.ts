@@ -24,51 +24,52 @@ export class HomeService {
   constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; homes: HomeRepo; directory: TeamDirectory; clock: Clock; stats: StatsService; insights?: InsightsService; away?: Pick<AwayService, 'status' | 'awayAmong'> }) {}
 
   /** Remembers that the person uses the Home tab, so changes to their handoffs republish it. */
-  opened(userId: string): void {
-    this.deps.homes.recordOpened(userId, this.deps.clock.now());
+  async opened(userId: string): Promise<void> {
+    await this.deps.homes.recordOpened(userId, this.deps.clock.now());
   }
 
   async build(userId: string): Promise<HomeData> {
     const now = this.deps.clock.now();
-    const active = this.deps.stalls.listActiveFor(userId);
+    const active = await this.deps.stalls.listActiveFor(userId);
     // Owners of what this person waits on: their absence shows on those items.
     const waitedOn = active.filter((h) => h.state === 'accepted' && h.ownerId !== userId).map((h) => h.ownerId);
-    const { mine, waiting } = splitPersonalItems(active, userId, now, this.deps.away?.awayAmong([...new Set(waitedOn)], now));
+    const { mine, waiting } = splitPersonalItems(active, userId, now, await this.deps.away?.awayAmong([...new Set(waitedOn)], now));
     const teamKeys = await this.deps.directory.teamsOf(userId);
-    const items = this.deps.homes.openQueue(teamKeys, QUEUE_FETCH).map((h) => toHomeItem(h, now));
-    const total = items.length < QUEUE_FETCH ? items.length : this.deps.homes.countOpen(teamKeys);
+    const items = (await this.deps.homes.openQueue(teamKeys, QUEUE_FETCH)).map((h) => toHomeItem(h, now));
+    const total = items.length < QUEUE_FETCH ? items.length : await this.deps.homes.countOpen(teamKeys);
     const leadTeams = this.deps.stats.leadTeams(userId);
-    const health = leadTeams.map((key) => this.teamHealth(key, now));
-    const quality = leadTeams.length > 0 ? this.quality(leadTeams, now) : null;
-    const away = this.deps.away?.status(userId) ?? null;
-    const ownersAway = leadTeams.length > 0 ? this.ownersAway(leadTeams, now) : [];
+    const health: TeamFlowReport[] = [];
+    for (const key of leadTeams) health.push(await this.teamHealth(key, now));
+    const quality = leadTeams.length > 0 ? await this.quality(leadTeams, now) : null;
+    const away = (await this.deps.away?.status(userId)) ?? null;
+    const ownersAway = leadTeams.length > 0 ? await this.ownersAway(leadTeams, now) : [];
     return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, away, ownersAway, ...(quality ? { quality } : {}) };
   }
 
   /** Accepted handoffs of these teams whose owner is away: nobody moves them until a lead reassigns them. */
-  private ownersAway(teamKeys: readonly string[], now: Date): HomeItem[] {
+  private async ownersAway(teamKeys: readonly string[], now: Date): Promise<HomeItem[]> {
     if (!this.deps.away) return [];
-    const away = this.deps.away.awayAmong(this.deps.homes.acceptedOwners(teamKeys), now);
+    const away = await this.deps.away.awayAmong(await this.deps.homes.acceptedOwners(teamKeys), now);
     if (away.size === 0) return [];
-    return this.deps.homes.acceptedOwnedBy(teamKeys, [...away.keys()], QUEUE_FETCH).map((h) => toHomeItem(h, now, away));
+    return (await this.deps.homes.acceptedOwnedBy(teamKeys, [...away.keys()], QUEUE_FETCH)).map((h) => toHomeItem(h, now, away));
   }
 
   /** The quality headline of a lead's teams, cached like team health. */
-  private quality(teamKeys: readonly string[], now: Date): QualityReport | null {
+  private async quality(teamKeys: readonly string[], now: Date): Promise<QualityReport | null> {
     if (!this.deps.insights) return null;
     const key = teamKeys.join(',');
     const cached = this.qualityCache.get(key);
     if (cached && now.getTime() - cached.at < HEALTH_TTL_MS && now.getTime() >= cached.at) return cached.report;
-    const report = this.deps.insights.teamsReport(teamKeys, HEALTH_DAYS, now);
+    const report = await this.deps.insights.teamsReport(teamKeys, HEALTH_DAYS, now);
     this.qualityCache.set(key, { at: now.getTime(), report });
     return report;
   }
 
-  private teamHealth(teamKey: string, now: Date): TeamFlowReport {
+  private async teamHealth(teamKey: string, now: Date): Promise<TeamFlowReport> {
     const cached = this.health.get(teamKey);
     if (cached && now.getTime() - cached.at < HEALTH_TTL_MS && now.getTime() >= cached.at) return cached.report;
     // The Home shows team totals only.
-    const report = this.deps.stats.teamReport(teamKey, HEALTH_DAYS, { perType: false });
+    const report = await this.deps.stats.teamReport(teamKey, HEALTH_DAYS, { perType: false });
     this.health.set(teamKey, { at: now.getTime(), report });
     return report;
   }

@@ -42,21 +42,21 @@ export class InsightsService {
   }
 
   /** The quality report of a scope over `days` up to `now`, against the `days` before, with suggestions and version changes. */
-  report(scope: InsightsScope, days: number, now = this.deps.clock.now()): Omit<InsightsAnswer, 'otherTeams'> {
+  async report(scope: InsightsScope, days: number, now = this.deps.clock.now()): Promise<Omit<InsightsAnswer, 'otherTeams'>> {
     const { previous } = comparedPeriods(now, days);
     const repoScope: QualityScope = scope.kind === 'team' ? { team: scope.key } : { type: scope.key };
-    const events = this.deps.quality.events(repoScope, previous.from, now);
+    const events = await this.deps.quality.events(repoScope, previous.from, now);
     return this.fromEvents(scope, events, now, days);
   }
 
   /** The same report for several teams at once (a lead's Home, the weekly report): one query. */
-  teamsReport(teamKeys: readonly string[], days: number, now = this.deps.clock.now()): QualityReport {
+  async teamsReport(teamKeys: readonly string[], days: number, now = this.deps.clock.now()): Promise<QualityReport> {
     const { previous } = comparedPeriods(now, days);
-    return buildQualityReport(this.deps.quality.events({ teams: teamKeys }, previous.from, now), now, days, { minutesLost: this.minutesLost(previous.from, now) });
+    return buildQualityReport(await this.deps.quality.events({ teams: teamKeys }, previous.from, now), now, days, { minutesLost: this.minutesLost(previous.from, now) });
   }
 
   /** Quality events of some teams over a span, for callers that slice them themselves (weekly series). */
-  teamEvents(teamKeys: readonly string[], from: Date, to: Date): QualityEvent[] {
+  teamEvents(teamKeys: readonly string[], from: Date, to: Date): Promise<QualityEvent[]> {
     return this.deps.quality.events({ teams: teamKeys }, from, to);
   }
 
@@ -112,7 +112,7 @@ export class InsightsService {
         throw new DomainError('forbidden', `Insights of “${type.name}” are for the teams that send and receive it. ${list}`);
       scope = { kind: 'type', key: target, name: type.name };
     }
-    return { ...this.report(scope, days), otherTeams: visible.filter((k) => !(scope.kind === 'team' && k === scope.key)) };
+    return { ...(await this.report(scope, days)), otherTeams: visible.filter((k) => !(scope.kind === 'team' && k === scope.key)) };
   }
 
   private teamScope(key: string): InsightsScope {

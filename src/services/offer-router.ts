@@ -1,6 +1,6 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HandoffRepo, HandoffPatch } from '../db/handoff-repo.js';
-import type { Tx } from '../db/open-db.js';
+import type { Tx } from '../db/database.js';
 import type { RoutingRepo } from '../db/routing-repo.js';
 import type { HandoffRow } from '../db/schema.js';
 import { addBusinessMinutes, parseDuration } from '../domain/business-clock.js';
@@ -47,26 +47,26 @@ export class OfferRouter {
    * Offers an open, unoffered handoff to the next member, or records that nobody is left. Runs in
    * the transaction of the change that put it there; `postQueued` says that change already updates the post.
    */
-  offerNext(tx: Tx, h: HandoffRow, input: RouteInput | null, now: Date, opts: { postQueued: boolean }): HandoffRow {
+  async offerNext(tx: Tx, h: HandoffRow, input: RouteInput | null, now: Date, opts: { postQueued: boolean }): Promise<HandoffRow> {
     if (!input || h.state !== 'open' || h.offeredTo || h.offersExhaustedAt) return h;
     const team = ownEntry(this.deps.config.teams, input.teamKey);
     if (!team) return h;
     const { mode } = input.routing;
-    const history = this.deps.repo.listEvents(h.id);
+    const history = await this.deps.repo.listEvents(h.id);
     const members = input.members;
     const next = pickNextOffer(mode, {
       members,
       tried: triedInCycle(history),
-      away: new Set(this.deps.away?.awayAmong(members, now).keys() ?? []),
-      lastTurn: mode === 'round-robin' ? this.deps.routing.lastTurn(input.teamKey) : null,
-      loads: mode === 'least-loaded' ? this.deps.routing.ownedActiveCounts(members) : undefined,
-      lastAccepted: mode === 'least-loaded' ? this.deps.routing.lastAcceptedAt(members) : undefined,
+      away: new Set((await this.deps.away?.awayAmong(members, now))?.keys() ?? []),
+      lastTurn: mode === 'round-robin' ? await this.deps.routing.lastTurn(input.teamKey) : null,
+      loads: mode === 'least-loaded' ? await this.deps.routing.ownedActiveCounts(members) : undefined,
+      lastAccepted: mode === 'least-loaded' ? await this.deps.routing.lastAcceptedAt(members) : undefined,
     });
     const post: Notification[] = opts.postQueued ? [] : [{ type: 'post', handoffId: h.id }];
     if (next) {
       const calendar = calendarOf(team);
       const until = addBusinessMinutes(now, parseDuration(input.routing.offer, calendar), calendar);
-      this.deps.routing.setTurn(tx, input.teamKey, next, now);
+      await this.deps.routing.setTurn(tx, input.teamKey, next, now);
       return this.apply(tx, h, { kind: 'offer', to: next, until }, { offeredTo: next, offerExpiresAt: until, offersExhaustedAt: null }, now, (eventId) => [
         ...post,
         { type: 'dm', handoffId: h.id, eventId, userId: next },
@@ -81,14 +81,14 @@ export class OfferRouter {
   }
 
   /** Takes back a run-out offer and offers the handoff to the next member. */
-  expire(tx: Tx, h: HandoffRow, input: RouteInput | null, now: Date): HandoffRow {
-    const after = this.apply(tx, h, { kind: 'expire_offer', now }, { offeredTo: null, offerExpiresAt: null }, now, () => []);
+  async expire(tx: Tx, h: HandoffRow, input: RouteInput | null, now: Date): Promise<HandoffRow> {
+    const after = await this.apply(tx, h, { kind: 'expire_offer', now }, { offeredTo: null, offerExpiresAt: null }, now, () => []);
     return this.offerNext(tx, after, input, now, { postQueued: false });
   }
 
-  private apply(tx: Tx, h: HandoffRow, command: Command, patch: HandoffPatch, now: Date, notify: (eventId: number) => Notification[]): HandoffRow {
+  private async apply(tx: Tx, h: HandoffRow, command: Command, patch: HandoffPatch, now: Date, notify: (eventId: number) => Notification[]): Promise<HandoffRow> {
     const t = decide(h, command, SYSTEM);
     const event = { type: t.type, actorId: ROUTING_ACTOR, at: now, fromState: h.state, toState: t.to, data: t.data };
-    return this.deps.repo.applyTransition(tx, h.id, h.version, patch, event, { notify }).handoff;
+    return (await this.deps.repo.applyTransition(tx, h.id, h.version, patch, event, { notify })).handoff;
   }
 }

@@ -103,7 +103,8 @@ export class OutboxDispatcher implements OutboxSignal {
       if (this.again) {
         this.again = false;
         this.kick();
-      } else this.scheduleRetry();
+      } else
+        this.scheduleRetry().catch((error: unknown) => this.deps.logger.error(`outbox: could not schedule the next retry: ${(error as Error)?.message ?? error}`));
     });
   }
 
@@ -112,9 +113,9 @@ export class OutboxDispatcher implements OutboxSignal {
     while (this.running || this.again) await (this.running ?? Promise.resolve());
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.stopped = false;
-    const released = this.deps.repo.releaseLeases(isDeadLocalOwner, { leaseMs: LEASE_MS, settleMs: ORPHAN_SETTLE_MS });
+    const released = await this.deps.repo.releaseLeases(isDeadLocalOwner, { leaseMs: LEASE_MS, settleMs: ORPHAN_SETTLE_MS });
     if (released > 0) this.deps.logger.info(`outbox: took back ${released} entries from a process that is gone`);
     this.kick();
   }
@@ -133,7 +134,7 @@ export class OutboxDispatcher implements OutboxSignal {
   private async loop(): Promise<void> {
     for (;;) {
       if (this.stopped || Date.now() < this.pausedUntil) return;
-      const due = this.deps.repo.listDue(this.deps.clock.now(), BATCH);
+      const due = await this.deps.repo.listDue(this.deps.clock.now(), BATCH);
       if (due.length === 0) return;
       let progressed = false;
       let next = 0;
@@ -141,7 +142,7 @@ export class OutboxDispatcher implements OutboxSignal {
         while (next < due.length) {
           const entry = due[next++];
           if (this.stopped || Date.now() < this.pausedUntil) return;
-          if (!this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER)) continue; // another process has it
+          if (!(await this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER))) continue; // another process has it
           progressed = true;
           await this.send(entry);
         }
@@ -158,7 +159,7 @@ export class OutboxDispatcher implements OutboxSignal {
       // The entry keeps its place at the head of its lane, so what follows it waits.
       const { message, retryAfter, ambiguous } = describeError(error);
       const retryAt = new Date(this.deps.clock.now().getTime() + backoffMs(entry.attempts, retryAfter, ambiguous));
-      this.deps.repo.markFailed(entry.id, message, retryAt);
+      await this.deps.repo.markFailed(entry.id, message, retryAt);
       if (retryAfter) this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfter * 1000);
       this.deps.logger.warn(
         { outboxId: entry.id, handoffId: entry.notification.handoffId, kind: entry.notification.type, attempt: entry.attempts + 1, retryAt: retryAt.toISOString() },
@@ -167,17 +168,19 @@ export class OutboxDispatcher implements OutboxSignal {
       return;
     }
     try {
-      this.deps.repo.markSent(entry.id, this.deps.clock.now());
+      await this.deps.repo.markSent(entry.id, this.deps.clock.now());
     } catch (error) {
       // It stays leased until the lease runs out; its retry then finds the message by outbox id instead of posting twice.
       this.deps.logger.error({ outboxId: entry.id, handoffId: entry.notification.handoffId }, `outbox: could not record entry ${entry.id} as sent: ${(error as Error)?.message ?? error}`);
     }
   }
 
-  private scheduleRetry(): void {
+  private async scheduleRetry(): Promise<void> {
     if (this.stopped) return;
+    const next = await this.deps.repo.nextDueAt();
+    // Stopped, or a run started, while the database answered: that run schedules the next retry.
+    if (this.stopped || this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    const next = this.deps.repo.nextDueAt();
     if (!next) return;
     const wait = Math.max(250, next.getTime() - this.deps.clock.now().getTime(), this.pausedUntil - Date.now());
     this.timer = setTimeout(() => {

@@ -18,10 +18,10 @@ export class QueueService {
   constructor(private readonly deps: { config: WorkflowConfig; stalls: StallRepo; directory: TeamDirectory; clock: Clock; away?: Pick<AwayService, 'awayAmong'> }) {}
 
   /** Accepted handoffs of these teams whose owner is away, oldest first. */
-  ownersAway(teamKeys: readonly string[]): Array<{ handoff: HandoffRow; until: Date | null }> {
+  async ownersAway(teamKeys: readonly string[]): Promise<Array<{ handoff: HandoffRow; until: Date | null }>> {
     if (!this.deps.away) return [];
-    const accepted = this.deps.stalls.listActiveForTeams(teamKeys).filter((h) => h.state === 'accepted');
-    const away = this.deps.away.awayAmong([...new Set(accepted.map((h) => h.ownerId))], this.deps.clock.now());
+    const accepted = (await this.deps.stalls.listActiveForTeams(teamKeys)).filter((h) => h.state === 'accepted');
+    const away = await this.deps.away.awayAmong([...new Set(accepted.map((h) => h.ownerId))], this.deps.clock.now());
     return accepted.flatMap((h) => {
       const absence = away.get(h.ownerId);
       return absence ? [{ handoff: h, until: absence.until }] : [];
@@ -29,14 +29,14 @@ export class QueueService {
   }
 
   /** The absences among the owners of these handoffs' accepted ones. */
-  private ownersAwayAmong(items: readonly HandoffRow[], now: Date): AwayLookup | undefined {
+  private ownersAwayAmong(items: readonly HandoffRow[], now: Date): Promise<AwayLookup | undefined> | undefined {
     return this.deps.away?.awayAmong([...new Set(items.filter((h) => h.state === 'accepted').map((h) => h.ownerId))], now);
   }
 
-  mine(userId: string): MyQueue {
-    const items = this.deps.stalls.listActiveFor(userId);
+  async mine(userId: string): Promise<MyQueue> {
+    const items = await this.deps.stalls.listActiveFor(userId);
     const now = this.deps.clock.now();
-    const digest = buildDigests(items, () => [], now, this.ownersAwayAmong(items, now)).get(userId) ?? null;
+    const digest = buildDigests(items, () => [], now, await this.ownersAwayAmong(items, now)).get(userId) ?? null;
     return {
       digest,
       owned: items.filter((h) => h.ownerId === userId && h.state !== 'open' && h.state !== 'awaiting_approval').length,
@@ -47,9 +47,9 @@ export class QueueService {
   /** The stalled work of every team the person is a member or lead of. */
   async stalled(userId: string): Promise<{ teams: string[]; digest: PersonDigest | null }> {
     const teams = await this.deps.directory.teamsOf(userId);
-    const items = this.deps.stalls.listActiveForTeams(teams);
+    const items = await this.deps.stalls.listActiveForTeams(teams);
     const now = this.deps.clock.now();
-    const all = buildDigests(items, (team) => (teams.includes(team) ? [userId] : []), now, this.ownersAwayAmong(items, now)).get(userId);
+    const all = buildDigests(items, (team) => (teams.includes(team) ? [userId] : []), now, await this.ownersAwayAmong(items, now)).get(userId);
     const digest = all && all.teams.length > 0 ? { userId, owned: [], waiting: [], teams: all.teams } : null;
     return { teams, digest };
   }

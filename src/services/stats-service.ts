@@ -39,7 +39,7 @@ export class StatsService {
   }
 
   /** A team's report for `days` days ending now, against the `days` before; `perType: false` leaves out the per-type breakdown. */
-  teamReport(teamKey: string, days: number, opts: { perType?: boolean } = {}): TeamFlowReport {
+  async teamReport(teamKey: string, days: number, opts: { perType?: boolean } = {}): Promise<TeamFlowReport> {
     const team = ownEntry(this.deps.config.teams, teamKey);
     if (!team) throw new DomainError('not_found', `There is no team "${teamKey}".`);
     const now = this.deps.clock.now();
@@ -47,7 +47,7 @@ export class StatsService {
     const calendar = calendarOf(team);
     const timeline = businessTimeline(calendar, new Date(from.getTime() - TIMELINE_LEAD_DAYS * DAY_MS), now);
     const slaOf = slaMinutesOf(this.deps.config, calendar);
-    const changes = this.deps.metrics.stateChanges(teamKey, from, now);
+    const changes = await this.deps.metrics.stateChanges(teamKey, from, now);
     return buildTeamFlowReport(teamKey, changes, now, days, { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf, perType: opts.perType });
   }
 
@@ -67,7 +67,7 @@ export class StatsService {
       if (!team) throw new DomainError('not_found', `There is no team \`${teamKey}\`. ${list}`);
       if (!visible.includes(teamKey)) throw new DomainError('forbidden', `Stats of ${team.name} are for its members and leads. ${list}`);
     }
-    return { report: this.teamReport(teamKey, days), otherTeams: visible.filter((k) => k !== teamKey) };
+    return { report: await this.teamReport(teamKey, days), otherTeams: visible.filter((k) => k !== teamKey) };
   }
 }
 

@@ -31,8 +31,8 @@ export class WebhookSender {
 
   async deliver(n: WebhookNotification): Promise<void> {
     const hook = this.deps.config.webhooks.find((h) => h.url === n.url);
-    const handoff = this.deps.repo.findById(n.handoffId);
-    const event = this.deps.repo.findEvent(n.eventId);
+    const handoff = await this.deps.repo.findById(n.handoffId);
+    const event = await this.deps.repo.findEvent(n.eventId);
     // The webhook was removed from the config since, or the rows are gone: nothing left to deliver.
     if (!hook || !handoff || !event) return;
     // Stable across retries: the event and which webhook it goes to.

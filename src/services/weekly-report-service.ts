@@ -28,26 +28,27 @@ export class WeeklyReportService {
   }
 
   /** The report of the REPORT_WEEKS weeks before `weekOf` (a Monday, on `timezone`'s clock) for these teams. */
-  build(teamKeys: readonly string[], weekOf: string, timezone: string): WeeklyReport {
+  async build(teamKeys: readonly string[], weekOf: string, timezone: string): Promise<WeeklyReport> {
     const weeks = reportWeeks(weekOf, timezone, REPORT_WEEKS);
     const from = weeks[0].period.from;
     const to = weeks[weeks.length - 1].period.to;
-    const events = this.deps.insights.teamEvents(teamKeys, from, to);
+    const events = await this.deps.insights.teamEvents(teamKeys, from, to);
     const minutesLost = this.deps.insights.minutesLost(from, to);
-    const teams = teamKeys.flatMap((key) => {
+    const teams: WeeklyReport['teams'][number][] = [];
+    for (const key of teamKeys) {
       const team = ownEntry(this.deps.config.teams, key);
-      if (!team) return [];
+      if (!team) continue;
       const calendar = calendarOf(team);
       const timeline = businessTimeline(calendar, new Date(from.getTime() - TIMELINE_LEAD_DAYS * DAY_MS), to);
       const slaOf = slaMinutesOf(this.deps.config, calendar);
-      const changes = this.deps.metrics.stateChanges(key, from, to);
-      return [
+      const changes = await this.deps.metrics.stateChanges(key, from, to);
+      teams.push(
         computeTeamWeeks({ key, name: team.name }, changes, events, weeks, {
           flow: { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf },
           quality: { minutesLost },
         }),
-      ];
-    });
+      );
+    }
     return { weekOf, timezone, teams };
   }
 }

@@ -38,7 +38,7 @@ export interface SlackAppOptions {
   /** Our routes (/healthz, /metrics, /api/…), served beside Slack's endpoint (in Socket Mode on PORT alone). */
   readonly customRoutes?: CustomRoute[];
   /** False when an Events API delivery with this id was handled before (Slack retries deliveries). */
-  readonly firstSight?: (eventId: string) => boolean;
+  readonly firstSight?: (eventId: string) => Promise<boolean>;
   /** Where refused Slack requests (bad signature, too large) are logged, once per interval with a count. */
   readonly rejections?: RepeatedLog;
   readonly timeouts?: HttpTimeouts;
@@ -211,7 +211,7 @@ export function createSlackApp(opts: SlackAppOptions) {
   // Slack retries an event it thinks we missed; the first delivery already did the work.
   app.use(async ({ next, body }) => {
     const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === 'string' && opts.firstSight && !opts.firstSight(eventId)) return;
+    if (typeof eventId === 'string' && opts.firstSight && !(await opts.firstSight(eventId))) return;
     await next();
   });
   // Errors raised before the listeners run (authorization) never reach the middleware above.

@@ -47,30 +47,30 @@ export class SlackNotifier {
     }
     if (n.type === 'home') return this.publishHome(n.userId);
     if (n.type === 'weekly_report') return this.sendWeeklyReport(n.userId, n.report, delivery);
-    const ctx = this.context(n.handoffId);
+    const ctx = await this.context(n.handoffId);
     if (!ctx) return; // the handoff is gone (never happens in practice): nothing to say
     switch (n.type) {
       case 'post':
         return this.syncPost(ctx, delivery);
       case 'thread': {
-        const event = this.deps.repo.findEvent(n.eventId);
+        const event = await this.deps.repo.findEvent(n.eventId);
         const { channelId, messageTs } = ctx.handoff;
         if (!event || !messageTs) throw new Error(`thread reply before post of handoff ${n.handoffId}`);
         await this.post({ channel: channelId, thread_ts: messageTs, text: describeEvent(event, ctx.handoff, ctx.type.fields) }, delivery);
         return;
       }
       case 'dm': {
-        const event = this.deps.repo.findEvent(n.eventId);
+        const event = await this.deps.repo.findEvent(n.eventId);
         if (!event) return;
         await this.dm(n.userId, buildEventDm(ctx, event, n.userId, n.awayOf), delivery);
         return;
       }
       case 'approval_request': {
-        const event = this.deps.repo.findEvent(n.eventId);
+        const event = await this.deps.repo.findEvent(n.eventId);
         if (!event) return;
         const posted = await this.dm(n.userId, buildApprovalDm(ctx, event), delivery);
         // Kept so the decision can take the buttons off this DM (approval_settled).
-        this.deps.repo.saveApprovalMessage({ handoffId: n.handoffId, userId: n.userId, eventId: n.eventId, channel: posted.channel, ts: posted.ts });
+        await this.deps.repo.saveApprovalMessage({ handoffId: n.handoffId, userId: n.userId, eventId: n.eventId, channel: posted.channel, ts: posted.ts });
         return;
       }
       case 'approval_settled':
@@ -95,9 +95,9 @@ export class SlackNotifier {
    * Each is forgotten once updated, so a retry updates only the rest; a DM Slack no longer has is skipped.
    */
   private async settleApprovalDms(ctx: HandoffContext, decisionId: number): Promise<void> {
-    const decision = this.deps.repo.findEvent(decisionId);
-    for (const m of this.deps.repo.listApprovalMessages(ctx.handoff.id)) {
-      const asked = this.deps.repo.findEvent(m.eventId);
+    const decision = await this.deps.repo.findEvent(decisionId);
+    for (const m of await this.deps.repo.listApprovalMessages(ctx.handoff.id)) {
+      const asked = await this.deps.repo.findEvent(m.eventId);
       if (asked) {
         const message = buildApprovalDm(ctx, asked, decision);
         await this.deps.limiter.acquire(m.channel);
@@ -107,7 +107,7 @@ export class SlackNotifier {
           if ((error as { data?: { error?: string } }).data?.error !== 'message_not_found') throw error;
         }
       }
-      this.deps.repo.deleteApprovalMessage(m.channel, m.ts);
+      await this.deps.repo.deleteApprovalMessage(m.channel, m.ts);
     }
   }
 
@@ -119,13 +119,13 @@ export class SlackNotifier {
     await this.deps.client.views.publish({ user_id: userId, view });
   }
 
-  private context(id: number): HandoffContext | null {
-    const handoff = this.deps.repo.findById(id);
+  private async context(id: number): Promise<HandoffContext | null> {
+    const handoff = await this.deps.repo.findById(id);
     if (!handoff) return null;
     const type = ownEntry(this.deps.config.handoffTypes, handoff.typeKey);
     const toTeam = ownEntry(this.deps.config.teams, handoff.toTeam);
     if (!type || !toTeam) return null;
-    const absence = handoff.state === 'accepted' ? this.deps.away?.status(handoff.ownerId) : null;
+    const absence = handoff.state === 'accepted' ? await this.deps.away?.status(handoff.ownerId) : null;
     return { handoff, type, toTeam, ownerAway: absence ? { until: absence.until } : null };
   }
 
@@ -136,7 +136,7 @@ export class SlackNotifier {
       // Link the message it came from; a message Slack no longer finds is simply not linked.
       const source = await this.deps.client.chat.getPermalink({ channel: h.sourceChannel, message_ts: h.sourceTs }).catch(() => null);
       if (source?.permalink) {
-        this.deps.repo.setSourcePermalink(h.id, source.permalink);
+        await this.deps.repo.setSourcePermalink(h.id, source.permalink);
         h.sourcePermalink = source.permalink;
       }
     }
@@ -145,14 +145,14 @@ export class SlackNotifier {
       await this.deps.limiter.acquire(h.channelId);
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
       // A post whose permalink is missing (made by an older version whose lookup failed): link it now.
-      if (!h.permalink) this.deps.repo.setPost(h.id, h.channelId, h.messageTs, await this.deps.workspace.permalink(h.channelId, h.messageTs));
+      if (!h.permalink) await this.deps.repo.setPost(h.id, h.channelId, h.messageTs, await this.deps.workspace.permalink(h.channelId, h.messageTs));
       return;
     }
     // Thread replies and DMs link to the post, so its lane needs the permalink: know the workspace URL before posting.
     await this.deps.workspace.identity();
     const posted = await this.post({ channel: h.channelId, text: message.text, blocks: message.blocks }, delivery);
     // Record the ts at once, so a retry updates this post instead of posting twice.
-    this.deps.repo.setPost(h.id, posted.channel, posted.ts, await this.deps.workspace.permalink(posted.channel, posted.ts));
+    await this.deps.repo.setPost(h.id, posted.channel, posted.ts, await this.deps.workspace.permalink(posted.channel, posted.ts));
   }
 
   /**
@@ -162,11 +162,11 @@ export class SlackNotifier {
    * for the channel.
    */
   private async dm(userId: string, message: SlackMessage, delivery: Delivery): Promise<{ channel: string; ts: string }> {
-    let channel = this.dmChannels.get(userId) ?? this.deps.repo.findDmChannel(userId) ?? undefined;
+    let channel = this.dmChannels.get(userId) ?? (await this.deps.repo.findDmChannel(userId)) ?? undefined;
     if (!channel && delivery.retried) channel = await this.openDm(userId);
     const posted = await this.post({ channel: channel ?? userId, text: message.text, blocks: message.blocks }, delivery);
-    if (posted.channel !== channel && /^D[A-Z0-9]+$/.test(posted.channel)) this.rememberDm(userId, posted.channel);
-    else if (channel) this.rememberDm(userId, channel, false);
+    if (posted.channel !== channel && /^D[A-Z0-9]+$/.test(posted.channel)) await this.rememberDm(userId, posted.channel);
+    else if (channel) await this.rememberDm(userId, channel, false);
     return posted;
   }
 
@@ -174,19 +174,19 @@ export class SlackNotifier {
   private async openDm(userId: string): Promise<string | undefined> {
     const opened = await this.deps.client.conversations.open({ users: userId });
     const id = opened.channel?.id;
-    if (id) this.rememberDm(userId, id);
+    if (id) await this.rememberDm(userId, id);
     return id;
   }
 
-  private rememberDm(userId: string, channel: string, store = true): void {
+  private async rememberDm(userId: string, channel: string, store = true): Promise<void> {
     if (this.dmChannels.size > 50_000) this.dmChannels.clear();
     this.dmChannels.set(userId, channel);
-    if (store) this.deps.repo.saveDmChannel(userId, channel, this.deps.clock.now());
+    if (store) await this.deps.repo.saveDmChannel(userId, channel, this.deps.clock.now());
   }
 
   /** The DM channel's id, which a file upload needs: the stored one, else conversations.open (once per person). */
   private async dmChannel(userId: string): Promise<string> {
-    const known = this.dmChannels.get(userId) ?? this.deps.repo.findDmChannel(userId) ?? (await this.openDm(userId));
+    const known = this.dmChannels.get(userId) ?? (await this.deps.repo.findDmChannel(userId)) ?? (await this.openDm(userId));
     if (!known) throw new Error(`no DM channel for ${userId}`);
     return known;
   }

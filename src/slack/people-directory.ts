@@ -13,13 +13,13 @@ export class SlackPeopleDirectory implements PeopleDirectory {
 
   async timezones(userIds: readonly string[]): Promise<Map<string, string>> {
     const now = this.deps.clock.now();
-    const known = this.deps.stalls.cachedTimezones(userIds, new Date(now.getTime() - FRESH_MS));
+    const known = await this.deps.stalls.cachedTimezones(userIds, new Date(now.getTime() - FRESH_MS));
     for (const userId of userIds) {
       if (known.has(userId)) continue;
       try {
         const res = await this.deps.client.users.info({ user: userId });
         const tz = res.user?.tz ?? 'UTC';
-        this.deps.stalls.saveTimezone(userId, tz, now);
+        await this.deps.stalls.saveTimezone(userId, tz, now);
         known.set(userId, tz);
       } catch (error) {
         this.deps.logger.warn(`users.info for ${userId} failed; using UTC this time: ${(error as Error).message}`);

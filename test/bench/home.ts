@@ -221,8 +221,8 @@ export async function runHomeBench(opts: HomeBenchOptions = {}): Promise<HomeBen
 
     const clock = { now: () => NOW };
     const directory = configDirectory(config);
-    const stats = new StatsService({ config, metrics: new MetricsRepo(handle.db), directory, clock });
-    const newHome = () => new HomeService({ config, stalls: new StallRepo(handle.db), homes: new HomeRepo(handle.db), directory, clock, stats });
+    const stats = new StatsService({ config, metrics: new MetricsRepo(handle), directory, clock });
+    const newHome = () => new HomeService({ config, stalls: new StallRepo(handle), homes: new HomeRepo(handle), directory, clock, stats });
     const viewOptions = statsViewOptions(config);
 
     // The busiest member of team0: the most owned and started handoffs among its members.
@@ -265,11 +265,11 @@ export async function runHomeBench(opts: HomeBenchOptions = {}): Promise<HomeBen
     measurements.push({ name: 'Home of a lead, Team health cached', ...(await time(runs, () => render(leadHome, leadId(0)))), rows: 'team0', targetMs: 50 });
 
     for (const team of ['team0', 'team1']) {
-      const report = stats.teamReport(team, 90);
+      const report = await stats.teamReport(team, 90);
       const changes = handle.sqlite.prepare('SELECT count(*) AS n FROM handoffs WHERE to_team = ? AND created_at >= ?').get(team, NOW.getTime() - 180 * DAY) as { n: number };
       measurements.push({
         name: `/handoff stats ${team} 90d (query + math + message)`,
-        ...(await time(runs, () => buildStatsMessage(stats.teamReport(team, 90), viewOptions))),
+        ...(await time(runs, async () => buildStatsMessage(await stats.teamReport(team, 90), viewOptions))),
         rows: `${changes.n.toLocaleString('en-US')} handoffs in 180 d; ${report.total.current.started} started in 90 d; ${config.teams[team].hours ? 'business hours' : 'round the clock'}`,
         targetMs: 200,
       });
@@ -277,14 +277,14 @@ export async function runHomeBench(opts: HomeBenchOptions = {}): Promise<HomeBen
 
     let bytes = 0;
     const exported = await time(1, () =>
-      exportHandoffs({ config, metrics: new MetricsRepo(handle.db), now: NOW }, { since: new Date(NOW.getTime() - 365 * DAY), format: 'csv' }, async (chunk) => {
+      exportHandoffs({ config, metrics: new MetricsRepo(handle), now: NOW }, { since: new Date(NOW.getTime() - 365 * DAY), format: 'csv' }, async (chunk) => {
         bytes += chunk.length;
       }),
     );
     measurements.push({ name: 'export --since 1 year --format csv', ...exported, rows: `${(bytes / 1e6).toFixed(1)} MB` });
     return measurements;
   } finally {
-    handle.close();
+    await handle.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

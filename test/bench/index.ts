@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { loadWorkflow } from '../../src/config/load-config';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { HandoffRepo } from '../../src/db/handoff-repo';
-import { type Db, openDb, type OpenDb } from '../../src/db/open-db';
+import type { Database } from '../../src/db/database';
+import { openDb, type OpenDb } from '../../src/db/open-db';
 import { MetricsRepo } from '../../src/db/metrics-repo';
 import { QualityRepo } from '../../src/db/quality-repo';
 import { StallRepo } from '../../src/db/stall-repo';
@@ -41,7 +42,7 @@ import { printInsightsResult, runInsightsBench } from './insights';
 import { runRoutingBench } from './routing';
 import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
-import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timed, timedAsync, verdictOf } from './report';
+import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timedAsync, verdictOf } from './report';
 import { DAY, DEFAULT_PLAN, seed } from './seed';
 
 const RUNS = 5;
@@ -79,7 +80,7 @@ class CachedPeopleDirectory implements PeopleDirectory {
   }
 }
 
-function jobDeps(db: Db, config: WorkflowConfig): JobDeps {
+function jobDeps(db: Database, config: WorkflowConfig): JobDeps {
   const stalls = new StallRepo(db);
   return {
     config,
@@ -94,9 +95,9 @@ function jobDeps(db: Db, config: WorkflowConfig): JobDeps {
 }
 
 /** The deciding half of runNudges: read what is due and plan each, without writing. */
-function decideNudges(stalls: StallRepo, config: WorkflowConfig): { looked: number; fire: Record<string, number> } {
+async function decideNudges(stalls: StallRepo, config: WorkflowConfig): Promise<{ looked: number; fire: Record<string, number> }> {
   const fire: Record<string, number> = {};
-  const due = stalls.dueForNudge(NOW, 100_000);
+  const due = await stalls.dueForNudge(NOW, 100_000);
   for (const h of due) {
     const type = config.handoffTypes[h.typeKey];
     const team = config.teams[h.toTeam];
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
       sqliteVersion = (seeding.sqlite.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
       const seeded = seed(seeding.sqlite, config, NOW, DEFAULT_PLAN);
       seeding.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-      seeding.close();
+      await seeding.close();
       heading('Seeded database');
       console.log(`SQLite ${sqliteVersion}; file ${(statSync(seedPath).size / 2 ** 20).toFixed(1)} MiB; seeded in ${fmtMs(seeded.ms)} ms`);
       console.log(
@@ -161,13 +162,13 @@ async function main(): Promise<void> {
 
       // --- Reads: deciding, building, listing (repeatable on one connection) ----------------------
       const read = openDb(`file:${seedPath}`);
-      const stalls = new StallRepo(read.db);
+      const stalls = new StallRepo(read);
 
       let due = 0;
       measurements.push({
         name: 'dueForNudge query alone',
-        samples: await repeat(RUNS, () => {
-          const r = timed(() => stalls.dueForNudge(NOW, 100_000));
+        samples: await repeat(RUNS, async () => {
+          const r = await timedAsync(() => stalls.dueForNudge(NOW, 100_000));
           due = r.value.length;
           return r.ms;
         }),
@@ -177,8 +178,8 @@ async function main(): Promise<void> {
       let decided = { looked: 0, fire: {} as Record<string, number> };
       measurements.push({
         name: 'nudge decide (dueForNudge + planNudges)',
-        samples: await repeat(RUNS, () => {
-          const r = timed(() => decideNudges(stalls, config));
+        samples: await repeat(RUNS, async () => {
+          const r = await timedAsync(() => decideNudges(stalls, config));
           decided = r.value;
           return r.ms;
         }),
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
       });
 
       // Where the deciding time goes: planning alone, on rows already read, and by what it plans.
-      const dueRows = stalls.dueForNudge(NOW, 100_000);
+      const dueRows = await stalls.dueForNudge(NOW, 100_000);
       const planMsByKind: Record<string, number> = {};
       measurements.push({
         name: 'planNudges alone (rows already read)',
@@ -211,8 +212,8 @@ async function main(): Promise<void> {
       let stalledRows = 0;
       measurements.push({
         name: 'listStalled query alone',
-        samples: await repeat(RUNS, () => {
-          const r = timed(() => stalls.listStalled(NOW));
+        samples: await repeat(RUNS, async () => {
+          const r = await timedAsync(() => stalls.listStalled(NOW));
           stalledRows = r.value.length;
           return r.ms;
         }),
@@ -223,8 +224,8 @@ async function main(): Promise<void> {
       const leadsOf = (team: string) => config.teams[team]?.leads ?? [];
       measurements.push({
         name: 'buildDigests(listStalled(now))',
-        samples: await repeat(RUNS, () => {
-          const r = timed(() => buildDigests(stalls.listStalled(NOW), leadsOf, NOW));
+        samples: await repeat(RUNS, async () => {
+          const r = await timedAsync(async () => buildDigests(await stalls.listStalled(NOW), leadsOf, NOW));
           built = r.value.size;
           return r.ms;
         }),
@@ -234,8 +235,8 @@ async function main(): Promise<void> {
       let mine = 0;
       measurements.push({
         name: `listActiveFor (busiest person)`,
-        samples: await repeat(RUNS, () => {
-          const r = timed(() => stalls.listActiveFor(seeded.busiest.userId));
+        samples: await repeat(RUNS, async () => {
+          const r = await timedAsync(() => stalls.listActiveFor(seeded.busiest.userId));
           mine = r.value.length;
           return r.ms;
         }),
@@ -246,8 +247,8 @@ async function main(): Promise<void> {
         let n = 0;
         measurements.push({
           name: `listActiveForTeams(${JSON.stringify(teams)})`,
-          samples: await repeat(RUNS, () => {
-            const r = timed(() => stalls.listActiveForTeams(teams));
+          samples: await repeat(RUNS, async () => {
+            const r = await timedAsync(() => stalls.listActiveForTeams(teams));
             n = r.value.length;
             return r.ms;
           }),
@@ -255,8 +256,8 @@ async function main(): Promise<void> {
         });
       }
 
-      const plans = stallQueryPlans(read.sqlite, NOW, seeded.busiest.userId);
-      read.close();
+      const plans = await stallQueryPlans(read.sqlite, NOW, seeded.busiest.userId);
+      await read.close();
 
       // --- Jobs that write: a fresh copy of the seeded file for every run --------------------------
       const fresh = (run: number, fn: (o: OpenDb) => Promise<number>) => async () => {
@@ -266,7 +267,7 @@ async function main(): Promise<void> {
         try {
           return await fn(opened);
         } finally {
-          opened.close();
+          await opened.close();
           for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
         }
       };
@@ -277,7 +278,7 @@ async function main(): Promise<void> {
         samples: await repeat(RUNS, (i) =>
           fresh(i, async (o) => {
             const eventsBefore = count(o, 'events');
-            const r = await timedAsync(() => runNudges(jobDeps(o.db, config), NOW));
+            const r = await timedAsync(() => runNudges(jobDeps(o, config), NOW));
             nudgeRun = { ...r.value, events: count(o, 'events') - eventsBefore, outbox: count(o, 'outbox') };
             return r.ms;
           })(),
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
         name: 'digest run (runDigest, builds + queues)',
         samples: await repeat(RUNS, (i) =>
           fresh(i, async (o) => {
-            const r = await timedAsync(() => runDigest(jobDeps(o.db, config), NOW));
+            const r = await timedAsync(() => runDigest(jobDeps(o, config), NOW));
             digestRun = r.value;
             return r.ms;
           })(),

@@ -17,6 +17,7 @@ import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { workflowSchema } from '../../src/config/workflow-schema';
 import { openDb, type OpenDb } from '../../src/db/open-db';
 import { QualityRepo } from '../../src/db/quality-repo';
+import { SqliteDatabase } from '../../src/db/database';
 import * as schema from '../../src/db/schema';
 import { comparedPeriods } from '../../src/domain/quality-metrics';
 import { InsightsService } from '../../src/services/insights-service';
@@ -161,10 +162,10 @@ function seedEvents(sqlite: OpenDb['sqlite'], eventTotal: number): Seeded {
 }
 
 /** The SQL QualityRepo sends for a scope, captured from a second drizzle instance that logs it. */
-function captureQualityQuery(sqlite: OpenDb['sqlite'], team: string, from: Date, to: Date): CapturedQuery {
+async function captureQualityQuery(sqlite: OpenDb['sqlite'], team: string, from: Date, to: Date): Promise<CapturedQuery> {
   const seen: CapturedQuery[] = [];
   const db = drizzle(sqlite, { schema, logger: { logQuery: (sql, params) => seen.push({ sql, params: [...params] }) } });
-  new QualityRepo(db).events({ team }, from, to);
+  await new QualityRepo(new SqliteDatabase(db, sqlite, schema)).events({ team }, from, to);
   const last = seen.at(-1);
   if (!last) throw new Error('QualityRepo sent no query');
   return last;
@@ -187,14 +188,14 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
           .join(', ')}); no ANALYZE, as in production`,
     );
     const clock = { now: () => NOW };
-    const insights = new InsightsService({ config, quality: new QualityRepo(handle.db), directory: configDirectory(config), clock });
+    const insights = new InsightsService({ config, quality: new QualityRepo(handle), directory: configDirectory(config), clock });
     const viewOptions = insightsViewOptions(config);
     const measurements: Measurement[] = [];
     const notes: string[] = [];
     const { previous } = comparedPeriods(NOW, 90);
 
     for (const team of ['team0', 'team1']) {
-      const rowsRead = new QualityRepo(handle.db).events({ team }, previous.from, NOW).length;
+      const rowsRead = (await new QualityRepo(handle).events({ team }, previous.from, NOW)).length;
       let blocks = 0;
       let decided = 0;
       measurements.push({
@@ -217,20 +218,20 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
     measurements.push({
       name: 'QualityRepo.events(team0, 180 d) alone',
       samples: await repeat(runs, async () => {
-        const r = await timedAsync(async () => new QualityRepo(handle.db).events({ team: 'team0' }, previous.from, NOW));
+        const r = await timedAsync(async () => new QualityRepo(handle).events({ team: 'team0' }, previous.from, NOW));
         n = r.value.length;
         return r.ms;
       }),
       rows: `${fmtInt(n)} rows`,
     });
 
-    const query = captureQualityQuery(handle.sqlite, 'team0', previous.from, NOW);
+    const query = await captureQualityQuery(handle.sqlite, 'team0', previous.from, NOW);
     const planRows = handle.sqlite.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...(query.params as unknown[])) as PlanRow[];
     const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
     notes.push(`the quality query returns ${fmtInt(n)} of ${fmtInt(total)} events (team0 sends and receives; 90 d compared with the 90 d before)`);
     return { measurements, notes, plan: { sql: inlineParams(query), lines: formatPlan(planRows) } };
   } finally {
-    handle.close();
+    await handle.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

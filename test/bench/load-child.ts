@@ -210,7 +210,7 @@ async function runBot(): Promise<void> {
   // Loaded only in this role (the bundle is shared), as main.ts loads them: from dist/.
   const [{ loadConfig }, { createHandoffApp }, { NO_RATE_LIMITS }] = await Promise.all([import('../../src/config/load-config'), import('../../src/handoff-app'), import('../../src/slack/rate-limiter')]);
   const { env, workflow } = loadConfig(process.env);
-  const app = createHandoffApp({ env, workflow, processMetrics: true, rateLimits: NO_RATE_LIMITS, schedule: false });
+  const app = await createHandoffApp({ env, workflow, processMetrics: true, rateLimits: NO_RATE_LIMITS, schedule: false });
   readyAndSampled(await app.start(0), () => app.stop(2000));
 }
 

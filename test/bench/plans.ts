@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import * as schema from '../../src/db/schema';
 import { StallRepo } from '../../src/db/stall-repo';
+import { SqliteDatabase } from '../../src/db/database';
 
 export interface CapturedQuery {
   readonly sql: string;
@@ -29,10 +30,10 @@ export interface QueryPlan {
 }
 
 /** Runs `call` against a StallRepo whose queries are recorded, and returns the last statement it sent. */
-function capture(sqlite: Database.Database, call: (stalls: StallRepo) => unknown): CapturedQuery {
+async function capture(sqlite: Database.Database, call: (stalls: StallRepo) => Promise<unknown>): Promise<CapturedQuery> {
   const seen: CapturedQuery[] = [];
   const db = drizzle(sqlite, { schema, logger: { logQuery: (sql, params) => seen.push({ sql, params: [...params] }) } });
-  call(new StallRepo(db));
+  await call(new StallRepo(new SqliteDatabase(db, sqlite, schema)));
   const last = seen.at(-1);
   if (!last) throw new Error('the call sent no query');
   return last;
@@ -59,19 +60,21 @@ export function notesOf(rows: readonly PlanRow[]): string[] {
     .map((r) => `narrowed by state only, reads every handoff in that state: ${r.detail}`);
 }
 
-export function stallQueryPlans(sqlite: Database.Database, now: Date, busyUser: string): QueryPlan[] {
-  const queries: Array<[string, (s: StallRepo) => unknown]> = [
+export async function stallQueryPlans(sqlite: Database.Database, now: Date, busyUser: string): Promise<QueryPlan[]> {
+  const queries: Array<[string, (s: StallRepo) => Promise<unknown>]> = [
     ['dueForNudge(now, 1000)', (s) => s.dueForNudge(now, 1000)],
     ['listStalled(now)', (s) => s.listStalled(now)],
     [`listActiveFor('${busyUser}')`, (s) => s.listActiveFor(busyUser)],
     ["listActiveForTeams(['ops'])", (s) => s.listActiveForTeams(['ops'])],
     ['cachedTimezones(500 ids)', (s) => s.cachedTimezones(Array.from({ length: 500 }, (_, i) => `U${String(i + 1).padStart(8, '0')}`), new Date(now.getTime() - 7 * 86_400_000))],
   ];
-  return queries.map(([name, call]) => {
-    const query = capture(sqlite, call);
+  const plans: QueryPlan[] = [];
+  for (const [name, call] of queries) {
+    const query = await capture(sqlite, call);
     const rows = explain(sqlite, query);
-    return { name, query, rows, problems: problemsOf(rows), notes: notesOf(rows) };
-  });
+    plans.push({ name, query, rows, problems: problemsOf(rows), notes: notesOf(rows) });
+  }
+  return plans;
 }
 
 /** The plan as a tree, as the sqlite3 shell prints it. */

@@ -19,6 +19,7 @@ import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { workflowSchema } from '../../src/config/workflow-schema';
 import { AwayRepo } from '../../src/db/away-repo';
 import { HandoffRepo } from '../../src/db/handoff-repo';
+import type { HandoffRow } from '../../src/db/schema';
 import { openDb, type OpenDb } from '../../src/db/open-db';
 import { RoutingRepo } from '../../src/db/routing-repo';
 import { AwayService } from '../../src/services/away-service';
@@ -175,12 +176,18 @@ function seedRouting(sqlite: OpenDb['sqlite'], total: number, expired: number): 
 /** moveTimedOutOffers' steps with one transaction per CHUNK handoffs instead of one per handoff. */
 async function moveInChunks(repo: HandoffRepo, routing: RoutingRepo, offers: OfferRouter, limit: number): Promise<number> {
   const CHUNK = 100;
-  const ids = routing.listExpiredOffers(NOW, limit);
+  const ids = await routing.listExpiredOffers(NOW, limit);
   let moved = 0;
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = ids.slice(i, i + CHUNK).flatMap((id) => repo.findById(id) ?? []);
+    const rows: HandoffRow[] = [];
+    for (const id of ids.slice(i, i + CHUNK)) {
+      const h = await repo.findById(id);
+      if (h) rows.push(h);
+    }
     const routes = await Promise.all(rows.map((h) => offers.prepare(h.typeKey)));
-    repo.transaction((tx) => rows.forEach((h, k) => offers.expire(tx, h, routes[k], NOW)));
+    await repo.transaction(async (tx) => {
+      for (const [k, h] of rows.entries()) await offers.expire(tx, h, routes[k], NOW);
+    });
     moved += rows.length;
   }
   return moved;
@@ -210,7 +217,7 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
     const t0 = performance.now();
     const seeded = seedRouting(seeding.sqlite, opts.handoffs ?? 100_000, expired);
     seeding.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    seeding.close();
+    await seeding.close();
     log(
       `seeded ${fmtInt(seeded.handoffs)} handoffs (${fmtInt(seeded.expired)} offers run out, ${fmtInt(seeded.pendingOffers)} still running, on ${TEAMS - 1} round-robin teams), ` +
         `${fmtInt(seeded.events)} events, ${seeded.away} people away, in ${Math.round(performance.now() - t0)} ms`,
@@ -227,9 +234,9 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
       copyFileSync(seedPath, path);
       const o = openDb(`file:${path}`);
       try {
-        const repo = new HandoffRepo(o.db);
-        const routing = new RoutingRepo(o.db);
-        const away = new AwayService({ config, away: new AwayRepo(o.db), clock });
+        const repo = new HandoffRepo(o);
+        const routing = new RoutingRepo(o);
+        const away = new AwayService({ config, away: new AwayRepo(o), clock });
         const offers = new OfferRouter({ config, repo, routing, directory, away });
         // No dispatcher: the DMs stay in the outbox, so the time is deciding and storing.
         const service = new HandoffService({ config, repo, directory, clock, outbox: { kick: () => undefined }, offers, routing });
@@ -254,7 +261,7 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
           leftExpired: count(o, `SELECT count(*) AS n FROM handoffs WHERE state = 'open' AND offer_expires_at <= ${NOW.getTime()}`),
         };
       } finally {
-        o.close();
+        await o.close();
         for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
       }
     };

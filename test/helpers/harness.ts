@@ -45,6 +45,7 @@ export interface Harness {
   readonly sim: SlackClientSim;
   readonly clock: FakeClock;
   readonly workflow: WorkflowConfig;
+  /** The SQLite file; empty when the harness was given a databaseUrl. */
   readonly dbPath: string;
   /** Waits until the bot has handled every request sent and the outbox has sent everything due. */
   settle(): Promise<void>;
@@ -61,6 +62,8 @@ export async function startHarness(
     clientTimeoutMs?: number;
     /** Reuse a database (a restart); the caller then owns the file. */
     dbPath?: string;
+    /** The bot's DATABASE_URL (default: a temporary SQLite file, or `file:<dbPath>`); the caller then owns the database. */
+    databaseUrl?: string;
     /** HTTP server timeouts (tests of slow clients shorten them). */
     httpTimeouts?: HttpTimeouts;
     /** More environment variables for the bot (e.g. METRICS_TOKEN). */
@@ -73,13 +76,13 @@ export async function startHarness(
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
   for (const [method, fault] of opts.faults ?? []) fake.fail(method, fault);
-  const dir = opts.dbPath ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
-  const dbPath = opts.dbPath ?? join(dir as string, 'handoff.db');
+  const dir = opts.dbPath || opts.databaseUrl ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
+  const dbPath = opts.dbPath ?? (opts.databaseUrl ? '' : join(dir as string, 'handoff.db'));
   const env = parseEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
-    DATABASE_URL: `file:${dbPath}`,
+    DATABASE_URL: opts.databaseUrl ?? `file:${dbPath}`,
     HANDOFF_CONFIG: FIXTURE,
     LOG_LEVEL: 'error',
     ...opts.env,
@@ -87,7 +90,7 @@ export async function startHarness(
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts, renderChart: opts.renderChart });
+  const app = await createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts, renderChart: opts.renderChart });
   const port = await app.start(0);
   // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
   await fake.waitFor('auth.test', 2000).catch(() => undefined);

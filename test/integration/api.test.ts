@@ -31,7 +31,7 @@ describe('POST /api/handoffs', () => {
     expect(body.handoff.fields).toEqual({ order_id: 'SO-4242', customer: 'ACME GmbH', ship_by: '2026-12-01', priority: 'Urgent', quantity: 3 });
     await h.settle();
     expect(JSON.stringify(h.fake.messages('C0OPS')[0].blocks)).toContain('SO-4242');
-    expect(h.app.repo.listEvents(1)[0].data).toEqual({ via: 'api:shop' });
+    expect((await h.app.repo.listEvents(1))[0].data).toEqual({ via: 'api:shop' });
   });
 
   it('answers validation errors by field, and creates nothing', async () => {
@@ -43,7 +43,7 @@ describe('POST /api/handoffs', () => {
     const nested = await post(order({ notes: { nested: true } }));
     expect(nested.status).toBe(422);
     expect(((await nested.json()) as any).errors).toEqual({ notes: 'Expected a string, a number, or a list of strings.' });
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('refuses a duplicate of an open unique value, naming the existing handoff', async () => {
@@ -53,7 +53,7 @@ describe('POST /api/handoffs', () => {
     expect(res.status).toBe(409);
     const body = (await res.json()) as any;
     expect(body.errors.order_id).toContain('#1');
-    expect(h.app.repo.findById(2)).toBeNull();
+    expect(await h.app.repo.findById(2)).toBeNull();
   });
 
   it('replays an Idempotency-Key instead of creating twice', async () => {
@@ -62,14 +62,14 @@ describe('POST /api/handoffs', () => {
     const again = await post(order(), headers);
     expect([first.status, again.status]).toEqual([201, 200]);
     expect(((await again.json()) as any).handoff.id).toBe(1);
-    expect(h.app.repo.findById(2)).toBeNull();
+    expect(await h.app.repo.findById(2)).toBeNull();
   });
 
   it.each(['__proto__', 'constructor', 'toString', 'valueOf'])('422 for type %s, which is no configured type', async (type) => {
     const res = await post({ ...order(), type });
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ ok: false, error: 'unknown_type', message: expect.stringContaining(`There is no handoff type "${type}"`) });
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('ignores a field named __proto__ like any unknown field', async () => {
@@ -88,8 +88,8 @@ describe('POST /api/handoffs', () => {
       error: 'idempotency_key_reused',
       message: 'The Idempotency-Key "order-4242" was already used for handoff #1 with a different request body. Use a new key for a new request.',
     });
-    expect(h.app.repo.findById(2)).toBeNull();
-    expect(h.app.repo.findById(1)?.fields.order_id).toBe('SO-4242');
+    expect(await h.app.repo.findById(2)).toBeNull();
+    expect((await h.app.repo.findById(1))?.fields.order_id).toBe('SO-4242');
     // The same body in another key order and spacing is the same request: replayed.
     const same = order();
     const reordered = JSON.stringify({ fields: Object.fromEntries(Object.entries(same.fields).reverse()), requester: same.requester, type: same.type }, null, 2);
@@ -115,7 +115,7 @@ describe('POST /api/handoffs', () => {
     const res = await post(order(), headers as Record<string, string>);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ ok: false, error: 'not_authed' });
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('413 for an oversized body, 400 for bad JSON or a wrong shape, 403 for a requester who may not start the type', async () => {
@@ -129,7 +129,7 @@ describe('POST /api/handoffs', () => {
     expect(forbidden.status).toBe(403);
     const unknown = await post({ ...order(), type: 'nope' });
     expect(unknown.status).toBe(422);
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 });
 
@@ -169,7 +169,7 @@ describe('API keys are scoped', () => {
         message: `The API key "helpdesk" may not create "${type}" handoffs; it may create "anything-to-ops".`,
       });
     }
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
     const allowed = await post({ type: 'anything-to-ops', requester: 'U0SALES1', fields: { request: 'Call the customer back' } });
     expect(allowed.status).toBe(201);
   });

@@ -39,8 +39,8 @@ async function start(more: (w: WorkflowConfig) => void = () => undefined) {
 const actionIds = (m: { blocks: any[] } | undefined) => (m?.blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.action_id));
 const approvalDms = (userId: string, id: number) => h.fake.dms(userId).filter((m) => JSON.stringify(m.blocks).includes(`"value":"${id}"`) && /approval/.test(m.text));
 const posts = () => h.fake.messages('C0OPS').filter((m) => !m.thread_ts);
-const row = (id: number) => {
-  const found = h.app.repo.findById(id);
+const row = async (id: number) => {
+  const found = await h.app.repo.findById(id);
   if (!found) throw new Error(`#${id} missing`);
   return found;
 };
@@ -58,7 +58,7 @@ const nudgesAt = async (at: string) => {
 async function submit(orderId = 'SO-1001'): Promise<number> {
   const res = await submitOrder(h, { order_id: orderId }, REQUESTER);
   expect(res.body).toBe('');
-  return Math.max(...h.app.repo.listByState(['awaiting_approval']).map((x) => x.id));
+  return Math.max(...(await h.app.repo.listByState(['awaiting_approval'])).map((x) => x.id));
 }
 async function decline(userId: string, id: number, reason: string) {
   const dm = approvalDms(userId, id).at(-1);
@@ -74,9 +74,9 @@ describe('approval', () => {
   it('waits for approval unseen by the team; Approve posts it to the team, starts the time to accept and updates the approval DM', async () => {
     await start();
     const id = await submit();
-    expect(row(id).state).toBe('awaiting_approval');
+    expect((await row(id)).state).toBe('awaiting_approval');
     expect(posts()).toHaveLength(0);
-    const created = h.app.repo.listEvents(id)[0];
+    const created = (await h.app.repo.listEvents(id))[0];
     expect(created).toMatchObject({ type: 'created', toState: 'awaiting_approval', data: { approvers: [APPROVER] } });
     // The approver's DM: who asks, the fields, Approve / Decline.
     const [ask] = approvalDms(APPROVER, id);
@@ -84,20 +84,20 @@ describe('approval', () => {
     expect(JSON.stringify(ask.blocks)).toContain('ACME GmbH');
     expect(h.fake.dms(REQUESTER).at(-1)?.text).toContain(`waits for approval by <@${APPROVER}>`);
     // The requester's Home lists it as waiting for approval.
-    const home = splitPersonalItems(h.app.stalls.listActiveFor(REQUESTER), REQUESTER, h.clock.now());
+    const home = splitPersonalItems((await h.app.stalls.listActiveFor(REQUESTER)), REQUESTER, h.clock.now());
     expect(home.waiting.map((i) => [i.id, i.state])).toEqual([[id, 'awaiting_approval']]);
     expect(home.mine).toEqual([]);
 
     h.clock.set('2026-11-23T11:00:00Z');
     await press(APPROVER, ActionId.approve, id, ask);
-    const approved = row(id);
+    const approved = (await row(id));
     expect(approved.state).toBe('open');
     // The accept SLA (4h, round the clock) counts from the approval, not from the submission.
     expect(approved.queuedAt.toISOString()).toBe('2026-11-23T11:00:00.000Z');
     expect(approved.acceptDueAt?.toISOString()).toBe('2026-11-23T15:00:00.000Z');
     expect(posts()).toHaveLength(1);
     expect(actionIds(posts()[0])).toContain(ActionId.accept);
-    expect(h.app.repo.listEvents(id).map((e) => e.type)).toEqual(['created', 'approved']);
+    expect((await h.app.repo.listEvents(id)).map((e) => e.type)).toEqual(['created', 'approved']);
     // The DM now says who approved it, without buttons.
     const settled = approvalDms(APPROVER, id)[0];
     expect(actionIds(settled)).toEqual([ActionId.history]);
@@ -105,7 +105,7 @@ describe('approval', () => {
     expect(h.fake.dms(REQUESTER).at(-1)?.text).toContain(`<@${APPROVER}> approved your handoff`);
     // The team can now accept it as usual.
     await press('U0OPS1', ActionId.accept, id, { channel: 'C0OPS', ts: posts()[0].ts });
-    expect(row(id).state).toBe('accepted');
+    expect((await row(id)).state).toBe('accepted');
   });
 
   it('Decline needs a reason, returns it to the requester like a return, and a resubmission asks for approval again', async () => {
@@ -113,10 +113,10 @@ describe('approval', () => {
     const id = await submit();
     const empty = await decline(APPROVER, id, '  ');
     expect(empty.json?.response_action).toBe('errors');
-    expect(row(id).state).toBe('awaiting_approval');
+    expect((await row(id)).state).toBe('awaiting_approval');
 
     expect((await decline(APPROVER, id, 'Budget code missing')).body).toBe('');
-    const returned = row(id);
+    const returned = (await row(id));
     expect(returned.state).toBe('returned');
     expect(returned.ownerId).toBe(REQUESTER);
     const dm = h.fake.dms(REQUESTER).at(-1);
@@ -126,19 +126,19 @@ describe('approval', () => {
     expect(JSON.stringify(approvalDms(APPROVER, id)[0].blocks)).toContain('Declined by');
     // The team never saw it.
     expect(posts()).toHaveLength(0);
-    expect(h.app.service.lastReturnReason(id)).toBe('Budget code missing');
+    expect((await h.app.service.lastReturnReason(id))).toBe('Budget code missing');
 
     // Resubmitted, it waits for approval again: a fresh DM with buttons.
     const res = await h.sim.viewSubmission({ userId: REQUESTER, callbackId: CallbackId.form, privateMetadata: JSON.stringify({ typeKey: 'order-to-ops', handoffId: id }), values: orderValues({ order_id: 'SO-1001', notes: 'Budget 4711' }) });
     await h.settle();
     expect(res.body).toBe('');
-    expect(row(id).state).toBe('awaiting_approval');
+    expect((await row(id)).state).toBe('awaiting_approval');
     const asks = approvalDms(APPROVER, id);
     expect(asks).toHaveLength(2);
     expect(actionIds(asks[1])).toEqual([ActionId.approve, ActionId.decline, ActionId.history]);
     expect(posts()).toHaveLength(0);
     await press(APPROVER, ActionId.approve, id, asks[1]);
-    expect(row(id).state).toBe('open');
+    expect((await row(id)).state).toBe('open');
     expect(posts()).toHaveLength(1);
   });
 
@@ -161,8 +161,8 @@ describe('approval', () => {
       if (userId === REQUESTER) expect(told[0].text).toContain('You cannot approve your own request.');
       expect(h.fake.callsTo('views.open')).toHaveLength(opened);
     }
-    expect(row(id).state).toBe('awaiting_approval');
-    expect(row(id).version).toBe(1);
+    expect((await row(id)).state).toBe('awaiting_approval');
+    expect((await row(id)).version).toBe(1);
     // The team cannot accept what is not approved.
     await expect(h.app.service.accept(id, 'U0OPS1')).rejects.toThrow(/waiting for approval/);
   });
@@ -195,7 +195,7 @@ describe('approval', () => {
     await press(APPROVER, ActionId.approve, id, approvalDms(APPROVER, id)[2]);
     expect(approvalDms(APPROVER, id).map(actionIds)).toEqual([[ActionId.history], [ActionId.history], [ActionId.history]]);
     // Open now, on the accept SLA's clock from 18:00: no approval reminder is left to fire.
-    expect(row(id).acceptWarnAt?.toISOString()).toBe('2026-11-23T21:00:00.000Z');
+    expect((await row(id)).acceptWarnAt?.toISOString()).toBe('2026-11-23T21:00:00.000Z');
     expect(await nudgesAt('2026-11-23T20:00:00Z')).toEqual({});
   });
 
@@ -206,7 +206,7 @@ describe('approval', () => {
     if (!mine) throw new Error('no DM');
     expect(actionIds(mine)).toEqual([ActionId.cancel, ActionId.history]);
     await press(REQUESTER, ActionId.cancel, id, mine);
-    expect(row(id).state).toBe('cancelled');
+    expect((await row(id)).state).toBe('cancelled');
     expect(JSON.stringify(approvalDms(APPROVER, id)[0].blocks)).toContain(`Cancelled by <@${REQUESTER}>`);
     expect(posts()).toHaveLength(0);
   });
@@ -217,7 +217,7 @@ describe('approval', () => {
       w.handoffTypes['anything-to-ops'].approval = { by: ['U0SALES1'] };
     });
     const id = await submit();
-    expect(h.app.repo.listEvents(id)[0].data.approvers).toEqual(['U0OPSLEAD']);
+    expect((await h.app.repo.listEvents(id))[0].data.approvers).toEqual(['U0OPSLEAD']);
     expect(approvalDms('U0OPSLEAD', id)).toHaveLength(1);
     const res = await h.sim.viewSubmission({
       userId: 'U0SALES1',
@@ -228,6 +228,6 @@ describe('approval', () => {
     await h.settle();
     expect(res.json?.response_action).toBe('errors');
     expect(JSON.stringify(res.json)).toContain('nobody but you could give it');
-    expect(h.app.repo.listByState(['awaiting_approval', 'open']).filter((x) => x.typeKey === 'anything-to-ops')).toHaveLength(0);
+    expect((await h.app.repo.listByState(['awaiting_approval', 'open'])).filter((x) => x.typeKey === 'anything-to-ops')).toHaveLength(0);
   });
 });

@@ -91,23 +91,23 @@ describe('conditional fields', () => {
   it('is required only while its condition holds, and a hidden value is dropped', async () => {
     const missing = await submit({ ...orderValues({ priority: 'Urgent' }), [BlockId.field('urgency')]: { value: textValue('') } });
     expect(missing.json).toEqual({ response_action: 'errors', errors: { [BlockId.field('urgency')]: 'This field is required.' } });
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
 
     // Priority Low: the field is hidden, so a value sent for it anyway (a stale or tampered form) is ignored.
     const low = await submit({ ...orderValues({ priority: 'Low', order_id: 'SO-20001' }), [BlockId.field('urgency')]: { value: textValue('sneaked in') } });
     expect(low.body).toBe('');
-    expect(h.app.repo.findById(1)?.fields).not.toHaveProperty('urgency');
+    expect((await h.app.repo.findById(1))?.fields).not.toHaveProperty('urgency');
 
     const urgent = await submit({ ...orderValues({ priority: 'Urgent', order_id: 'SO-20002' }), [BlockId.field('urgency')]: { value: textValue('Customer line down') } });
     expect(urgent.body).toBe('');
-    expect(h.app.repo.findById(2)?.fields.urgency).toBe('Customer line down');
+    expect((await h.app.repo.findById(2))?.fields.urgency).toBe('Customer line down');
   });
 
   it('a tampered submission that leaves out the shown field is refused', async () => {
     // No urgency block at all, as if the form had never been updated, with priority Urgent.
     const res = await submit(orderValues({ priority: 'Urgent' }));
     expect(res.json).toEqual({ response_action: 'errors', errors: { [BlockId.field('urgency')]: 'This field is required.' } });
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('the resubmit form of an urgent handoff shows the field with its stored value', async () => {

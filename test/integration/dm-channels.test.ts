@@ -29,7 +29,7 @@ describe('DMs go to the user id, and the DM channel Slack answers with is kept',
     expect(dms[0].response).toMatchObject({ ok: true, channel: 'D0SALES1' });
     expect(first.fake.dms('U0SALES1')).toHaveLength(1);
     expect(first.fake.callsTo('conversations.open')).toHaveLength(0);
-    expect(first.app.repo.findDmChannel('U0SALES1')).toBe('D0SALES1');
+    expect(await first.app.repo.findDmChannel('U0SALES1')).toBe('D0SALES1');
 
     await first.close();
     harnesses.length = 0;

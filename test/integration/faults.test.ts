@@ -6,6 +6,7 @@
  * what SQLite holds must be exactly what the fault-free run left: nothing missing, nothing twice.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { HANDOFF_STATES } from '../../src/domain/lifecycle';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { dmChannelFor, type Fault, type StoredMessage } from '../helpers/fake-slack';
@@ -79,8 +80,8 @@ const RETRY_AFTER_PAUSE_MS = 1_100; // just over a 1 s Retry-After
 const IDLE_PAUSE_MS = 20;
 const MAX_ROUNDS = 15; // × 20 min of clock stays inside STEP_GAP_MS
 
-function pendingErrors(h: Harness): string[] {
-  const rows = h.app.database.sqlite.prepare('SELECT last_error AS error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL').all() as { error: string }[];
+async function pendingErrors(h: Harness): Promise<string[]> {
+  const rows = await h.app.database.all<{ error: string }>(sql`SELECT last_error AS error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL`);
   return rows.map((r) => r.error);
 }
 
@@ -96,10 +97,10 @@ function pendingErrors(h: Harness): string[] {
 async function recover(h: Harness, slowCallMs = 0): Promise<number> {
   for (let round = 0; ; round += 1) {
     await h.settle();
-    const { pending } = h.app.outboxRepo.backlog();
+    const { pending } = await h.app.outboxRepo.backlog();
     if (pending === 0) return round;
-    if (round >= MAX_ROUNDS) throw new Error(`outbox still holds ${pending} entries after ${MAX_ROUNDS} rounds: ${pendingErrors(h).join(' | ')}`);
-    const errors = pendingErrors(h);
+    if (round >= MAX_ROUNDS) throw new Error(`outbox still holds ${pending} entries after ${MAX_ROUNDS} rounds: ${(await pendingErrors(h)).join(' | ')}`);
+    const errors = await pendingErrors(h);
     const rateLimited = errors.some((e) => /rate.?limit/i.test(e));
     // A timed-out call may still be running in Slack: the retry must only look for it once it landed.
     const timedOut = slowCallMs > 0 && errors.some((e) => /time.?out|abort/i.test(e));
@@ -183,13 +184,15 @@ function slackState(h: Harness): SlackState {
 }
 
 /** Handoffs, their events and the outbox entries as SQLite holds them, minus delivery bookkeeping (attempts, errors, sent times). */
-function dbState(h: Harness) {
+async function dbState(h: Harness) {
   const labels = tsLabels(h);
-  const handoffs = h.app.repo.listByState(HANDOFF_STATES);
-  const outbox = h.app.database.sqlite
-    .prepare('SELECT id, handoff_id AS handoffId, kind, payload, created_at AS createdAt, sent_at IS NOT NULL AS sent FROM outbox ORDER BY id')
-    .all();
-  return relabel({ handoffs, events: handoffs.map((x) => h.app.repo.listEvents(x.id)), outbox }, labels);
+  const handoffs = await h.app.repo.listByState(HANDOFF_STATES);
+  const outbox = await h.app.database.all(
+    sql`SELECT id, handoff_id AS "handoffId", kind, payload, created_at AS "createdAt", CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END AS sent FROM outbox ORDER BY id`,
+  );
+  const events = [];
+  for (const x of handoffs) events.push(await h.app.repo.listEvents(x.id));
+  return relabel({ handoffs, events, outbox }, labels);
 }
 
 // ---- running it ----------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ interface FaultCase {
 
 interface RunResult {
   slack: SlackState;
-  db: ReturnType<typeof dbState>;
+  db: Awaited<ReturnType<typeof dbState>>;
   /** Outbox entries still pending right after each step, before any recovery. */
   pendingAfter: Record<Step, number>;
   rounds: number;
@@ -220,7 +223,7 @@ afterEach(async () => {
 
 async function runScenario(
   c: Pick<FaultCase, 'before' | 'clientTimeoutMs' | 'slowCallMs'> & { atStart?: Faults },
-  inspect?: (h: Harness, step: Step) => void,
+  inspect?: (h: Harness, step: Step) => void | Promise<void>,
 ): Promise<RunResult & { h: Harness }> {
   const h = await startHarness({ now: stepAt(0).toISOString(), clientTimeoutMs: c.clientTimeoutMs, faults: c.atStart });
   harnesses.push(h);
@@ -231,12 +234,12 @@ async function runScenario(
     h.clock.set(stepAt(i));
     for (const [method, fault] of c.before[step] ?? []) h.fake.fail(method, fault);
     await runStep(h, step);
-    pendingAfter[step] = h.app.outboxRepo.backlog().pending;
-    inspect?.(h, step);
+    pendingAfter[step] = (await h.app.outboxRepo.backlog()).pending;
+    await inspect?.(h, step);
     rounds += await recover(h, c.slowCallMs);
-    expect(h.app.outboxRepo.backlog().pending).toBe(0);
+    expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
   }
-  return { h, slack: slackState(h), db: dbState(h), pendingAfter, rounds };
+  return { h, slack: slackState(h), db: await dbState(h), pendingAfter, rounds };
 }
 
 const e500 = (times = 2): Fault => ({ status: 500, times });
@@ -308,7 +311,7 @@ beforeAll(async () => {
 });
 
 describe('the fault-free run', () => {
-  it('posts once, updates the post, replies in its thread and DMs the people concerned', () => {
+  it('posts once, updates the post, replies in its thread and DMs the people concerned', async () => {
     expect(baseline.rounds).toBe(0);
     expect(baseline.pendingAfter).toEqual({ submit: 0, accept: 0, reassign: 0, complete: 0 });
     const ops = baseline.slack.channels[OPS_CHANNEL];
@@ -340,9 +343,9 @@ describe('nothing is lost or sent twice when Slack fails', () => {
 
   it('keeps the failed entries pending until Slack recovers', async () => {
     const seen: Partial<Record<Step, { pending: number; posts: number; failed: number }>> = {};
-    const run = await runScenario({ before: { submit: [['chat.postMessage', e500()]], accept: [['chat.update', internalError()]] } }, (h, step) => {
+    const run = await runScenario({ before: { submit: [['chat.postMessage', e500()]], accept: [['chat.update', internalError()]] } }, async (h, step) => {
       seen[step] = {
-        pending: h.app.outboxRepo.backlog().pending,
+        pending: (await h.app.outboxRepo.backlog()).pending,
         posts: h.fake.messages(OPS_CHANNEL).filter((m) => !m.thread_ts).length,
         failed: h.fake.calls.filter((call) => call.failed).length,
       };

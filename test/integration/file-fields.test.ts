@@ -63,14 +63,14 @@ describe('file fields in the form', () => {
     expect(tampered.json).toEqual({ response_action: 'errors', errors: { [BlockId.field('po')]: 'Attach a file.' } });
     const wrongType = await submitForm({ ...orderValues(), [BlockId.field('po')]: { value: fileValue([h.fake.uploadFile('U0SALES1', 'po.exe', 10)]) } });
     expect(wrongType.json.errors[BlockId.field('po')]).toContain('not one of the accepted file types');
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('stores id, name and link, shows the files as links, and keeps them on a resubmission unless replaced', async () => {
     const first = h.fake.uploadFile('U0SALES1', 'PO <4242>.pdf', 2048, 'application/pdf');
     const res = await submitForm({ ...orderValues(), [BlockId.field('po')]: { value: fileValue([first]) } });
     expect(res.body).toBe('');
-    expect(h.app.repo.findById(1)?.fields.po).toEqual([ref(first)]);
+    expect((await h.app.repo.findById(1))?.fields.po).toEqual([ref(first)]);
     expect(JSON.stringify(channelPost()?.blocks)).toContain(`<${first.permalink}|PO &lt;4242&gt;.pdf>`);
 
     await returnIt(1);
@@ -84,12 +84,12 @@ describe('file fields in the form', () => {
 
     const kept = await submitForm({ ...orderValues(), [BlockId.field('po')]: { value: fileValue([]) } }, { handoffId: 1 });
     expect(kept.body).toBe('');
-    expect(h.app.repo.findById(1)).toMatchObject({ state: 'open', fields: { po: [ref(first)] } });
+    expect(await h.app.repo.findById(1)).toMatchObject({ state: 'open', fields: { po: [ref(first)] } });
 
     await returnIt(1);
     const second = h.fake.uploadFile('U0SALES1', 'po-v2.png', 4096, 'image/png');
     await submitForm({ ...orderValues(), [BlockId.field('po')]: { value: fileValue([second]) } }, { handoffId: 1 });
-    expect(h.app.repo.findById(1)?.fields.po).toEqual([ref(second)]);
+    expect((await h.app.repo.findById(1))?.fields.po).toEqual([ref(second)]);
   });
 });
 
@@ -120,6 +120,6 @@ describe('file fields through the API', () => {
     expect(((await malformed.json()) as Json).errors.po).toContain('Slack file IDs');
     const missing = await create({});
     expect(((await missing.json()) as Json).errors).toEqual({ po: 'Attach a file.' });
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { HOME_REFRESH_DELAY_MS } from '../../src/domain/home';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { type Harness, startHarness, submitOrder } from '../helpers/harness';
@@ -21,8 +22,8 @@ const openHome = async (user: string) => {
 };
 const homeText = (user: string) => JSON.stringify(h.fake.homeOf(user)?.blocks ?? []);
 const publishesTo = (user: string) => h.fake.callsTo('views.publish').filter((c) => c.args.user_id === user).length;
-const pendingHomeRefreshes = () =>
-  h.app.database.sqlite.prepare("SELECT json_extract(payload, '$.userId') AS user FROM outbox WHERE kind = 'home' AND sent_at IS NULL ORDER BY user").all().map((r: Json) => r.user);
+const pendingHomeRefreshes = async () =>
+  (await h.app.database.all<{ user: string }>(sql`SELECT ${h.app.database.jsonText(sql`payload`, 'userId')} AS "user" FROM outbox WHERE kind = 'home' AND sent_at IS NULL ORDER BY "user"`)).map((r) => r.user);
 /** Lets the refresh delay pass on the app's clock and sends what became due. */
 const afterRefreshDelay = async () => {
   h.clock.advance(HOME_REFRESH_DELAY_MS);
@@ -66,7 +67,7 @@ describe('App Home', () => {
     await submitOrder(h); // #1, to ops
     await submitOrder(h, { order_id: 'SO-22222' }); // #2, moments later
     // Queued, not yet sent: one waiting refresh per viewer however many changes; U0OPS2 never opened Home.
-    expect(pendingHomeRefreshes()).toEqual(['U0OPS1', 'U0OPSLEAD', 'U0SALES1']);
+    expect(await pendingHomeRefreshes()).toEqual(['U0OPS1', 'U0OPSLEAD', 'U0SALES1']);
     expect(h.fake.callsTo('views.publish')).toHaveLength(0);
 
     await afterRefreshDelay();
@@ -79,7 +80,7 @@ describe('App Home', () => {
     // Accept straight from the Home tab.
     h.fake.clearCalls();
     await pressOnHome('U0OPS1', ActionId.accept, 1);
-    expect(h.app.repo.findById(1)?.ownerId).toBe('U0OPS1');
+    expect((await h.app.repo.findById(1))?.ownerId).toBe('U0OPS1');
     await afterRefreshDelay();
     expect(['U0SALES1', 'U0OPS1', 'U0OPSLEAD'].map(publishesTo)).toEqual([1, 1, 1]);
     expect(homeText('U0OPS1')).toContain('My queue (1)');

@@ -70,7 +70,7 @@ describe('request bodies', () => {
     const answered = statuses.filter((s) => s !== 'closed');
     expect(answered.length).toBeGreaterThan(0);
     expect(new Set(answered)).toEqual(new Set([401, 429]));
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('stop being read at the route limit (64 KiB for the API), declared or not', async () => {
@@ -145,7 +145,7 @@ describe('rate limits', () => {
     expect(full.status).toBe(429);
     expect(await full.json()).toMatchObject({ error: 'queue_full' });
     // A person's form is not held back by what an API key queued.
-    expect(h.app.repo.findById(3)).toBeNull();
+    expect(await h.app.repo.findById(3)).toBeNull();
   });
 });
 

@@ -39,7 +39,7 @@ async function resubmit(id: number, orderId: string) {
 async function accept(id: number) {
   await h.sim.blockAction({ userId: 'U0OPS2', actionId: ActionId.accept, value: String(id), channelId: 'C0OPS', messageTs: '1.0' });
   await h.settle();
-  expect(h.app.repo.findById(id)?.state).toBe('accepted');
+  expect((await h.app.repo.findById(id))?.state).toBe('accepted');
 }
 
 async function insights(text: string, userId = 'U0OPSLEAD') {
@@ -168,9 +168,9 @@ describe('before and after a change of the type', () => {
       await submitOrder(h, { order_id: 'SO-2002' });
       await returnIt(1, ['notes'], 'Notes missing');
       await accept(2);
-      const before = h.app.repo.findById(1)?.typeVersion;
+      const before = (await h.app.repo.findById(1))?.typeVersion;
       expect(before).toMatch(/^[0-9a-f]{12}$/);
-      expect(h.app.repo.findById(2)?.typeVersion).toBe(before);
+      expect((await h.app.repo.findById(2))?.typeVersion).toBe(before);
       await h.close();
 
       // The lead makes notes required, as suggested; the bot restarts with the new definition.
@@ -187,7 +187,7 @@ describe('before and after a change of the type', () => {
       await submitOrder(h, { order_id: 'SO-2004' }, 'U0SALES1', 'V-after-2');
       await accept(3);
       await accept(4);
-      const after = h.app.repo.findById(3)?.typeVersion;
+      const after = (await h.app.repo.findById(3))?.typeVersion;
       expect(after).toMatch(/^[0-9a-f]{12}$/);
       expect(after).not.toBe(before);
       h.clock.advance(60_000);

@@ -38,7 +38,7 @@ describe('requests Slack did not sign', () => {
     expect((await h.sim.raw(event, { ...signedHeaders('wrong-secret', event, 'application/json') })).status).toBe(401);
     expect((await fetch(h.sim.url, { method: 'GET' })).status).toBe(404);
     await h.settle();
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
     expect(h.fake.callsTo('chat.postMessage')).toHaveLength(0);
     expect(h.fake.callsTo('views.publish')).toHaveLength(0);
   });
@@ -79,7 +79,7 @@ describe('nothing twice', () => {
     await submitOrder(h, {}, 'U0SALES1', 'V_SAME');
     const again = await submitOrder(h, {}, 'U0SALES1', 'V_SAME');
     expect(again.body).toBe('');
-    expect(h.app.repo.findById(2)).toBeNull();
+    expect(await h.app.repo.findById(2)).toBeNull();
     expect(channelPosts('C0OPS')).toHaveLength(1);
   });
 });
@@ -96,7 +96,7 @@ describe('teams from a Slack user group', () => {
     await orderAcceptedAndDone('1Z999');
 
     // The next handoff started by itself, requested by the completing owner, with the fields carried over.
-    const next = h.app.repo.findById(2);
+    const next = await h.app.repo.findById(2);
     expect(next).toMatchObject({ typeKey: 'ops-to-fulfilment', requesterId: 'U0OPS1', parentId: 1, state: 'open' });
     expect(next?.fields).toEqual({ order_id: 'SO-12345', customer: 'ACME GmbH', tracking: '1Z999' });
     const fulPost = channelPosts('C0FUL')[0];
@@ -108,7 +108,7 @@ describe('teams from a Slack user group', () => {
     expect(h.fake.ephemerals.at(-1)?.text).toContain('Only members of the receiving team');
     await press('U0FUL2');
     await h.settle();
-    expect(h.app.repo.findById(2)?.ownerId).toBe('U0FUL2');
+    expect((await h.app.repo.findById(2))?.ownerId).toBe('U0FUL2');
     expect(h.fake.callsTo('usergroups.users.list')).toHaveLength(1);
 
     await h.sim.event({ type: 'subteam_members_changed', subteam_id: 'S0FUL', team_id: 'T0001', added_users: [], removed_users: [] });
@@ -148,6 +148,6 @@ describe('the next step when it needs more', () => {
     const res = await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.form, privateMetadata: form.private_metadata, values });
     await h.settle();
     expect(res.body).toBe('');
-    expect(h.app.repo.findById(2)).toMatchObject({ parentId: 1, requesterId: 'U0OPS1', toTeam: 'fulfilment' });
+    expect(await h.app.repo.findById(2)).toMatchObject({ parentId: 1, requesterId: 'U0OPS1', toTeam: 'fulfilment' });
   });
 });

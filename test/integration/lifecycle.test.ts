@@ -174,7 +174,7 @@ describe('through Bolt\'s HTTP receiver', () => {
       const ts = post().ts;
       await Promise.all(users.map((userId) => h.sim.blockAction({ userId, actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: ts })));
       await h.settle();
-      const accepted = h.app.repo.listEvents(1).filter((e) => e.type === 'accepted');
+      const accepted = (await h.app.repo.listEvents(1)).filter((e) => e.type === 'accepted');
       expect(accepted).toHaveLength(1);
       expect(h.fake.callsTo('chat.update')).toHaveLength(1);
       expect(h.fake.ephemerals).toHaveLength(9);
@@ -206,7 +206,7 @@ describe('through Bolt\'s HTTP receiver', () => {
       await press('U0SALES1', ActionId.cancel);
       expect(postText()).toContain('Cancelled');
       expect(buttonIds()).toEqual([ActionId.history]);
-      expect(h.app.repo.listEvents(1).map((e) => e.type)).toEqual(['created', 'accepted', 'reassigned', 'released', 'cancelled']);
+      expect((await h.app.repo.listEvents(1)).map((e) => e.type)).toEqual(['created', 'accepted', 'reassigned', 'released', 'cancelled']);
     });
   });
 });

@@ -204,7 +204,7 @@ const MODAL: Partial<Record<Action, { callbackId: string; values: () => Record<s
 const FOUR_BUSINESS_HOURS = 4 * 3600_000; // ops has no `hours`: business time runs round the clock
 
 describe('the table', () => {
-  it('covers every state × action × role and allows exactly 24 of the 396', () => {
+  it('covers every state × action × role and allows exactly 24 of the 396', async () => {
     expect(Object.keys(EXPECTED).sort()).toEqual([...HANDOFF_STATES].sort());
     const verdicts = HANDOFF_STATES.flatMap((s) => {
       expect(Object.keys(EXPECTED[s]).sort()).toEqual([...ACTIONS].sort());
@@ -238,15 +238,15 @@ for (const state of HANDOFF_STATES) {
       await h.close();
     });
 
-    const row = (id: number): HandoffRow => {
-      const found = h.app.repo.findById(id);
+    const row = async (id: number): Promise<HandoffRow> => {
+      const found = await h.app.repo.findById(id);
       if (!found) throw new Error(`handoff #${id} is missing`);
       return found;
     };
 
     /** The channel post, or while it waits for approval (no post yet) the approver's DM. */
-    const where = (id: number): { channel: string; ts: string } => {
-      const ts = row(id).messageTs;
+    const where = async (id: number): Promise<{ channel: string; ts: string }> => {
+      const ts = (await row(id)).messageTs;
       if (ts) return { channel: CHANNEL, ts };
       const dm = h.fake.dms(APPROVER).find((m) => m.text.includes(`#${id} `) && m.text.includes('asks for your approval'));
       if (!dm) throw new Error(`handoff #${id} has no channel post and no approval DM`);
@@ -254,7 +254,7 @@ for (const state of HANDOFF_STATES) {
     };
 
     const press = async (userId: string, actionId: string, id: number) => {
-      const at = where(id);
+      const at = await where(id);
       const res = await h.sim.blockAction({ userId, actionId, value: String(id), channelId: at.channel, messageTs: at.ts });
       expect(res.status).toBe(200);
       await h.settle();
@@ -275,7 +275,7 @@ for (const state of HANDOFF_STATES) {
       const viewId = `VPERM-${state}-${seq}`;
       const submitted = await submitOrder(h, { order_id: orderId }, REQUESTER, viewId);
       expect(submitted.body).toBe('');
-      const id = h.app.repo.findBySubmissionKey(viewId)?.id;
+      const id = (await h.app.repo.findBySubmissionKey(viewId))?.id;
       if (!id) throw new Error('the order was not stored');
       if (target === 'returned') {
         await press(ACCEPTOR, ActionId.reject, id);
@@ -290,18 +290,18 @@ for (const state of HANDOFF_STATES) {
         }
         if (target === 'cancelled') await press(REQUESTER, ActionId.cancel, id);
       }
-      const h0 = row(id);
+      const h0 = await row(id);
       expect(h0.state).toBe(target);
       expect(h0.ownerId).toBe(userOf('owner', target));
       return id;
     };
 
     /** Everything a refused press must leave as it was. */
-    const snapshot = (id: number) => {
-      const r = row(id);
+    const snapshot = async (id: number) => {
+      const r = await row(id);
       return {
         handoff: { state: r.state, version: r.version, ownerId: r.ownerId, updatedAt: r.updatedAt, snoozedUntil: r.snoozedUntil, fields: r.fields },
-        events: h.app.repo.listEvents(id).length,
+        events: (await h.app.repo.listEvents(id)).length,
         viewsOpened: h.fake.callsTo('views.open').length,
         posted: h.fake.callsTo('chat.postMessage').length,
         updated: h.fake.callsTo('chat.update').length,
@@ -310,43 +310,43 @@ for (const state of HANDOFF_STATES) {
 
     const ephemeralsSince = (n: number) => h.fake.ephemerals.slice(n);
 
-    const expectUnchanged = (id: number, before: ReturnType<typeof snapshot>) => {
-      expect(snapshot(id)).toEqual(before);
+    const expectUnchanged = async (id: number, before: Awaited<ReturnType<typeof snapshot>>) => {
+      expect(await snapshot(id)).toEqual(before);
     };
 
     /** The modal input for an action on this handoff, and the private_metadata its modal carries. */
-    const modalInput = (action: Action, id: number) => {
+    const modalInput = async (action: Action, id: number) => {
       const modal = MODAL[action];
       if (!modal) throw new Error(`${action} opens no modal`);
       if (action === 'resubmit')
-        return { callbackId: modal.callbackId, meta: JSON.stringify({ typeKey: 'order-to-ops', handoffId: id }), values: orderValues({ order_id: row(id).fields.order_id as string, notes: 'PO 77' }) };
+        return { callbackId: modal.callbackId, meta: JSON.stringify({ typeKey: 'order-to-ops', handoffId: id }), values: orderValues({ order_id: (await row(id)).fields.order_id as string, notes: 'PO 77' }) };
       return { callbackId: modal.callbackId, meta: JSON.stringify({ handoffId: id }), values: modal.values() };
     };
 
     const expectDenied = async (action: Action, userId: string, id: number) => {
-      const before = snapshot(id);
+      const before = await snapshot(id);
       const eph = h.fake.ephemerals.length;
       await press(userId, BUTTON[action], id);
       // Told privately, once, why; nothing else happened.
       const told = ephemeralsSince(eph);
       expect(told).toHaveLength(1);
-      expect(told[0]).toMatchObject({ user: userId, channel: where(id).channel });
+      expect(told[0]).toMatchObject({ user: userId, channel: (await where(id)).channel });
       expect(told[0]?.text).toMatch(APPLIES_IN[action].includes(state) ? FORBIDDEN_TEXT : WRONG_STATE_TEXT);
-      expectUnchanged(id, before);
+      await expectUnchanged(id, before);
 
       // A modal that should never have opened (stale, or forged) is refused on submission as well.
       if (MODAL[action]) {
-        const input = modalInput(action, id);
+        const input = await modalInput(action, id);
         const res = await submitModal(userId, input.callbackId, input.meta, input.values);
         expect(res.json?.response_action).toBe('errors');
-        expectUnchanged(id, before);
+        await expectUnchanged(id, before);
         expect(ephemeralsSince(eph)).toHaveLength(1);
       }
     };
 
     const expectAllowed = async (action: Action, userId: string, id: number) => {
-      const before = row(id);
-      const eventsBefore = h.app.repo.listEvents(id).length;
+      const before = await row(id);
+      const eventsBefore = (await h.app.repo.listEvents(id)).length;
       const opened = h.fake.callsTo('views.open').length;
       const eph = h.fake.ephemerals.length;
       await press(userId, BUTTON[action], id);
@@ -358,8 +358,8 @@ for (const state of HANDOFF_STATES) {
         expect(h.fake.callsTo('views.open')).toHaveLength(opened + 1);
         const view = lastModal();
         expect(view.callback_id).toBe(modal.callbackId);
-        expect(row(id).version).toBe(before.version);
-        const input = modalInput(action, id);
+        expect((await row(id)).version).toBe(before.version);
+        const input = await modalInput(action, id);
         expect(JSON.parse(view.private_metadata)).toEqual(JSON.parse(input.meta));
         const res = await submitModal(userId, modal.callbackId, view.private_metadata, input.values);
         expect(res.body).toBe('');
@@ -367,8 +367,8 @@ for (const state of HANDOFF_STATES) {
         expect(h.fake.callsTo('views.open')).toHaveLength(opened);
       }
 
-      const after = row(id);
-      const events = h.app.repo.listEvents(id);
+      const after = await row(id);
+      const events = await h.app.repo.listEvents(id);
       expect(after.version).toBe(before.version + 1);
       expect(events).toHaveLength(eventsBefore + 1);
       const event = events.at(-1);
@@ -426,14 +426,14 @@ for (const state of HANDOFF_STATES) {
           expect(nudges()).toHaveLength(1);
           // At most once per 4 business hours per handoff: refused just before, allowed again at 4 hours.
           h.clock.advance(FOUR_BUSINESS_HOURS - 60_000);
-          const limited = snapshot(id);
+          const limited = await snapshot(id);
           const eph2 = h.fake.ephemerals.length;
           await press(userId, BUTTON.nudge, id);
           expect(ephemeralsSince(eph2).map((e) => [e.user, e.text])).toEqual([[userId, expect.stringContaining('You nudged this handoff recently')]]);
-          expectUnchanged(id, limited);
+          await expectUnchanged(id, limited);
           h.clock.advance(60_000);
           await press(userId, BUTTON.nudge, id);
-          expect(h.app.repo.listEvents(id).filter((e) => e.type === 'nudged')).toHaveLength(2);
+          expect((await h.app.repo.listEvents(id)).filter((e) => e.type === 'nudged')).toHaveLength(2);
           expect(nudges()).toHaveLength(2);
           break;
         }

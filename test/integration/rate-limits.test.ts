@@ -33,13 +33,13 @@ it('a 429 with Retry-After on digest DMs stops new sends until it has passed, th
   // Sends already under way finish; nothing new starts while Slack asked us to wait.
   const before = digestsSent().length;
   expect(before).toBeLessThan(PEOPLE.length);
-  expect(h.app.outboxRepo.backlog().pending).toBe(PEOPLE.length + 1 - before);
+  expect((await h.app.outboxRepo.backlog()).pending).toBe(PEOPLE.length + 1 - before);
 
   h.clock.advance(5_000);
   await new Promise((r) => setTimeout(r, 1_100));
   h.app.dispatcher.kick();
   await h.settle();
-  expect(h.app.outboxRepo.backlog().pending).toBe(0);
+  expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
   for (const user of [...PEOPLE, 'U0OPSLEAD']) expect(h.fake.dms(user).filter((m) => m.text.startsWith('Your stalled'))).toHaveLength(1);
   expect(digestsSent()).toHaveLength(PEOPLE.length + 1);
 });

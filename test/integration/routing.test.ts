@@ -31,10 +31,9 @@ const postText = (id: number) => JSON.stringify(postOf(id).blocks);
 const thread = (id: number) => h.fake.threadReplies('C0OPS', postOf(id).ts).map((m) => m.text);
 const actionIds = (m: { blocks: any[] } | undefined) => (m?.blocks ?? []).filter((b) => b.type === 'actions').flatMap((b) => b.elements.map((e: any) => e.action_id));
 const offerDms = (userId: string, id: number) => h.fake.dms(userId).filter((m) => m.text.includes(`#${id} `) && m.text.includes('offered to you'));
-const offeredTo = (id: number) => h.app.repo.findById(id)?.offeredTo ?? null;
-const routingEvents = (id: number) =>
-  h.app.repo
-    .listEvents(id)
+const offeredTo = async (id: number) => (await h.app.repo.findById(id))?.offeredTo ?? null;
+const routingEvents = async (id: number) =>
+  (await h.app.repo.listEvents(id))
     .filter((e) => ['offered', 'passed', 'offer_expired', 'offers_exhausted', 'accepted'].includes(e.type))
     .map((e) => (e.type === 'offered' ? `offered:${String(e.data.to)}` : e.type === 'passed' ? `passed:${e.actorId}` : e.type));
 const order = (n: number) => submitOrder(h, { order_id: `SO-${1000 + n}` });
@@ -61,7 +60,7 @@ describe('round-robin', () => {
   it('offers three handoffs to three different members, each by DM with Accept and Pass, and says so on the post', async () => {
     await start('round-robin');
     for (const n of [1, 2, 3]) await order(n);
-    expect([1, 2, 3].map(offeredTo)).toEqual(MEMBERS);
+    expect(await Promise.all([1, 2, 3].map(offeredTo))).toEqual(MEMBERS);
     for (const [i, member] of MEMBERS.entries()) {
       const [dm] = offerDms(member, i + 1);
       expect(actionIds(dm)).toEqual([ActionId.accept, ActionId.pass, ActionId.history]);
@@ -69,10 +68,10 @@ describe('round-robin', () => {
     }
     // The fourth goes round to the first member again.
     await order(4);
-    expect(offeredTo(4)).toBe('U0OPS1');
+    expect(await offeredTo(4)).toBe('U0OPS1');
     // An offer is not ownership: the requester still owns it until someone accepts.
-    expect(h.app.repo.findById(1)?.ownerId).toBe('U0SALES1');
-    expect(h.app.repo.findById(1)?.state).toBe('open');
+    expect((await h.app.repo.findById(1))?.ownerId).toBe('U0SALES1');
+    expect((await h.app.repo.findById(1))?.state).toBe('open');
   });
 
   it('the offered person accepts from the DM; anyone else on the team can still accept from the post', async () => {
@@ -82,12 +81,12 @@ describe('round-robin', () => {
     const [dm] = offerDms('U0OPS1', 1);
     await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: dm.channel, messageTs: dm.ts });
     await h.settle();
-    expect(h.app.repo.findById(1)).toMatchObject({ state: 'accepted', ownerId: 'U0OPS1', offeredTo: null, offerExpiresAt: null });
+    expect(await h.app.repo.findById(1)).toMatchObject({ state: 'accepted', ownerId: 'U0OPS1', offeredTo: null, offerExpiresAt: null });
     expect(postText(1)).not.toContain('Offered to');
 
     await h.sim.blockAction({ userId: 'U0OPS3', actionId: ActionId.accept, value: '2', channelId: 'C0OPS', messageTs: postOf(2).ts });
     await h.settle();
-    expect(h.app.repo.findById(2)).toMatchObject({ state: 'accepted', ownerId: 'U0OPS3', offeredTo: null });
+    expect(await h.app.repo.findById(2)).toMatchObject({ state: 'accepted', ownerId: 'U0OPS3', offeredTo: null });
     // The offer is over: a nudge run later moves nothing.
     expect((await nudges('2026-11-23T11:00:00Z')).sent.offer_expired).toBeUndefined();
   });
@@ -95,13 +94,13 @@ describe('round-robin', () => {
   it('Pass (with a reason) and a timeout move the offer on; each is in the history', async () => {
     await start('round-robin');
     await order(1);
-    expect(offeredTo(1)).toBe('U0OPS1');
+    expect(await offeredTo(1)).toBe('U0OPS1');
 
     expect((await pass('U0OPS1', 1, 'On leave <!here>')).body).toBe('');
-    expect(offeredTo(1)).toBe('U0OPS2');
+    expect(await offeredTo(1)).toBe('U0OPS2');
     expect(thread(1).some((t) => t.includes('passed') && t.includes('On leave &lt;!here&gt;'))).toBe(true);
     // The accept SLA keeps counting through a pass.
-    expect(h.app.repo.findById(1)?.queuedAt.toISOString()).toBe('2026-11-23T10:00:00.000Z');
+    expect((await h.app.repo.findById(1))?.queuedAt.toISOString()).toBe('2026-11-23T10:00:00.000Z');
 
     // Someone the handoff is not offered to cannot pass it.
     await h.sim.blockAction({ userId: 'U0OPS3', actionId: ActionId.pass, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
@@ -111,17 +110,17 @@ describe('round-robin', () => {
     // U0OPS2 got it at 10:00 and does not answer: 30 minutes later it moves to U0OPS3.
     expect((await nudges('2026-11-23T10:29:00Z')).sent.offer_expired).toBeUndefined();
     expect((await nudges('2026-11-23T10:30:00Z')).sent.offer_expired).toBe(1);
-    expect(offeredTo(1)).toBe('U0OPS3');
+    expect(await offeredTo(1)).toBe('U0OPS3');
     expect(offerDms('U0OPS3', 1)).toHaveLength(1);
     expect(postText(1)).toContain('Offered to <@U0OPS3>');
     // The stale offer DM of U0OPS2 no longer passes.
     const stale = offerDms('U0OPS2', 1)[0];
     await h.sim.blockAction({ userId: 'U0OPS2', actionId: ActionId.pass, value: '1', channelId: stale.channel, messageTs: stale.ts });
     await h.settle();
-    expect(offeredTo(1)).toBe('U0OPS3');
+    expect(await offeredTo(1)).toBe('U0OPS3');
 
-    expect(routingEvents(1)).toEqual(['offered:U0OPS1', 'passed:U0OPS1', 'offered:U0OPS2', 'offer_expired', 'offered:U0OPS3']);
-    const history = h.app.repo.listEvents(1).find((e) => e.type === 'passed');
+    expect(await routingEvents(1)).toEqual(['offered:U0OPS1', 'passed:U0OPS1', 'offered:U0OPS2', 'offer_expired', 'offered:U0OPS3']);
+    const history = (await h.app.repo.listEvents(1)).find((e) => e.type === 'passed');
     expect(history?.data).toMatchObject({ reason: 'On leave <!here>' });
   });
 
@@ -131,8 +130,8 @@ describe('round-robin', () => {
     await pass('U0OPS1', 1);
     await pass('U0OPS2', 1, 'Not my area');
     await nudges('2026-11-23T10:30:00Z');
-    expect(routingEvents(1)).toEqual(['offered:U0OPS1', 'passed:U0OPS1', 'offered:U0OPS2', 'passed:U0OPS2', 'offered:U0OPS3', 'offer_expired', 'offers_exhausted']);
-    expect(h.app.repo.findById(1)).toMatchObject({ state: 'open', offeredTo: null, offerExpiresAt: null });
+    expect(await routingEvents(1)).toEqual(['offered:U0OPS1', 'passed:U0OPS1', 'offered:U0OPS2', 'passed:U0OPS2', 'offered:U0OPS3', 'offer_expired', 'offers_exhausted']);
+    expect(await h.app.repo.findById(1)).toMatchObject({ state: 'open', offeredTo: null, offerExpiresAt: null });
     expect(postText(1)).toContain('waits in the team queue');
     const leadDms = h.fake.dms('U0OPSLEAD');
     expect(leadDms).toHaveLength(1);
@@ -142,12 +141,12 @@ describe('round-robin', () => {
     // Nothing more happens on later runs; the accept SLA reminders still do their usual work.
     await nudges('2026-11-23T12:00:00Z');
     expect(h.fake.dms('U0OPSLEAD')).toHaveLength(1);
-    expect(routingEvents(1).filter((e) => e === 'offers_exhausted')).toHaveLength(1);
+    expect((await routingEvents(1)).filter((e) => e === 'offers_exhausted')).toHaveLength(1);
 
     // Anyone can still accept it from the post.
     await h.sim.blockAction({ userId: 'U0OPS2', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
     await h.settle();
-    expect(h.app.repo.findById(1)).toMatchObject({ state: 'accepted', ownerId: 'U0OPS2', offersExhaustedAt: null });
+    expect(await h.app.repo.findById(1)).toMatchObject({ state: 'accepted', ownerId: 'U0OPS2', offersExhaustedAt: null });
   });
 
   it('a released handoff is offered again, from the member after the last turn', async () => {
@@ -158,8 +157,8 @@ describe('round-robin', () => {
     await h.settle();
     await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.release, value: '1', channelId: 'C0OPS', messageTs: postOf(1).ts });
     await h.settle();
-    expect(h.app.repo.findById(1)?.state).toBe('open');
-    expect(offeredTo(1)).toBe('U0OPS2');
+    expect((await h.app.repo.findById(1))?.state).toBe('open');
+    expect(await offeredTo(1)).toBe('U0OPS2');
   });
 
   it('a type can override its team: queue for one type, offers for the rest', async () => {
@@ -174,8 +173,8 @@ describe('round-robin', () => {
     });
     expect(res.body).toBe('');
     await h.settle();
-    expect(offeredTo(1)).toBeNull();
-    expect(h.app.repo.listEvents(1).map((e) => e.type)).toEqual(['created']);
+    expect(await offeredTo(1)).toBeNull();
+    expect((await h.app.repo.listEvents(1)).map((e) => e.type)).toEqual(['created']);
   });
 });
 
@@ -183,7 +182,7 @@ describe('least-loaded', () => {
   it('offers to the member who owns the fewest open and accepted handoffs; ties go to whoever accepted least recently', async () => {
     await start('least-loaded');
     const acceptOffer = async (id: number) => {
-      const to = offeredTo(id) as string;
+      const to = await offeredTo(id) as string;
       await h.sim.blockAction({ userId: to, actionId: ActionId.accept, value: String(id), channelId: 'C0OPS', messageTs: postOf(id).ts });
       await h.settle();
       return to;
@@ -200,12 +199,12 @@ describe('least-loaded', () => {
     expect(await acceptOffer(3)).toBe('U0OPS3');
     // One each: U0OPS1 accepted longest ago.
     await order(4);
-    expect(offeredTo(4)).toBe('U0OPS1');
+    expect(await offeredTo(4)).toBe('U0OPS1');
     h.clock.advance(60_000);
     await acceptOffer(4);
     // U0OPS1 owns two, the others one each; of those, U0OPS2 accepted longer ago.
     await order(5);
-    expect(offeredTo(5)).toBe('U0OPS2');
+    expect(await offeredTo(5)).toBe('U0OPS2');
   });
 });
 
@@ -224,7 +223,7 @@ describe('escalation in steps', () => {
       },
     });
     await order(1);
-    const escalations = () => h.app.repo.listEvents(1).filter((e) => e.type === 'nudged' && e.data.kind === 'escalated').map((e) => e.data);
+    const escalations = async () => (await h.app.repo.listEvents(1)).filter((e) => e.type === 'nudged' && e.data.kind === 'escalated').map((e) => e.data);
 
     expect((await nudges('2026-11-23T11:59:00Z')).sent).toEqual({});
     // The step set before the 75% reminder is looked at on time.
@@ -241,7 +240,7 @@ describe('escalation in steps', () => {
     expect((await nudges('2026-11-24T10:00:00Z')).sent).toEqual({});
     expect(h.fake.dms('U0OPSLEAD')).toHaveLength(1);
     expect(h.fake.dms('U0HEADOPS')).toHaveLength(1);
-    expect(escalations()).toEqual([
+    expect(await escalations()).toEqual([
       expect.objectContaining({ step: 2, after: '2h', stage: 'accept', to: ['U0HEADOPS'] }),
       expect.objectContaining({ step: 1, after: '100%', stage: 'accept', to: ['U0OPSLEAD'] }),
       expect.objectContaining({ step: 3, after: '200%', stage: 'accept', to: ['U0SALESLEAD'] }),
@@ -252,7 +251,7 @@ describe('escalation in steps', () => {
     await h.settle();
     expect((await nudges('2026-11-24T12:00:00Z')).sent).toEqual({ escalated: 1 });
     expect(h.fake.dms('U0HEADOPS').at(-1)?.text).toContain('owned by <@U0OPS1>, is still not done');
-    expect(escalations()).toHaveLength(4);
+    expect(await escalations()).toHaveLength(4);
   });
 
   it('without escalate, a breach tells the leads as before', async () => {
@@ -289,10 +288,10 @@ describe('away', () => {
     await say('U0OPS2', 'away until 2026-12-01');
     await order(1);
     await order(2);
-    expect([offeredTo(1), offeredTo(2)]).toEqual(['U0OPS1', 'U0OPS3']);
+    expect([await offeredTo(1), await offeredTo(2)]).toEqual(['U0OPS1', 'U0OPS3']);
     await say('U0OPS2', 'back');
     await order(3);
-    expect(offeredTo(3)).toBe('U0OPS1');
+    expect(await offeredTo(3)).toBe('U0OPS1');
   });
 
   it('an away owner\'s reminders go to the backup (else the leads), saying why; the post, Home and /handoff stalled show it', async () => {
@@ -355,7 +354,7 @@ describe('away from a Slack status', () => {
     h.fake.setStatus('U0OPS2', { emoji: ':palm_tree:', text: 'Back Tuesday', expiration: unix('2026-11-23T12:00:00Z') });
     // Nobody read the status yet, and a request never does: U0OPS1 gets the first one as usual.
     await order(1);
-    expect(offeredTo(1)).toBe('U0OPS1');
+    expect(await offeredTo(1)).toBe('U0OPS1');
     expect(profileReads()).toBe(0);
 
     await nudges('2026-11-23T10:01:00Z');
@@ -365,8 +364,8 @@ describe('away from a Slack status', () => {
     expect(profileReads('U0SALES1')).toBe(1);
     const everyone = profileReads();
     await order(2);
-    expect(offeredTo(2)).toBe('U0OPS3');
-    expect(routingEvents(2)).toEqual(['offered:U0OPS3']);
+    expect(await offeredTo(2)).toBe('U0OPS3');
+    expect(await routingEvents(2)).toEqual(['offered:U0OPS3']);
     await h.sim.event({ type: 'app_home_opened', user: 'U0OPS2', tab: 'home' });
     await h.settle();
     expect(profileReads('U0OPS2')).toBe(1);
@@ -382,7 +381,7 @@ describe('away from a Slack status', () => {
     h.clock.set('2026-11-23T12:00:30Z');
     await order(3);
     await order(4);
-    expect([offeredTo(3), offeredTo(4)]).toEqual(['U0OPS1', 'U0OPS2']);
+    expect([await offeredTo(3), await offeredTo(4)]).toEqual(['U0OPS1', 'U0OPS2']);
     expect(profileReads('U0OPS2')).toBe(2);
   });
 
@@ -392,7 +391,7 @@ describe('away from a Slack status', () => {
     await nudges('2026-11-23T10:01:00Z');
     expect(profileReads()).toBe(0);
     await order(1);
-    expect(offeredTo(1)).toBe('U0OPS1');
+    expect(await offeredTo(1)).toBe('U0OPS1');
   });
 
   it('a status text counts by its words, and a status that stops saying away ends the absence at the next read', async () => {
@@ -401,13 +400,13 @@ describe('away from a Slack status', () => {
     h.fake.setStatus('U0OPS2', { emoji: ':house:', text: 'Sickle cell research' });
     await nudges('2026-11-23T10:01:00Z');
     await order(1);
-    expect(offeredTo(1)).toBe('U0OPS2');
+    expect(await offeredTo(1)).toBe('U0OPS2');
     h.fake.setStatus('U0OPS1', null);
     await nudges('2026-11-23T10:20:00Z');
     await order(2);
-    expect(offeredTo(2)).toBe('U0OPS3');
+    expect(await offeredTo(2)).toBe('U0OPS3');
     await order(3);
-    expect(offeredTo(3)).toBe('U0OPS1');
+    expect(await offeredTo(3)).toBe('U0OPS1');
   });
 
   it('a manual /handoff away wins over a status: its backup gets the reminders; /handoff back leaves the status standing', async () => {

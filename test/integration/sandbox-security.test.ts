@@ -137,6 +137,6 @@ describe('the sandbox stays on this machine', () => {
     expect(state.webhookDeliveries[0]).toMatchObject({ hook: 0, event: 'created', url: 'https://hooks.example.com/handoff', body: { event: { type: 'created' }, handoff: { id: 1 } } });
     expect(state.webhookDeliveries[0].signature).toMatch(/^v1=[0-9a-f]{64}$/);
     await t.sandbox.bot.settle();
-    expect(t.sandbox.bot.outboxRepo.webhookStatus().map((r) => [new URL(r.url).hostname, r.failing, r.delivered])).toEqual([['127.0.0.1', 0, 1]]);
+    expect((await t.sandbox.bot.outboxRepo.webhookStatus()).map((r) => [new URL(r.url).hostname, r.failing, r.delivered])).toEqual([['127.0.0.1', 0, 1]]);
   });
 });

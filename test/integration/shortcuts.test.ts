@@ -49,7 +49,7 @@ it('"Hand off this message": picker, prefilled form, linked post, and the origin
   });
   expect(done.body).toBe('');
   await h.settle();
-  const handoff = h.app.repo.findById(1);
+  const handoff = await h.app.repo.findById(1);
   expect(handoff).toMatchObject({ sourceChannel: 'C0SALES', sourceTs: posted.ts, sourcePermalink: `https://fake.slack.test/archives/C0SALES/p${posted.ts.replace('.', '')}` });
   const post = h.fake.messages('C0OPS')[0];
   expect(JSON.stringify(post.blocks)).toContain(`https://fake.slack.test/archives/C0SALES/p${posted.ts.replace('.', '')}|From a message in <#C0SALES>`);

@@ -53,12 +53,12 @@ describe('nudges: accept SLA', () => {
     expect(opsPost().updates).toBe(updatesBefore + 1);
     expect(JSON.stringify(opsPost().blocks)).toContain('Overdue');
     expect((await nudges('2026-11-23T18:00:00Z')).sent).toEqual({});
-    expect(h.app.repo.listEvents(1).filter((e) => e.type === 'nudged').map((e) => e.data.kind)).toEqual(['accept_warn', 'accept_breach']);
+    expect((await h.app.repo.listEvents(1)).filter((e) => e.type === 'nudged').map((e) => e.data.kind)).toEqual(['accept_warn', 'accept_breach']);
 
     // The lead accepts straight from the escalation DM.
     await h.sim.blockAction({ userId: 'U0OPSLEAD', actionId: ActionId.accept, value: '1', channelId: leadDm?.channel, messageTs: leadDm?.ts });
     await h.settle();
-    expect(h.app.repo.findById(1)?.ownerId).toBe('U0OPSLEAD');
+    expect((await h.app.repo.findById(1))?.ownerId).toBe('U0OPSLEAD');
   });
 
   it('after downtime sends only the most advanced reminder, once, even when runs overlap', async () => {
@@ -67,7 +67,7 @@ describe('nudges: accept SLA', () => {
     const [a, b] = await Promise.all([runNudges(h.app.jobDeps, h.clock.now()), runNudges(h.app.jobDeps, h.clock.now())]);
     await h.settle();
     expect([a.sent, b.sent]).toContainEqual({ accept_breach: 1 });
-    expect(h.app.repo.listEvents(1).filter((e) => e.type === 'nudged')).toHaveLength(1);
+    expect((await h.app.repo.listEvents(1)).filter((e) => e.type === 'nudged')).toHaveLength(1);
     expect(h.fake.dms('U0OPSLEAD')).toHaveLength(1);
   });
 });
@@ -123,7 +123,7 @@ describe('nudges: complete SLA, snooze and the owner buttons', () => {
     // Snoozed until Fri 00:00 UTC (ops has no hours): it wakes and the breach follows at once.
     expect((await nudges('2026-11-27T00:00:00Z')).sent).toEqual({ woke: 1, complete_breach: 1 });
     expect(h.fake.dms('U0OPS1').map((m) => m.text).join('\n')).toContain('snooze of');
-    expect(h.app.repo.findById(1)?.snoozedUntil).toBeNull();
+    expect((await h.app.repo.findById(1))?.snoozedUntil).toBeNull();
   });
 
   it('only the owner may snooze', async () => {

@@ -37,7 +37,7 @@ describe('structured returns through the Reject modal', () => {
       values: { [BlockId.flagged(0)]: { value: checkboxesValue(['ship_by']) }, reason: { value: textValue('  ') } },
     });
     expect(res.json).toEqual({ response_action: 'errors', errors: { reason: expect.any(String) } });
-    expect(h.app.repo.findById(1)?.state).toBe('open');
+    expect((await h.app.repo.findById(1))?.state).toBe('open');
   });
 
   it('a return that flags two fields stores them, says so in the thread, the DM and the history, and the resubmit form marks them', async () => {
@@ -51,7 +51,7 @@ describe('structured returns through the Reject modal', () => {
     });
     await h.settle();
     expect(res.body).toBe('');
-    const event = h.app.repo.listEvents(1).find((e) => e.type === 'rejected');
+    const event = (await h.app.repo.listEvents(1)).find((e) => e.type === 'rejected');
     expect(event?.data).toEqual({ reason: 'Ship date is a Sunday; priority missing', flaggedFields: ['ship_by', 'priority'], somethingElse: true });
 
     const reply = h.fake.threadReplies('C0OPS', post().ts).at(-1);
@@ -77,7 +77,7 @@ describe('structured returns through the Reject modal', () => {
     const again = await h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.form, privateMetadata: form.private_metadata, values: orderValues({ ship_by: '2026-12-02' }) });
     await h.settle();
     expect(again.body).toBe('');
-    expect(h.app.repo.findById(1)?.state).toBe('open');
+    expect((await h.app.repo.findById(1))?.state).toBe('open');
   });
 
   it('a return with no box ticked stores an empty list; a tampered field key is refused and changes nothing', async () => {
@@ -90,7 +90,7 @@ describe('structured returns through the Reject modal', () => {
       values: { [BlockId.flagged(0)]: { value: checkboxesValue(['no_such_field']) }, reason: { value: textValue('x') } },
     });
     expect(bad.json.response_action).toBe('errors');
-    expect(h.app.repo.findById(1)?.state).toBe('open');
+    expect((await h.app.repo.findById(1))?.state).toBe('open');
     await h.sim.viewSubmission({
       userId: 'U0OPS1',
       callbackId: CallbackId.reject,
@@ -98,7 +98,7 @@ describe('structured returns through the Reject modal', () => {
       values: { [BlockId.flagged(0)]: { value: checkboxesValue([]) }, reason: { value: textValue('Call me') } },
     });
     await h.settle();
-    expect(h.app.repo.listEvents(1).find((e) => e.type === 'rejected')?.data).toEqual({ reason: 'Call me', flaggedFields: [], somethingElse: false });
+    expect((await h.app.repo.listEvents(1)).find((e) => e.type === 'rejected')?.data).toEqual({ reason: 'Call me', flaggedFields: [], somethingElse: false });
     expect(h.fake.threadReplies('C0OPS', post().ts).at(-1)?.text).not.toContain('Missing or wrong');
   });
 });

@@ -21,13 +21,13 @@ describe('text Slack would refuse never gets in', () => {
     h = await startHarness();
     const res = await submitOrder(h, { customer: 'ACME\u0000 GmbH\u001b[31m', notes: 'Line one\r\nLine two\tend\u0007 \uD83D here' });
     expect(res.status).toBe(200);
-    const [stored] = h.app.repo.listByState(['open']);
+    const [stored] = await h.app.repo.listByState(['open']);
     expect(stored.fields.customer).toBe('ACME GmbH[31m');
     expect(stored.fields.notes).toBe('Line one\nLine two\tend \uFFFD here');
     expect(h.fake.messages('C0OPS')).toHaveLength(1);
     expect(sentDecoded(h)).not.toMatch(UNSENDABLE);
     expect(sentToSlack(h)).toContain('ACME GmbH');
-    expect(h.app.outboxRepo.backlog().pending).toBe(0);
+    expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
   });
 
   it('an API request with the same text creates the handoff with it cleaned', async () => {
@@ -42,7 +42,7 @@ describe('text Slack would refuse never gets in', () => {
     await h.settle();
     expect(h.fake.messages('C0OPS')).toHaveLength(1);
     expect(sentDecoded(h)).not.toMatch(UNSENDABLE);
-    expect(h.app.outboxRepo.backlog().pending).toBe(0);
+    expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
   });
 
   it('a required field of nothing but control characters is still missing', async () => {
@@ -50,6 +50,6 @@ describe('text Slack would refuse never gets in', () => {
     const res = await submitOrder(h, { customer: '\u0000\u0001 \u0002' });
     expect(res.json).toMatchObject({ response_action: 'errors' });
     expect(Object.values(res.json.errors)).toContain('This field is required.');
-    expect(h.app.repo.listByState(['open'])).toHaveLength(0);
+    expect(await h.app.repo.listByState(['open'])).toHaveLength(0);
   });
 });

@@ -25,7 +25,7 @@ describe('malformed payloads Slack signed', () => {
     expect(res.status).toBe(400);
     await h.settle();
     expect(h.fake.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it('a form with garbage in its state gets field errors, not a crash', async () => {
@@ -49,7 +49,7 @@ describe('malformed payloads Slack signed', () => {
     expect(res.json.response_action).toBe('update');
     expect(JSON.stringify(res.json.view.blocks)).toContain('This form is out of date');
     await h.settle();
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 });
 
@@ -153,7 +153,7 @@ describe('config keys named by people are looked up as own keys only', () => {
     expect(res.json.response_action).toBe('errors');
     expect(JSON.stringify(res.json.errors)).toContain(`There is no handoff type`);
     await h.settle();
-    expect(h.app.repo.findById(1)).toBeNull();
+    expect(await h.app.repo.findById(1)).toBeNull();
   });
 
   it.each(INHERITED)('/handoff stats %s says there is no such team', async (name) => {

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 const press = async (userId: string, actionId: string, value: string) => {
-  const ts = h.app.repo.findById(Number(value.split(':')[0]))?.messageTs ?? '1';
+  const ts = (await h.app.repo.findById(Number(value.split(':')[0])))?.messageTs ?? '1';
   const res = await h.sim.blockAction({ userId, actionId, value, channelId: 'C0OPS', messageTs: ts });
   expect(res.status).toBe(200);
   await h.settle();
@@ -43,7 +43,7 @@ const completeOrder = async () => {
   const res = await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.complete, privateMetadata: form.private_metadata, values: { [BlockId.field('tracking')]: { value: textValue('1Z999') } } });
   expect(res.body).toBe('');
   await h.settle();
-  expect(h.app.repo.findById(1)?.state).toBe('done');
+  expect((await h.app.repo.findById(1))?.state).toBe('done');
 };
 
 const shipValues = () => ({
@@ -128,16 +128,16 @@ describe('a form names its parent handoff', () => {
     // A parent that does not exist.
     const missing = await submitNext('U0OPS1', { typeKey: 'ops-to-fulfilment', parentId: 99 });
     expect(missing.json.errors[BlockId.field('order_id')]).toBe('Handoff #99 does not exist.');
-    expect(h.app.repo.findById(2)).toBeNull();
+    expect(await h.app.repo.findById(2)).toBeNull();
 
     const started = await submitNext('U0OPS1', { typeKey: 'ops-to-fulfilment', parentId: 1 }, 'VNEXT1');
     expect(started.body).toBe('');
-    expect(h.app.repo.findById(2)).toMatchObject({ typeKey: 'ops-to-fulfilment', parentId: 1, requesterId: 'U0OPS1' });
+    expect(await h.app.repo.findById(2)).toMatchObject({ typeKey: 'ops-to-fulfilment', parentId: 1, requesterId: 'U0OPS1' });
 
     // A second form for the same parent (another modal), or the Start button pressed again, is refused.
     const again = await submitNext('U0OPS1', { typeKey: 'ops-to-fulfilment', parentId: 1 }, 'VNEXT2');
     expect(again.json.errors[BlockId.field('order_id')]).toBe('The next step of #1 has already been started as #2.');
-    expect(h.app.repo.findById(3)).toBeNull();
+    expect(await h.app.repo.findById(3)).toBeNull();
     const told = h.fake.ephemerals.length;
     const opened = h.fake.callsTo('views.open').length;
     await press('U0OPS1', ActionId.startNext, '1:ops-to-fulfilment');
@@ -177,7 +177,7 @@ describe('"Hand off this message" replies where the message is', () => {
     const res = await h.sim.viewSubmission({ userId: 'U0SALES2', callbackId: CallbackId.form, privateMetadata: JSON.stringify(meta), viewId, values: request });
     expect(res.body).toBe('');
     await h.settle();
-    expect(h.app.repo.findById(1)).toMatchObject({ sourceChannel: 'C0SALES', sourceTs: ts });
+    expect(await h.app.repo.findById(1)).toMatchObject({ sourceChannel: 'C0SALES', sourceTs: ts });
     expect(h.fake.threadReplies('C0SALES', ts)).toHaveLength(1);
     expect(h.fake.threadReplies(forged.channel, forged.ts)).toEqual([]);
   });
@@ -190,7 +190,7 @@ describe('"Hand off this message" replies where the message is', () => {
     const stranger = await h.sim.viewSubmission({ userId: 'U0OPS1', callbackId: CallbackId.form, privateMetadata: form.private_metadata, viewId, values: request });
     expect(stranger.body).toBe('');
     await h.settle();
-    for (const id of [1, 2]) expect(h.app.repo.findById(id)).toMatchObject({ sourceChannel: null, sourceTs: null });
+    for (const id of [1, 2]) expect(await h.app.repo.findById(id)).toMatchObject({ sourceChannel: null, sourceTs: null });
     expect(h.fake.threadReplies(forged.channel, forged.ts)).toEqual([]);
     expect(h.fake.messages('C0SALES').filter((m) => m.thread_ts)).toEqual([]);
   });

@@ -44,7 +44,7 @@ const withHook = (url: string, events: string[] = ['*']) => (w: WorkflowConfig) 
 
 /** Retries what failed: move the clock past the backoff and let the dispatcher run. */
 async function drainRetries(h: Harness, rounds = 10): Promise<void> {
-  for (let i = 0; i < rounds && h.app.outboxRepo.backlog().pending > 0; i++) {
+  for (let i = 0; i < rounds && (await h.app.outboxRepo.backlog()).pending > 0; i++) {
     h.clock.advance(20 * 60_000);
     h.app.dispatcher.kick();
     await h.settle();
@@ -104,7 +104,7 @@ it('loses nothing across a restart, and `handoff webhooks status` shows what fai
     h = await startHarness({ workflow: withHook(receiver.url), dbPath });
     await submitOrder(h);
     await drainRetries(h, 3);
-    expect(h.app.outboxRepo.backlog().pending).toBe(1);
+    expect((await h.app.outboxRepo.backlog()).pending).toBe(1);
 
     const lines: string[] = [];
     const log = console.log;
@@ -122,7 +122,7 @@ it('loses nothing across a restart, and `handoff webhooks status` shows what fai
     h = await startHarness({ workflow: withHook(receiver.url), dbPath });
     await drainRetries(h, 10);
     expect(receiver.events().map((e) => e.event.type)).toEqual(['created']);
-    expect(h.app.outboxRepo.backlog().pending).toBe(0);
+    expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
   } finally {
     await h.close();
     h = undefined as unknown as Harness;
@@ -142,7 +142,7 @@ it('never shows a token from the webhook URL: not in the log, the stored error o
     const retries = lines.filter((l) => l.includes('(webhook) failed'));
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0]).toContain('/hook?token=***&team=***');
-    const [status] = h.app.outboxRepo.webhookStatus();
+    const [status] = await h.app.outboxRepo.webhookStatus();
     expect(status.lastError).toMatch(/\?token=\*\*\*&team=\*\*\* answered HTTP 50/);
 
     const out: string[] = [];
@@ -174,7 +174,7 @@ it('keeps a password out of the log when a URL with user info is delivered to an
   expect(failures.length).toBeGreaterThan(0);
   expect(failures[0]).toContain('http://***@127.0.0.1:');
   expect(lines.join('\n')).not.toContain('hunter2-password');
-  expect(h.app.outboxRepo.webhookStatus()[0].lastError).not.toContain('hunter2-password');
+  expect((await h.app.outboxRepo.webhookStatus())[0].lastError).not.toContain('hunter2-password');
 });
 
 it('a returned event carries the fields the return flagged', async () => {

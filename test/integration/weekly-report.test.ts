@@ -31,7 +31,9 @@ async function seedWeek(): Promise<void> {
   h.clock.advance(HOUR);
   for (const id of [1, 2]) await h.sim.blockAction({ userId: 'U0OPS2', actionId: ActionId.accept, value: String(id), channelId: 'C0OPS', messageTs: '1.0' });
   await h.settle();
-  expect([1, 2, 3].map((id) => h.app.repo.findById(id)?.state)).toEqual(['accepted', 'accepted', 'open']);
+  const states = [];
+  for (const id of [1, 2, 3]) states.push((await h.app.repo.findById(id))?.state);
+  expect(states).toEqual(['accepted', 'accepted', 'open']);
 }
 
 async function runReportAt(iso: string): Promise<unknown> {
@@ -111,9 +113,9 @@ it('waits for Monday 09:00 on the lead’s own clock, and sends a week missed du
   h = await startHarness({ now: '2026-11-16T10:00:00Z' });
   await seedWeek();
   // The ops lead is in New York (Slack's users.info, cached as the people directory does).
-  h.app.stalls.saveTimezone('U0OPSLEAD', 'America/New_York', h.clock.now());
-  h.app.stalls.saveTimezone('U0SALESLEAD', 'UTC', h.clock.now());
-  h.app.stalls.saveTimezone('U0FULLEAD', 'UTC', h.clock.now());
+  await h.app.stalls.saveTimezone('U0OPSLEAD', 'America/New_York', h.clock.now());
+  await h.app.stalls.saveTimezone('U0SALESLEAD', 'UTC', h.clock.now());
+  await h.app.stalls.saveTimezone('U0FULLEAD', 'UTC', h.clock.now());
   h.clock.set('2026-11-23T08:59:00Z');
   expect(await runReportAt('2026-11-23T08:59:00Z')).toEqual({ leads: 3, queued: 0 });
   // 09:00 in London is 04:00 in New York: the others get theirs, the ops lead not yet.
@@ -142,7 +144,7 @@ it('sends the figures as text when the chart cannot be drawn', async () => {
   expect(dms[0].text).toContain('First-time right: 50% (1 of 2)');
   expect(dms[0].text).toContain('SLA breaches: 3 of 5');
   expect(JSON.stringify(dms[0].blocks)).toContain('*Operations*, work received');
-  expect(h.app.outboxRepo.backlog().pending).toBe(0);
+  expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
 });
 
 it('a Slack outage during the upload delays the report and loses nothing', async () => {
@@ -151,12 +153,12 @@ it('a Slack outage during the upload delays the report and loses nothing', async
   h.fake.fail('files.completeUploadExternal', { status: 503 });
   expect(await runReportAt('2026-11-23T09:00:00Z')).toEqual({ leads: 1, queued: 1 });
   expect(reportsOf('U0OPSLEAD')).toHaveLength(0);
-  expect(h.app.outboxRepo.backlog().pending).toBe(1);
+  expect((await h.app.outboxRepo.backlog()).pending).toBe(1);
   // Slack is back; the outbox's retry is due.
   h.clock.advance(20 * 60_000);
   h.app.dispatcher.kick();
   await h.settle();
   expect(reportsOf('U0OPSLEAD')).toHaveLength(1);
   expect(h.fake.callsTo('files.completeUploadExternal').filter((c) => !c.failed)).toHaveLength(1);
-  expect(h.app.outboxRepo.backlog().pending).toBe(0);
+  expect((await h.app.outboxRepo.backlog()).pending).toBe(0);
 });

@@ -27,11 +27,11 @@ it('creates the handoff from Workflow Builder inputs and completes with its id a
   expect(res.status).toBe(200);
   const done = await h.fake.waitFor('functions.completeSuccess');
   await h.settle();
-  const h1 = h.app.repo.findById(1);
+  const h1 = await h.app.repo.findById(1);
   expect(h1).toMatchObject({ typeKey: 'order-to-ops', requesterId: 'U0SALES1', fields: { order_id: 'SO-7777', customer: 'ACME', ship_by: '2026-12-01', priority: 'Normal' } });
   expect(done.args).toMatchObject({ function_execution_id: 'Fx0001', outputs: { handoff_id: '1', handoff_url: h1?.permalink } });
   expect(h1?.permalink).toContain('https://fake.slack.test/archives/C0OPS/');
-  expect(h.app.repo.listEvents(1)[0].data).toEqual({ via: 'workflow' });
+  expect((await h.app.repo.listEvents(1))[0].data).toEqual({ via: 'workflow' });
 });
 
 it('fails the step with the field errors, creating nothing', async () => {
@@ -41,13 +41,13 @@ it('fails the step with the field errors, creating nothing', async () => {
   expect(failed.args.error).toContain('order_id:');
   expect(failed.args.error).toContain('priority:');
   expect(failed.args.error).toContain('customer:');
-  expect(h.app.repo.findById(1)).toBeNull();
+  expect(await h.app.repo.findById(1)).toBeNull();
 });
 
 });
 
 // Pure parsing needs no app: a harness closed before Bolt's first auth.test answered would log a stray error.
-it('parses JSON and "key: value" lines', () => {
+it('parses JSON and "key: value" lines', async () => {
   expect(parseStepFields('{"areas":["Billing","Shipping"],"link":"https://x.example"}')).toEqual({ areas: ['Billing', 'Shipping'], link: 'https://x.example' });
   expect(parseStepFields('request: ship it: today\n\nlink:https://x.example')).toEqual({ request: 'ship it: today', link: 'https://x.example' });
   expect(parseStepFields('')).toEqual({});

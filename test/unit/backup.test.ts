@@ -12,17 +12,18 @@ let bot: OpenDb;
 let repo: HandoffRepo;
 
 /** A handoff written the way the bot writes one: the row, its event and its outbox rows in one transaction. */
-function insertHandoff(n: number): void {
+async function insertHandoff(n: number, hold?: () => Promise<void>): Promise<void> {
   const at = new Date(Date.UTC(2026, 10, 2, 9, n));
-  repo.transaction((tx) =>
-    repo.create(
+  await repo.transaction(async (tx) => {
+    await repo.create(
       tx,
       { typeKey: 'order-to-ops', fromTeam: null, toTeam: 'ops', state: 'open', requesterId: 'U0SALES1', ownerId: 'U0SALES1', title: `order ${n}`, fields: { order_id: `SO-${1000 + n}` }, createdAt: at, updatedAt: at, queuedAt: at, channelId: 'C0OPS' },
       { type: 'created', actorId: 'U0SALES1', at, fromState: null, toState: 'open', data: {} },
       [],
       () => [],
-    ),
-  );
+    );
+    await hold?.();
+  });
 }
 
 async function runQuiet(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -47,32 +48,40 @@ function count(path: string, table: string): number {
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handoff-backup-'));
   // The running bot's connection: it stays open, writing, through every test.
   bot = openDb(`file:${join(dir, 'live.db')}`);
   // Keep every commit in the WAL file, as between the bot's checkpoints: a plain file copy of live.db would miss them.
   bot.sqlite.pragma('wal_autocheckpoint = 0');
-  repo = new HandoffRepo(bot.db);
+  repo = new HandoffRepo(bot);
 });
 
-afterEach(() => {
-  bot.close();
+afterEach(async () => {
+  await bot.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('handoff backup', () => {
   it('copies what is committed while the bot writes: WAL included, an open transaction left out and not blocked', async () => {
-    for (let n = 1; n <= 25; n++) insertHandoff(n);
+    for (let n = 1; n <= 25; n++) await insertHandoff(n);
     expect(statSync(join(dir, 'live.db-wal')).size).toBeGreaterThan(0);
 
     // The bot is in the middle of a write transaction (it holds the write lock) while the backup runs.
-    bot.sqlite.exec('BEGIN IMMEDIATE');
-    insertHandoff(26);
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const writing = insertHandoff(26, async () => {
+      entered();
+      await gate;
+    });
+    await inside;
     const target = join(dir, 'backup.db');
     const result = await runQuiet(['backup', target]);
-    bot.sqlite.exec('COMMIT');
-    insertHandoff(27);
+    release();
+    await writing;
+    await insertHandoff(27);
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -82,13 +91,13 @@ describe('handoff backup', () => {
     expect(statSync(target).mode & 0o777).toBe(0o600);
     // A copy the bot can open and migrate as its own database.
     const restored = openDb(`file:${target}`);
-    expect(new HandoffRepo(restored.db).findById(25)?.title).toBe('order 25');
-    restored.close();
+    expect((await new HandoffRepo(restored).findById(25))?.title).toBe('order 25');
+    await restored.close();
     expect(count(join(dir, 'live.db'), 'handoffs')).toBe(27);
   });
 
   it('refuses to overwrite a file without --force, replaces it with --force, and refuses the database itself', async () => {
-    insertHandoff(1);
+    await insertHandoff(1);
     const target = join(dir, 'backup.db');
     writeFileSync(target, 'an older backup', { mode: 0o644 });
     const refused = await runQuiet(['backup', target]);

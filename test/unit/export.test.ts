@@ -51,11 +51,11 @@ function parseCsv(text: string): string[][] {
 let dir: string;
 let handle: OpenDb;
 
-function seed(o: { typeKey: string; toTeam: string; state: HandoffState; fields: FieldValues; completion?: FieldValues; created: string; accepted?: string; closed?: string }): number {
-  const repo = new HandoffRepo(handle.db);
+async function seed(o: { typeKey: string; toTeam: string; state: HandoffState; fields: FieldValues; completion?: FieldValues; created: string; accepted?: string; closed?: string }): Promise<number> {
+  const repo = new HandoffRepo(handle);
   const at = T(o.created);
-  const { handoff } = repo.transaction((tx) =>
-    repo.create(
+  const { handoff } = await repo.transaction(async (tx) =>
+    await repo.create(
       tx,
       { typeKey: o.typeKey, fromTeam: null, toTeam: o.toTeam, state: o.state, requesterId: 'U0SALES1', ownerId: 'U0OPS1', title: `${o.typeKey} title`, fields: o.fields, createdAt: at, updatedAt: at, queuedAt: at, channelId: 'C0OPS' },
       { type: 'created', actorId: 'U0SALES1', at, fromState: null, toState: 'open', data: {} },
@@ -63,20 +63,19 @@ function seed(o: { typeKey: string; toTeam: string; state: HandoffState; fields:
       () => [],
     ),
   );
-  handle.db
+  await handle.db
     .update(handoffs)
     .set({ completion: o.completion ?? null, acceptedAt: o.accepted ? T(o.accepted) : null, closedAt: o.closed ? T(o.closed) : null, updatedAt: T(o.closed ?? o.accepted ?? o.created) })
-    .where(eq(handoffs.id, handoff.id))
-    .run();
+    .where(eq(handoffs.id, handoff.id));
   return handoff.id;
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handoff-export-'));
   handle = openDb(`file:${join(dir, 'h.db')}`);
-  seed({ typeKey: 'order-to-ops', toTeam: 'ops', state: 'done', fields: { order_id: 'SO-1' }, created: '2026-10-01T09:00:00Z' }); // before --since
+  await seed({ typeKey: 'order-to-ops', toTeam: 'ops', state: 'done', fields: { order_id: 'SO-1' }, created: '2026-10-01T09:00:00Z' }); // before --since
   // ops has no hours in the fixture: business time runs round the clock in UTC.
-  seed({
+  await seed({
     typeKey: 'order-to-ops',
     toTeam: 'ops',
     state: 'done',
@@ -86,19 +85,19 @@ beforeEach(() => {
     accepted: '2026-11-02T10:30:00Z',
     closed: '2026-11-03T12:00:00Z',
   });
-  seed({ typeKey: 'anything-to-ops', toTeam: 'ops', state: 'open', fields: { request: '-5 units, please', areas: ['Billing', 'Shipping'], contact: 'a@b.co' }, created: '2026-11-04T09:00:00Z' });
+  await seed({ typeKey: 'anything-to-ops', toTeam: 'ops', state: 'open', fields: { request: '-5 units, please', areas: ['Billing', 'Shipping'], contact: 'a@b.co' }, created: '2026-11-04T09:00:00Z' });
   // A type since removed from the config: its fields still get columns.
-  seed({ typeKey: 'legacy-type', toTeam: 'gone', state: 'cancelled', fields: { legacy_key: 7.5 }, created: '2026-11-05T09:00:00Z', closed: '2026-11-05T10:00:00Z' });
+  await seed({ typeKey: 'legacy-type', toTeam: 'gone', state: 'cancelled', fields: { legacy_key: 7.5 }, created: '2026-11-05T09:00:00Z', closed: '2026-11-05T10:00:00Z' });
 });
 
-afterEach(() => {
-  handle.close();
+afterEach(async () => {
+  await handle.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 async function exportAs(format: 'csv' | 'jsonl'): Promise<string> {
   let out = '';
-  const n = await exportHandoffs({ config, metrics: new MetricsRepo(handle.db), now: T('2026-11-23T10:00:00Z') }, { since: T('2026-11-01T00:00:00Z'), format }, async (chunk) => {
+  const n = await exportHandoffs({ config, metrics: new MetricsRepo(handle), now: T('2026-11-23T10:00:00Z') }, { since: T('2026-11-01T00:00:00Z'), format }, async (chunk) => {
     out += chunk;
   });
   expect(n).toBe(3);
@@ -110,14 +109,13 @@ const FIELD_COLUMNS = ['field.order_id', 'field.customer', 'field.ship_by', 'fie
 describe('export', () => {
   it('carries each return with the fields it flagged, in JSONL and CSV', async () => {
     const at = T('2026-11-02T09:30:00Z');
-    handle.db
+    await handle.db
       .insert(events)
       .values([
         { handoffId: 2, type: 'rejected', actorId: 'U0OPS1', at, fromState: 'open', toState: 'returned', data: { reason: 'r', flaggedFields: ['ship_by', 'priority'], somethingElse: true } },
         { handoffId: 2, type: 'resubmitted', actorId: 'U0SALES1', at, fromState: 'returned', toState: 'open', data: {} },
         { handoffId: 2, type: 'rejected', actorId: 'U0OPS1', at, fromState: 'open', toState: 'returned', data: { reason: 'older return, no flags' } },
-      ])
-      .run();
+      ]);
     const [order, ask] = (await exportAs('jsonl')).trim().split('\n').map((l) => JSON.parse(l));
     expect(order).toMatchObject({ returns: 2, returns_flagged: ['ship_by,priority,_something_else', ''] });
     expect(ask).toMatchObject({ returns: 0, returns_flagged: [] });
@@ -328,7 +326,7 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
   const dangerous = (cell: string) => /^\s*[=+\-@]/.test(cell) || /^[\t\r]/.test(cell);
   const PAYLOADS = ['=1+1', ';=1+1', ';;=1+1', ' =1+1', '\t=1+1', '\r=1+1', '\n=1+1', ' ;@SUM(A1)', ';-2+3', 'a;=HYPERLINK("http://x")', 'a; +1', '\tnothing', '@cmd'];
 
-  it('defuses them for a comma reader and for a semicolon reader (which splits cells at every ;)', () => {
+  it('defuses them for a comma reader and for a semicolon reader (which splits cells at every ;)', async () => {
     for (const payload of PAYLOADS) {
       const [[cell]] = parseCsv(`${csvCell(payload)}\r\n`);
       expect(dangerous(cell), `comma reader, ${JSON.stringify(payload)} → ${JSON.stringify(cell)}`).toBe(false);
@@ -339,14 +337,14 @@ describe('CSV cells a spreadsheet would run as formulas', () => {
     expect(csvCell(['Billing', '-5'])).toBe("Billing;' -5");
   });
 
-  it('leaves other text and numbers as they are', () => {
+  it('leaves other text and numbers as they are', async () => {
     for (const safe of ['Apples; pears', 'a-b', 'x=1', '  plain', 'ok;ok', "'quoted"]) expect(csvCell(safe)).toBe(safe);
     expect(csvCell(-5)).toBe('-5');
   });
 });
 
 describe('file fields in the export', () => {
-  it('CSV shows each file as name, link and id; a name cannot start a formula', () => {
+  it('CSV shows each file as name, link and id; a name cannot start a formula', async () => {
     const files = [
       { id: 'F01', name: 'po.pdf', permalink: 'https://acme.slack.com/files/U1/F01/po.pdf' },
       { id: 'F02', name: '=cmd.png', permalink: 'https://acme.slack.com/files/U1/F02/cmd.png' },

@@ -18,7 +18,7 @@ import { StatsService } from '../../src/services/stats-service';
 import { configDirectory } from '../helpers/config-directory';
 
 describe('percentile (linear between closest ranks)', () => {
-  it('matches hand-computed values', () => {
+  it('matches hand-computed values', async () => {
     expect(percentile([], 0.5)).toBeNull();
     expect(percentile([7], 0.9)).toBe(7);
     // n = 4: median at rank 1.5 → (2 + 3) / 2; p90 at rank 2.7 → 3 + 0.7 · (4 − 3).
@@ -27,7 +27,7 @@ describe('percentile (linear between closest ranks)', () => {
     expect(summarize([540, 30, 300, 60, 120])).toEqual({ count: 5, median: 120, p90: 444 });
   });
 
-  it('lies between the smallest and largest value and grows with p', () => {
+  it('lies between the smallest and largest value and grows with p', async () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 50 }), fc.double({ min: 0, max: 1, noNaN: true }), (xs, p) => {
         const sorted = [...xs].sort((a, b) => a - b);
@@ -49,7 +49,7 @@ describe('businessTimeline', () => {
   const from = new Date('2026-02-20T00:00:00Z');
   const to = new Date('2026-04-10T00:00:00Z');
 
-  it('gives exactly what businessMinutesBetween gives, across DST changes, holidays and the range edges', () => {
+  it('gives exactly what businessMinutesBetween gives, across DST changes, holidays and the range edges', async () => {
     const instant = fc.integer({ min: from.getTime() - 5 * 86_400_000, max: to.getTime() + 5 * 86_400_000 });
     for (const calendar of calendars) {
       const timeline = businessTimeline(calendar, from, to);
@@ -85,10 +85,10 @@ let repo: HandoffRepo;
 let stats: StatsService;
 
 /** One handoff to `team` created at `created`, then its events `[type, at, state after]` in order. */
-function seed(created: string, steps: Step[], typeKey = 'order-to-ops', team = 'ops'): void {
+async function seed(created: string, steps: Step[], typeKey = 'order-to-ops', team = 'ops'): Promise<void> {
   const at = T(created);
-  const { handoff } = repo.transaction((tx) =>
-    repo.create(
+  const { handoff } = await repo.transaction(async (tx) =>
+    await repo.create(
       tx,
       { typeKey, fromTeam: null, toTeam: team, state: 'open', requesterId: 'U0SALES1', ownerId: 'U0SALES1', title: 't', fields: {}, createdAt: at, updatedAt: at, queuedAt: at, channelId: 'C0OPS' },
       { type: 'created', actorId: 'U0SALES1', at, fromState: null, toState: 'open', data: {} },
@@ -98,72 +98,72 @@ function seed(created: string, steps: Step[], typeKey = 'order-to-ops', team = '
   );
   let state: HandoffState = 'open';
   for (const [type, when, to, data] of steps) {
-    repo.transaction((tx) => repo.insertEvent(tx, handoff.id, { type, actorId: 'U0OPS1', at: T(when), fromState: state, toState: to, data: data ?? {} }));
+    await repo.transaction(async (tx) => await repo.insertEvent(tx, handoff.id, { type, actorId: 'U0OPS1', at: T(when), fromState: state, toState: to, data: data ?? {} }));
     state = to;
   }
   const last = steps.at(-1);
   const closedAt = state === 'done' || state === 'cancelled' ? T(last?.[1] as string) : null;
-  handle.db.update(handoffs).set({ state, closedAt }).where(eq(handoffs.id, handoff.id)).run();
+  await handle.db.update(handoffs).set({ state, closedAt }).where(eq(handoffs.id, handoff.id));
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handoff-metrics-'));
   handle = openDb(`file:${join(dir, 'h.db')}`);
-  repo = new HandoffRepo(handle.db);
+  repo = new HandoffRepo(handle);
   const config = workflow();
-  stats = new StatsService({ config, metrics: new MetricsRepo(handle.db), directory: configDirectory(config), clock: { now: () => NOW } });
+  stats = new StatsService({ config, metrics: new MetricsRepo(handle), directory: configDirectory(config), clock: { now: () => NOW } });
 
   // Previous week: accepted after 10 business minutes, done 60 later.
-  seed('2026-03-17T09:00:00Z', [
+  await seed('2026-03-17T09:00:00Z', [
     ['accepted', '2026-03-17T09:10:00Z', 'accepted'],
     ['completed', '2026-03-17T10:10:00Z', 'done'],
   ]);
   // This week (Mon 23rd … Fri 27th).
   // H1: accept 30, complete 60.
-  seed('2026-03-23T09:00:00Z', [
+  await seed('2026-03-23T09:00:00Z', [
     ['accepted', '2026-03-23T09:30:00Z', 'accepted'],
     ['completed', '2026-03-23T10:30:00Z', 'done'],
   ]);
   // H2: accept 60; a reassign (accepted → accepted) does not restart the clock; complete Mon 11:00 → Wed 11:00
   //     = 360 + 480 + 120 = 960, exactly the SLA: no breach.
-  seed('2026-03-23T10:00:00Z', [
+  await seed('2026-03-23T10:00:00Z', [
     ['accepted', '2026-03-23T11:00:00Z', 'accepted'],
     ['reassigned', '2026-03-24T12:00:00Z', 'accepted', { previousOwner: 'U0OPS1', newOwner: 'U0OPS2' }],
     ['completed', '2026-03-25T11:00:00Z', 'done'],
   ]);
   // H3: a lead assigns it from the queue after 120 (counts as accepted); complete Mon 15:00 → Thu 17:00 = 120 + 3·480 = 1560: breach.
-  seed('2026-03-23T13:00:00Z', [
+  await seed('2026-03-23T13:00:00Z', [
     ['reassigned', '2026-03-23T15:00:00Z', 'accepted', { previousOwner: 'U0SALES1', newOwner: 'U0OPS2' }],
     ['completed', '2026-03-26T17:00:00Z', 'done'],
   ]);
   // H4: accept Mon 14:00 → Tue 11:00 = 180 + 120 = 300 (21 h on the wall): breach. Snoozed (not a state change),
   //     still in progress at the end: Tue 11:00 → Fri 17:00 = 360 + 3·480 = 1800 > 960: a running breach.
-  seed('2026-03-23T14:00:00Z', [
+  await seed('2026-03-23T14:00:00Z', [
     ['accepted', '2026-03-24T11:00:00Z', 'accepted'],
     ['snoozed', '2026-03-25T10:00:00Z', 'accepted', { until: '2026-03-30T09:00:00Z', reason: 'customer' }],
   ]);
   // H5: accept Tue 09:00 → Wed 10:00 = 480 + 60 = 540: breach. Still in progress: Wed 10:00 → Fri 17:00 = 420 + 960 = 1380: running breach.
-  seed('2026-03-24T09:00:00Z', [['accepted', '2026-03-25T10:00:00Z', 'accepted']]);
+  await seed('2026-03-24T09:00:00Z', [['accepted', '2026-03-25T10:00:00Z', 'accepted']]);
   // H6: still waiting since Thu 09:00: 960 > 240 at the end: a running accept breach.
-  seed('2026-03-26T09:00:00Z', []);
+  await seed('2026-03-26T09:00:00Z', []);
   // H7: waiting since Fri 16:00: 60 < 240, not counted either way.
-  seed('2026-03-27T16:00:00Z', []);
+  await seed('2026-03-27T16:00:00Z', []);
   // H8, H9: returned after 60 each, the same reason in other words.
-  seed('2026-03-25T09:00:00Z', [['rejected', '2026-03-25T10:00:00Z', 'returned', { reason: 'Missing PO' }]]);
-  seed('2026-03-25T11:00:00Z', [['rejected', '2026-03-25T12:00:00Z', 'returned', { reason: '  missing   po ' }]]);
-  seed('2026-03-26T11:00:00Z', [['rejected', '2026-03-26T11:30:00Z', 'returned', { reason: 'Wrong customer' }]], 'anything-to-ops');
+  await seed('2026-03-25T09:00:00Z', [['rejected', '2026-03-25T10:00:00Z', 'returned', { reason: 'Missing PO' }]]);
+  await seed('2026-03-25T11:00:00Z', [['rejected', '2026-03-25T12:00:00Z', 'returned', { reason: '  missing   po ' }]]);
+  await seed('2026-03-26T11:00:00Z', [['rejected', '2026-03-26T11:30:00Z', 'returned', { reason: 'Wrong customer' }]], 'anything-to-ops');
   // Another team's handoff never counts for ops.
-  seed('2026-03-24T09:00:00Z', [['accepted', '2026-03-26T09:00:00Z', 'accepted']], 'ops-to-fulfilment', 'fulfilment');
+  await seed('2026-03-24T09:00:00Z', [['accepted', '2026-03-26T09:00:00Z', 'accepted']], 'ops-to-fulfilment', 'fulfilment');
 });
 
-afterEach(() => {
-  handle.close();
+afterEach(async () => {
+  await handle.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('team flow report from the event history', () => {
-  it('counts, medians, 90th percentiles and SLA breach shares in business time', () => {
-    const r = stats.teamReport('ops', 7);
+  it('counts, medians, 90th percentiles and SLA breach shares in business time', async () => {
+    const r = await stats.teamReport('ops', 7);
     expect(r.period).toEqual({ from: T('2026-03-20T17:00:00Z'), to: NOW });
     const order = r.byType.find((t) => t.typeKey === 'order-to-ops')?.current;
     if (!order) throw new Error('no order-to-ops row');
@@ -185,8 +185,8 @@ describe('team flow report from the event history', () => {
     expect(order.longestStage).toBe('accepted');
   });
 
-  it('totals the types of the team and compares with the previous period', () => {
-    const r = stats.teamReport('ops', 7);
+  it('totals the types of the team and compares with the previous period', async () => {
+    const r = await stats.teamReport('ops', 7);
     const { current, previous } = r.total;
     expect(current.started).toBe(10);
     expect(current.returned).toBe(3);
@@ -202,7 +202,7 @@ describe('team flow report from the event history', () => {
     expect(previous.timeToComplete).toEqual({ count: 1, median: 60, p90: 60 });
     expect(r.byType.map((t) => t.typeKey)).toEqual(['order-to-ops', 'anything-to-ops']);
     // The Home's Team health asks for the totals alone: the same totals.
-    const totalsOnly = stats.teamReport('ops', 7, { perType: false });
+    const totalsOnly = await stats.teamReport('ops', 7, { perType: false });
     expect(totalsOnly.byType).toEqual([]);
     expect(totalsOnly.total).toEqual(r.total);
   });

@@ -21,18 +21,18 @@ let outbox: OutboxRepo;
 
 function open(): void {
   handle = openDb(`file:${path}`);
-  repo = new HandoffRepo(handle.db);
-  outbox = new OutboxRepo(handle.db);
+  repo = new HandoffRepo(handle);
+  outbox = new OutboxRepo(handle);
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handoff-repos-'));
   path = join(dir, 'nested', 'handoff.db');
   open();
 });
 
-afterEach(() => {
-  handle.close();
+afterEach(async () => {
+  await handle.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -71,13 +71,13 @@ const standardNotify = (handoffId: number, eventId: number): Notification[] => [
   { type: 'dm', handoffId, eventId, userId: 'U0REQ' },
 ];
 
-function create(opts: { unique?: UniqueValue[]; row?: Partial<NewHandoff>; when?: Date } = {}) {
-  return repo.transaction((tx) => repo.create(tx, newHandoff(opts.row), created(opts.when), opts.unique ?? [], standardNotify));
+async function create(opts: { unique?: UniqueValue[]; row?: Partial<NewHandoff>; when?: Date } = {}) {
+  return await repo.transaction(async (tx) => await repo.create(tx, newHandoff(opts.row), created(opts.when), opts.unique ?? [], standardNotify));
 }
 
 const accept = (id: number, version: number, opts: { release?: boolean; unique?: UniqueValue[] } = {}) =>
-  repo.transaction((tx) =>
-    repo.applyTransition(
+  repo.transaction(async (tx) =>
+    await repo.applyTransition(
       tx,
       id,
       version,
@@ -90,62 +90,62 @@ const accept = (id: number, version: number, opts: { release?: boolean; unique?:
 const ORDER_1: UniqueValue[] = [{ fieldKey: 'order_id', value: 'so-1' }];
 
 describe('HandoffRepo.create', () => {
-  it('writes the handoff, its first event, unique values and outbox rows in one transaction', () => {
-    const { handoff, eventId } = create({ unique: ORDER_1 });
+  it('writes the handoff, its first event, unique values and outbox rows in one transaction', async () => {
+    const { handoff, eventId } = await create({ unique: ORDER_1 });
     expect(handoff).toMatchObject({ id: 1, version: 1, state: 'open', ownerId: 'U0REQ', fields: { order_id: 'SO-1', customer: 'ACME' }, completion: null, createdAt: T0 });
     expect(counts()).toEqual({ handoffs: 1, events: 1, unique: 1, outbox: 2 });
-    expect(repo.findById(handoff.id)).toEqual(handoff);
-    expect(repo.findById(999)).toBeNull();
-    expect(repo.listEvents(handoff.id)).toEqual([{ id: eventId, handoffId: 1, type: 'created', actorId: 'U0REQ', at: T0, fromState: null, toState: 'open', data: {} }]);
+    expect(await repo.findById(handoff.id)).toEqual(handoff);
+    expect(await repo.findById(999)).toBeNull();
+    expect(await repo.listEvents(handoff.id)).toEqual([{ id: eventId, handoffId: 1, type: 'created', actorId: 'U0REQ', at: T0, fromState: null, toState: 'open', data: {} }]);
     expect(uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-1', handoff_id: 1 }]);
-    expect(repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')?.id).toBe(1);
-    expect(repo.findUniqueHolder('other-type', 'order_id', 'so-1')).toBeNull();
+    expect((await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1'))?.id).toBe(1);
+    expect(await repo.findUniqueHolder('other-type', 'order_id', 'so-1')).toBeNull();
     // The DM waits behind the post of the same handoff.
-    expect(outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, lane: 'slack:1', attempts: 0, claims: 0 }]);
-    outbox.markSent(1, T0);
-    expect(outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, lane: 'slack:1', attempts: 0, claims: 0 }]);
+    expect(await outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, lane: 'slack:1', attempts: 0, claims: 0 }]);
+    await outbox.markSent(1, T0);
+    expect(await outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, lane: 'slack:1', attempts: 0, claims: 0 }]);
   });
 
-  it('rolls everything back when the surrounding transaction fails after create', () => {
-    expect(() =>
-      repo.transaction((tx) => {
-        repo.create(tx, newHandoff(), created(), ORDER_1, standardNotify);
+  it('rolls everything back when the surrounding transaction fails after create', async () => {
+    await expect(
+      repo.transaction(async (tx) => {
+        await repo.create(tx, newHandoff(), created(), ORDER_1, standardNotify);
         throw new Error('boom');
       }),
-    ).toThrow('boom');
+    ).rejects.toThrow('boom');
     expect(counts()).toEqual({ handoffs: 0, events: 0, unique: 0, outbox: 0 });
   });
 
-  it('finds a handoff by its submission key', () => {
-    const { handoff } = create({ row: { submissionKey: 'V123' } });
-    expect(repo.findBySubmissionKey('V123')?.id).toBe(handoff.id);
-    expect(repo.findBySubmissionKey('V999')).toBeNull();
+  it('finds a handoff by its submission key', async () => {
+    const { handoff } = await create({ row: { submissionKey: 'V123' } });
+    expect((await repo.findBySubmissionKey('V123'))?.id).toBe(handoff.id);
+    expect(await repo.findBySubmissionKey('V999')).toBeNull();
   });
 });
 
 describe('HandoffRepo.applyTransition', () => {
-  it('applies the patch, bumps the version and writes the event and notifications', () => {
-    const { handoff } = create();
-    const { handoff: after, eventId } = accept(handoff.id, 1);
+  it('applies the patch, bumps the version and writes the event and notifications', async () => {
+    const { handoff } = await create();
+    const { handoff: after, eventId } = await accept(handoff.id, 1);
     expect(after).toMatchObject({ id: handoff.id, state: 'accepted', ownerId: 'U0OPS1', version: 2, acceptedAt: at(5), updatedAt: at(5), createdAt: T0 });
-    expect(repo.findById(handoff.id)).toEqual(after);
-    expect(repo.listEvents(handoff.id).map((e) => [e.type, e.fromState, e.toState])).toEqual([
+    expect(await repo.findById(handoff.id)).toEqual(after);
+    expect((await repo.listEvents(handoff.id)).map((e) => [e.type, e.fromState, e.toState])).toEqual([
       ['created', null, 'open'],
       ['accepted', 'open', 'accepted'],
     ]);
-    expect(repo.findEvent(eventId)?.type).toBe('accepted');
-    expect(repo.findEvent(9999)).toBeNull();
+    expect((await repo.findEvent(eventId))?.type).toBe('accepted');
+    expect(await repo.findEvent(9999)).toBeNull();
     expect(counts()).toEqual({ handoffs: 1, events: 2, unique: 0, outbox: 3 });
   });
 
-  it('writes null as SQL NULL, JSON and timestamp columns alike, and keeps writes of different columns apart (prepared per shape)', () => {
-    const { handoff } = create({ row: { completion: { note: 'x' } } });
+  it('writes null as SQL NULL, JSON and timestamp columns alike, and keeps writes of different columns apart (prepared per shape)', async () => {
+    const { handoff } = await create({ row: { completion: { note: 'x' } } });
     const raw = () => handle.sqlite.prepare('SELECT owner_id, accepted_at, completion, snoozed_until, state FROM handoffs WHERE id = ?').get(handoff.id);
     expect(raw()).toMatchObject({ completion: '{"note":"x"}', accepted_at: null });
-    accept(handoff.id, 1);
+    await accept(handoff.id, 1);
     // Same columns as the accept, other values: the statement is reused with these.
-    const cleared = repo.transaction((tx) =>
-      repo.applyTransition(
+    const cleared = await repo.transaction(async (tx) =>
+      await repo.applyTransition(
         tx,
         handoff.id,
         2,
@@ -156,22 +156,22 @@ describe('HandoffRepo.applyTransition', () => {
     );
     expect(cleared.handoff).toMatchObject({ version: 3, state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) });
     expect(raw()).toEqual({ owner_id: 'U0REQ', accepted_at: null, completion: null, snoozed_until: null, state: 'open' });
-    const again = accept(handoff.id, 3);
+    const again = await accept(handoff.id, 3);
     expect(again.handoff).toMatchObject({ version: 4, state: 'accepted', ownerId: 'U0OPS1', acceptedAt: at(5) });
     // A second handoff written with fewer columns gets its defaults, not the first one's values.
-    const { handoff: plain } = create({ row: { completion: undefined } });
+    const { handoff: plain } = await create({ row: { completion: undefined } });
     expect(plain).toMatchObject({ completion: null, version: 1 });
   });
 
-  it('throws VersionConflict on a stale version and changes nothing', () => {
-    const { handoff } = create({ unique: ORDER_1 });
-    accept(handoff.id, 1);
-    const before = { row: repo.findById(handoff.id), counts: counts(), unique: uniqueRows(), events: repo.listEvents(handoff.id) };
+  it('throws VersionConflict on a stale version and changes nothing', async () => {
+    const { handoff } = await create({ unique: ORDER_1 });
+    await accept(handoff.id, 1);
+    const before = { row: await repo.findById(handoff.id), counts: counts(), unique: uniqueRows(), events: await repo.listEvents(handoff.id) };
 
     let thrown: unknown;
     try {
-      repo.transaction((tx) =>
-        repo.applyTransition(
+      await repo.transaction(async (tx) =>
+        await repo.applyTransition(
           tx,
           handoff.id,
           1, // stale: the accept made it 2
@@ -185,32 +185,32 @@ describe('HandoffRepo.applyTransition', () => {
     }
     expect(thrown).toBeInstanceOf(VersionConflict);
     expect((thrown as VersionConflict).handoffId).toBe(handoff.id);
-    expect(repo.findById(handoff.id)).toEqual(before.row);
-    expect(repo.findById(handoff.id)?.state).toBe('accepted');
-    expect(repo.findById(handoff.id)?.version).toBe(2);
+    expect(await repo.findById(handoff.id)).toEqual(before.row);
+    expect((await repo.findById(handoff.id))?.state).toBe('accepted');
+    expect((await repo.findById(handoff.id))?.version).toBe(2);
     expect(counts()).toEqual(before.counts);
     expect(uniqueRows()).toEqual(before.unique);
-    expect(repo.listEvents(handoff.id)).toEqual(before.events);
+    expect(await repo.listEvents(handoff.id)).toEqual(before.events);
   });
 
-  it('throws VersionConflict for a handoff that does not exist', () => {
-    expect(() => accept(42, 1)).toThrow(VersionConflict);
+  it('throws VersionConflict for a handoff that does not exist', async () => {
+    await expect(accept(42, 1)).rejects.toThrow(VersionConflict);
     expect(counts()).toEqual({ handoffs: 0, events: 0, unique: 0, outbox: 0 });
   });
 
-  it('lets exactly one of two transitions from the same version win', () => {
-    const { handoff } = create();
-    accept(handoff.id, 1);
-    expect(() => accept(handoff.id, 1)).toThrow(VersionConflict);
-    expect(repo.listEvents(handoff.id).filter((e) => e.type === 'accepted')).toHaveLength(1);
+  it('lets exactly one of two transitions from the same version win', async () => {
+    const { handoff } = await create();
+    await accept(handoff.id, 1);
+    await expect(accept(handoff.id, 1)).rejects.toThrow(VersionConflict);
+    expect((await repo.listEvents(handoff.id)).filter((e) => e.type === 'accepted')).toHaveLength(1);
   });
 
-  it('replaces unique values when given new ones', () => {
-    const { handoff } = create({ unique: ORDER_1 });
-    accept(handoff.id, 1, { unique: [{ fieldKey: 'order_id', value: 'so-2' }] });
+  it('replaces unique values when given new ones', async () => {
+    const { handoff } = await create({ unique: ORDER_1 });
+    await accept(handoff.id, 1, { unique: [{ fieldKey: 'order_id', value: 'so-2' }] });
     expect(uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-2', handoff_id: 1 }]);
     // The old value is free again.
-    create({ unique: ORDER_1, row: { title: 'second' } });
+    await create({ unique: ORDER_1, row: { title: 'second' } });
     expect(uniqueRows().map((r) => [r.value, r.handoff_id])).toEqual([
       ['so-2', 1],
       ['so-1', 2],
@@ -219,12 +219,12 @@ describe('HandoffRepo.applyTransition', () => {
 });
 
 describe('unique values', () => {
-  it('a value held by an open handoff makes a second create throw UniqueConflict and roll back completely', () => {
-    const first = create({ unique: ORDER_1 });
+  it('a value held by an open handoff makes a second create throw UniqueConflict and roll back completely', async () => {
+    const first = await create({ unique: ORDER_1 });
     const before = counts();
     let thrown: unknown;
     try {
-      create({ unique: ORDER_1, row: { title: 'duplicate', submissionKey: 'V2' } });
+      await create({ unique: ORDER_1, row: { title: 'duplicate', submissionKey: 'V2' } });
     } catch (error) {
       thrown = error;
     }
@@ -233,26 +233,26 @@ describe('unique values', () => {
     expect((thrown as UniqueConflict).handoffId).toBe(first.handoff.id);
     expect(counts()).toEqual(before);
     expect(counts()).toEqual({ handoffs: 1, events: 1, unique: 1, outbox: 2 });
-    expect(repo.findBySubmissionKey('V2')).toBeNull();
-    expect(repo.findById(2)).toBeNull();
+    expect(await repo.findBySubmissionKey('V2')).toBeNull();
+    expect(await repo.findById(2)).toBeNull();
     expect(handle.sqlite.prepare('SELECT count(*) AS n FROM events WHERE handoff_id = 2').get()).toEqual({ n: 0 });
     expect(handle.sqlite.prepare('SELECT count(*) AS n FROM outbox WHERE handoff_id = 2').get()).toEqual({ n: 0 });
     expect(uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-1', handoff_id: 1 }]);
   });
 
-  it('is scoped per type and per field', () => {
-    create({ unique: ORDER_1 });
-    create({ unique: ORDER_1, row: { typeKey: 'ops-to-fulfilment' } });
-    create({ unique: [{ fieldKey: 'other', value: 'so-1' }] });
+  it('is scoped per type and per field', async () => {
+    await create({ unique: ORDER_1 });
+    await create({ unique: ORDER_1, row: { typeKey: 'ops-to-fulfilment' } });
+    await create({ unique: [{ fieldKey: 'other', value: 'so-1' }] });
     expect(counts().handoffs).toBe(3);
     expect(counts().unique).toBe(3);
   });
 
-  it('releasing unique values on close lets a new handoff reuse the value', () => {
-    const { handoff } = create({ unique: ORDER_1 });
-    expect(() => create({ unique: ORDER_1 })).toThrow(UniqueConflict);
-    repo.transaction((tx) =>
-      repo.applyTransition(
+  it('releasing unique values on close lets a new handoff reuse the value', async () => {
+    const { handoff } = await create({ unique: ORDER_1 });
+    await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
+    await repo.transaction(async (tx) =>
+      await repo.applyTransition(
         tx,
         handoff.id,
         1,
@@ -262,72 +262,72 @@ describe('unique values', () => {
       ),
     );
     expect(uniqueRows()).toEqual([]);
-    expect(repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')).toBeNull();
-    const second = create({ unique: ORDER_1, when: at(11) });
+    expect(await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')).toBeNull();
+    const second = await create({ unique: ORDER_1, when: at(11) });
     expect(second.handoff.id).toBe(2);
-    expect(repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')?.id).toBe(2);
+    expect((await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1'))?.id).toBe(2);
     // The cancelled one's history is intact.
-    expect(repo.listEvents(handoff.id).map((e) => e.type)).toEqual(['created', 'cancelled']);
-    expect(repo.findById(handoff.id)?.state).toBe('cancelled');
+    expect((await repo.listEvents(handoff.id)).map((e) => e.type)).toEqual(['created', 'cancelled']);
+    expect((await repo.findById(handoff.id))?.state).toBe('cancelled');
   });
 
-  it('lists handoffs by state in id order', () => {
-    create();
-    const b = create().handoff;
-    create();
-    accept(b.id, 1);
-    expect(repo.listByState(['open']).map((h) => h.id)).toEqual([1, 3]);
-    expect(repo.listByState(['accepted', 'open']).map((h) => h.id)).toEqual([1, 2, 3]);
-    expect(repo.listByState(['done'])).toEqual([]);
+  it('lists handoffs by state in id order', async () => {
+    await create();
+    const b = (await create()).handoff;
+    await create();
+    await accept(b.id, 1);
+    expect((await repo.listByState(['open'])).map((h) => h.id)).toEqual([1, 3]);
+    expect((await repo.listByState(['accepted', 'open'])).map((h) => h.id)).toEqual([1, 2, 3]);
+    expect(await repo.listByState(['done'])).toEqual([]);
   });
 });
 
 describe('OutboxRepo', () => {
   /** Two handoffs, interleaved: ids 1,2 belong to handoff 1; 3,4 to handoff 2; then 5 to handoff 1. */
-  function seed() {
-    const a = create().handoff;
-    const b = create().handoff;
-    accept(a.id, 1);
+  async function seed() {
+    const a = (await create()).handoff;
+    const b = (await create()).handoff;
+    await accept(a.id, 1);
     return { a, b };
   }
 
-  it('lists due entries in id order, up to the limit', () => {
-    seed();
+  it('lists due entries in id order, up to the limit', async () => {
+    await seed();
     // Only the first entry of each handoff is due: later ones wait for the earlier unsent ones.
-    expect(outbox.listDue(at(10), 10).map((e) => [e.id, e.handoffId, e.notification.type])).toEqual([
+    expect((await outbox.listDue(at(10), 10)).map((e) => [e.id, e.handoffId, e.notification.type])).toEqual([
       [1, 1, 'post'],
       [3, 2, 'post'],
     ]);
-    expect(outbox.listDue(at(10), 1).map((e) => e.id)).toEqual([1]);
+    expect((await outbox.listDue(at(10), 1)).map((e) => e.id)).toEqual([1]);
     // Nothing is due before it was enqueued.
-    expect(outbox.listDue(new Date(T0.getTime() - 1), 10)).toEqual([]);
+    expect(await outbox.listDue(new Date(T0.getTime() - 1), 10)).toEqual([]);
   });
 
-  it('releases the next entry of a handoff once the earlier one is sent', () => {
-    seed();
-    outbox.markSent(1, at(10));
-    expect(outbox.listDue(at(10), 10).map((e) => e.id)).toEqual([2, 3]);
-    outbox.markSent(2, at(10));
-    outbox.markSent(3, at(10));
-    expect(outbox.listDue(at(10), 10).map((e) => e.id)).toEqual([4, 5]);
+  it('releases the next entry of a handoff once the earlier one is sent', async () => {
+    await seed();
+    await outbox.markSent(1, at(10));
+    expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([2, 3]);
+    await outbox.markSent(2, at(10));
+    await outbox.markSent(3, at(10));
+    expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([4, 5]);
   });
 
-  it('skips later entries of a handoff whose earlier entry failed and is not yet due', () => {
-    seed();
-    outbox.markFailed(1, 'slack_down', at(60));
+  it('skips later entries of a handoff whose earlier entry failed and is not yet due', async () => {
+    await seed();
+    await outbox.markFailed(1, 'slack_down', at(60));
     // Handoff 1 is blocked entirely (1 is not due, 2 and 5 wait behind it); handoff 2 goes on.
-    expect(outbox.listDue(at(10), 10).map((e) => e.id)).toEqual([3]);
-    outbox.markSent(3, at(11));
-    expect(outbox.listDue(at(11), 10).map((e) => e.id)).toEqual([4]);
+    expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([3]);
+    await outbox.markSent(3, at(11));
+    expect((await outbox.listDue(at(11), 10)).map((e) => e.id)).toEqual([4]);
     // Once the retry time comes, handoff 1 resumes in order.
-    expect(outbox.listDue(at(60), 10).map((e) => e.id)).toEqual([1, 4]);
-    expect(outbox.listDue(at(60), 10)[0].attempts).toBe(1);
+    expect((await outbox.listDue(at(60), 10)).map((e) => e.id)).toEqual([1, 4]);
+    expect((await outbox.listDue(at(60), 10))[0].attempts).toBe(1);
   });
 
-  it('markFailed counts attempts, keeps a bounded error and reschedules', () => {
-    seed();
-    outbox.markFailed(3, 'ratelimited', at(5));
-    outbox.markFailed(3, 'x'.repeat(2000), at(30));
+  it('markFailed counts attempts, keeps a bounded error and reschedules', async () => {
+    await seed();
+    await outbox.markFailed(3, 'ratelimited', at(5));
+    await outbox.markFailed(3, 'x'.repeat(2000), at(30));
     const row = handle.sqlite.prepare('SELECT attempts, last_error, next_attempt_at, sent_at FROM outbox WHERE id = 3').get() as {
       attempts: number;
       last_error: string;
@@ -335,32 +335,32 @@ describe('OutboxRepo', () => {
       sent_at: number | null;
     };
     expect(row).toEqual({ attempts: 2, last_error: 'x'.repeat(500), next_attempt_at: at(30).getTime(), sent_at: null });
-    expect(outbox.nextDueAt()).toEqual(T0);
+    expect(await outbox.nextDueAt()).toEqual(T0);
   });
 
-  it('markSent records the time, clears the error and takes the entry out of the backlog', () => {
-    seed();
-    expect(outbox.backlog()).toEqual({ pending: 5, oldest: T0 });
-    outbox.markFailed(1, 'oops', at(1));
-    outbox.markSent(1, at(2));
+  it('markSent records the time, clears the error and takes the entry out of the backlog', async () => {
+    await seed();
+    expect(await outbox.backlog()).toEqual({ pending: 5, oldest: T0 });
+    await outbox.markFailed(1, 'oops', at(1));
+    await outbox.markSent(1, at(2));
     const row = handle.sqlite.prepare('SELECT sent_at, last_error, attempts FROM outbox WHERE id = 1').get();
     expect(row).toEqual({ sent_at: at(2).getTime(), last_error: null, attempts: 1 });
-    expect(outbox.backlog()).toEqual({ pending: 4, oldest: T0 });
-    for (const id of [2, 3, 4]) outbox.markSent(id, at(3));
-    expect(outbox.backlog()).toEqual({ pending: 1, oldest: at(5) });
-    expect(outbox.nextDueAt()).toEqual(at(5));
-    outbox.markSent(5, at(6));
-    expect(outbox.backlog()).toEqual({ pending: 0, oldest: null });
-    expect(outbox.nextDueAt()).toBeNull();
-    expect(outbox.listDue(at(100), 10)).toEqual([]);
+    expect(await outbox.backlog()).toEqual({ pending: 4, oldest: T0 });
+    for (const id of [2, 3, 4]) await outbox.markSent(id, at(3));
+    expect(await outbox.backlog()).toEqual({ pending: 1, oldest: at(5) });
+    expect(await outbox.nextDueAt()).toEqual(at(5));
+    await outbox.markSent(5, at(6));
+    expect(await outbox.backlog()).toEqual({ pending: 0, oldest: null });
+    expect(await outbox.nextDueAt()).toBeNull();
+    expect(await outbox.listDue(at(100), 10)).toEqual([]);
     // Sent rows stay as a record.
     expect(counts().outbox).toBe(5);
   });
 
-  it('does not hold back entries without a lane', () => {
-    const { a } = seed();
-    repo.transaction((tx) =>
-      repo.enqueue(
+  it('does not hold back entries without a lane', async () => {
+    const { a } = await seed();
+    await repo.transaction(async (tx) =>
+      await repo.enqueue(
         tx,
         [
           { type: 'next_needed', handoffId: a.id, userId: 'U0OPS1', typeKey: 'ops-to-fulfilment' },
@@ -370,12 +370,12 @@ describe('OutboxRepo', () => {
       ),
     );
     handle.sqlite.prepare('UPDATE outbox SET handoff_id = NULL, lane = NULL WHERE id = 6').run();
-    expect(outbox.listDue(at(20), 10).map((e) => e.id)).toEqual([1, 3, 6]);
+    expect((await outbox.listDue(at(20), 10)).map((e) => e.id)).toEqual([1, 3, 6]);
   });
 });
 
 describe('openDb', () => {
-  it('applies the real migrations and creates the folder', () => {
+  it('applies the real migrations and creates the folder', async () => {
     const tables = handle.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(tables.map((t) => (t as { name: string }).name)).toEqual(expect.arrayContaining(['__drizzle_migrations', 'events', 'handoffs', 'outbox', 'unique_values']));
     expect(handle.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: JOURNAL.entries.length });
@@ -383,57 +383,57 @@ describe('openDb', () => {
     expect(handle.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
-  it('reopening the same file keeps all data and applies migrations only once', () => {
-    const { handoff } = create({ unique: ORDER_1 });
-    accept(handoff.id, 1);
-    outbox.markSent(1, at(6));
-    const before = { row: repo.findById(handoff.id), events: repo.listEvents(handoff.id), counts: counts(), unique: uniqueRows(), backlog: outbox.backlog() };
+  it('reopening the same file keeps all data and applies migrations only once', async () => {
+    const { handoff } = await create({ unique: ORDER_1 });
+    await accept(handoff.id, 1);
+    await outbox.markSent(1, at(6));
+    const before = { row: await repo.findById(handoff.id), events: await repo.listEvents(handoff.id), counts: counts(), unique: uniqueRows(), backlog: await outbox.backlog() };
     const migrationsBefore = handle.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all();
     expect(migrationsBefore).toHaveLength(JOURNAL.entries.length);
 
-    handle.close();
-    handle.close(); // closing twice is harmless
+    await handle.close();
+    await handle.close(); // closing twice is harmless
     open();
-    expect(repo.findById(handoff.id)).toEqual(before.row);
-    expect(repo.listEvents(handoff.id)).toEqual(before.events);
+    expect(await repo.findById(handoff.id)).toEqual(before.row);
+    expect(await repo.listEvents(handoff.id)).toEqual(before.events);
     expect(counts()).toEqual(before.counts);
     expect(uniqueRows()).toEqual(before.unique);
-    expect(outbox.backlog()).toEqual(before.backlog);
+    expect(await outbox.backlog()).toEqual(before.backlog);
     expect(handle.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all()).toEqual(migrationsBefore);
     // The unique claim survived too.
-    expect(() => create({ unique: ORDER_1 })).toThrow(UniqueConflict);
+    await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
 
     // A third open is just as idempotent.
-    handle.close();
+    await handle.close();
     open();
     expect(handle.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: JOURNAL.entries.length });
     expect(counts()).toEqual(before.counts);
   });
 
-  it('enforces foreign keys from events to handoffs', () => {
+  it('enforces foreign keys from events to handoffs', async () => {
     expect(() => handle.sqlite.prepare("INSERT INTO events (handoff_id, type, actor_id, at, to_state) VALUES (999, 'created', 'U1', 0, 'open')").run()).toThrow(/FOREIGN KEY/);
   });
 });
 
 describe('one transaction per change', () => {
-  it('tells onCommitted the events of a change once it has committed, and nothing of one rolled back', () => {
+  it('tells onCommitted the events of a change once it has committed, and nothing of one rolled back', async () => {
     const told: Array<readonly WrittenEvent[]> = [];
-    const watched = new HandoffRepo(handle.db, () => [], (events) => told.push(events));
-    const id = watched.transaction((tx) => watched.create(tx, newHandoff({ title: 'kept' }), created(), [], standardNotify).handoff.id);
+    const watched = new HandoffRepo(handle, () => [], (events) => told.push(events));
+    const id = await watched.transaction(async (tx) => (await watched.create(tx, newHandoff({ title: 'kept' }), created(), [], standardNotify)).handoff.id);
     expect(told).toEqual([[expect.objectContaining({ handoffId: id, type: 'created', fromState: null, toState: 'open' })]]);
     // Committed before the call returned: another connection sees it.
     const reader = openDb(`file:${path}`);
     try {
       expect((reader.sqlite.prepare('SELECT count(*) AS n FROM handoffs').get() as { n: number }).n).toBe(1);
     } finally {
-      reader.close();
+      await reader.close();
     }
-    expect(() =>
-      watched.transaction((tx) => {
-        watched.create(tx, newHandoff({ title: 'rolled back' }), created(), [], standardNotify);
+    await expect(
+      watched.transaction(async (tx) => {
+        await watched.create(tx, newHandoff({ title: 'rolled back' }), created(), [], standardNotify);
         throw new Error('refused after the write');
       }),
-    ).toThrow('refused after the write');
+    ).rejects.toThrow('refused after the write');
     expect(told).toHaveLength(1);
     expect(counts()).toMatchObject({ handoffs: 1, events: 1 });
   });

@@ -8,7 +8,7 @@ import type { Register } from '../deps.js';
 export const registerAwayEnd: Register = (app, { away, homes, service, client }) => {
   app.action<BlockAction<ButtonAction>>(ActionId.awayEnd, async ({ ack, body }) => {
     await ack();
-    away?.back(body.user.id);
+    await away?.back(body.user.id);
     await client.views.publish({ user_id: body.user.id, view: buildHomeView(await homes.build(body.user.id), statsViewOptions(service.config)) });
   });
 };

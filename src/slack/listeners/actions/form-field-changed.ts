@@ -39,11 +39,11 @@ async function rebuildForm({ service }: ListenerDeps, view: OpenView, userId: st
     // Stored values only for whoever may edit them: the metadata came from the client.
     if (meta.handoffId) {
       const h = await service.check(meta.handoffId, userId, { kind: 'resubmit', fields: {} });
-      const last = service.lastReturn(h.id);
+      const last = await service.lastReturn(h.id);
       return buildHandoffFormModal(h.typeKey, type, { prefill: h.fields, handoffId: h.id, note: last?.reason, flagged: last?.flaggedFields, somethingElse: last?.somethingElse, current });
     }
     const prefill = meta.parentId ? (await service.nextStep(meta.parentId, meta.typeKey, userId)).prefill : {};
-    const source = service.messageSourceOf(view.id, userId);
+    const source = await service.messageSourceOf(view.id, userId);
     return buildHandoffFormModal(meta.typeKey, type, { prefill, parentId: meta.parentId, source, current });
   }
   if (view.callback_id === CallbackId.complete) {

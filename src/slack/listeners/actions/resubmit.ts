@@ -9,7 +9,7 @@ export const registerResubmit: Register = (app, { service, client }) => {
     await ack();
     const id = handoffIdOf(action.value);
     const h = await service.check(id, body.user.id, { kind: 'resubmit', fields: {} });
-    const last = service.lastReturn(id);
+    const last = await service.lastReturn(id);
     await client.views.open({
       trigger_id: body.trigger_id,
       view: buildHandoffFormModal(h.typeKey, service.handoffType(h.typeKey), {

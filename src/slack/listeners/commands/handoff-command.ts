@@ -29,14 +29,14 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
       await ack({ response_type: 'ephemeral', text: buildHelpText(await service.startableTypes(userId)) });
       return;
     }
-    const awayAnswer = away ? answerAwayCommand(away, userId, key, rest) : null;
+    const awayAnswer = away ? await answerAwayCommand(away, userId, key, rest) : null;
     if (awayAnswer !== null) {
       await ack({ response_type: 'ephemeral', text: awayAnswer });
       return;
     }
     const teamName = (k: string) => service.team(k).name;
     if (key === 'mine' && rest.length === 0) {
-      const q = queues.mine(userId);
+      const q = await queues.mine(userId);
       const summary = `You own ${q.owned} and are waiting on ${q.waiting} handoff${q.waiting === 1 ? '' : 's'} in progress.`;
       if (!q.digest) {
         await ack({ response_type: 'ephemeral', text: `:sparkles: Nothing of yours is stalled. ${summary}` });
@@ -48,7 +48,7 @@ export const registerHandoffCommand: Register = (app, { service, queues, stats, 
     }
     if (key === 'stalled' && rest.length === 0) {
       const s = await queues.stalled(userId);
-      const awayLines = queues.ownersAway(s.teams);
+      const awayLines = await queues.ownersAway(s.teams);
       if (awayLines.length > 0) {
         // Work whose owner is away waits on nobody, stalled or not: list it first.
         const text = `*Owner away*\n${awayLines.map((l) => `• ${link(l.handoff)}: <@${l.handoff.ownerId}> is away ${formatAwayUntil(l.until)}`).join('\n')}`;

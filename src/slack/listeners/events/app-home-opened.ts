@@ -7,7 +7,7 @@ export const registerAppHomeOpened: Register = (app, { homes, service, client })
   app.event('app_home_opened', async ({ event }) => {
     // The Messages tab sends this event too; only the Home tab has a view to publish.
     if (event.tab !== 'home') return;
-    homes.opened(event.user);
+    await homes.opened(event.user);
     await client.views.publish({ user_id: event.user, view: buildHomeView(await homes.build(event.user), insightsViewOptions(service.config)) });
   });
 };

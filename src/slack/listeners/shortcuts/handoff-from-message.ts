@@ -11,6 +11,6 @@ export const registerMessageShortcut: Register = (app, { service, client }) => {
     const source = { channel: body.channel.id, ts: body.message.ts, text: unescapeSlackText(body.message.text ?? '') };
     const opened = await client.views.open({ trigger_id: body.trigger_id, view: buildTypePickerModal(await service.startableTypes(body.user.id), source) });
     // The picker becomes the form under the same view id, so its submission finds the message recorded here.
-    if (opened.view?.id) service.rememberMessageSource(opened.view.id, body.user.id, { channel: source.channel, ts: source.ts });
+    if (opened.view?.id) await service.rememberMessageSource(opened.view.id, body.user.id, { channel: source.channel, ts: source.ts });
   });
 };

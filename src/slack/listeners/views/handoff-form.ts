@@ -19,7 +19,7 @@ export const registerHandoffForm: Register = (app, { service }) => {
           raw,
           submissionKey: view.id,
           parentId: meta.parentId,
-          source: service.messageSourceOf(view.id, body.user.id),
+          source: await service.messageSourceOf(view.id, body.user.id),
         });
     });
   });
