@@ -15,6 +15,9 @@ export const USAGE = `Usage: handoff <command>
                              to stdout or to a new file F (mode 0600; --force replaces an existing one)
   backup <file> [--force]    copy the SQLite database (DATABASE_URL) to a new file (mode 0600), a
                              consistent snapshot even while the bot runs; --force replaces an existing one
+  db copy --from <url> --to <url> [--batch-size N]
+                             copy every table from one database to another (SQLite file: ↔ postgres://),
+                             into an empty target it migrates first; checks rows and checksums per table
   help                       this text; every command also takes --help
 
 export, webhooks status and backup only read: they refuse a database file that does not exist.

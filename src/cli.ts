@@ -122,6 +122,11 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
         await app.database.close();
       }
     }
+    case 'db': {
+      if (sub !== 'copy') break;
+      const { runDbCopyCommand } = await import('./db-copy-command.js');
+      return runDbCopyCommand(rest, env);
+    }
     case 'export': {
       const { runExportCommand } = await import('./export-command.js');
       return runExportCommand(args, env);
@@ -155,7 +160,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   try {
     return await runCommand(command, args, env);
   } catch (error) {
-    const name = ['config', 'webhooks', 'jobs'].includes(command) && args[0] ? `${command} ${args[0]}` : command;
+    const name = ['config', 'webhooks', 'jobs', 'db'].includes(command) && args[0] ? `${command} ${args[0]}` : command;
     if (error instanceof UnknownCommand) {
       console.error(`handoff: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
       return 2;
