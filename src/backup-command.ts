@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { CliError, UsageError } from './cli-error.js';
 import { USAGE } from './cli-usage.js';
+import { databaseUrlProblem } from './config/database-url.js';
 import { databasePath, openExistingSqlite } from './db/open-db.js';
 import { createOutputFile, describeFileError } from './output-file.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -34,6 +35,10 @@ export async function runBackupCommand(args: readonly string[], env: NodeJS.Proc
   const [target] = positionals;
   if (!target) throw new UsageError('backup needs the file to write, e.g. handoff backup backups/handoff-2026-11-23.db');
   const url = env.DATABASE_URL ?? 'file:./data/handoff.db';
+  const problem = databaseUrlProblem(url, {
+    sqliteOnly: "handoff backup copies a SQLite file; back up Postgres with pg_dump or your platform's backups and point-in-time recovery (docs/scaling.md)",
+  });
+  if (problem) throw new CliError(`DATABASE_URL is ${problem}`);
   const source = openExistingSqlite(url);
   try {
     if (isSameFile(databasePath(url), target)) throw new CliError(`${resolve(target)} is the database itself; name another file`);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { CliError, UsageError } from './cli-error.js';
 import { USAGE } from './cli-usage.js';
 import { ConfigError, loadWorkflow } from './config/load-config.js';
-import { DatabaseOpenError, openDatabase, openDb } from './db/open-db.js';
+import { DatabaseOpenError, openDatabase } from './db/open-db.js';
 import { redactUrl } from './domain/redact-url.js';
 import { parseCommandArgs } from './parse-command-args.js';
 
@@ -80,7 +80,7 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
           return [];
         }
       })();
-      const db = openDb(url, { mustExist: true });
+      const db = await openDatabase(url, { mustExist: true });
       try {
         const rows = await new OutboxRepo(db).webhookStatus();
         const byUrl = new Map(rows.map((r) => [r.url, r]));

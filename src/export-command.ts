@@ -3,7 +3,7 @@ import { UsageError } from './cli-error.js';
 import { USAGE } from './cli-usage.js';
 import { loadWorkflow } from './config/load-config.js';
 import { MetricsRepo } from './db/metrics-repo.js';
-import { openDb } from './db/open-db.js';
+import { openDatabase } from './db/open-db.js';
 import { checkOutputPath, createOutputFile, type OutputFile } from './output-file.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { type ExportFormat, exportHandoffs } from './services/export-service.js';
@@ -42,7 +42,7 @@ export async function runExportCommand(args: readonly string[], env: NodeJS.Proc
   // The cheap checks first: a wrong --out fails before the database is read.
   if (values.out !== undefined) checkOutputPath(values.out, values.force ?? false);
   const workflow = loadWorkflow(env.HANDOFF_CONFIG ?? './handoff.config.yaml');
-  const database = openDb(env.DATABASE_URL ?? 'file:./data/handoff.db', { mustExist: true });
+  const database = await openDatabase(env.DATABASE_URL ?? 'file:./data/handoff.db', { mustExist: true });
   let file: OutputFile | undefined;
   try {
     file = values.out === undefined ? undefined : createOutputFile(values.out, { force: values.force ?? false });

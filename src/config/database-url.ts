@@ -118,11 +118,11 @@ export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): Databa
 }
 
 /**
- * Why DATABASE_URL cannot be used by this version, or null (for the environment check and openDb).
- * Until the runtime opens Postgres, a valid Postgres URL is refused too unless `postgres` is set;
- * the message never repeats a password.
+ * Why DATABASE_URL cannot be used, or null (for the environment check and openDb). With
+ * `sqliteOnly` (the backup and the sandbox, which work on a SQLite file), a Postgres URL is
+ * refused too, saying what to use instead; the message never repeats a password.
  */
-export function databaseUrlProblem(url: string, options: { readonly postgres?: boolean } = {}): string | null {
+export function databaseUrlProblem(url: string, options: { readonly sqliteOnly?: string } = {}): string | null {
   let target: DatabaseTarget;
   try {
     target = parseDatabaseUrl(url);
@@ -130,7 +130,7 @@ export function databaseUrlProblem(url: string, options: { readonly postgres?: b
     if (!(error instanceof DatabaseUrlError)) throw error;
     return `"${error.shown}": ${error.reason}; use ${SUPPORTED_DATABASE_URLS}`;
   }
-  if (target.dialect === 'postgres' && !options.postgres)
-    return 'a Postgres URL: this version stores handoffs in SQLite only; use file:./data/handoff.db (the default) or a file: path';
+  if (target.dialect === 'postgres' && options.sqliteOnly)
+    return `"${redactDatabaseUrl(url)}", a Postgres URL: ${options.sqliteOnly}`;
   return null;
 }

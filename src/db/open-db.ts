@@ -6,7 +6,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import * as schema from './schema.js';
 import { type Database as HandoffDatabase, SqliteDatabase } from './database.js';
-import { databaseUrlProblem } from '../config/database-url.js';
+import { databaseUrlProblem, DatabaseUrlError, parseDatabaseUrl, redactDatabaseUrl } from '../config/database-url.js';
+import { PostgresDatabase } from './postgres-database.js';
 import { inPackage } from '../paths.js';
 
 export type { Db, DbOrTx, Tx } from './database.js';
@@ -19,7 +20,7 @@ const MIGRATIONS = inPackage('migrations');
 /** `file:./data/handoff.db`, a plain path, or `:memory:` → a SQLite file path; any other scheme throws (databaseUrlProblem). */
 export function databasePath(url: string): string {
   if (url === ':memory:' || url === 'file::memory:') return ':memory:';
-  const problem = databaseUrlProblem(url);
+  const problem = databaseUrlProblem(url, { sqliteOnly: 'this works on a SQLite file only; for Postgres, open it with openDatabase' });
   if (problem) throw new DatabaseOpenError(`DATABASE_URL is ${problem}`);
   return url.startsWith('file:') ? url.slice('file:'.length) : url;
 }
@@ -76,11 +77,35 @@ function assertMigrated(sqlite: Database.Database, url: string): void {
 }
 
 /**
- * Opens the database of DATABASE_URL for the repositories (see openDb). Postgres URLs are refused
- * by databasePath until their driver lands.
+ * Opens the database of DATABASE_URL for the repositories: SQLite for `file:` URLs, paths and the
+ * default, Postgres for `postgres://` (migrations/pg applied under an advisory lock). With
+ * `mustExist`, a read-only command's view: nothing is created or migrated, and a database behind
+ * this version's migrations is refused.
  */
 export async function openDatabase(url: string, options: OpenDbOptions = {}): Promise<HandoffDatabase> {
-  return openDb(url, options);
+  let target;
+  try {
+    target = parseDatabaseUrl(url);
+  } catch (error) {
+    throw new DatabaseOpenError(error instanceof DatabaseUrlError ? error.message : String(error));
+  }
+  if (target.dialect === 'sqlite') return openDb(url, options);
+  const shown = redactDatabaseUrl(url);
+  let database: PostgresDatabase;
+  try {
+    database = await PostgresDatabase.open(target.url, { migrate: !options.mustExist });
+  } catch (error) {
+    // node-postgres' messages name the host and the reason (ECONNREFUSED, password authentication failed), never the password.
+    throw new DatabaseOpenError(`cannot open the Postgres database ${shown} (DATABASE_URL): ${(error as Error).message}; check that the server runs and the URL's user, password and database are right`);
+  }
+  if (options.mustExist) {
+    const behind = await database.migrationsBehind().catch(() => true);
+    if (behind) {
+      await database.close();
+      throw new DatabaseOpenError(`${shown} is not a Handoff database of this version: run "handoff migrate" (or start the bot) with DATABASE_URL pointing at it first`);
+    }
+  }
+  return database;
 }
 
 /**

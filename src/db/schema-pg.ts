@@ -149,6 +149,20 @@ export const outbox = pgTable(
   (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt), index('outbox_lane_idx').on(t.lane, t.id).where(sql`${t.sentAt} IS NULL`)],
 );
 
+export const approvalMessages = pgTable(
+  'approval_messages',
+  {
+    handoffId: integer('handoff_id')
+      .notNull()
+      .references(() => handoffs.id),
+    userId: text('user_id').notNull(),
+    eventId: integer('event_id').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.ts] }), index('approval_messages_handoff_idx').on(t.handoffId)],
+);
+
 export const nudges = pgTable(
   'nudges',
   {

@@ -1,3 +1,4 @@
+import { createTestDatabase } from './postgres';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Logger } from '@slack/bolt';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,11 @@ export async function startHarness(
     dbPath?: string;
     /** The bot's DATABASE_URL (default: a temporary SQLite file, or `file:<dbPath>`); the caller then owns the database. */
     databaseUrl?: string;
+    /**
+     * Without databaseUrl or dbPath: a fresh temporary database of this kind, dropped at close. The
+     * default is HANDOFF_TEST_DATABASE (`postgres` runs every harness test on the run's Postgres) or SQLite.
+     */
+    dialect?: 'sqlite' | 'postgres';
     /** HTTP server timeouts (tests of slow clients shorten them). */
     httpTimeouts?: HttpTimeouts;
     /** More environment variables for the bot (e.g. METRICS_TOKEN). */
@@ -76,13 +82,16 @@ export async function startHarness(
 ): Promise<Harness> {
   const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
   for (const [method, fault] of opts.faults ?? []) fake.fail(method, fault);
-  const dir = opts.dbPath || opts.databaseUrl ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
-  const dbPath = opts.dbPath ?? (opts.databaseUrl ? '' : join(dir as string, 'handoff.db'));
+  const dialect = opts.dialect ?? (process.env.HANDOFF_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite');
+  const owned = !opts.dbPath && !opts.databaseUrl && dialect === 'postgres' ? await createTestDatabase() : null;
+  const databaseUrl = opts.databaseUrl ?? owned?.url;
+  const dir = opts.dbPath || databaseUrl ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
+  const dbPath = opts.dbPath ?? (databaseUrl ? '' : join(dir as string, 'handoff.db'));
   const env = parseEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
-    DATABASE_URL: opts.databaseUrl ?? `file:${dbPath}`,
+    DATABASE_URL: databaseUrl ?? `file:${dbPath}`,
     HANDOFF_CONFIG: FIXTURE,
     LOG_LEVEL: 'error',
     ...opts.env,
@@ -109,6 +118,7 @@ export async function startHarness(
       await app.stop(200);
       await fake.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
+      await owned?.drop();
     },
   };
 }

@@ -84,12 +84,13 @@ describe('redactDatabaseUrl', () => {
 describe('databaseUrlProblem', () => {
   it('accepts SQLite, and Postgres only once asked to', () => {
     expect(databaseUrlProblem('file:./data/handoff.db')).toBeNull();
-    expect(databaseUrlProblem('postgres://u:hunter2@db/handoff')).toMatch(/^a Postgres URL: this version stores handoffs in SQLite only/);
-    expect(databaseUrlProblem('postgres://u:hunter2@db/handoff', { postgres: true })).toBeNull();
+    expect(databaseUrlProblem('postgres://u:hunter2@db/handoff')).toBeNull();
+    const sqliteOnly = databaseUrlProblem('postgres://u:hunter2@db/handoff', { sqliteOnly: 'backups of Postgres are pg_dump' });
+    expect(sqliteOnly).toBe('"postgres://u:***@db/handoff", a Postgres URL: backups of Postgres are pg_dump');
   });
 
   it('explains any other value without its password', () => {
-    const problem = databaseUrlProblem('mysql://u:hunter2@db/handoff', { postgres: true });
+    const problem = databaseUrlProblem('mysql://u:hunter2@db/handoff');
     expect(problem).toMatch(/^"mysql:\/\/u:\*\*\*@db\/handoff": the scheme "mysql:" is not supported; use file:\.\/data\/handoff\.db/);
     expect(problem).not.toContain('hunter2');
   });
