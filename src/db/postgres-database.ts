@@ -38,6 +38,7 @@ export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly schema = pgSchema as unknown as typeof sqliteSchema;
   private readonly context = new AsyncLocalStorage<{ tx: Db }>();
+  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly root: PgDb,
@@ -97,7 +98,9 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    // Idempotent, as SQLite's: pg's Pool rejects a second end() ("Called end on pool more than once").
+    this.closing ??= this.pool.end();
+    await this.closing;
   }
 
   /** True when migrations/pg holds a migration this database has not applied (drizzle records them in drizzle.__drizzle_migrations). */
