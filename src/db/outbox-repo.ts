@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { OutboxMessage } from '../domain/notifications.js';
 import type { Database } from './database.js';
 import type { OutboxRow } from './schema.js';
@@ -136,20 +136,27 @@ export class OutboxRepo {
         pending: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NULL THEN 1 ELSE 0 END)`,
         failing: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NULL AND ${outbox.attempts} > 0 THEN 1 ELSE 0 END)`,
         delivered: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NOT NULL THEN 1 ELSE 0 END)`,
-        lastError: sql<string | null>`(SELECT o2.last_error FROM outbox o2 WHERE o2.kind = 'webhook' AND o2.sent_at IS NULL AND o2.last_error IS NOT NULL AND ${this.database.jsonText(sql`o2.payload`, 'url')} = ${url} ORDER BY o2.id DESC LIMIT 1)`,
         oldestPending: sql<number | null>`min(CASE WHEN ${outbox.sentAt} IS NULL THEN ${outbox.createdAt} END)`,
         lastDelivered: sql<number | null>`max(${outbox.sentAt})`,
       })
       .from(outbox)
       .where(eq(outbox.kind, 'webhook'))
       .groupBy(url);
+    // The newest error of each URL's pending entries, read apart: Postgres refuses a subquery on the grouped JSON expression.
+    const errors = await this.database.db
+      .select({ url, lastError: outbox.lastError })
+      .from(outbox)
+      .where(and(eq(outbox.kind, 'webhook'), isNull(outbox.sentAt), isNotNull(outbox.lastError)))
+      .orderBy(desc(outbox.id));
+    const lastErrorOf = new Map<string, string>();
+    for (const e of errors) if (e.lastError !== null && !lastErrorOf.has(e.url)) lastErrorOf.set(e.url, e.lastError);
     return rows.map((r) => ({
       url: r.url,
       pending: Number(r.pending),
       failing: Number(r.failing),
       delivered: Number(r.delivered),
       // Rows stored before errors were redacted at write time.
-      lastError: r.lastError === null ? null : redactUrlsIn(r.lastError),
+      lastError: lastErrorOf.has(r.url) ? redactUrlsIn(lastErrorOf.get(r.url) as string) : null,
       oldestPending: r.oldestPending === null ? null : new Date(Number(r.oldestPending)),
       lastDelivered: r.lastDelivered === null ? null : new Date(Number(r.lastDelivered)),
     }));
