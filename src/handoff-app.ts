@@ -26,7 +26,9 @@ import { WeeklyReportRepo } from './db/weekly-report-repo.js';
 import { WeeklyReportService } from './services/weekly-report-service.js';
 import type { ChartRenderer } from './slack/chart-renderer.js';
 import { checkHealth } from './services/health.js';
-import { OutboxDispatcher } from './services/outbox-dispatcher.js';
+import { type InstanceTimings, OutboxDispatcher } from './services/outbox-dispatcher.js';
+import { InstanceRepo } from './db/instance-repo.js';
+import { JobLeaseRepo } from './db/job-lease-repo.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
 import { QueueService } from './services/queue-service.js';
 import { OfferRouter } from './services/offer-router.js';
@@ -63,6 +65,8 @@ export interface HandoffAppOptions {
   readonly schedule?: JobSchedule | false;
   /** Turns a weekly report's chart into a PNG (default: vega + resvg); tests pass one that fails to see the text fallback. */
   readonly renderChart?: ChartRenderer;
+  /** Heartbeat and outbox takeover timings of this instance (default DEFAULT_INSTANCE_TIMINGS); tests shorten them. */
+  readonly instanceTimings?: Partial<InstanceTimings>;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
@@ -102,7 +106,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
   const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes, away, renderChart: opts.renderChart, logger });
-  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
+  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger, instances: new InstanceRepo(database), timings: opts.instanceTimings });
   const routing = new RoutingRepo(database);
   const offers = new OfferRouter({ config: opts.workflow, repo, routing, directory, away });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo, offers, routing });
@@ -126,7 +130,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
   slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const weekly = new WeeklyReportService({ config: opts.workflow, metrics: metricsRepo, insights });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database) };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database), lease: { repo: new JobLeaseRepo(database), owner: dispatcher.owner } };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {
