@@ -152,7 +152,10 @@ export class HandoffService {
     try {
       return await this.commit(async (tx) => {
         // Checked again in the transaction, so two forms for one parent cannot both start its next step.
-        if (input.parentId !== undefined) await this.requireNoNextStep(input.parentId);
+        if (input.parentId !== undefined) {
+          await this.deps.repo.holdRow(tx, input.parentId);
+          await this.requireNoNextStep(input.parentId);
+        }
         const handoff = await this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
         await this.refreshHomes(tx, audience, now);
         return this.offerNext(tx, handoff, route, now);

@@ -21,7 +21,7 @@ export interface DispatcherDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /** Where this instance beats and learns which others are alive; absent, only dead local pids free leases early. */
-  readonly instances?: InstanceRepo;
+  readonly instances?: Pick<InstanceRepo, 'beat' | 'remove' | 'aliveSince'>;
   /** The id its leases carry (default: a new one, see newInstanceOwner). Several instances in one process (tests) each need their own. */
   readonly owner?: string;
   /** Heartbeat and takeover timings (defaults: DEFAULT_INSTANCE_TIMINGS); tests shorten them. */
