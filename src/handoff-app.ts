@@ -7,6 +7,7 @@ import { HandoffRepo } from './db/handoff-repo.js';
 import { HomeRepo } from './db/home-repo.js';
 import { MetricsRepo } from './db/metrics-repo.js';
 import { openDatabase } from './db/open-db.js';
+import type { Database } from './db/database.js';
 import { OutboxRepo } from './db/outbox-repo.js';
 import { RoutingRepo } from './db/routing-repo.js';
 import { AwayRepo } from './db/away-repo.js';
@@ -67,13 +68,18 @@ export interface HandoffAppOptions {
   readonly renderChart?: ChartRenderer;
   /** Heartbeat and outbox takeover timings of this instance (default DEFAULT_INSTANCE_TIMINGS); tests shorten them. */
   readonly instanceTimings?: Partial<InstanceTimings>;
+  /**
+   * An open database to use instead of opening env.databaseUrl; the caller closes it. Tests run
+   * several instances in one process on one: SQLite connections in one thread would block each other.
+   */
+  readonly database?: Database;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
 export async function createHandoffApp(opts: HandoffAppOptions) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? toBoltLogger(createLogger({ level: opts.env.logLevel, secrets: secretsOf(opts.env, opts.workflow) }));
-  const database = await openDatabase(opts.env.databaseUrl);
+  const database = opts.database ?? (await openDatabase(opts.env.databaseUrl));
   const outboxRepo = new OutboxRepo(database);
   const seenEvents = new SeenEventRepo(database);
   const repo = new HandoffRepo(database, webhookSubscriptions(opts.workflow.webhooks), (written) => {
@@ -164,7 +170,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([this.settle(), grace]);
       await dispatcher.stop();
-      await database.close();
+      if (!opts.database) await database.close();
     },
   };
 }
