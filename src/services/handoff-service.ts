@@ -423,7 +423,7 @@ export class HandoffService {
   /**
    * A team's leads and the members known without asking Slack: a Home refresh is a courtesy and
    * must not put a user-group lookup on the path of a form submission. A user group nobody looked
-   * up lately (10 minutes) goes without; its members see the change when they next open Home.
+   * up lately (3 minutes) goes without; its members see the change when they next open Home.
    */
   private teamPeople(teamKey: string): string[] {
     return [...(this.deps.directory.knownMembers?.(teamKey) ?? []), ...this.team(teamKey).leads];
