@@ -253,6 +253,28 @@ export const slackStatuses = sqliteTable('slack_statuses', {
   fetchedAt: ms('fetched_at').notNull(),
 });
 
+/**
+ * One row per running instance of the bot (its outbox dispatcher), beaten every few seconds and
+ * deleted on a clean stop. An outbox lease whose owner has no row here, or a heartbeat older than
+ * the staleness limit, was left by an instance that died: another instance takes it back.
+ */
+export const instances = sqliteTable('instances', {
+  /** The lease owner id (`host:pid:boot:n`), as written into outbox.lease_owner. */
+  owner: text('owner').primaryKey(),
+  heartbeatAt: ms('heartbeat_at').notNull(),
+  startedAt: ms('started_at').notNull(),
+});
+
+/**
+ * One row per scheduled job (nudges, digest, report): the instance running it holds it until
+ * `until`, renewing while it runs, so the jobs run on one instance at a time.
+ */
+export const jobLeases = sqliteTable('job_leases', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  until: ms('until').notNull(),
+});
+
 export type HandoffRow = typeof handoffs.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
