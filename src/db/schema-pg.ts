@@ -232,3 +232,15 @@ export const slackStatuses = pgTable('slack_statuses', {
   until: ms('until'),
   fetchedAt: ms('fetched_at').notNull(),
 });
+export const instances = pgTable('instances', {
+  owner: text('owner').primaryKey(),
+  heartbeatAt: ms('heartbeat_at').notNull(),
+  startedAt: ms('started_at').notNull(),
+});
+
+export const jobLeases = pgTable('job_leases', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  until: ms('until').notNull(),
+});
+

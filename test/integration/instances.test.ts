@@ -14,27 +14,40 @@ import type { JobLeasing } from '../../src/jobs/deps';
 import { ActionId, CallbackId } from '../../src/slack/ids';
 import { FakeSlack } from '../helpers/fake-slack';
 import { type Harness, orderValues, startHarness } from '../helpers/harness';
+import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
 
-let dir: string;
+let dir: string | null = null;
 let fake: FakeSlack;
-let database: OpenDb;
+let shared: OpenDb | null = null;
+let pgDatabase: TestDatabase | null = null;
 let one: Harness;
 let two: Harness;
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'handoff-instances-'));
+async function startBoth(dialect: 'sqlite' | 'postgres'): Promise<void> {
   fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
+  if (dialect === 'postgres') {
+    // Each app opens its own pool: real concurrency, as two processes would have.
+    pgDatabase = await createTestDatabase();
+    const url = pgDatabase.url;
+    one = await startHarness({ fake, databaseUrl: url });
+    two = await startHarness({ fake, databaseUrl: url });
+    return;
+  }
+  dir = mkdtempSync(join(tmpdir(), 'handoff-instances-'));
   const url = `file:${join(dir, 'handoff.db')}`;
-  database = openDb(url);
+  const database = openDb(url);
+  shared = database;
   [one, two] = await Promise.all([startHarness({ fake, database, databaseUrl: url }), startHarness({ fake, database, databaseUrl: url })]);
-});
+}
 
 afterEach(async () => {
   await one.close();
   await two.close();
-  await database.close();
+  await shared?.close();
+  await pgDatabase?.drop();
   await fake.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  [dir, shared, pgDatabase] = [null, null, null];
 });
 
 const both = () => Promise.all([one.settle(), two.settle()]);
@@ -42,7 +55,13 @@ const submit = (h: Harness, viewId: string, orderId = 'SO-12345') =>
   h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.form, privateMetadata: JSON.stringify({ typeKey: 'order-to-ops' }), values: orderValues({ order_id: orderId }), viewId });
 const opsPosts = () => fake.messages('C0OPS').filter((m) => !m.thread_ts);
 
-describe('several instances on one database', () => {
+const onSqlite = (name: string, fn: () => void) => describe(name, fn);
+for (const [dialect, describeOn] of [['sqlite', onSqlite], ['postgres', describeWithPostgres]] as const)
+describeOn(`several instances on one database, on ${dialect}`, () => {
+  beforeEach(async () => {
+    await startBoth(dialect);
+  });
+
   it('run with their own lease owner ids', () => {
     expect(one.app.dispatcher.owner).not.toBe(two.app.dispatcher.owner);
   });
