@@ -15,7 +15,7 @@ interface Row {
   created_at: number;
   type: string;
   at: number;
-  data: string | null;
+  data: string | Record<string, unknown> | null;
 }
 
 /** Read-only queries behind the insights: decisions (accept, return) and resubmissions from the event history. */
@@ -72,8 +72,10 @@ function scopeFilter(scope: QualityScope): SQL | null {
   return sql`(h.to_team IN (${list}) OR h.from_team IN (${list}))`;
 }
 
-function parseData(raw: string | null): Record<string, unknown> {
+/** An event's data from a raw row: JSON text on SQLite, already an object (jsonb) on Postgres. */
+function parseData(raw: string | Record<string, unknown> | null): Record<string, unknown> {
   if (!raw) return {};
+  if (typeof raw === 'object') return Array.isArray(raw) ? {} : raw;
   try {
     const parsed: unknown = JSON.parse(raw);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};

@@ -50,6 +50,8 @@ export interface Harness {
   readonly workflow: WorkflowConfig;
   /** The SQLite file; empty when the harness was given a databaseUrl. */
   readonly dbPath: string;
+  /** The bot's DATABASE_URL (a SQLite file: URL or a Postgres URL), for a CLI run against the same database. */
+  readonly databaseUrl: string;
   /** Waits until the bot has handled every request sent and the outbox has sent everything due. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -119,6 +121,7 @@ export async function startHarness(
     clock,
     workflow,
     dbPath,
+    databaseUrl: env.databaseUrl,
     settle: () => app.settle(),
     async close() {
       // Bolt asks auth.test once when it is created; stopping the fake before it answered would leave a stray error.
