@@ -7,6 +7,9 @@ import { events, handoffs } from './schema.js';
 /** Which handoffs a quality query covers. */
 export type QualityScope = { readonly team: string } | { readonly teams: readonly string[] } | { readonly type: string };
 
+/** A row as values() gives it: the columns of the select, in order. */
+type Row = [handoffId: number, typeKey: string, fromTeam: string | null, toTeam: string, typeVersion: string | null, createdAt: number, type: string, at: number, data: string | null];
+
 /** Flags of a return without any: shared, so the (many) accepts and resubmissions allocate nothing. */
 const NO_FLAGS: readonly string[] = Object.freeze([]);
 
@@ -30,6 +33,8 @@ export class QualityRepo {
   events(scope: QualityScope, from: Date, to: Date): QualityEvent[] {
     const where = scopeFilter(scope);
     if (!where) return [];
+    // values(): rows as arrays, in this order, without drizzle's per-field mapping (tens of ms on
+    // 50,000 rows); timestamps stay numbers, as the events carry them.
     const rows = this.db
       .select({
         handoffId: events.handoffId,
@@ -37,11 +42,10 @@ export class QualityRepo {
         fromTeam: handoffs.fromTeam,
         toTeam: handoffs.toTeam,
         typeVersion: handoffs.typeVersion,
-        // Plain numbers: the row becomes an event as is, without a Date per timestamp.
-        createdAt: sql<number>`${handoffs.createdAt}`,
+        createdAt: handoffs.createdAt,
         type: events.type,
-        at: sql<number>`${events.at}`,
-        data: sql<string | null>`CASE WHEN ${events.type} = 'rejected' THEN ${events.data} END`,
+        at: events.at,
+        data: sql`CASE WHEN ${events.type} = 'rejected' THEN ${events.data} END`,
       })
       .from(handoffs)
       .crossJoin(events)
@@ -56,23 +60,23 @@ export class QualityRepo {
         ),
       )
       .orderBy(asc(events.handoffId), asc(events.id))
-      .all();
+      .values() as Row[];
     const out: QualityEvent[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      const returned = r.type === 'rejected';
-      const data = returned ? parseData(r.data) : null;
+      const [handoffId, typeKey, fromTeam, toTeam, typeVersion, createdAt, type, at, raw] = rows[i];
+      const returned = type === 'rejected';
+      const data = returned ? parseData(raw) : null;
       const flags = data ? returnFlagsOf(data) : null;
-      const kind: QualityKind = returned ? 'returned' : r.type === 'resubmitted' ? 'resubmitted' : 'accepted';
+      const kind: QualityKind = returned ? 'returned' : type === 'resubmitted' ? 'resubmitted' : 'accepted';
       out[i] = {
-        handoffId: r.handoffId,
-        typeKey: r.typeKey,
-        fromTeam: r.fromTeam,
-        toTeam: r.toTeam,
-        typeVersion: r.typeVersion,
-        createdAt: r.createdAt,
+        handoffId,
+        typeKey,
+        fromTeam,
+        toTeam,
+        typeVersion,
+        createdAt,
         kind,
-        at: r.at,
+        at,
         flaggedFields: flags ? flags.flaggedFields : NO_FLAGS,
         somethingElse: flags ? flags.somethingElse : false,
         reason: data && typeof data.reason === 'string' ? data.reason : null,
