@@ -325,6 +325,10 @@ describe('approval', () => {
     expect(await digest('2026-11-23T12:30:00Z')).toMatchObject({ queued: 0 });
     expect(digests(APPROVER)).toHaveLength(1);
     for (const other of [REQUESTER, 'U0SALES2', 'U0OPSLEAD']) expect(digests(other)).toEqual([]);
+    // `/handoff mine` shows the same as the digest.
+    const mine = await h.sim.slashCommand({ userId: APPROVER, text: 'mine' });
+    expect(JSON.stringify(mine.json.blocks)).toContain('Waiting for your approval');
+    expect(JSON.stringify(mine.json.blocks)).toContain(ActionId.approve);
 
     await press(APPROVER, ActionId.approve, id, dm);
     expect((await row(id)).state).toBe('open');
