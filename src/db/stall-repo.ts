@@ -49,7 +49,7 @@ export class StallRepo {
       .limit(limit);
   }
 
-  /** Everything at or past a reminder point, plus snoozed work (leads see it). */
+  /** Everything at or past a reminder point (an approval: past 75% of `sla.approve`), plus snoozed work (leads see it). */
   async listStalled(now: Date): Promise<HandoffRow[]> {
     const { handoffs } = this.database.schema;
     return this.database.db
@@ -57,6 +57,8 @@ export class StallRepo {
       .from(handoffs)
       .where(
         or(
+          // Until approved, the approval's times live in the accept columns.
+          and(eq(handoffs.state, 'awaiting_approval'), lte(handoffs.acceptWarnAt, now)),
           and(eq(handoffs.state, 'open'), lte(handoffs.acceptWarnAt, now)),
           and(eq(handoffs.state, 'accepted'), lte(handoffs.completeWarnAt, now)),
           and(eq(handoffs.state, 'returned'), lte(handoffs.acceptDueAt, now)),
@@ -73,6 +75,16 @@ export class StallRepo {
       .from(handoffs)
       .where(and(inArray(handoffs.state, [...ACTIVE]), or(eq(handoffs.ownerId, userId), eq(handoffs.requesterId, userId))))
       .orderBy(asc(handoffs.createdAt));
+  }
+
+  /**
+   * Every handoff waiting for approval, oldest first. Who may approve is not stored (it follows the
+   * config as it stands, like the buttons), so callers filter with approversOf; the set is small
+   * (it waits on a few people's decision) and served by the state index.
+   */
+  async listAwaitingApproval(): Promise<HandoffRow[]> {
+    const { handoffs } = this.database.schema;
+    return this.database.db.select().from(handoffs).where(eq(handoffs.state, 'awaiting_approval')).orderBy(asc(handoffs.createdAt), asc(handoffs.id));
   }
 
   async listActiveForTeams(teamKeys: readonly string[]): Promise<HandoffRow[]> {

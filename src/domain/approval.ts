@@ -1,4 +1,4 @@
-import type { HandoffTypeConfig, TeamConfig } from '../config/workflow-schema.js';
+import type { HandoffTypeConfig, TeamConfig, WorkflowConfig } from '../config/workflow-schema.js';
 import { peopleOf } from './escalation.js';
 import { ownEntry } from './own-entry.js';
 
@@ -11,6 +11,12 @@ export function approversOf(type: HandoffTypeConfig, teams: Readonly<Record<stri
   if (!type.approval) return [];
   const leadsOf = (teamKey: string) => ownEntry(teams, teamKey)?.leads ?? [];
   return peopleOf(type.approval.by, leadsOf, type.from).filter((id) => id !== requesterId);
+}
+
+/** Who may approve this handoff now, by its type as configured; empty when the type is gone or asks for no approval. */
+export function approversOfHandoff(config: Pick<WorkflowConfig, 'handoffTypes' | 'teams'>, h: { readonly typeKey: string; readonly requesterId: string }): string[] {
+  const type = ownEntry(config.handoffTypes, h.typeKey);
+  return type ? approversOf(type, config.teams, h.requesterId) : [];
 }
 
 /**

@@ -48,6 +48,8 @@ export interface PersonDigest {
   readonly owned: DigestItem[];
   /** What this person started that is overdue with someone else. */
   readonly waiting: DigestItem[];
+  /** Waiting for this person's approval past 75% of `sla.approve`. Absent in digests queued before approvals were listed. */
+  readonly approvals?: DigestItem[];
   readonly teams: TeamDigest[];
 }
 
@@ -72,24 +74,31 @@ export function toDigestItem(h: DigestSource, now: Date, away?: AwayLookup): Dig
 const oldestFirst = (a: DigestItem, b: DigestItem) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id;
 
 export function digestItemCount(d: PersonDigest): number {
-  return d.owned.length + d.waiting.length + d.teams.reduce((n, t) => n + t.unaccepted.length + t.overdue.length + t.snoozed.length, 0);
+  return d.owned.length + d.waiting.length + (d.approvals?.length ?? 0) + d.teams.reduce((n, t) => n + t.unaccepted.length + t.overdue.length + t.snoozed.length, 0);
 }
 
 /** Whether a digest has anything that needs someone: snoozed items alone do not. */
 export function hasStalledWork(d: PersonDigest): boolean {
-  return d.owned.length > 0 || d.waiting.length > 0 || d.teams.some((t) => t.unaccepted.length > 0 || t.overdue.length > 0);
+  return d.owned.length > 0 || d.waiting.length > 0 || (d.approvals?.length ?? 0) > 0 || d.teams.some((t) => t.unaccepted.length > 0 || t.overdue.length > 0);
 }
 
 /**
  * Sorts handoffs into one digest per person: what they own that is stalled, what they wait on that
- * is overdue, and, for leads, their teams' unaccepted, overdue and snoozed items. Pure, so the daily
- * DM, `/handoff mine` and `/handoff stalled` show the same thing.
+ * is overdue, what waits for their approval past its reminder point (only with `approversOf`), and,
+ * for leads, their teams' unaccepted, overdue and snoozed items. Pure, so the daily DM,
+ * `/handoff mine` and `/handoff stalled` show the same thing.
  */
-export function buildDigests(handoffs: readonly DigestSource[], leadsOf: (teamKey: string) => readonly string[], now: Date, away?: AwayLookup): Map<string, PersonDigest> {
-  const people = new Map<string, { owned: DigestItem[]; waiting: DigestItem[]; teams: Map<string, TeamDigest> }>();
+export function buildDigests<T extends DigestSource>(
+  handoffs: readonly T[],
+  leadsOf: (teamKey: string) => readonly string[],
+  now: Date,
+  away?: AwayLookup,
+  approversOf?: (h: T) => readonly string[],
+): Map<string, PersonDigest> {
+  const people = new Map<string, { owned: DigestItem[]; waiting: DigestItem[]; approvals: DigestItem[]; teams: Map<string, TeamDigest> }>();
   const person = (userId: string) => {
     let p = people.get(userId);
-    if (!p) people.set(userId, (p = { owned: [], waiting: [], teams: new Map() }));
+    if (!p) people.set(userId, (p = { owned: [], waiting: [], approvals: [], teams: new Map() }));
     return p;
   };
   const teamOf = (userId: string, teamKey: string) => {
@@ -113,6 +122,9 @@ export function buildDigests(handoffs: readonly DigestSource[], leadsOf: (teamKe
       }
     } else if (h.state === 'returned') {
       if (stalled) person(h.requesterId).owned.push(item);
+    } else if (h.state === 'awaiting_approval') {
+      // The same approvers as the buttons; a set, so someone named twice in the config sees it once.
+      if (stalled && approversOf) for (const approver of new Set(approversOf(h))) person(approver).approvals.push(item);
     } else if (h.state === 'open') {
       if (overdue) person(h.requesterId).waiting.push(item);
       if (stalled) for (const lead of leadsOf(h.toTeam)) teamOf(lead, h.toTeam).unaccepted.push(item);
@@ -124,7 +136,7 @@ export function buildDigests(handoffs: readonly DigestSource[], leadsOf: (teamKe
     const teams = [...p.teams.values()]
       .map((t) => ({ ...t, unaccepted: t.unaccepted.sort(oldestFirst), overdue: t.overdue.sort(oldestFirst), snoozed: t.snoozed.sort(oldestFirst) }))
       .sort((a, b) => a.teamKey.localeCompare(b.teamKey));
-    const digest: PersonDigest = { userId, owned: p.owned.sort(oldestFirst), waiting: p.waiting.sort(oldestFirst), teams };
+    const digest: PersonDigest = { userId, owned: p.owned.sort(oldestFirst), waiting: p.waiting.sort(oldestFirst), ...(p.approvals.length ? { approvals: p.approvals.sort(oldestFirst) } : {}), teams };
     if (digestItemCount(digest) > 0) result.set(userId, digest);
   }
   return result;

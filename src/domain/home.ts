@@ -15,6 +15,8 @@ export interface HomeData {
   readonly mine: readonly HomeItem[];
   /** Handoffs they started that someone else (a person or a team) must move. Stalled first. */
   readonly waiting: readonly HomeItem[];
+  /** Handoffs waiting for their approval (approvers as the config stands now). Stalled first. */
+  readonly approvals?: readonly HomeItem[];
   /** OPEN handoffs of the teams they belong to or lead, oldest first; `total` counts them all. */
   readonly queue: { readonly teamKeys: readonly string[]; readonly items: readonly HomeItem[]; readonly total: number };
   /** Flow metrics of the teams they lead; empty for everyone else. */

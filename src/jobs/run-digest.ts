@@ -2,6 +2,7 @@ import { localParts } from '../domain/business-clock.js';
 import { buildDigests, hasStalledWork } from '../domain/digest.js';
 import { type JobDeps } from './deps.js';
 import { ownEntry } from '../domain/own-entry.js';
+import { approversOfHandoff } from '../domain/approval.js';
 
 export interface DigestRunResult {
   /** People with something in their digest. */
@@ -19,7 +20,9 @@ export async function runDigest(deps: JobDeps, now: Date): Promise<DigestRunResu
   const { config } = deps;
   const stalled = await deps.stalls.listStalled(now);
   const owners = [...new Set(stalled.filter((h) => h.state === 'accepted').map((h) => h.ownerId))];
-  const digests = buildDigests(stalled, (team) => ownEntry(config.teams, team)?.leads ?? [], now, await deps.away?.awayAmong(owners, now));
+  const leadsOf = (team: string) => ownEntry(config.teams, team)?.leads ?? [];
+  // Approvers as the config stands now, the same people the Approve button accepts.
+  const digests = buildDigests(stalled, leadsOf, now, await deps.away?.awayAmong(owners, now), (h) => approversOfHandoff(config, h));
   const recipients = [...digests.values()].filter(hasStalledWork);
   if (recipients.length === 0) return { candidates: 0, queued: 0 };
   const timezones = await deps.people.timezones(recipients.map((d) => d.userId));

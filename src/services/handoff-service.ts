@@ -147,7 +147,8 @@ export class HandoffService {
     const values = this.validate(type.fields, input.raw);
     if (type.approval) this.requireApprovers(type, input.requesterId);
     const now = this.deps.clock.now();
-    const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to)] : [];
+    // Its approvers list it on their Home until they decide.
+    const audience = this.deps.homes ? [input.requesterId, ...this.teamPeople(type.to), ...approversOf(type, this.deps.config.teams, input.requesterId)] : [];
     const route = await this.prepareRoute(input.typeKey);
     try {
       return await this.commit(async (tx) => {
@@ -409,12 +410,14 @@ export class HandoffService {
 
   /**
    * Whose App Home shows this change: the requester, the owners before and after, and the members
-   * and leads of a team whose queue gains or loses it (also the next step's team on completion).
+   * and leads of a team whose queue gains or loses it (also the next step's team on completion), and
+   * the approvers of one that starts or stops waiting for approval.
    */
   private homeAudience(h: HandoffRow, t: Transition, type: HandoffTypeConfig): string[] {
     if (!this.deps.homes || t.type === 'nudged') return [];
     const people = [h.requesterId, h.ownerId, t.ownerId];
     if (h.state === 'open' || t.to === 'open') people.push(...this.teamPeople(h.toTeam));
+    if (h.state === 'awaiting_approval' || t.to === 'awaiting_approval') people.push(...this.approversOf(h));
     const next = t.type === 'completed' && type.next ? this.findType(type.next) : undefined;
     if (next) people.push(...this.teamPeople(next.to));
     return people;

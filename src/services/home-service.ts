@@ -2,7 +2,8 @@ import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HomeRepo } from '../db/home-repo.js';
 import type { StallRepo } from '../db/stall-repo.js';
 import type { TeamFlowReport } from '../domain/flow-metrics.js';
-import { type HomeData, type HomeItem, splitPersonalItems, toHomeItem } from '../domain/home.js';
+import { type HomeData, type HomeItem, splitPersonalItems, stalledFirst, toHomeItem } from '../domain/home.js';
+import { approversOfHandoff } from '../domain/approval.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { StatsService } from './stats-service.js';
 import type { InsightsService } from './insights-service.js';
@@ -34,6 +35,7 @@ export class HomeService {
     // Owners of what this person waits on: their absence shows on those items.
     const waitedOn = active.filter((h) => h.state === 'accepted' && h.ownerId !== userId).map((h) => h.ownerId);
     const { mine, waiting } = splitPersonalItems(active, userId, now, await this.deps.away?.awayAmong([...new Set(waitedOn)], now));
+    const approvals = await this.approvalsFor(userId, now);
     const teamKeys = await this.deps.directory.teamsOf(userId);
     const items = (await this.deps.homes.openQueue(teamKeys, QUEUE_FETCH)).map((h) => toHomeItem(h, now));
     const total = items.length < QUEUE_FETCH ? items.length : await this.deps.homes.countOpen(teamKeys);
@@ -43,7 +45,19 @@ export class HomeService {
     const quality = leadTeams.length > 0 ? await this.quality(leadTeams, now) : null;
     const away = (await this.deps.away?.status(userId)) ?? null;
     const ownersAway = leadTeams.length > 0 ? await this.ownersAway(leadTeams, now) : [];
-    return { userId, now, mine, waiting, queue: { teamKeys, items, total }, health, away, ownersAway, ...(quality ? { quality } : {}) };
+    return { userId, now, mine, waiting, approvals, queue: { teamKeys, items, total }, health, away, ownersAway, ...(quality ? { quality } : {}) };
+  }
+
+  /**
+   * What waits for this person's approval. Approvers are not stored but follow the config, like the
+   * Approve button, so all handoffs waiting for approval (a small set) are read and filtered here.
+   */
+  private async approvalsFor(userId: string, now: Date): Promise<HomeItem[]> {
+    const awaiting = await this.deps.stalls.listAwaitingApproval();
+    return awaiting
+      .filter((h) => approversOfHandoff(this.deps.config, h).includes(userId))
+      .map((h) => toHomeItem(h, now))
+      .sort(stalledFirst);
   }
 
   /** Accepted handoffs of these teams whose owner is away: nobody moves them until a lead reassigns them. */

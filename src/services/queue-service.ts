@@ -4,6 +4,7 @@ import { type AwayLookup, buildDigests, type PersonDigest } from '../domain/dige
 import type { Clock, TeamDirectory } from '../domain/ports.js';
 import type { HandoffRow } from '../db/schema.js';
 import type { AwayService } from './away-service.js';
+import { approversOfHandoff } from '../domain/approval.js';
 
 export interface MyQueue {
   /** The same sections as the daily digest; null when nothing of theirs is stalled. */
@@ -36,7 +37,11 @@ export class QueueService {
   async mine(userId: string): Promise<MyQueue> {
     const items = await this.deps.stalls.listActiveFor(userId);
     const now = this.deps.clock.now();
-    const digest = buildDigests(items, () => [], now, await this.ownersAwayAmong(items, now)).get(userId) ?? null;
+    // What waits for their approval, as in the digest: an approver never requested it, so it is not among `items`.
+    const isApprover = (h: HandoffRow) => approversOfHandoff(this.deps.config, h).includes(userId);
+    const approvals = (await this.deps.stalls.listAwaitingApproval()).filter(isApprover);
+    const digest =
+      buildDigests([...items, ...approvals], () => [], now, await this.ownersAwayAmong(items, now), (h) => (isApprover(h) ? [userId] : [])).get(userId) ?? null;
     return {
       digest,
       owned: items.filter((h) => h.ownerId === userId && h.state !== 'open' && h.state !== 'awaiting_approval').length,

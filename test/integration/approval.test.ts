@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
-import { runNudges } from '../../src/jobs/index';
+import { runDigest, runNudges } from '../../src/jobs/index';
+import { HOME_REFRESH_DELAY_MS } from '../../src/domain/home';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { type Harness, orderValues, startHarness, submitOrder } from '../helpers/harness';
 import { textValue } from '../helpers/slack-requests';
@@ -60,6 +61,29 @@ async function submit(orderId = 'SO-1001'): Promise<number> {
   expect(res.body).toBe('');
   return Math.max(...(await h.app.repo.listByState(['awaiting_approval'])).map((x) => x.id));
 }
+const openHome = async (user: string) => {
+  await h.sim.event({ type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: '1700000040.000500' });
+  await h.settle();
+};
+const homeText = (user: string) => JSON.stringify(h.fake.homeOf(user)?.blocks ?? []);
+/** The actions block that follows the Home item of handoff `id`; empty when the Home does not list it. */
+const homeButtons = (user: string, id: number): string[] => {
+  const blocks: any[] = h.fake.homeOf(user)?.blocks ?? [];
+  const i = blocks.findIndex((b) => b.type === 'section' && String(b.text?.text).includes(`#${id} `));
+  return i < 0 ? [] : blocks[i + 1].elements.map((e: any) => e.action_id);
+};
+/** A button pressed on the Home tab: the payload has container.type 'view' and no channel. */
+const pressOnHome = async (userId: string, actionId: string, id: number) => {
+  const res = await h.sim.blockAction({ userId, actionId, value: String(id), view: { type: 'home' } });
+  expect(res.status).toBe(200);
+  await h.settle();
+};
+/** Lets the Home refresh delay pass and sends the refreshes that became due. */
+const afterRefreshDelay = async () => {
+  h.clock.advance(HOME_REFRESH_DELAY_MS);
+  h.app.dispatcher.kick();
+  await h.settle();
+};
 async function decline(userId: string, id: number, reason: string) {
   const dm = approvalDms(userId, id).at(-1);
   if (!dm) throw new Error(`${userId} has no approval DM of #${id}`);
@@ -229,5 +253,85 @@ describe('approval', () => {
     expect(res.json?.response_action).toBe('errors');
     expect(JSON.stringify(res.json)).toContain('nobody but you could give it');
     expect((await h.app.repo.listByState(['awaiting_approval', 'open'])).filter((x) => x.typeKey === 'anything-to-ops')).toHaveLength(0);
+  });
+
+  it('the approver’s Home lists what waits for their approval with Approve / Decline that work; nobody else’s Home shows it', async () => {
+    await start();
+    for (const user of [APPROVER, REQUESTER, 'U0SALES2', 'U0OPSLEAD', 'U0OPS1']) await openHome(user);
+    expect(homeText(APPROVER)).not.toContain('Waiting for your approval');
+    const first = await submit('SO-1001');
+    const second = await submit('SO-1002');
+    await afterRefreshDelay();
+    // Submitting refreshed the approver's Home, which lists both with the DM's buttons.
+    expect(homeText(APPROVER)).toContain('Waiting for your approval (2)');
+    expect(homeText(APPROVER)).toContain(`from <@${REQUESTER}>`);
+    for (const id of [first, second]) expect(homeButtons(APPROVER, id)).toEqual([ActionId.approve, ActionId.decline, ActionId.history]);
+    // The requester sees them as waiting, without buttons to decide; a colleague and the receiving team not at all.
+    expect(homeButtons(REQUESTER, first)).toEqual([ActionId.history]);
+    expect(homeText(REQUESTER)).not.toContain('Waiting for your approval');
+    for (const other of ['U0SALES2', 'U0OPSLEAD', 'U0OPS1']) {
+      expect(homeText(other)).not.toContain('Waiting for your approval');
+      expect(homeButtons(other, first)).toEqual([]);
+    }
+
+    // A forged press from someone else's Home is refused by the same check as the DM's, answered by DM.
+    await pressOnHome('U0SALES2', ActionId.approve, first);
+    expect(h.fake.dms('U0SALES2').at(-1)?.text).toContain(`Only <@${APPROVER}> can approve or decline this handoff.`);
+    expect((await row(first)).state).toBe('awaiting_approval');
+
+    // Approve from Home: posted to the team, the DM settles, and the approver's Home drops it.
+    h.fake.clearCalls();
+    await pressOnHome(APPROVER, ActionId.approve, first);
+    expect((await row(first)).state).toBe('open');
+    expect(posts()).toHaveLength(1);
+    expect(actionIds(approvalDms(APPROVER, first)[0])).toEqual([ActionId.history]);
+    await afterRefreshDelay();
+    expect(homeText(APPROVER)).toContain('Waiting for your approval (1)');
+    expect(homeButtons(APPROVER, first)).toEqual([]);
+    // The team's Home now has it in its queue.
+    expect(homeButtons('U0OPS1', first)).toEqual([ActionId.accept, ActionId.history, ActionId.open]);
+
+    // Decline from Home opens the reason modal; its submission returns it to the requester.
+    await pressOnHome(APPROVER, ActionId.decline, second);
+    const modal = h.fake.lastOpenedView(CallbackId.decline);
+    const res = await h.sim.viewSubmission({ userId: APPROVER, callbackId: CallbackId.decline, privateMetadata: modal.private_metadata, values: { [BlockId.reason]: { value: textValue('No budget') } } });
+    await h.settle();
+    expect(res.body).toBe('');
+    expect((await row(second)).state).toBe('returned');
+    await afterRefreshDelay();
+    expect(homeText(APPROVER)).not.toContain('Waiting for your approval');
+    expect(homeButtons(REQUESTER, second)).toContain(ActionId.resubmit);
+  });
+
+  it('the daily digest lists an approval past its reminder point once, to its approver only, with buttons that work', async () => {
+    await start();
+    const id = await submit();
+    const digest = async (at: string) => {
+      h.clock.set(at);
+      const result = await runDigest(h.app.jobDeps, h.clock.now());
+      await h.settle();
+      return result;
+    };
+    const digests = (userId: string) => h.fake.dms(userId).filter((m) => m.text.startsWith('Your stalled handoffs'));
+    // Before 75% of the 2h to approve it is not stalled; from 11:30 it is.
+    expect(await digest('2026-11-23T11:29:00Z')).toMatchObject({ queued: 0 });
+    expect(await digest('2026-11-23T11:30:00Z')).toMatchObject({ candidates: 1, queued: 1 });
+    const [dm] = digests(APPROVER);
+    const items = dm.blocks.filter((b: any) => b.type === 'section' && b.text.text.includes(`#${id} `));
+    expect(items).toHaveLength(1);
+    expect(JSON.stringify(dm.blocks)).toContain('Waiting for your approval');
+    expect(actionIds(dm)).toEqual([ActionId.approve, ActionId.decline]);
+    // Once a day, even though it is overdue later.
+    expect(await digest('2026-11-23T12:30:00Z')).toMatchObject({ queued: 0 });
+    expect(digests(APPROVER)).toHaveLength(1);
+    for (const other of [REQUESTER, 'U0SALES2', 'U0OPSLEAD']) expect(digests(other)).toEqual([]);
+    // `/handoff mine` shows the same as the digest.
+    const mine = await h.sim.slashCommand({ userId: APPROVER, text: 'mine' });
+    expect(JSON.stringify(mine.json.blocks)).toContain('Waiting for your approval');
+    expect(JSON.stringify(mine.json.blocks)).toContain(ActionId.approve);
+
+    await press(APPROVER, ActionId.approve, id, dm);
+    expect((await row(id)).state).toBe('open');
+    expect(posts()).toHaveLength(1);
   });
 });

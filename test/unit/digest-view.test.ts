@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import type { DigestItem, PersonDigest, TeamDigest } from '../../src/domain/digest';
+import { ActionId } from '../../src/slack/ids';
 import { buildDigestMessage, DIGEST_CAP, formatAge } from '../../src/slack/views/digest';
 import { allOfType, ofType } from '../helpers/block-kit';
 
@@ -190,6 +191,23 @@ describe('buildDigestMessage: item text', () => {
     const [section] = itemSections(buildDigestMessage(d, opts).blocks);
     expect(textOf(section)).toContain(' · 2d old · <@UOWN>');
     expect(textOf(section)).toContain(':rotating_light: overdue since <!date^1718017200^');
+  });
+});
+
+describe('buildDigestMessage: approvals', () => {
+  it('lists what waits for my approval after what I own, from whom, with Approve / Decline, and counts it', () => {
+    const d: PersonDigest = { userId: 'UAPP', owned: [item(1)], waiting: [item(2)], approvals: [item(3, { state: 'awaiting_approval', ownerId: 'UREQ' })], teams: [] };
+    const { blocks, text } = buildDigestMessage(d, opts);
+    expect(shownIds(blocks)).toEqual([1, 3, 2]);
+    expect(JSON.stringify(blocks)).toContain('*Waiting for your approval* (1)');
+    expect(actionsById(blocks)[3]).toEqual([ActionId.approve, ActionId.decline]);
+    expect(textOf(itemSections(blocks)[1])).toContain(' · from <@UREQ>');
+    expect(text).toBe('Your daily handoffs: 3 handoffs');
+  });
+
+  it('reads a digest queued before approvals were listed', () => {
+    const { text } = buildDigestMessage({ userId: 'U1', owned: [item(1)], waiting: [], teams: [] }, opts);
+    expect(text).toBe('Your daily handoffs: 1 handoff');
   });
 });
 

@@ -218,3 +218,26 @@ describe('hasStalledWork and digestItemCount', () => {
     expect([owner, req, lead1, billingLead].map((x) => (x ? digestItemCount(x) : -1))).toEqual([1, 2, 3, 1]);
   });
 });
+
+describe('buildDigests: approvals', () => {
+  const APPROVER = 'UAPP';
+  const approversOf = (x: DigestSource) => (x.id === 9 ? [] : [APPROVER, APPROVER, LEAD1]);
+  const waitsDueSoon = { state: 'awaiting_approval', acceptWarnAt: h(-1), acceptDueAt: h(1) } as const;
+
+  it('lists an approval past its reminder point to each of its approvers once, and to nobody else', () => {
+    const map = buildDigests([handoff(1, waitsDueSoon), handoff(2, { ...waitsDueSoon, acceptWarnAt: h(-3), acceptDueAt: h(-2) })], leadsOf, NOW, undefined, approversOf);
+    expect(ids(map.get(APPROVER)?.approvals ?? [])).toEqual([1, 2]);
+    expect(ids(map.get(LEAD1)?.approvals ?? [])).toEqual([1, 2]);
+    // Not the requester's to move, and not in the receiving team's queue yet.
+    expect(map.has(REQ)).toBe(false);
+    expect(map.get(LEAD1)?.teams).toEqual([]);
+    const digest = map.get(APPROVER);
+    expect(digest && [hasStalledWork(digest), digestItemCount(digest)]).toEqual([true, 2]);
+  });
+
+  it('leaves out approvals before their reminder point, without an approve SLA, without approvers, or when not asked to list them', () => {
+    const items = [handoff(1, { ...waitsDueSoon, acceptWarnAt: h(1), acceptDueAt: h(2) }), handoff(2, { state: 'awaiting_approval' }), handoff(9, waitsDueSoon)];
+    expect(buildDigests(items, leadsOf, NOW, undefined, approversOf).size).toBe(0);
+    expect(buildDigests([handoff(1, waitsDueSoon)], leadsOf, NOW).size).toBe(0);
+  });
+});

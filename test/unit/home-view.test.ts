@@ -75,9 +75,10 @@ describe('buildHomeView', () => {
 
   it('never exceeds 100 blocks and always accounts for every item, whatever the counts', () => {
     fc.assert(
-      fc.property(fc.nat(120), fc.nat(120), fc.nat(40), fc.nat(2000), fc.nat(6), fc.boolean(), (mine, waiting, fetched, extra, leadOf, member) => {
+      fc.property(fc.nat(120), fc.nat(120), fc.nat(40), fc.nat(2000), fc.nat(6), fc.boolean(), fc.nat(60), (mine, waiting, fetched, extra, leadOf, member, approvals) => {
         const queueItems = member ? items(fetched, 'open', 1000) : [];
         const d = home({
+          approvals: items(approvals, 'awaiting_approval', 3000),
           mine: items(mine),
           waiting: items(waiting, 'open', 500),
           queue: { teamKeys: member ? ['ops'] : [], items: queueItems, total: queueItems.length + (member ? extra : 0) },
@@ -90,7 +91,7 @@ describe('buildHomeView', () => {
           .map((t) => /^…and (\d+) more\./.exec(t))
           .filter((m) => m !== null)
           .reduce((n, m) => n + Number(m?.[1]), 0);
-        expect(shown.length + more).toBe(mine + waiting + d.queue.total);
+        expect(shown.length + more).toBe(approvals + mine + waiting + d.queue.total);
       }),
       { numRuns: 200 },
     );
@@ -125,8 +126,19 @@ describe('buildHomeView', () => {
     expect(buttonsAfter(8)).toEqual([ActionId.resubmit, ActionId.history]);
     expect(buttonsAfter(20)).toEqual([ActionId.nudgeOwner, ActionId.history, ActionId.open]);
     expect(buttonsAfter(30)).toEqual([ActionId.accept, ActionId.history, ActionId.open]);
+    expect(headers(blocks)[0]).not.toContain('approval');
     expect(texts(blocks)).toContain('&lt;!channel&gt; &amp; &lt;https://evil¦x&gt;');
     expect(texts(blocks)).not.toContain('<!channel>');
+  });
+
+  it('lists what waits for my approval first, with the approval DM’s Approve / Decline, only when there is some', () => {
+    const asked = toHomeItem(source(40, { state: 'awaiting_approval', ownerId: 'U0SALES1', permalink: null }), NOW);
+    const { blocks } = buildHomeView(home({ userId: 'U0SALESLEAD', approvals: [asked] }), opts);
+    expect(headers(blocks)[0]).toBe('Waiting for your approval (1)');
+    const i = blocks.findIndex((b) => b.type === 'section' && b.text?.text.includes('#40 '));
+    expect(ofType(blocks[i + 1], 'actions').elements.map((e) => e.action_id)).toEqual([ActionId.approve, ActionId.decline, ActionId.history]);
+    expect(texts(blocks)).toContain('from <@U0SALES1> · goes to Operations once approved');
+    expect(headers(buildHomeView(home({ approvals: [] }), opts).blocks)).not.toContain('Waiting for your approval (0)');
   });
 });
 

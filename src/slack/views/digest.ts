@@ -25,7 +25,7 @@ export function slaText(item: DigestItem): string {
   return due ? `due ${due}` : 'no SLA';
 }
 
-type Role = 'owned' | 'waiting' | 'unaccepted' | 'overdue' | 'snoozed';
+type Role = 'owned' | 'waiting' | 'approval' | 'unaccepted' | 'overdue' | 'snoozed';
 
 function itemActions(item: DigestItem, role: Role): Button[] {
   switch (role) {
@@ -35,6 +35,8 @@ function itemActions(item: DigestItem, role: Role): Button[] {
         : [button('Mark done', ActionId.complete, item.id, 'primary'), button('Snooze', ActionId.snooze, item.id), button('Reassign', ActionId.reassign, item.id)];
     case 'waiting':
       return [button('Nudge owner', ActionId.nudgeOwner, item.id)];
+    case 'approval':
+      return [button('Approve', ActionId.approve, item.id, 'primary'), button('Decline', ActionId.decline, item.id)];
     case 'unaccepted':
       return [button('Accept', ActionId.accept, item.id, 'primary'), button('Assign to…', ActionId.reassign, item.id)];
     case 'overdue':
@@ -47,7 +49,7 @@ function itemActions(item: DigestItem, role: Role): Button[] {
 function itemBlocks(item: DigestItem, role: Role, now: Date): KnownBlock[] {
   const label = `#${item.id} ${escapeMrkdwn(item.title)}`.replace(/\|/g, '¦');
   const title = item.permalink ? `<${item.permalink}|${label}>` : `*${label}*`;
-  const who = role === 'waiting' || role === 'overdue' || role === 'snoozed' ? ` · <@${item.ownerId}>` : role === 'unaccepted' ? ` · from <@${item.requesterId}>` : '';
+  const who = role === 'waiting' || role === 'overdue' || role === 'snoozed' ? ` · <@${item.ownerId}>` : role === 'unaccepted' || role === 'approval' ? ` · from <@${item.requesterId}>` : '';
   const age = formatAge(now.getTime() - new Date(item.createdAt).getTime());
   // Someone else's work waiting on an absent owner: say so, since nudging them will not move it.
   const away = item.ownerAway && role !== 'owned' ? ` · :palm_tree: owner away ${formatAwayUntil(item.ownerAway.until)}` : '';
@@ -65,7 +67,7 @@ export interface DigestViewOptions {
 }
 
 /**
- * A digest as one message: sections for what you own, what you wait on and your teams, oldest first,
+ * A digest as one message: sections for what you own, what waits for your approval, what you wait on and your teams, oldest first,
  * at most `cap` items in all, then "and N more" with where to see them all.
  */
 export function buildDigestMessage(d: PersonDigest, opts: DigestViewOptions): SlackMessage {
@@ -81,6 +83,7 @@ export function buildDigestMessage(d: PersonDigest, opts: DigestViewOptions): Sl
     }
   };
   section('You own', d.owned, 'owned');
+  section('Waiting for your approval', d.approvals ?? [], 'approval');
   section('You are waiting on', d.waiting, 'waiting');
   for (const t of d.teams) {
     const name = escapeMrkdwn(opts.teamName(t.teamKey));

@@ -22,7 +22,7 @@ export interface HomeViewOptions extends StatsViewOptions {
   readonly fieldLabel?: (typeKey: string, fieldKey: string) => string;
 }
 
-type Role = 'mine' | 'waiting' | 'queue' | 'ownerAway';
+type Role = 'mine' | 'approval' | 'waiting' | 'queue' | 'ownerAway';
 
 function openButton(item: HomeItem): Button[] {
   return item.permalink ? [{ type: 'button', text: plain('Open', 75), action_id: ActionId.open, url: item.permalink }] : [];
@@ -35,6 +35,9 @@ function itemActions(item: HomeItem, role: Role): Button[] {
       return item.state === 'returned'
         ? [button('Edit and resubmit', ActionId.resubmit, item.id, 'primary'), history, ...openButton(item)]
         : [button('Mark done', ActionId.complete, item.id, 'primary'), button('Snooze', ActionId.snooze, item.id), button('Reassign', ActionId.reassign, item.id), history, ...openButton(item)];
+    case 'approval':
+      // The same buttons as the approval DM, so deciding from Home is deciding from the DM.
+      return [button('Approve', ActionId.approve, item.id, 'primary'), button('Decline', ActionId.decline, item.id), history, ...openButton(item)];
     case 'waiting':
       // The approvers were asked by DM and are reminded on the approval's SLA; there is no owner to nudge yet.
       return item.state === 'awaiting_approval' ? [history, ...openButton(item)] : [button('Nudge owner', ActionId.nudgeOwner, item.id), history, ...openButton(item)];
@@ -60,6 +63,8 @@ function itemBlocks(item: HomeItem, role: Role, now: Date, teamName: (k: string)
             : `owned by <@${item.ownerId}>`
         : role === 'ownerAway'
           ? `${escapeMrkdwn(teamName(item.toTeam))} · owned by <@${item.ownerId}>`
+          : role === 'approval'
+            ? `from <@${item.requesterId}> · goes to ${escapeMrkdwn(teamName(item.toTeam))} once approved`
           : `${escapeMrkdwn(teamName(item.toTeam))} · from <@${item.requesterId}>`;
   const away = item.ownerAway && role !== 'mine' ? ` · :palm_tree: owner away ${formatAwayUntil(item.ownerAway.until)}` : '';
   return [
@@ -99,7 +104,7 @@ function allocate(sections: readonly ListSection[], budget: number, cap: number)
 }
 
 /**
- * The App Home tab: what I own (stalled first), what I wait on, my teams' queue (oldest first),
+ * The App Home tab: what waits for my approval, what I own (stalled first), what I wait on, my teams' queue (oldest first),
  * and, for leads, their teams' health. Never more than Slack's 100 blocks: sections that do not
  * fit show their first items and "…and N more".
  */
@@ -129,10 +134,14 @@ export function buildHomeView(d: HomeData, opts: HomeViewOptions): HomeTab {
     });
 
   const teams = d.queue.teamKeys.map((k) => escapeMrkdwn(opts.teamName(k))).join(', ');
-  const sections: ListSection[] = [
+  const sections: ListSection[] = [];
+  // Approvers only, and only while something waits: nobody else needs an empty section about it.
+  if (d.approvals?.length)
+    sections.push({ heading: 'Waiting for your approval', items: d.approvals, total: d.approvals.length, role: 'approval', empty: '', more: 'Your approval DMs list them too.' });
+  sections.push(
     { heading: 'My queue', items: d.mine, total: d.mine.length, role: 'mine', empty: 'Nothing is waiting on you.', more: '' },
     { heading: 'Waiting on others', items: d.waiting, total: d.waiting.length, role: 'waiting', empty: 'Nothing you started is waiting on someone else.', more: '' },
-  ];
+  );
   // Leads see what waits on someone away, so they can hand it to someone present; shown only when there is some.
   if (d.ownersAway?.length)
     sections.push({ heading: 'Owner away', items: d.ownersAway, total: d.ownersAway.length, role: 'ownerAway', empty: '', more: 'Reassign these first; `/handoff stalled` lists them all.' });
