@@ -27,6 +27,17 @@ export interface WrittenEvent {
   readonly toState: string | null;
 }
 
+/** One handoff's part in `applyTransitions`: its events in order, and the row as it is after the last one. */
+export interface TransitionBatchItem {
+  readonly id: number;
+  readonly expectedVersion: number;
+  /** The columns after all of `events`; every item of a batch sets the same columns. */
+  readonly patch: HandoffPatch;
+  readonly events: readonly NewEvent[];
+  /** Its notifications, given the ids of its events in the same order. */
+  readonly notify: (eventIds: readonly number[]) => Notification[];
+}
+
 export interface UniqueValue {
   readonly fieldKey: string;
   readonly value: string;
@@ -83,6 +94,7 @@ export class HandoffRepo {
   private readonly setPostStatement;
   /** Inserts and transition updates by the columns they write (a handful of shapes: one per kind of change). */
   private readonly rowWrites = new Map<string, RowWrite>();
+  private readonly stepWrites = new Map<string, { run(values: Record<string, unknown>): { changes: number } }>();
   /** Events written by the transaction in progress, told to `onCommitted` once it commits. */
   private written: WrittenEvent[] | null = null;
 
@@ -138,6 +150,22 @@ export class HandoffRepo {
               .prepare()
       ) as RowWrite;
       this.rowWrites.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** The prepared update of `applyTransitions` for these columns, made the first time; the version goes up by `steps`. */
+  private stepsWrite(patch: HandoffPatch): { run(values: Record<string, unknown>): { changes: number } } {
+    const { shape, columns } = preparedColumns(patch);
+    let statement = this.stepWrites.get(shape);
+    if (!statement) {
+      const p = sql.placeholder;
+      statement = this.db
+        .update(handoffs)
+        .set({ ...columns, version: sql`${handoffs.version} + ${p('steps')}` })
+        .where(and(eq(handoffs.id, p('whereId')), eq(handoffs.version, p('whereVersion'))))
+        .prepare() as unknown as { run(values: Record<string, unknown>): { changes: number } };
+      this.stepWrites.set(shape, statement);
     }
     return statement;
   }
@@ -252,6 +280,23 @@ export class HandoffRepo {
     const eventId = this.insertEvent(tx, id, event);
     this.enqueue(tx, opts.notify(eventId), event.at);
     return { handoff: updated, eventId };
+  }
+
+  /**
+   * `applyTransition` for many handoffs, each with one or more events, in the caller's transaction:
+   * one version-checked UPDATE per handoff (the version goes up by one per event), its events and
+   * its outbox messages, all prepared statements (building a statement costs more than running it).
+   * Throws VersionConflict when a row changed since it was read (the transaction rolls back). No
+   * unique values are touched.
+   */
+  applyTransitions(tx: Tx, items: readonly TransitionBatchItem[]): void {
+    for (const c of items) {
+      const { changes } = this.stepsWrite(c.patch).run({ ...c.patch, whereId: c.id, whereVersion: c.expectedVersion, steps: c.events.length });
+      if (changes === 0) throw new VersionConflict(c.id);
+      const eventIds = c.events.map((e) => this.insertEvent(tx, c.id, e));
+      const at = c.events.at(-1)?.at;
+      if (at) this.enqueue(tx, c.notify(eventIds), at);
+    }
   }
 
   /** Records where the channel post lives; not a state change, so the version stays. */
