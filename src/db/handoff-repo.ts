@@ -29,6 +29,17 @@ export interface WrittenEvent {
   readonly toState: string | null;
 }
 
+/** One handoff's part in `applyTransitions`: its events in order, and the row as it is after the last one. */
+export interface TransitionBatchItem {
+  readonly id: number;
+  readonly expectedVersion: number;
+  /** The columns after all of `events`; every item of a batch sets the same columns. */
+  readonly patch: HandoffPatch;
+  readonly events: readonly NewEvent[];
+  /** Its notifications, given the ids of its events in the same order. */
+  readonly notify: (eventIds: readonly number[]) => Notification[];
+}
+
 export interface UniqueValue {
   readonly fieldKey: string;
   readonly value: string;
@@ -83,6 +94,7 @@ export class HandoffRepo {
   private readonly setPostStatement;
   /** Inserts and transition updates by the columns they write (a handful of shapes: one per kind of change). */
   private readonly rowWrites = new Map<string, RowWrite>();
+  private readonly stepWrites = new Map<string, Statement<Array<{ id: number }>>>();
   /** Events written by the transaction of the current async context, told to `onCommitted` once it commits. */
   private readonly written = new AsyncLocalStorage<WrittenEvent[]>();
 
@@ -152,6 +164,26 @@ export class HandoffRepo {
                 .prepare()) as RowWrite,
       );
       this.rowWrites.set(key, statement);
+    }
+    return statement;
+  }
+
+  /** The prepared update of `applyTransitions` for these columns, made the first time; the version goes up by `steps`. */
+  private stepsWrite(patch: HandoffPatch): Statement<Array<{ id: number }>> {
+    const { shape, columns } = preparedColumns(patch);
+    let statement = this.stepWrites.get(shape);
+    if (!statement) {
+      const p = sql.placeholder;
+      const { handoffs } = this.database.schema;
+      statement = this.database.prepare((db) =>
+        db
+          .update(handoffs)
+          .set({ ...columns, version: sql`${handoffs.version} + ${p('steps')}` })
+          .where(and(eq(handoffs.id, p('whereId')), eq(handoffs.version, p('whereVersion'))))
+          .returning({ id: handoffs.id })
+          .prepare(),
+      );
+      this.stepWrites.set(shape, statement);
     }
     return statement;
   }
@@ -294,6 +326,24 @@ export class HandoffRepo {
     const eventId = await this.insertEvent(tx, id, event);
     await this.enqueue(tx, opts.notify(eventId), event.at);
     return { handoff: updated, eventId };
+  }
+
+  /**
+   * `applyTransition` for many handoffs, each with one or more events, in the caller's transaction:
+   * one version-checked UPDATE per handoff (the version goes up by one per event), its events and
+   * its outbox messages, all prepared statements (building a statement costs more than running it).
+   * Throws VersionConflict when a row changed since it was read (the transaction rolls back). No
+   * unique values are touched.
+   */
+  async applyTransitions(tx: Tx, items: readonly TransitionBatchItem[]): Promise<void> {
+    for (const c of items) {
+      const updated = await this.stepsWrite(c.patch).execute({ ...c.patch, whereId: c.id, whereVersion: c.expectedVersion, steps: c.events.length });
+      if (updated.length === 0) throw new VersionConflict(c.id);
+      const eventIds: number[] = [];
+      for (const e of c.events) eventIds.push(await this.insertEvent(tx, c.id, e));
+      const at = c.events.at(-1)?.at;
+      if (at) await this.enqueue(tx, c.notify(eventIds), at);
+    }
   }
 
   /** Records where the channel post lives; not a state change, so the version stays. */
