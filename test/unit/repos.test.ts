@@ -2,10 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type WrittenEvent, HandoffRepo, type NewEvent, type NewHandoff, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
+import { type WrittenEvent, HandoffRepo, type HandoffPatch, type NewEvent, type NewHandoff, type TransitionBatchItem, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
 import { type OpenDb, openDb } from '../../src/db/open-db';
 import { OutboxRepo } from '../../src/db/outbox-repo';
-import type { Notification } from '../../src/domain/notifications';
+import type { EventType } from '../../src/domain/lifecycle';
+import type { Notification, OutboxMessage } from '../../src/domain/notifications';
 
 /** The migrations drizzle-kit generated; openDb must apply each exactly once. */
 const JOURNAL = JSON.parse(readFileSync(resolve(__dirname, '../../migrations/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
@@ -215,6 +216,77 @@ describe('HandoffRepo.applyTransition', () => {
       ['so-2', 1],
       ['so-1', 2],
     ]);
+  });
+});
+
+describe('HandoffRepo.applyTransitions', () => {
+  // 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
+  const N = 90;
+  const webhooks = (handoffId: number, eventId: number, type: EventType): OutboxMessage[] =>
+    type === 'offered' ? [{ type: 'webhook', handoffId, eventId, url: 'https://hooks.example/h' }] : [];
+  const batch = (ids: readonly number[]): TransitionBatchItem[] =>
+    ids.map((id, k) => {
+      const queued = k % 3 === 0;
+      const patch: HandoffPatch = queued
+        ? { offeredTo: null, offerExpiresAt: null, offersExhaustedAt: at(30) }
+        : { offeredTo: `U0OPS${k}`, offerExpiresAt: at(60 + k), offersExhaustedAt: null };
+      const events: NewEvent[] = [
+        { type: 'offer_expired', actorId: 'handoff', at: at(30), fromState: 'open', toState: 'open', data: { offeredTo: 'U0OPS0' } },
+        queued
+          ? { type: 'offers_exhausted', actorId: 'handoff', at: at(30), fromState: 'open', toState: 'open', data: {} }
+          : { type: 'offered', actorId: 'handoff', at: at(30), fromState: 'open', toState: 'open', data: { to: `U0OPS${k}`, until: at(60 + k).toISOString() } },
+      ];
+      return { id, expectedVersion: 1, patch, events, notify: (eventIds) => [{ type: 'post', handoffId: id }, { type: 'dm', handoffId: id, eventId: eventIds[1], userId: 'U0LEAD' }] };
+    });
+  /** A database of its own with N open handoffs; its repo adds a webhook delivery per offer and records what it logs. */
+  async function seeded(name: string) {
+    const db = openDb(`file:${join(dir, `${name}.db`)}`);
+    const logged: WrittenEvent[] = [];
+    const r = new HandoffRepo(db, webhooks, (written) => logged.push(...written));
+    const ids: number[] = [];
+    await r.transaction(async (tx) => {
+      for (let i = 0; i < N; i++) ids.push((await r.create(tx, newHandoff({ title: `#${i}` }), created(), [], () => [])).handoff.id);
+    });
+    logged.length = 0;
+    const dump = () => ['handoffs', 'events', 'outbox'].map((t) => db.sqlite.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+    return { db, r, ids, logged, dump };
+  }
+
+  it('writes what one applyTransition after another writes: rows, versions, event ids, outbox order, webhooks and logged events', async () => {
+    const one = await seeded('one-by-one');
+    const all = await seeded('batched');
+    try {
+      await one.r.transaction(async (tx) => {
+        for (const c of batch(one.ids)) {
+          const first = await one.r.applyTransition(tx, c.id, c.expectedVersion, c.patch, c.events[0], { notify: () => [] });
+          await one.r.applyTransition(tx, c.id, c.expectedVersion + 1, c.patch, c.events[1], { notify: (eventId) => c.notify([first.eventId, eventId]) });
+        }
+      });
+      await all.r.transaction((tx) => all.r.applyTransitions(tx, batch(all.ids)));
+      expect(all.dump()).toEqual(one.dump());
+      expect(all.logged).toEqual(one.logged);
+      expect(all.logged).toHaveLength(2 * N);
+      expect(await all.r.findById(all.ids[1])).toMatchObject({ version: 3, offeredTo: 'U0OPS1', offerExpiresAt: at(61), offersExhaustedAt: null });
+      expect(await all.r.findById(all.ids[0])).toMatchObject({ version: 3, offeredTo: null, offerExpiresAt: null, offersExhaustedAt: at(30) });
+    } finally {
+      await one.db.close();
+      await all.db.close();
+    }
+  });
+
+  it('throws VersionConflict naming the handoff that changed, and the transaction writes nothing', async () => {
+    const s = await seeded('stale');
+    try {
+      const before = s.dump();
+      const items = batch(s.ids).map((c, k) => (k === 70 ? { ...c, expectedVersion: 2 } : c));
+      const failed = s.r.transaction((tx) => s.r.applyTransitions(tx, items));
+      await expect(failed).rejects.toThrow(VersionConflict);
+      await expect(failed).rejects.toMatchObject({ handoffId: s.ids[70] });
+      expect(s.dump()).toEqual(before);
+      expect(s.logged).toEqual([]);
+    } finally {
+      await s.db.close();
+    }
   });
 });
 
