@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asc } from 'drizzle-orm';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database';
+import { PostgresDatabase } from '../../src/db/postgres-database';
+import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
 import { type WrittenEvent, HandoffRepo, type HandoffPatch, type NewEvent, type NewHandoff, type TransitionBatchItem, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
 import { type OpenDb, openDb } from '../../src/db/open-db';
 import { OutboxRepo } from '../../src/db/outbox-repo';
@@ -239,8 +243,7 @@ describe('HandoffRepo.applyTransitions', () => {
       return { id, expectedVersion: 1, patch, events, notify: (eventIds) => [{ type: 'post', handoffId: id }, { type: 'dm', handoffId: id, eventId: eventIds[1], userId: 'U0LEAD' }] };
     });
   /** A database of its own with N open handoffs; its repo adds a webhook delivery per offer and records what it logs. */
-  async function seeded(name: string) {
-    const db = openDb(`file:${join(dir, `${name}.db`)}`);
+  async function seeded(db: Database, close: () => Promise<void>) {
     const logged: WrittenEvent[] = [];
     const r = new HandoffRepo(db, webhooks, (written) => logged.push(...written));
     const ids: number[] = [];
@@ -248,45 +251,83 @@ describe('HandoffRepo.applyTransitions', () => {
       for (let i = 0; i < N; i++) ids.push((await r.create(tx, newHandoff({ title: `#${i}` }), created(), [], () => [])).handoff.id);
     });
     logged.length = 0;
-    const dump = () => ['handoffs', 'events', 'outbox'].map((t) => db.sqlite.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
-    return { db, r, ids, logged, dump };
+    // Through the Database itself, so the same dump reads either dialect.
+    const dump = async () => {
+      const { handoffs, events, outbox } = db.schema;
+      return [await db.db.select().from(handoffs).orderBy(asc(handoffs.id)), await db.db.select().from(events).orderBy(asc(events.id)), await db.db.select().from(outbox).orderBy(asc(outbox.id))];
+    };
+    return { r, ids, logged, dump, close };
   }
 
+  /** The same change one applyTransition after another in `one`, and in one applyTransitions in `all`. */
+  async function expectSameAsOneByOne(one: Awaited<ReturnType<typeof seeded>>, all: Awaited<ReturnType<typeof seeded>>): Promise<void> {
+    await one.r.transaction(async (tx) => {
+      for (const c of batch(one.ids)) {
+        const first = await one.r.applyTransition(tx, c.id, c.expectedVersion, c.patch, c.events[0], { notify: () => [] });
+        await one.r.applyTransition(tx, c.id, c.expectedVersion + 1, c.patch, c.events[1], { notify: (eventId) => c.notify([first.eventId, eventId]) });
+      }
+    });
+    await all.r.transaction((tx) => all.r.applyTransitions(tx, batch(all.ids)));
+    expect(await all.dump()).toEqual(await one.dump());
+    expect(all.logged).toEqual(one.logged);
+    expect(all.logged).toHaveLength(2 * N);
+    expect(await all.r.findById(all.ids[1])).toMatchObject({ version: 3, offeredTo: 'U0OPS1', offerExpiresAt: at(61), offersExhaustedAt: null });
+    expect(await all.r.findById(all.ids[0])).toMatchObject({ version: 3, offeredTo: null, offerExpiresAt: null, offersExhaustedAt: at(30) });
+  }
+
+  const sqlite = async (name: string) => {
+    const db = openDb(`file:${join(dir, `${name}.db`)}`);
+    return seeded(db, () => db.close());
+  };
+
   it('writes what one applyTransition after another writes: rows, versions, event ids, outbox order, webhooks and logged events', async () => {
-    const one = await seeded('one-by-one');
-    const all = await seeded('batched');
+    const one = await sqlite('one-by-one');
+    const all = await sqlite('batched');
     try {
-      await one.r.transaction(async (tx) => {
-        for (const c of batch(one.ids)) {
-          const first = await one.r.applyTransition(tx, c.id, c.expectedVersion, c.patch, c.events[0], { notify: () => [] });
-          await one.r.applyTransition(tx, c.id, c.expectedVersion + 1, c.patch, c.events[1], { notify: (eventId) => c.notify([first.eventId, eventId]) });
-        }
-      });
-      await all.r.transaction((tx) => all.r.applyTransitions(tx, batch(all.ids)));
-      expect(all.dump()).toEqual(one.dump());
-      expect(all.logged).toEqual(one.logged);
-      expect(all.logged).toHaveLength(2 * N);
-      expect(await all.r.findById(all.ids[1])).toMatchObject({ version: 3, offeredTo: 'U0OPS1', offerExpiresAt: at(61), offersExhaustedAt: null });
-      expect(await all.r.findById(all.ids[0])).toMatchObject({ version: 3, offeredTo: null, offerExpiresAt: null, offersExhaustedAt: at(30) });
+      await expectSameAsOneByOne(one, all);
     } finally {
-      await one.db.close();
-      await all.db.close();
+      await one.close();
+      await all.close();
     }
   });
 
   it('throws VersionConflict naming the handoff that changed, and the transaction writes nothing', async () => {
-    const s = await seeded('stale');
+    const s = await sqlite('stale');
     try {
-      const before = s.dump();
+      const before = await s.dump();
       const items = batch(s.ids).map((c, k) => (k === 70 ? { ...c, expectedVersion: 2 } : c));
       const failed = s.r.transaction((tx) => s.r.applyTransitions(tx, items));
       await expect(failed).rejects.toThrow(VersionConflict);
       await expect(failed).rejects.toMatchObject({ handoffId: s.ids[70] });
-      expect(s.dump()).toEqual(before);
+      expect(await s.dump()).toEqual(before);
       expect(s.logged).toEqual([]);
     } finally {
-      await s.db.close();
+      await s.close();
     }
+  });
+
+  describeWithPostgres('on Postgres', () => {
+    const databases: TestDatabase[] = [];
+    afterAll(async () => {
+      for (const d of databases) await d.drop();
+    });
+    const postgres = async () => {
+      const test = await createTestDatabase();
+      databases.push(test);
+      const db = await PostgresDatabase.open(test.url, { max: 2 });
+      return seeded(db, () => db.close());
+    };
+
+    it('writes the same as one applyTransition after another there too (UPDATE … FROM VALUES typed by its first row)', async () => {
+      const one = await postgres();
+      const all = await postgres();
+      try {
+        await expectSameAsOneByOne(one, all);
+      } finally {
+        await one.close();
+        await all.close();
+      }
+    });
   });
 });
 
