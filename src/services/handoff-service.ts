@@ -32,7 +32,7 @@ export interface HandoffServiceDeps {
 }
 
 /**
- * Run-out offers moved per transaction: about 15 ms of write lock each (test/bench/routing.ts), so
+ * Run-out offers moved per transaction: 40–50 ms of write lock each on a shared VM (test/bench/routing.ts), so
  * requests waiting to write are served between chunks even when a pass has thousands to move.
  */
 const OFFER_CHUNK = 500;
