@@ -5,8 +5,11 @@ import { ConfigError, loadWorkflow } from './config/load-config.js';
 import { DatabaseOpenError, openDatabase } from './db/open-db.js';
 import { redactUrl } from './domain/redact-url.js';
 import { parseCommandArgs } from './parse-command-args.js';
+import type { JobLeasing } from './jobs/deps.js';
 
 const DEFAULT_DATABASE_URL = 'file:./data/handoff.db';
+/** How long `jobs run` waits for a running bot to finish the same job before giving up. */
+const JOB_RUN_WAIT_MS = 60_000;
 
 /** `--now`: an ISO time, or a UsageError naming the flag. */
 function parseNow(text: string | undefined, example: string): Date | undefined {
@@ -106,12 +109,15 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
       const now = parseNow(values.now, '2026-11-23T09:00:00Z') ?? new Date();
       const { loadConfig } = await import('./config/load-config.js');
       const { createHandoffApp } = await import('./handoff-app.js');
-      const { runJob } = await import('./jobs/index.js');
+      const { runJobLeased } = await import('./jobs/index.js');
       const config = loadConfig(env);
       // One clock for the job and the outbox, so what the job queues "now" is due now.
       const app = await createHandoffApp({ env: config.env, workflow: config.workflow, clock: { now: () => now }, schedule: false });
       try {
-        const result = await runJob(job, app.jobDeps, now);
+        // A bot running this job now holds its lease: wait for its run to end rather than run beside it.
+        const run = await runJobLeased(job, app.jobDeps, now, app.jobDeps.lease as JobLeasing, JOB_RUN_WAIT_MS);
+        if (!run.ran) throw new CliError(`another instance (${run.holder ?? 'unknown'}) has been running the ${job} job for over ${JOB_RUN_WAIT_MS / 1000} s; try again when it is done`);
+        const result = run.result;
         await app.dispatcher.start();
         await app.dispatcher.drain();
         const backlog = await app.outboxRepo.backlog();

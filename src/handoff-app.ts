@@ -7,6 +7,7 @@ import { HandoffRepo } from './db/handoff-repo.js';
 import { HomeRepo } from './db/home-repo.js';
 import { MetricsRepo } from './db/metrics-repo.js';
 import { openDatabase } from './db/open-db.js';
+import type { Database } from './db/database.js';
 import { OutboxRepo } from './db/outbox-repo.js';
 import { RoutingRepo } from './db/routing-repo.js';
 import { AwayRepo } from './db/away-repo.js';
@@ -26,7 +27,9 @@ import { WeeklyReportRepo } from './db/weekly-report-repo.js';
 import { WeeklyReportService } from './services/weekly-report-service.js';
 import type { ChartRenderer } from './slack/chart-renderer.js';
 import { checkHealth } from './services/health.js';
-import { OutboxDispatcher } from './services/outbox-dispatcher.js';
+import { type InstanceTimings, OutboxDispatcher } from './services/outbox-dispatcher.js';
+import { InstanceRepo } from './db/instance-repo.js';
+import { JobLeaseRepo } from './db/job-lease-repo.js';
 import { WebhookSender, webhookSubscriptions } from './services/webhook-sender.js';
 import { QueueService } from './services/queue-service.js';
 import { OfferRouter } from './services/offer-router.js';
@@ -63,13 +66,20 @@ export interface HandoffAppOptions {
   readonly schedule?: JobSchedule | false;
   /** Turns a weekly report's chart into a PNG (default: vega + resvg); tests pass one that fails to see the text fallback. */
   readonly renderChart?: ChartRenderer;
+  /** Heartbeat and outbox takeover timings of this instance (default DEFAULT_INSTANCE_TIMINGS); tests shorten them. */
+  readonly instanceTimings?: Partial<InstanceTimings>;
+  /**
+   * An open database to use instead of opening env.databaseUrl; the caller closes it. Tests run
+   * several instances in one process on one: SQLite connections in one thread would block each other.
+   */
+  readonly database?: Database;
 }
 
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
 export async function createHandoffApp(opts: HandoffAppOptions) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? toBoltLogger(createLogger({ level: opts.env.logLevel, secrets: secretsOf(opts.env, opts.workflow) }));
-  const database = await openDatabase(opts.env.databaseUrl);
+  const database = opts.database ?? (await openDatabase(opts.env.databaseUrl));
   const outboxRepo = new OutboxRepo(database);
   const seenEvents = new SeenEventRepo(database);
   const repo = new HandoffRepo(database, webhookSubscriptions(opts.workflow.webhooks), (written) => {
@@ -102,7 +112,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
   const workspace = new SlackWorkspace(client);
   const notifier = new SlackNotifier({ client, workspace, repo, config: opts.workflow, clock, limiter, homes, away, renderChart: opts.renderChart, logger });
-  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger });
+  const dispatcher = new OutboxDispatcher({ repo: outboxRepo, deliver: (n, delivery) => (n.type === 'webhook' ? webhooks.deliver(n) : notifier.deliver(n, delivery)), clock, logger, instances: new InstanceRepo(database), timings: opts.instanceTimings });
   const routing = new RoutingRepo(database);
   const offers = new OfferRouter({ config: opts.workflow, repo, routing, directory, away });
   const service = new HandoffService({ config: opts.workflow, repo, directory, clock, outbox: dispatcher, homes: homeRepo, offers, routing });
@@ -126,7 +136,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
   slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const weekly = new WeeklyReportService({ config: opts.workflow, metrics: metricsRepo, insights });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database) };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database), lease: { repo: new JobLeaseRepo(database), owner: dispatcher.owner } };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {
@@ -160,7 +170,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([this.settle(), grace]);
       await dispatcher.stop();
-      await database.close();
+      if (!opts.database) await database.close();
     },
   };
 }

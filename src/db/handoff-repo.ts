@@ -151,7 +151,7 @@ export class HandoffRepo {
       .prepare(),
     );
     this.claimUniqueStatement = database.prepare((db) =>
-      db.insert(uniqueValues).values({ typeKey: p('typeKey'), fieldKey: p('fieldKey'), value: p('value'), handoffId: p('handoffId') }).onConflictDoNothing().prepare(),
+      db.insert(uniqueValues).values({ typeKey: p('typeKey'), fieldKey: p('fieldKey'), value: p('value'), handoffId: p('handoffId') }).onConflictDoNothing().returning({ handoffId: uniqueValues.handoffId }).prepare(),
     );
     // drizzle runs placeholders in set() (as in values()) but does not type them there.
     this.setPostStatement = database.prepare((db) =>
@@ -510,6 +510,17 @@ export class HandoffRepo {
     }
   }
 
+  /**
+   * Holds the handoff's row for the rest of the transaction `tx`, so a check made after it (no next
+   * step started yet) cannot be passed by a concurrent transaction too: our portable `SELECT … FOR
+   * UPDATE`, a write that changes nothing. On Postgres a second transaction doing the same waits for
+   * our commit and then reads what we wrote; on SQLite the transaction holds the write lock already.
+   */
+  async holdRow(tx: Tx, id: number): Promise<void> {
+    const { handoffs } = this.database.schema;
+    await tx.update(handoffs).set({ version: sql`${handoffs.version}` }).where(eq(handoffs.id, id));
+  }
+
   /** Records where the channel post lives; not a state change, so the version stays. */
   async setSourcePermalink(id: number, permalink: string): Promise<void> {
     const { handoffs } = this.database.schema;
@@ -526,9 +537,13 @@ export class HandoffRepo {
 
   private async claimUnique(handoff: HandoffRow, unique: readonly UniqueValue[]): Promise<void> {
     for (const u of unique) {
+      // Insert first, look second: a look first would let two instances' transactions (Postgres,
+      // READ COMMITTED) both see the value free; the primary key lets only one insert it, and the
+      // other's insert waits for that commit, does nothing, and then sees who holds it.
+      const inserted = await this.claimUniqueStatement.execute({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id });
+      if ((inserted as unknown[]).length === 1) continue;
       const holder = await this.findUniqueHolder(handoff.typeKey, u.fieldKey, u.value);
       if (holder && holder.id !== handoff.id) throw new UniqueConflict(u.fieldKey, holder.id);
-      await this.claimUniqueStatement.execute({ typeKey: handoff.typeKey, fieldKey: u.fieldKey, value: u.value, handoffId: handoff.id });
     }
   }
 

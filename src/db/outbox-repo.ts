@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { OutboxMessage } from '../domain/notifications.js';
 import type { Database } from './database.js';
 import type { OutboxRow } from './schema.js';
@@ -44,7 +44,7 @@ export class OutboxRepo {
    * Due entries in id order, skipping any entry whose lane still has an earlier unsent entry, so a
    * thread reply never overtakes the post it belongs to and a webhook sees a handoff's events in order.
    */
-  async listDue(now: Date, limit: number): Promise<OutboxEntry[]> {
+  async listDue(now: Date, limit: number, wallNow?: number): Promise<OutboxEntry[]> {
     const { outbox } = this.database.schema;
     const rows = await this.database.db
       .select()
@@ -53,6 +53,8 @@ export class OutboxRepo {
         and(
           isNull(outbox.sentAt),
           lte(outbox.nextAttemptAt, now),
+          // Heads another instance is sending are left to it: a batch of them would hide the free heads behind.
+          wallNow === undefined ? undefined : or(isNull(outbox.leaseUntil), lte(outbox.leaseUntil, new Date(wallNow))),
           sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.lane = ${outbox.lane} AND earlier.id < ${outbox.id})`,
         ),
       )
@@ -62,14 +64,26 @@ export class OutboxRepo {
   }
 
   /**
-   * Takes an entry for `leaseMs` of wall-clock time. Two dispatchers (the bot and a `jobs run` from
-   * the CLI) never send one entry twice: the second finds it leased. A crashed holder's lease expires.
+   * Takes an entry for `leaseMs` of wall-clock time. Two dispatchers (instances of the bot, or the
+   * bot and a `jobs run` from the CLI) never send one entry twice: the second finds it leased. A
+   * crashed holder's lease expires, or is taken back sooner (releaseLeases).
+   *
+   * This conditional UPDATE (compare-and-set on `lease_until`) is our portable equivalent of
+   * `SELECT … FOR UPDATE SKIP LOCKED`: on Postgres the second of two concurrent UPDATEs waits for
+   * the first's row lock, re-reads the row and matches nothing; on SQLite the write lock orders
+   * them. A dispatcher that loses simply skips the entry, as SKIP LOCKED would, and the same SQL
+   * runs on both databases.
    */
   async claim(id: number, wallNow: number, leaseMs: number, owner: string): Promise<boolean> {
     return this.database.transaction(async () => (await this.claimStatement.execute({ id, now: wallNow, until: wallNow + leaseMs, owner })).length === 1);
   }
 
-  /** Frees the leases of entries whose holder no longer runs (a process killed mid-send), so they go out now. */
+  /**
+   * Frees the leases of entries whose holder no longer runs (an instance killed mid-send: no
+   * heartbeat, or a dead local pid), so they go out without waiting out the lease. Each release is
+   * conditional on the same holder still having it; the entry is retried no sooner than `settleMs`
+   * after its claim, and its retry looks the message up by outbox id before posting again.
+   */
   async releaseLeases(isDead: (owner: string) => boolean, times: { leaseMs: number; settleMs: number }): Promise<number> {
     const { outbox } = this.database.schema;
     const held = await this.database.db
@@ -114,15 +128,20 @@ export class OutboxRepo {
     });
   }
 
-  /** The earliest time anything pending becomes due, or null when nothing is pending. */
+  /**
+   * The earliest time anything pending becomes due, or null when nothing is pending. An entry
+   * leased (by another instance, which is sending it) is due when its lease ends, not before: an
+   * idle instance then sleeps instead of polling while another sends.
+   */
   async nextDueAt(): Promise<Date | null> {
     const { outbox } = this.database.schema;
     // Only the head of each lane can go next; entries queued behind a failing one are not due.
     const [row] = await this.database.db
-      .select({ at: min(outbox.nextAttemptAt) })
+      .select({ at: sql<number | string | null>`min(CASE WHEN ${outbox.leaseUntil} > ${outbox.nextAttemptAt} THEN ${outbox.leaseUntil} ELSE ${outbox.nextAttemptAt} END)` })
       .from(outbox)
       .where(and(isNull(outbox.sentAt), sql`NOT EXISTS (SELECT 1 FROM outbox earlier WHERE earlier.sent_at IS NULL AND earlier.lane = ${outbox.lane} AND earlier.id < ${outbox.id})`));
-    return row?.at ?? null;
+    // A raw expression: the driver gives the number (a string for a Postgres bigint), not a Date.
+    return row?.at === null || row?.at === undefined ? null : new Date(Number(row.at));
   }
 
   /** Per webhook URL: what waits, what keeps failing and why (URLs in it redacted), what went out. */
@@ -136,20 +155,27 @@ export class OutboxRepo {
         pending: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NULL THEN 1 ELSE 0 END)`,
         failing: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NULL AND ${outbox.attempts} > 0 THEN 1 ELSE 0 END)`,
         delivered: sql<number>`sum(CASE WHEN ${outbox.sentAt} IS NOT NULL THEN 1 ELSE 0 END)`,
-        lastError: sql<string | null>`(SELECT o2.last_error FROM outbox o2 WHERE o2.kind = 'webhook' AND o2.sent_at IS NULL AND o2.last_error IS NOT NULL AND ${this.database.jsonText(sql`o2.payload`, 'url')} = ${url} ORDER BY o2.id DESC LIMIT 1)`,
         oldestPending: sql<number | null>`min(CASE WHEN ${outbox.sentAt} IS NULL THEN ${outbox.createdAt} END)`,
         lastDelivered: sql<number | null>`max(${outbox.sentAt})`,
       })
       .from(outbox)
       .where(eq(outbox.kind, 'webhook'))
       .groupBy(url);
+    // The newest error of each URL's pending entries, read apart: Postgres refuses a subquery on the grouped JSON expression.
+    const errors = await this.database.db
+      .select({ url, lastError: outbox.lastError })
+      .from(outbox)
+      .where(and(eq(outbox.kind, 'webhook'), isNull(outbox.sentAt), isNotNull(outbox.lastError)))
+      .orderBy(desc(outbox.id));
+    const lastErrorOf = new Map<string, string>();
+    for (const e of errors) if (e.lastError !== null && !lastErrorOf.has(e.url)) lastErrorOf.set(e.url, e.lastError);
     return rows.map((r) => ({
       url: r.url,
       pending: Number(r.pending),
       failing: Number(r.failing),
       delivered: Number(r.delivered),
       // Rows stored before errors were redacted at write time.
-      lastError: r.lastError === null ? null : redactUrlsIn(r.lastError),
+      lastError: lastErrorOf.has(r.url) ? redactUrlsIn(lastErrorOf.get(r.url) as string) : null,
       oldestPending: r.oldestPending === null ? null : new Date(Number(r.oldestPending)),
       lastDelivered: r.lastDelivered === null ? null : new Date(Number(r.lastDelivered)),
     }));

@@ -17,13 +17,13 @@ const MIGRATION_LOCK = 0x48616e64; // "Hand"
 const RETRY_CODES = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 8;
 
-/** int8 (counts, epoch milliseconds) and numeric as JavaScript numbers: every value we store fits in 2^53. */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-};
+/**
+ * int8 (counts, epoch milliseconds) and numeric as JavaScript numbers: every value we store fits in
+ * 2^53. Set on the pg module itself because drizzle's node-postgres session passes each query its
+ * own type parsers, which fall back to the module's, never to a pool's `types`.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value: string) => Number(value));
 
 type PgDb = NodePgDatabase<typeof pgSchema>;
 
@@ -38,6 +38,7 @@ export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly schema = pgSchema as unknown as typeof sqliteSchema;
   private readonly context = new AsyncLocalStorage<{ tx: Db }>();
+  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly root: PgDb,
@@ -45,7 +46,7 @@ export class PostgresDatabase implements Database {
   ) {}
 
   static async open(url: string, options: { migrate?: boolean; max?: number } = {}): Promise<PostgresDatabase> {
-    const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10 });
+    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
     const database = new PostgresDatabase(drizzle(pool, { schema: pgSchema }), pool);
     try {
       if (options.migrate !== false) await database.migrate();
@@ -97,7 +98,9 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    // Idempotent, as SQLite's: pg's Pool rejects a second end() ("Called end on pool more than once").
+    this.closing ??= this.pool.end();
+    await this.closing;
   }
 
   /** True when migrations/pg holds a migration this database has not applied (drizzle records them in drizzle.__drizzle_migrations). */

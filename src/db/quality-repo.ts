@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { QualityEvent, QualityKind } from '../domain/quality-metrics.js';
 import { returnFlagsOf } from '../domain/lifecycle.js';
 import type { Database } from './database.js';
@@ -6,17 +6,9 @@ import type { Database } from './database.js';
 /** Which handoffs a quality query covers. */
 export type QualityScope = { readonly team: string } | { readonly teams: readonly string[] } | { readonly type: string };
 
-interface Row {
-  handoff_id: number;
-  type_key: string;
-  from_team: string | null;
-  to_team: string;
-  type_version: string | null;
-  created_at: number;
-  type: string;
-  at: number;
-  data: string | null;
-}
+
+/** Flags of a return without any: shared, so the (many) accepts and resubmissions allocate nothing. */
+const NO_FLAGS: readonly string[] = Object.freeze([]);
 
 /** Read-only queries behind the insights: decisions (accept, return) and resubmissions from the event history. */
 export class QualityRepo {
@@ -26,54 +18,83 @@ export class QualityRepo {
    * Accepts (an OPEN handoff accepted, or assigned from the queue by a lead), returns with what they
    * flagged, and resubmissions, before `to`, of the handoffs in scope that could matter from `from`
    * on (not closed before it), in the order they happened.
+   *
+   * The handoffs in scope are found first (by team or type, through their indexes) and their events
+   * through events_handoff_idx, which also holds type, at and from_state, so the events that are not
+   * decisions are skipped without reading their rows. `from` bounds the handoffs, not the events: a
+   * decision before `from` still decides which later one is the first, and a return before it starts
+   * the time lost of a resubmission after it. A cross join with the join condition in WHERE keeps that
+   * order on SQLite, whose planner (without ANALYZE) would otherwise start from the events' type index
+   * and read every team's decisions.
    */
   async events(scope: QualityScope, from: Date, to: Date): Promise<QualityEvent[]> {
-    const where = scopeFilter(scope);
+    const { events, handoffs } = this.database.schema;
+    const where = scopeFilter(handoffs, scope);
     if (!where) return [];
-    const rows = await this.database.all<Row>(sql`
-      SELECT e.handoff_id, h.type_key, h.from_team, h.to_team, h.type_version, h.created_at, e.type, e.at,
-             CASE WHEN e.type = 'rejected' THEN e.data END AS data
-      FROM handoffs h JOIN events e ON e.handoff_id = h.id
-      WHERE ${where} AND h.created_at < ${to.getTime()}
-        AND (h.closed_at IS NULL OR h.closed_at >= ${from.getTime()})
-        AND e.at < ${to.getTime()}
-        AND (e.type IN ('accepted', 'rejected', 'resubmitted') OR (e.type = 'reassigned' AND e.from_state = 'open'))
-      ORDER BY e.handoff_id, e.id
-    `);
-    return rows.map((r) => {
-      const data = parseData(r.data);
-      const flags = returnFlagsOf(data);
-      const kind: QualityKind = r.type === 'rejected' ? 'returned' : r.type === 'resubmitted' ? 'resubmitted' : 'accepted';
-      return {
-        handoffId: r.handoff_id,
-        typeKey: r.type_key,
-        fromTeam: r.from_team,
-        toTeam: r.to_team,
-        typeVersion: r.type_version,
-        createdAt: r.created_at,
+    // Timestamps read as the stored numbers (epoch ms), as the events carry them: no Date per row.
+    const rows = await this.database.db
+      .select({
+        handoffId: events.handoffId,
+        typeKey: handoffs.typeKey,
+        fromTeam: handoffs.fromTeam,
+        toTeam: handoffs.toTeam,
+        typeVersion: handoffs.typeVersion,
+        createdAt: sql<number>`${handoffs.createdAt}`.mapWith(Number),
+        type: events.type,
+        at: sql<number>`${events.at}`.mapWith(Number),
+        // JSON text on SQLite, jsonb (an object) on Postgres.
+        data: sql<string | Record<string, unknown> | null>`CASE WHEN ${events.type} = 'rejected' THEN ${events.data} END`,
+      })
+      .from(handoffs)
+      .crossJoin(events)
+      .where(
+        and(
+          where,
+          lt(handoffs.createdAt, to),
+          or(isNull(handoffs.closedAt), gte(handoffs.closedAt, from)),
+          eq(events.handoffId, handoffs.id),
+          lt(events.at, to),
+          or(inArray(events.type, ['accepted', 'rejected', 'resubmitted']), and(eq(events.type, 'reassigned'), eq(events.fromState, 'open'))),
+        ),
+      )
+      .orderBy(asc(events.handoffId), asc(events.id));
+    const out: QualityEvent[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const { handoffId, typeKey, fromTeam, toTeam, typeVersion, createdAt, type, at, data: raw } = rows[i];
+      const returned = type === 'rejected';
+      const data = returned ? parseData(raw) : null;
+      const flags = data ? returnFlagsOf(data) : null;
+      const kind: QualityKind = returned ? 'returned' : type === 'resubmitted' ? 'resubmitted' : 'accepted';
+      out[i] = {
+        handoffId,
+        typeKey,
+        fromTeam,
+        toTeam,
+        typeVersion,
+        createdAt,
         kind,
-        at: r.at,
-        flaggedFields: flags.flaggedFields,
-        somethingElse: flags.somethingElse,
-        reason: typeof data.reason === 'string' ? data.reason : null,
+        at,
+        flaggedFields: flags ? flags.flaggedFields : NO_FLAGS,
+        somethingElse: flags ? flags.somethingElse : false,
+        reason: data && typeof data.reason === 'string' ? data.reason : null,
       };
-    });
+    }
+    return out;
   }
 }
 
-function scopeFilter(scope: QualityScope): SQL | null {
-  if ('type' in scope) return sql`h.type_key = ${scope.type}`;
+function scopeFilter(handoffs: Database['schema']['handoffs'], scope: QualityScope): SQL | undefined {
+  if ('type' in scope) return eq(handoffs.typeKey, scope.type);
   const teams = 'team' in scope ? [scope.team] : scope.teams;
-  if (teams.length === 0) return null;
-  const list = sql.join(
-    teams.map((t) => sql`${t}`),
-    sql`, `,
-  );
-  return sql`(h.to_team IN (${list}) OR h.from_team IN (${list}))`;
+  if (teams.length === 0) return undefined;
+  // Two indexed lookups (handoffs_team_closed_idx, handoffs_from_team_closed_idx), merged by the planner.
+  return or(inArray(handoffs.toTeam, [...teams]), inArray(handoffs.fromTeam, [...teams]));
 }
 
-function parseData(raw: string | null): Record<string, unknown> {
+/** An event's data: JSON text on SQLite, already an object (jsonb) on Postgres. */
+function parseData(raw: string | Record<string, unknown> | null): Record<string, unknown> {
   if (!raw) return {};
+  if (typeof raw === 'object') return Array.isArray(raw) ? {} : raw;
   try {
     const parsed: unknown = JSON.parse(raw);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};

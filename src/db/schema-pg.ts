@@ -81,6 +81,7 @@ export const handoffs = pgTable(
     index('handoffs_state_complete_warn_idx').on(t.state, t.completeWarnAt),
     index('handoffs_state_accept_due_idx').on(t.state, t.acceptDueAt),
     index('handoffs_team_closed_idx').on(t.toTeam, t.closedAt, t.createdAt, t.typeKey),
+    index('handoffs_from_team_closed_idx').on(t.fromTeam, t.closedAt, t.createdAt),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     index('handoffs_parent_idx').on(t.parentId),
     index('handoffs_offer_expires_idx').on(t.offerExpiresAt),
@@ -126,7 +127,7 @@ export const events = pgTable(
     toState: text('to_state').$type<HandoffState>().notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
-  (t) => [index('events_handoff_idx').on(t.handoffId, t.id), index('events_type_at_idx').on(t.type, t.at)],
+  (t) => [index('events_handoff_idx').on(t.handoffId, t.id, t.type, t.at, t.fromState), index('events_type_at_idx').on(t.type, t.at)],
 );
 
 export const outbox = pgTable(
@@ -232,3 +233,15 @@ export const slackStatuses = pgTable('slack_statuses', {
   until: ms('until'),
   fetchedAt: ms('fetched_at').notNull(),
 });
+export const instances = pgTable('instances', {
+  owner: text('owner').primaryKey(),
+  heartbeatAt: ms('heartbeat_at').notNull(),
+  startedAt: ms('started_at').notNull(),
+});
+
+export const jobLeases = pgTable('job_leases', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  until: ms('until').notNull(),
+});
+

@@ -66,6 +66,8 @@ export const handoffs = sqliteTable(
     index('handoffs_state_accept_due_idx').on(t.state, t.acceptDueAt),
     /** Flow metrics: a team's handoffs still open at, or closed after, the start of a period (covering). */
     index('handoffs_team_closed_idx').on(t.toTeam, t.closedAt, t.createdAt, t.typeKey),
+    /** Insights: the handoffs a team sent, still open at, or closed after, the start of a period (its received ones: above). */
+    index('handoffs_from_team_closed_idx').on(t.fromTeam, t.closedAt, t.createdAt),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     /** A chain's next step: a completed handoff has at most one, looked up before another is started. */
     index('handoffs_parent_idx').on(t.parentId),
@@ -119,7 +121,12 @@ export const events = sqliteTable(
     toState: text('to_state').$type<HandoffState>().notNull(),
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
   },
-  (t) => [index('events_handoff_idx').on(t.handoffId, t.id), index('events_type_at_idx').on(t.type, t.at)],
+  (t) => [
+    // A handoff's history in order; type, at and from_state ride along so the insights query picks a
+    // handoff's decisions out of its events without reading the rows of the others (reminders, completions).
+    index('events_handoff_idx').on(t.handoffId, t.id, t.type, t.at, t.fromState),
+    index('events_type_at_idx').on(t.type, t.at),
+  ],
 );
 
 /** Slack side effects waiting to be sent. Written in the same transaction as the state change they follow. */
@@ -251,6 +258,28 @@ export const slackStatuses = sqliteTable('slack_statuses', {
   away: integer('away', { mode: 'boolean' }).notNull(),
   until: ms('until'),
   fetchedAt: ms('fetched_at').notNull(),
+});
+
+/**
+ * One row per running instance of the bot (its outbox dispatcher), beaten every few seconds and
+ * deleted on a clean stop. An outbox lease whose owner has no row here, or a heartbeat older than
+ * the staleness limit, was left by an instance that died: another instance takes it back.
+ */
+export const instances = sqliteTable('instances', {
+  /** The lease owner id (`host:pid:boot:n`), as written into outbox.lease_owner. */
+  owner: text('owner').primaryKey(),
+  heartbeatAt: ms('heartbeat_at').notNull(),
+  startedAt: ms('started_at').notNull(),
+});
+
+/**
+ * One row per scheduled job (nudges, digest, report): the instance running it holds it until
+ * `until`, renewing while it runs, so the jobs run on one instance at a time.
+ */
+export const jobLeases = sqliteTable('job_leases', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  until: ms('until').notNull(),
 });
 
 export type HandoffRow = typeof handoffs.$inferSelect;

@@ -94,7 +94,6 @@ export interface QualityOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const within = (t: number, p: Period) => t >= p.from.getTime() && t < p.to.getTime();
 
 /** Reasons are free text: counted by their words, shown in the first wording seen. */
 export function normalizeReason(reason: string): string {
@@ -129,6 +128,13 @@ function byHandoff(events: readonly QualityEvent[]): Map<number, QualityEvent[]>
 
 /** The figures of one period over the given events (already narrowed to a type, a pair or a team). */
 export function computeQualityFigures(events: readonly QualityEvent[], period: Period, opts: QualityOptions): QualityFigures {
+  return figuresOf(byHandoff(events), period, opts);
+}
+
+/** computeQualityFigures over events already grouped by handoff, so two periods share one grouping. */
+function figuresOf(handoffs: ReadonlyMap<number, readonly QualityEvent[]>, period: Period, opts: QualityOptions): QualityFigures {
+  const fromMs = period.from.getTime();
+  const toMs = period.to.getTime();
   let decided = 0;
   let firstTimeRight = 0;
   let returnsOfDecided = 0;
@@ -139,33 +145,40 @@ export function computeQualityFigures(events: readonly QualityEvent[], period: P
   const fieldReasons = new Map<string, string[]>();
   const otherReasons: string[] = [];
   const lost: number[] = [];
-  for (const list of byHandoff(events).values()) {
+  // One pass over each handoff's events: everything below is linear in the number of events.
+  for (const list of handoffs.values()) {
     const first = list.find((e) => e.kind === 'accepted' || e.kind === 'returned');
-    if (first && within(first.at, period)) {
-      decided++;
-      const r = list.filter((e) => e.kind === 'returned' && e.at < period.to.getTime()).length;
-      if (r === 0) firstTimeRight++;
-      if (r >= 2) bouncedMoreThanOnce++;
-      returnsOfDecided += r;
-    }
+    const isDecided = first !== undefined && first.at >= fromMs && first.at < toMs;
+    let returnsBeforeEnd = 0;
     let lastReturn: QualityEvent | null = null;
     for (const e of list) {
       if (e.kind === 'returned') {
+        if (e.at < toMs) returnsBeforeEnd++;
         lastReturn = e;
-        if (!within(e.at, period)) continue;
+        if (e.at < fromMs || e.at >= toMs) continue;
         returns++;
-        for (const key of new Set(e.flaggedFields)) {
+        for (const key of e.flaggedFields.length > 1 ? new Set(e.flaggedFields) : e.flaggedFields) {
           fieldCounts.set(key, (fieldCounts.get(key) ?? 0) + 1);
-          if (e.reason) fieldReasons.set(key, [...(fieldReasons.get(key) ?? []), e.reason]);
+          if (e.reason) {
+            const reasons = fieldReasons.get(key);
+            if (reasons) reasons.push(e.reason);
+            else fieldReasons.set(key, [e.reason]);
+          }
         }
         if (e.somethingElse) {
           somethingElse++;
           if (e.reason) otherReasons.push(e.reason);
         }
-      } else if (e.kind === 'resubmitted' && lastReturn && within(e.at, period)) {
+      } else if (e.kind === 'resubmitted' && lastReturn && e.at >= fromMs && e.at < toMs) {
         lost.push(opts.minutesLost(e, lastReturn.at));
         lastReturn = null;
       }
+    }
+    if (isDecided) {
+      decided++;
+      if (returnsBeforeEnd === 0) firstTimeRight++;
+      if (returnsBeforeEnd >= 2) bouncedMoreThanOnce++;
+      returnsOfDecided += returnsBeforeEnd;
     }
   }
   const flaggedFields = [...fieldCounts.entries()]
@@ -201,13 +214,13 @@ export function comparedPeriods(now: Date, days: number): { current: Period; pre
   return { current: { from: start, to: now }, previous: { from: new Date(start.getTime() - days * DAY_MS), to: start } };
 }
 
-function groups(events: readonly QualityEvent[], keyOf: (e: QualityEvent) => string): Map<string, QualityEvent[]> {
-  const map = new Map<string, QualityEvent[]>();
-  for (const e of events) {
-    const key = keyOf(e);
-    const list = map.get(key);
-    if (list) list.push(e);
-    else map.set(key, [e]);
+function groupHandoffs(handoffs: ReadonlyMap<number, QualityEvent[]>, keyOf: (e: QualityEvent) => string): Map<string, Map<number, QualityEvent[]>> {
+  const map = new Map<string, Map<number, QualityEvent[]>>();
+  for (const [id, list] of handoffs) {
+    const key = keyOf(list[0]);
+    const group = map.get(key);
+    if (group) group.set(id, list);
+    else map.set(key, new Map([[id, list]]));
   }
   return map;
 }
@@ -217,19 +230,25 @@ export const pairKey = (fromTeam: string | null, toTeam: string): string => `${f
 /** Quality of the last `days` against the `days` before, in total, per handoff type and per sending → receiving team pair. */
 export function buildQualityReport(events: readonly QualityEvent[], now: Date, days: number, opts: QualityOptions): QualityReport {
   const { current, previous } = comparedPeriods(now, days);
-  const both = (list: readonly QualityEvent[]) => ({ current: computeQualityFigures(list, current, opts), previous: computeQualityFigures(list, previous, opts) });
-  const toGroups = (map: Map<string, QualityEvent[]>): QualityGroup[] =>
+  const both = (handoffs: ReadonlyMap<number, readonly QualityEvent[]>) => ({ current: figuresOf(handoffs, current, opts), previous: figuresOf(handoffs, previous, opts) });
+  const toGroups = (map: Map<string, Map<number, QualityEvent[]>>): QualityGroup[] =>
     [...map.entries()]
-      .map(([key, list]) => ({ key, fromTeam: list[0].fromTeam, toTeam: list[0].toTeam, ...both(list) }))
+      .map(([key, handoffs]) => {
+        const first = handoffs.values().next().value as QualityEvent[];
+        return { key, fromTeam: first[0].fromTeam, toTeam: first[0].toTeam, ...both(handoffs) };
+      })
       .filter((g) => g.current.decided + g.current.returns + g.previous.decided + g.previous.returns > 0)
       .sort((a, b) => b.current.decided - a.current.decided || a.key.localeCompare(b.key));
+  // Grouped by handoff once; a handoff's events share its type and team pair, so the groups are
+  // made of whole handoffs, in the order the events gave them.
+  const all = byHandoff(events);
   return {
     days,
     current,
     previous,
-    totals: both(events),
-    byType: toGroups(groups(events, (e) => e.typeKey)),
-    byPair: toGroups(groups(events, (e) => pairKey(e.fromTeam, e.toTeam))),
+    totals: both(all),
+    byType: toGroups(groupHandoffs(all, (e) => e.typeKey)),
+    byPair: toGroups(groupHandoffs(all, (e) => pairKey(e.fromTeam, e.toTeam))),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HandoffRepo } from '../db/handoff-repo.js';
+import type { JobLeaseRepo } from '../db/job-lease-repo.js';
 import type { StallRepo } from '../db/stall-repo.js';
 import type { WeeklyReportRepo } from '../db/weekly-report-repo.js';
 import type { OutboxSignal, PeopleDirectory } from '../domain/ports.js';
@@ -27,6 +28,17 @@ export interface JobDeps {
    * and reads Slack statuses before a nudge run; absent, nobody is away.
    */
   readonly away?: Pick<AwayService, 'cover' | 'awayAmong'> & Partial<Pick<AwayService, 'refreshSlackStatuses'>>;
+  /** The job lease rows: the scheduler and `jobs run` run a job only while holding its lease; absent, no lease is taken. */
+  readonly lease?: JobLeasing;
+}
+
+/** Who runs a job: this instance's id and where the leases are kept. */
+export interface JobLeasing {
+  readonly repo: Pick<JobLeaseRepo, 'take' | 'release' | 'holder'>;
+  /** This instance's id (the one its outbox leases carry). */
+  readonly owner: string;
+  /** How long a lease lasts unless renewed (default JOB_LEASE_MS). */
+  readonly ttlMs?: number;
 }
 
 /** The actor recorded on events the bot causes by itself. */

@@ -158,7 +158,10 @@ export class HandoffService {
     try {
       return await this.commit(async (tx) => {
         // Checked again in the transaction, so two forms for one parent cannot both start its next step.
-        if (input.parentId !== undefined) await this.requireNoNextStep(input.parentId);
+        if (input.parentId !== undefined) {
+          await this.deps.repo.holdRow(tx, input.parentId);
+          await this.requireNoNextStep(input.parentId);
+        }
         const handoff = await this.insert(tx, input.typeKey, input.requesterId, values, now, input.parentId ?? null, input.submissionKey ?? null, input.via, input.source, input.submissionHash);
         await this.refreshHomes(tx, audience, now);
         return this.offerNext(tx, handoff, route, now);
@@ -443,7 +446,7 @@ export class HandoffService {
   /**
    * A team's leads and the members known without asking Slack: a Home refresh is a courtesy and
    * must not put a user-group lookup on the path of a form submission. A user group nobody looked
-   * up lately (10 minutes) goes without; its members see the change when they next open Home.
+   * up lately (3 minutes) goes without; its members see the change when they next open Home.
    */
   private teamPeople(teamKey: string): string[] {
     return [...(this.deps.directory.knownMembers?.(teamKey) ?? []), ...this.team(teamKey).leads];

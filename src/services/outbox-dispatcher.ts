@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { InstanceRepo } from '../db/instance-repo.js';
 import type { OutboxEntry, OutboxRepo } from '../db/outbox-repo.js';
 import type { OutboxMessage } from '../domain/notifications.js';
 import type { Clock, OutboxSignal } from '../domain/ports.js';
@@ -19,6 +20,39 @@ export interface DispatcherDeps {
   readonly deliver: (n: OutboxMessage, delivery: { outboxId: number; retried: boolean }) => Promise<void>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where this instance beats and learns which others are alive; absent, only dead local pids free leases early. */
+  readonly instances?: Pick<InstanceRepo, 'beat' | 'remove' | 'aliveSince'>;
+  /** The id its leases carry (default: a new one, see newInstanceOwner). Several instances in one process (tests) each need their own. */
+  readonly owner?: string;
+  /** Heartbeat and takeover timings (defaults: DEFAULT_INSTANCE_TIMINGS); tests shorten them. */
+  readonly timings?: Partial<InstanceTimings>;
+}
+
+/** How instances on one database notice each other's death and take over what it held. */
+export interface InstanceTimings {
+  /** How often a running instance records that it is alive. */
+  readonly heartbeatMs: number;
+  /** An instance whose last heartbeat is older than this is gone, and its leases are taken back. */
+  readonly staleMs: number;
+  /** How often each instance looks for leases of instances that are gone. */
+  readonly sweepMs: number;
+  /** How long a gone instance's last Slack call may still take effect; its entries are looked up by outbox id after that. */
+  readonly settleMs: number;
+  /** How long a claim holds an entry when nothing else frees it. */
+  readonly leaseMs: number;
+}
+
+/**
+ * An instance killed just after a heartbeat is seen as gone `staleMs` later and found by the next
+ * sweep (`sweepMs`); its entries, claimed before it died, are due `settleMs` after their claim:
+ * what it held goes out within max(staleMs + sweepMs, settleMs), 12 s, inside the 15 s we promise.
+ * `staleMs` leaves three missed heartbeats of room, so a busy event loop is not taken for a death.
+ */
+export const DEFAULT_INSTANCE_TIMINGS: InstanceTimings = { heartbeatMs: 3_000, staleMs: 10_000, sweepMs: 2_000, settleMs: 10_000, leaseMs: 60_000 };
+
+/** The longest a gone instance's entries wait before another instance sends them, with these timings. */
+export function takeoverBoundMs(t: InstanceTimings): number {
+  return Math.max(t.staleMs + t.sweepMs, t.settleMs);
 }
 
 const BATCH = 50;
@@ -26,7 +60,15 @@ const BATCH = 50;
 const CONCURRENCY = 8;
 /** A random id per process start: after a container restart the host name and even the pid repeat. */
 const BOOT_ID = randomBytes(4).toString('hex');
-const LEASE_OWNER = `${hostname()}:${process.pid}:${BOOT_ID}`;
+let instancesStarted = 0;
+
+/**
+ * A new lease owner id, `host:pid:boot:n`: host, pid and boot say which process (isDeadLocalOwner
+ * reads them), `n` tells apart the instances one process runs (tests run several side by side).
+ */
+export function newInstanceOwner(): string {
+  return `${hostname()}:${process.pid}:${BOOT_ID}:${++instancesStarted}`;
+}
 
 /**
  * A lease holder on this machine whose process has exited; holders elsewhere are left to their lease
@@ -57,10 +99,6 @@ export function linuxProcessState(pid: number): string | null {
     return null;
   }
 }
-/** Long enough for a slow Slack call with its retries; short enough that a crashed process's entries go out soon after a restart. */
-const LEASE_MS = 60_000;
-/** How long a killed process's last Slack call may still take effect; its entries are looked up after that. */
-const ORPHAN_SETTLE_MS = 10_000;
 const MAX_BACKOFF_MS = 15 * 60 * 1000;
 
 /** After a timeout or a broken connection Slack may still store the message: wait long enough for it to show up before looking. */
@@ -89,8 +127,17 @@ export class OutboxDispatcher implements OutboxSignal {
   private stopped = false;
   /** After a 429 Slack asks everyone to wait; the whole queue waits (wall-clock ms). */
   private pausedUntil = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  /** The id this instance's leases and heartbeat carry. */
+  readonly owner: string;
+  private readonly timings: InstanceTimings;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.owner = deps.owner ?? newInstanceOwner();
+    this.timings = { ...DEFAULT_INSTANCE_TIMINGS, ...deps.timings };
+  }
 
   kick(): void {
     if (this.stopped) return;
@@ -113,18 +160,52 @@ export class OutboxDispatcher implements OutboxSignal {
     while (this.running || this.again) await (this.running ?? Promise.resolve());
   }
 
+  /**
+   * Beats (so other instances know this one runs), takes back what instances that are gone held,
+   * and sends what is due; then keeps beating and looking for gone instances' leases every few
+   * seconds, not only at start, so a dead instance's entries go out within 15 s.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    const released = await this.deps.repo.releaseLeases(isDeadLocalOwner, { leaseMs: LEASE_MS, settleMs: ORPHAN_SETTLE_MS });
-    if (released > 0) this.deps.logger.info(`outbox: took back ${released} entries from a process that is gone`);
+    await this.deps.instances?.beat(this.owner, Date.now());
+    await this.takeBackAbandoned();
+    this.heartbeat ??= setInterval(() => {
+      this.deps.instances?.beat(this.owner, Date.now()).catch((error: unknown) => this.deps.logger.warn(`outbox: heartbeat failed: ${(error as Error)?.message ?? error}`));
+    }, this.timings.heartbeatMs);
+    this.heartbeat.unref();
+    this.sweeper ??= setInterval(() => {
+      this.sweeping ??= this.takeBackAbandoned()
+        .catch((error: unknown) => this.deps.logger.warn(`outbox: looking for abandoned entries failed: ${(error as Error)?.message ?? error}`))
+        .finally(() => (this.sweeping = null));
+    }, this.timings.sweepMs);
+    this.sweeper.unref();
     this.kick();
   }
 
+  /** Stops sending once the entries in flight are done, and says so in the database: this instance holds nothing any more. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.heartbeat = this.sweeper = null;
     await this.running;
+    await this.sweeping;
+    await this.deps.instances?.remove(this.owner).catch((error: unknown) => this.deps.logger.warn(`outbox: could not record the stop: ${(error as Error)?.message ?? error}`));
+  }
+
+  /**
+   * Frees the leases of instances that are gone: no heartbeat within `staleMs` (or no row: stopped,
+   * or from before heartbeats), or a process of this machine that exited. Our own are never freed.
+   */
+  private async takeBackAbandoned(): Promise<void> {
+    const alive = this.deps.instances ? await this.deps.instances.aliveSince(Date.now() - this.timings.staleMs) : null;
+    const gone = (owner: string) => owner !== this.owner && (isDeadLocalOwner(owner) || (alive !== null && !alive.has(owner)));
+    const released = await this.deps.repo.releaseLeases(gone, { leaseMs: this.timings.leaseMs, settleMs: this.timings.settleMs });
+    if (released === 0) return;
+    this.deps.logger.info(`outbox: took back ${released} entries from an instance that is gone`);
+    this.kick();
   }
 
   /**
@@ -134,7 +215,7 @@ export class OutboxDispatcher implements OutboxSignal {
   private async loop(): Promise<void> {
     for (;;) {
       if (this.stopped || Date.now() < this.pausedUntil) return;
-      const due = await this.deps.repo.listDue(this.deps.clock.now(), BATCH);
+      const due = await this.deps.repo.listDue(this.deps.clock.now(), BATCH, Date.now());
       if (due.length === 0) return;
       let progressed = false;
       let next = 0;
@@ -142,7 +223,7 @@ export class OutboxDispatcher implements OutboxSignal {
         while (next < due.length) {
           const entry = due[next++];
           if (this.stopped || Date.now() < this.pausedUntil) return;
-          if (!(await this.deps.repo.claim(entry.id, Date.now(), LEASE_MS, LEASE_OWNER))) continue; // another process has it
+          if (!(await this.deps.repo.claim(entry.id, Date.now(), this.timings.leaseMs, this.owner))) continue; // another process has it
           progressed = true;
           await this.send(entry);
         }

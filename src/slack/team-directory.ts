@@ -3,7 +3,12 @@ import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { TeamDirectory } from '../domain/ports.js';
 import { ownEntry } from '../domain/own-entry.js';
 
-const CACHE_MS = 10 * 60 * 1000;
+/**
+ * Slack sends `subteam_members_changed` to one instance only (whichever the load balancer picks),
+ * so the others learn of a change when their copy runs out: short enough that instances agree
+ * within minutes, long enough to stay far below usergroups.users.list's Tier 2 limit.
+ */
+const CACHE_MS = 3 * 60 * 1000;
 
 /** Team membership from the config, or from a Slack user group (cached; refreshed on subteam events). */
 export class SlackTeamDirectory implements TeamDirectory {

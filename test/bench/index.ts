@@ -1,6 +1,6 @@
 /**
- * The benchmark (`npm run bench`), in five sections; `npm run bench -- routing insights` runs only those
- * named (stall, home, load, routing, insights).
+ * The benchmark (`npm run bench`), in six sections; `npm run bench -- routing insights` runs only those
+ * named (stall, home, load, routing, insights, report).
  *
  * Stall jobs: seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary
  * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
@@ -11,6 +11,8 @@
  * of 50 in flight, throughput, peak RSS and start to listening: test/bench/load.ts.
  * Routing: 2,000 timed-out offers moved on among 100,000 handoffs, Slack calls counted: test/bench/routing.ts.
  * Insights: `/handoff insights <team> 90d` on 1,000,000 events: test/bench/insights.ts.
+ * Report: one weekly chart warm, the weekly report job for 200 leads and its delivery through the outbox
+ * (files upload v2) against the fake Slack with Slack's pacing: test/bench/weekly-report.ts.
  * It informs; it does not gate: the exit code is 0 even when a target is missed (look for FAIL).
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -39,6 +41,7 @@ import { runDigest } from '../../src/jobs/run-digest';
 import { runNudges } from '../../src/jobs/run-nudges';
 import { runHomeBench } from './home';
 import { printInsightsResult, runInsightsBench } from './insights';
+import { printWeeklyReportResult, runWeeklyReportBench } from './weekly-report';
 import { runRoutingBench } from './routing';
 import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
@@ -119,7 +122,7 @@ const kindsText = (counts: Record<string, number>) =>
 const count = (o: OpenDb, table: string): number => (o.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Sections to run: `npm run bench -- routing insights` runs those two; no argument runs them all. */
-const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights'] as const;
+const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights', 'report'] as const;
 
 function selectedSections(args: readonly string[]): (section: (typeof SECTIONS)[number]) => boolean {
   const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -387,6 +390,14 @@ async function main(): Promise<void> {
       const insights = await runInsightsBench({ log: (line) => console.log(line) });
       printInsightsResult(insights, (line) => console.log(line));
       for (const m of insights.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+    }
+
+    // --- Weekly report (test/bench/weekly-report.ts) ---------------------------------------------------
+    if (want('report')) {
+      heading('Weekly report for 200 leads (test/bench/weekly-report.ts)');
+      const report = await runWeeklyReportBench({ log: (line) => console.log(line) });
+      printWeeklyReportResult(report, (line) => console.log(line));
+      for (const m of report.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
     }
     console.log(`\nnode ${process.version}, ${cpu.length} CPUs, SQLite ${sqliteVersion}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {

@@ -92,7 +92,7 @@ interface Seeded {
  * returned once (flagging fields), some twice; most returns are resubmitted. The type definition
  * changed 60 days ago (type_version v1 → v2), so version comparisons have something to compare.
  */
-function seedEvents(sqlite: OpenDb['sqlite'], eventTotal: number): Seeded {
+export function seedEvents(sqlite: OpenDb['sqlite'], eventTotal: number): Seeded {
   const rnd = rng(90);
   const T = NOW.getTime();
   const pick = <X>(xs: readonly X[]) => xs[Math.floor(rnd() * xs.length)];

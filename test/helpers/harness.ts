@@ -8,6 +8,8 @@ import { loadWorkflow, parseEnv } from '../../src/config/load-config';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import type { Clock } from '../../src/domain/ports';
 import { createHandoffApp, type HandoffApp } from '../../src/handoff-app';
+import type { Database } from '../../src/db/database';
+import type { InstanceTimings } from '../../src/services/outbox-dispatcher';
 import type { ChartRenderer } from '../../src/slack/chart-renderer';
 import type { HttpTimeouts } from '../../src/slack/app';
 import { BlockId } from '../../src/slack/ids';
@@ -48,6 +50,8 @@ export interface Harness {
   readonly workflow: WorkflowConfig;
   /** The SQLite file; empty when the harness was given a databaseUrl. */
   readonly dbPath: string;
+  /** The bot's DATABASE_URL (a SQLite file: URL or a Postgres URL), for a CLI run against the same database. */
+  readonly databaseUrl: string;
   /** Waits until the bot has handled every request sent and the outbox has sent everything due. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -78,15 +82,21 @@ export async function startHarness(
     faults?: ReadonlyArray<readonly [string, Fault]>;
     /** Draws the weekly report's chart instead of vega + resvg (a failing one shows the text fallback). */
     renderChart?: ChartRenderer;
+    /** A fake Slack to share with other harnesses (several instances of the bot); the caller stops it. */
+    fake?: FakeSlack;
+    /** An open database to share with other harnesses (several instances in one process); the caller closes it. */
+    database?: Database;
+    /** Heartbeat and outbox takeover timings of this instance. */
+    instanceTimings?: Partial<InstanceTimings>;
   } = {},
 ): Promise<Harness> {
-  const fake = await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } });
+  const fake = opts.fake ?? (await FakeSlack.start({ usergroups: { S0FUL: ['U0FUL1', 'U0FUL2'] }, users: { U0OPS1: { tz: 'Europe/Berlin' } } }));
   for (const [method, fault] of opts.faults ?? []) fake.fail(method, fault);
   const dialect = opts.dialect ?? (process.env.HANDOFF_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite');
-  const owned = !opts.dbPath && !opts.databaseUrl && dialect === 'postgres' ? await createTestDatabase() : null;
+  const owned = !opts.dbPath && !opts.databaseUrl && !opts.database && dialect === 'postgres' ? await createTestDatabase() : null;
   const databaseUrl = opts.databaseUrl ?? owned?.url;
-  const dir = opts.dbPath || databaseUrl ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
-  const dbPath = opts.dbPath ?? (databaseUrl ? '' : join(dir as string, 'handoff.db'));
+  const dir = opts.dbPath || databaseUrl || opts.database ? null : mkdtempSync(join(tmpdir(), 'handoff-test-'));
+  const dbPath = opts.dbPath ?? (databaseUrl || opts.database ? '' : join(dir as string, 'handoff.db'));
   const env = parseEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -99,7 +109,7 @@ export async function startHarness(
   const base = loadWorkflow(FIXTURE);
   const workflow = opts.workflow ? opts.workflow(structuredClone(base) as WorkflowConfig) : base;
   const clock = new FakeClock(new Date(opts.now ?? '2026-11-23T10:00:00Z'));
-  const app = await createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts, renderChart: opts.renderChart });
+  const app = await createHandoffApp({ env, workflow, clock, clientTimeoutMs: opts.clientTimeoutMs ?? 2000, clientRetries: 0, rateLimits: NO_RATE_LIMITS, schedule: false, logger: opts.logger ?? capturingLogger([]), httpTimeouts: opts.httpTimeouts, renderChart: opts.renderChart, database: opts.database, instanceTimings: opts.instanceTimings });
   const port = await app.start(0);
   // The bot asks auth.test at start; let that answer arrive before a test queues faults of its own.
   await fake.waitFor('auth.test', 2000).catch(() => undefined);
@@ -111,12 +121,13 @@ export async function startHarness(
     clock,
     workflow,
     dbPath,
+    databaseUrl: env.databaseUrl,
     settle: () => app.settle(),
     async close() {
       // Bolt asks auth.test once when it is created; stopping the fake before it answered would leave a stray error.
       await fake.waitFor('auth.test', 2000).catch(() => undefined);
       await app.stop(200);
-      await fake.stop();
+      if (!opts.fake) await fake.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
       await owned?.drop();
     },

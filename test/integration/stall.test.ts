@@ -240,7 +240,7 @@ describe('npx handoff jobs run', () => {
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: h.fake.apiUrl,
-      DATABASE_URL: `file:${h.dbPath}`,
+      DATABASE_URL: h.databaseUrl,
       HANDOFF_CONFIG: FIXTURE,
       LOG_LEVEL: 'error',
     };

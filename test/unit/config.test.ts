@@ -498,9 +498,13 @@ describe('DATABASE_URL', () => {
     expect(() => parseEnv(env(url))).not.toThrow();
   });
 
+  it.each(['postgres://handoff:hunter2@db:5432/handoff', 'postgresql://db/handoff'])('takes %s as Postgres', (url) => {
+    expect(parseEnv(env(url)).databaseUrl).toBe(url);
+  });
+
   it.each([
-    ['postgres://handoff:hunter2@db:5432/handoff', 'Postgres URL'],
-    ['postgresql://db/handoff', 'Postgres URL'],
+    ['postgres:db/handoff', 'postgres:'],
+    ['postgres://handoff:hunter2@/handoff', 'no host'],
     ['mysql://db/handoff', 'the scheme "mysql:" is not supported'],
     ['https://example.com/db', 'the scheme "https:" is not supported'],
   ])('refuses %s at start, naming the fix and never the password', (url, problem) => {
@@ -516,10 +520,10 @@ describe('DATABASE_URL', () => {
     expect(message).not.toContain('hunter2');
   });
 
-  it('is refused by the commands that open the database directly, creating nothing', async () => {
+  it('is refused by the SQLite-only openers (backup, sandbox), creating nothing', async () => {
     const { openDb } = await import('../../src/db/open-db');
     const cwd = process.cwd();
-    expect(() => openDb('postgres://db/handoff')).toThrow(/Postgres URL/);
+    expect(() => openDb('postgres://db/handoff')).toThrow(/Postgres URL: this works on a SQLite file only/);
     expect(existsSync(path.join(cwd, 'postgres:'))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { type OpenDb, openDb } from '../../src/db/open-db';
 
 const DB_DIR = resolve(__dirname, '../../src/db');
 /** Files that may use the SQLite driver directly: opening, the Database itself, the table definitions. */
-const NOT_REPOSITORIES = /^(open-db|database|schema.*)\.ts$/;
+const NOT_REPOSITORIES = /^(open-db|database|postgres-database|schema.*)\.ts$/;
 
 describe('portability of the repositories (one set serves SQLite and Postgres)', () => {
   const files = readdirSync(DB_DIR).filter((f) => f.endsWith('.ts') && !NOT_REPOSITORIES.test(f));

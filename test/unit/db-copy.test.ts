@@ -98,6 +98,9 @@ function seed(db: BetterSQLite3Database<typeof schema>): void {
   db.insert(schema.slackStatuses).values([{ userId: 'U6', away: true, until: null, fetchedAt: at(1) }, { userId: 'U7', away: false, until: at(9), fetchedAt: at(2) }]).run();
   db.insert(schema.routingTurns).values({ teamKey: 'ops', userId: 'U2', at: at(7) }).run();
   db.insert(schema.dmChannels).values({ userId: 'U1', channelId: 'D1', at: at(8) }).run();
+  db.insert(schema.approvalMessages).values({ handoffId: 2, userId: 'U0LEAD', eventId: 1, channel: 'D9', ts: '1700000000.000200' }).run();
+  db.insert(schema.instances).values({ owner: 'host:1:ab12cd34:0', heartbeatAt: at(9), startedAt: at(1) }).run();
+  db.insert(schema.jobLeases).values({ name: 'nudges', owner: 'host:1:ab12cd34:0', until: at(10) }).run();
   // A gap at the end: AUTOINCREMENT remembers 12, max(id) is 11.
   db.delete(schema.outbox).where(eq(schema.outbox.id, 12)).run();
 }
@@ -160,7 +163,7 @@ describeWithPostgres('handoff db copy (SQLite → Postgres → SQLite)', () => {
     expect(there.stdout).toMatch(/^handoffs\s+23\s+146\s+[0-9a-f]{12} equal$/m);
     expect(there.stdout).toMatch(/^events\s+30\s+30\s+/m);
     expect(there.stdout).toMatch(/^slack_statuses\s+2\s+-\s+/m);
-    expect(there.stdout).toMatch(/Copied \d+ rows in 15 tables/);
+    expect(there.stdout).toMatch(/Copied \d+ rows in 18 tables/);
     expect(await pgDump()).toEqual(original);
 
     const back = join(dir, 'nested', 'back.db');

@@ -1,54 +1,120 @@
+import { asc } from 'drizzle-orm';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { asc } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database';
-import { PostgresDatabase } from '../../src/db/postgres-database';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
 import { type WrittenEvent, HandoffRepo, type HandoffPatch, type NewEvent, type NewHandoff, type TransitionBatchItem, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
-import { type OpenDb, openDb } from '../../src/db/open-db';
-import { OutboxRepo } from '../../src/db/outbox-repo';
+import { PostgresDatabase } from '../../src/db/postgres-database';
 import type { EventType } from '../../src/domain/lifecycle';
+import { openDatabase, openDb } from '../../src/db/open-db';
+import { OutboxRepo } from '../../src/db/outbox-repo';
 import type { Notification, OutboxMessage } from '../../src/domain/notifications';
+import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
+import { queryRaw, queryRawRow } from '../helpers/raw-sql';
 
-/** The migrations drizzle-kit generated; openDb must apply each exactly once. */
-const JOURNAL = JSON.parse(readFileSync(resolve(__dirname, '../../migrations/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
+/** How many migrations drizzle-kit generated for a dialect; opening must apply each exactly once. */
+const journalLength = (folder: string) => (JSON.parse(readFileSync(resolve(__dirname, '../../migrations', folder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
-let dir: string;
-let path: string;
-let handle: OpenDb;
+/** Where a test's data lives: the same repository tests run on each. */
+interface Backend {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Empty storage for the next test. */
+  prepare(): Promise<void>;
+  /** A Database on this test's storage; every call is another connection (on Postgres, another pool: a second instance). */
+  connect(): Promise<Database>;
+  /** Empties the storage after the first connect of a test, when prepare could not. */
+  empty(database: Database): Promise<void>;
+  cleanUp(): Promise<void>;
+  finish(): Promise<void>;
+  /** Where drizzle records the migrations it applied, and how many there are. */
+  readonly migrations: { readonly table: string; readonly count: number };
+  /** Lists the tables of the application's schema, in name order. */
+  readonly tablesQuery: string;
+}
+
+function sqliteBackend(): Backend {
+  let dir = '';
+  let path = '';
+  return {
+    dialect: 'sqlite',
+    async prepare() {
+      dir = mkdtempSync(join(tmpdir(), 'handoff-repos-'));
+      // A folder that does not exist yet: openDb creates it.
+      path = join(dir, 'nested', 'handoff.db');
+    },
+    async connect() {
+      return openDb(`file:${path}`);
+    },
+    async empty() {},
+    async cleanUp() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async finish() {},
+    migrations: { table: '__drizzle_migrations', count: journalLength('.') },
+    tablesQuery: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  };
+}
+
+/**
+ * One throwaway database for the file, emptied before each test: TRUNCATE … RESTART IDENTITY
+ * gives every test ids from 1, as a new SQLite file does, for a fraction of a CREATE DATABASE.
+ */
+function postgresBackend(): Backend {
+  let database: TestDatabase | null = null;
+  return {
+    dialect: 'postgres',
+    async prepare() {
+      database ??= await createTestDatabase();
+    },
+    async connect() {
+      if (!database) throw new Error('prepare() first');
+      return openDatabase(database.url);
+    },
+    async empty(db) {
+      const tables = (await queryRaw(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).map((r) => `"${String(r.tablename)}"`);
+      await queryRaw(db, `TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+    },
+    async cleanUp() {},
+    async finish() {
+      await database?.drop();
+      database = null;
+    },
+    migrations: { table: 'drizzle.__drizzle_migrations', count: journalLength('pg') },
+    tablesQuery: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema IN ('public', 'drizzle') ORDER BY name",
+  };
+}
+
+let backend: Backend;
+let handle: Database;
 let repo: HandoffRepo;
 let outbox: OutboxRepo;
+/** Every Database a test opened, closed after it. */
+let opened: Database[] = [];
 
-function open(): void {
-  handle = openDb(`file:${path}`);
+async function connect(): Promise<Database> {
+  const database = await backend.connect();
+  opened.push(database);
+  return database;
+}
+
+async function open(): Promise<void> {
+  handle = await connect();
   repo = new HandoffRepo(handle);
   outbox = new OutboxRepo(handle);
 }
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'handoff-repos-'));
-  path = join(dir, 'nested', 'handoff.db');
-  open();
-});
-
-afterEach(async () => {
-  await handle.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** Row counts straight from SQLite, so the assertions don't trust the repos they test. */
-function counts(): { handoffs: number; events: number; unique: number; outbox: number } {
-  const n = (table: string) => (handle.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  return { handoffs: n('handoffs'), events: n('events'), unique: n('unique_values'), outbox: n('outbox') };
+/** Row counts straight from the database, so the assertions don't trust the repos they test. */
+async function counts(): Promise<{ handoffs: number; events: number; unique: number; outbox: number }> {
+  const n = async (table: string) => (await queryRawRow(handle, `SELECT count(*) AS n FROM ${table}`))?.n as number;
+  return { handoffs: await n('handoffs'), events: await n('events'), unique: await n('unique_values'), outbox: await n('outbox') };
 }
 
-function uniqueRows(): Array<{ type_key: string; field_key: string; value: string; handoff_id: number }> {
-  return handle.sqlite.prepare('SELECT type_key, field_key, value, handoff_id FROM unique_values ORDER BY handoff_id, field_key').all() as never;
+async function uniqueRows(): Promise<Array<{ type_key: string; field_key: string; value: string; handoff_id: number }>> {
+  return (await queryRaw(handle, 'SELECT type_key, field_key, value, handoff_id FROM unique_values ORDER BY handoff_id, field_key')) as never;
 }
 
 function newHandoff(overrides: Partial<NewHandoff> = {}): NewHandoff {
@@ -76,154 +142,488 @@ const standardNotify = (handoffId: number, eventId: number): Notification[] => [
   { type: 'dm', handoffId, eventId, userId: 'U0REQ' },
 ];
 
-async function create(opts: { unique?: UniqueValue[]; row?: Partial<NewHandoff>; when?: Date } = {}) {
-  return await repo.transaction(async (tx) => await repo.create(tx, newHandoff(opts.row), created(opts.when), opts.unique ?? [], standardNotify));
+/** `via`: the repository of another Database object (another instance) instead of the test's. */
+async function create(opts: { unique?: UniqueValue[]; row?: Partial<NewHandoff>; when?: Date; via?: HandoffRepo } = {}) {
+  const on = opts.via ?? repo;
+  return await on.transaction(async (tx) => await on.create(tx, newHandoff(opts.row), created(opts.when), opts.unique ?? [], standardNotify));
 }
 
-const accept = (id: number, version: number, opts: { release?: boolean; unique?: UniqueValue[] } = {}) =>
-  repo.transaction(async (tx) =>
-    await repo.applyTransition(
+const accept = (id: number, version: number, opts: { release?: boolean; unique?: UniqueValue[]; via?: HandoffRepo; ownerId?: string } = {}) => {
+  const on = opts.via ?? repo;
+  const ownerId = opts.ownerId ?? 'U0OPS1';
+  return on.transaction(async (tx) =>
+    await on.applyTransition(
       tx,
       id,
       version,
-      { state: 'accepted', ownerId: 'U0OPS1', acceptedAt: at(5), updatedAt: at(5) },
-      { type: 'accepted', actorId: 'U0OPS1', at: at(5), fromState: 'open', toState: 'accepted', data: {} },
-      { ...opts, notify: (eventId) => [{ type: 'thread', handoffId: id, eventId }] },
+      { state: 'accepted', ownerId, acceptedAt: at(5), updatedAt: at(5) },
+      { type: 'accepted', actorId: ownerId, at: at(5), fromState: 'open', toState: 'accepted', data: {} },
+      { release: opts.release, unique: opts.unique, notify: (eventId) => [{ type: 'thread', handoffId: id, eventId }] },
     ),
   );
+};
 
 const ORDER_1: UniqueValue[] = [{ fieldKey: 'order_id', value: 'so-1' }];
 
-describe('HandoffRepo.create', () => {
-  it('writes the handoff, its first event, unique values and outbox rows in one transaction', async () => {
-    const { handoff, eventId } = await create({ unique: ORDER_1 });
-    expect(handoff).toMatchObject({ id: 1, version: 1, state: 'open', ownerId: 'U0REQ', fields: { order_id: 'SO-1', customer: 'ACME' }, completion: null, createdAt: T0 });
-    expect(counts()).toEqual({ handoffs: 1, events: 1, unique: 1, outbox: 2 });
-    expect(await repo.findById(handoff.id)).toEqual(handoff);
-    expect(await repo.findById(999)).toBeNull();
-    expect(await repo.listEvents(handoff.id)).toEqual([{ id: eventId, handoffId: 1, type: 'created', actorId: 'U0REQ', at: T0, fromState: null, toState: 'open', data: {} }]);
-    expect(uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-1', handoff_id: 1 }]);
-    expect((await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1'))?.id).toBe(1);
-    expect(await repo.findUniqueHolder('other-type', 'order_id', 'so-1')).toBeNull();
-    // The DM waits behind the post of the same handoff.
-    expect(await outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, lane: 'slack:1', attempts: 0, claims: 0 }]);
-    await outbox.markSent(1, T0);
-    expect(await outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, lane: 'slack:1', attempts: 0, claims: 0 }]);
+// The repositories run on both databases: the same tests, the same assertions.
+describe('on SQLite', () => describeRepositories(sqliteBackend()));
+describeWithPostgres('on Postgres', () => describeRepositories(postgresBackend()));
+
+function describeRepositories(target: Backend): void {
+  beforeEach(async () => {
+    backend = target;
+    opened = [];
+    await backend.prepare();
+    await open();
+    await backend.empty(handle);
   });
 
-  it('rolls everything back when the surrounding transaction fails after create', async () => {
-    await expect(
-      repo.transaction(async (tx) => {
-        await repo.create(tx, newHandoff(), created(), ORDER_1, standardNotify);
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    expect(counts()).toEqual({ handoffs: 0, events: 0, unique: 0, outbox: 0 });
+  afterEach(async () => {
+    for (const database of opened) await database.close();
+    await backend.cleanUp();
   });
 
-  it('finds a handoff by its submission key', async () => {
-    const { handoff } = await create({ row: { submissionKey: 'V123' } });
-    expect((await repo.findBySubmissionKey('V123'))?.id).toBe(handoff.id);
-    expect(await repo.findBySubmissionKey('V999')).toBeNull();
-  });
-});
-
-describe('HandoffRepo.applyTransition', () => {
-  it('applies the patch, bumps the version and writes the event and notifications', async () => {
-    const { handoff } = await create();
-    const { handoff: after, eventId } = await accept(handoff.id, 1);
-    expect(after).toMatchObject({ id: handoff.id, state: 'accepted', ownerId: 'U0OPS1', version: 2, acceptedAt: at(5), updatedAt: at(5), createdAt: T0 });
-    expect(await repo.findById(handoff.id)).toEqual(after);
-    expect((await repo.listEvents(handoff.id)).map((e) => [e.type, e.fromState, e.toState])).toEqual([
-      ['created', null, 'open'],
-      ['accepted', 'open', 'accepted'],
-    ]);
-    expect((await repo.findEvent(eventId))?.type).toBe('accepted');
-    expect(await repo.findEvent(9999)).toBeNull();
-    expect(counts()).toEqual({ handoffs: 1, events: 2, unique: 0, outbox: 3 });
+  afterAll(async () => {
+    await target.finish();
   });
 
-  it('writes null as SQL NULL, JSON and timestamp columns alike, and keeps writes of different columns apart (prepared per shape)', async () => {
-    const { handoff } = await create({ row: { completion: { note: 'x' } } });
-    const raw = () => handle.sqlite.prepare('SELECT owner_id, accepted_at, completion, snoozed_until, state FROM handoffs WHERE id = ?').get(handoff.id);
-    expect(raw()).toMatchObject({ completion: '{"note":"x"}', accepted_at: null });
-    await accept(handoff.id, 1);
-    // Same columns as the accept, other values: the statement is reused with these.
-    const cleared = await repo.transaction(async (tx) =>
-      await repo.applyTransition(
-        tx,
-        handoff.id,
-        2,
-        { state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) },
-        { type: 'released', actorId: 'U0OPS1', at: at(7), fromState: 'accepted', toState: 'open', data: {} },
-        { notify: () => [] },
-      ),
-    );
-    expect(cleared.handoff).toMatchObject({ version: 3, state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) });
-    expect(raw()).toEqual({ owner_id: 'U0REQ', accepted_at: null, completion: null, snoozed_until: null, state: 'open' });
-    const again = await accept(handoff.id, 3);
-    expect(again.handoff).toMatchObject({ version: 4, state: 'accepted', ownerId: 'U0OPS1', acceptedAt: at(5) });
-    // A second handoff written with fewer columns gets its defaults, not the first one's values.
-    const { handoff: plain } = await create({ row: { completion: undefined } });
-    expect(plain).toMatchObject({ completion: null, version: 1 });
+  describe('HandoffRepo.create', () => {
+    it('writes the handoff, its first event, unique values and outbox rows in one transaction', async () => {
+      const { handoff, eventId } = await create({ unique: ORDER_1 });
+      expect(handoff).toMatchObject({ id: 1, version: 1, state: 'open', ownerId: 'U0REQ', fields: { order_id: 'SO-1', customer: 'ACME' }, completion: null, createdAt: T0 });
+      expect(await counts()).toEqual({ handoffs: 1, events: 1, unique: 1, outbox: 2 });
+      expect(await repo.findById(handoff.id)).toEqual(handoff);
+      expect(await repo.findById(999)).toBeNull();
+      expect(await repo.listEvents(handoff.id)).toEqual([{ id: eventId, handoffId: 1, type: 'created', actorId: 'U0REQ', at: T0, fromState: null, toState: 'open', data: {} }]);
+      expect(await uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-1', handoff_id: 1 }]);
+      expect((await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1'))?.id).toBe(1);
+      expect(await repo.findUniqueHolder('other-type', 'order_id', 'so-1')).toBeNull();
+      // The DM waits behind the post of the same handoff.
+      expect(await outbox.listDue(T0, 10)).toEqual([{ id: 1, handoffId: 1, notification: { type: 'post', handoffId: 1 }, lane: 'slack:1', attempts: 0, claims: 0 }]);
+      await outbox.markSent(1, T0);
+      expect(await outbox.listDue(T0, 10)).toEqual([{ id: 2, handoffId: 1, notification: { type: 'dm', handoffId: 1, eventId, userId: 'U0REQ' }, lane: 'slack:1', attempts: 0, claims: 0 }]);
+    });
+
+    it('rolls everything back when the surrounding transaction fails after create', async () => {
+      await expect(
+        repo.transaction(async (tx) => {
+          await repo.create(tx, newHandoff(), created(), ORDER_1, standardNotify);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await counts()).toEqual({ handoffs: 0, events: 0, unique: 0, outbox: 0 });
+    });
+
+    it('finds a handoff by its submission key', async () => {
+      const { handoff } = await create({ row: { submissionKey: 'V123' } });
+      expect((await repo.findBySubmissionKey('V123'))?.id).toBe(handoff.id);
+      expect(await repo.findBySubmissionKey('V999')).toBeNull();
+    });
   });
 
-  it('throws VersionConflict on a stale version and changes nothing', async () => {
-    const { handoff } = await create({ unique: ORDER_1 });
-    await accept(handoff.id, 1);
-    const before = { row: await repo.findById(handoff.id), counts: counts(), unique: uniqueRows(), events: await repo.listEvents(handoff.id) };
+  describe('HandoffRepo.applyTransition', () => {
+    it('applies the patch, bumps the version and writes the event and notifications', async () => {
+      const { handoff } = await create();
+      const { handoff: after, eventId } = await accept(handoff.id, 1);
+      expect(after).toMatchObject({ id: handoff.id, state: 'accepted', ownerId: 'U0OPS1', version: 2, acceptedAt: at(5), updatedAt: at(5), createdAt: T0 });
+      expect(await repo.findById(handoff.id)).toEqual(after);
+      expect((await repo.listEvents(handoff.id)).map((e) => [e.type, e.fromState, e.toState])).toEqual([
+        ['created', null, 'open'],
+        ['accepted', 'open', 'accepted'],
+      ]);
+      expect((await repo.findEvent(eventId))?.type).toBe('accepted');
+      expect(await repo.findEvent(9999)).toBeNull();
+      expect(await counts()).toEqual({ handoffs: 1, events: 2, unique: 0, outbox: 3 });
+    });
 
-    let thrown: unknown;
-    try {
+    it('writes null as SQL NULL, JSON and timestamp columns alike, and keeps writes of different columns apart (prepared per shape)', async () => {
+      const { handoff } = await create({ row: { completion: { note: 'x' } } });
+      // completion_is_null tells SQL NULL from a JSON null, which reads back as null too.
+      const raw = async () =>
+        await queryRawRow(handle, 'SELECT owner_id, accepted_at, completion, completion IS NULL AS completion_is_null, snoozed_until, state FROM handoffs WHERE id = $1', [handoff.id], {
+          json: ['completion'],
+          bool: ['completion_is_null'],
+        });
+      expect(await raw()).toMatchObject({ completion: { note: 'x' }, completion_is_null: false, accepted_at: null });
+      await accept(handoff.id, 1);
+      // Same columns as the accept, other values: the statement is reused with these.
+      const cleared = await repo.transaction(async (tx) =>
+        await repo.applyTransition(
+          tx,
+          handoff.id,
+          2,
+          { state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) },
+          { type: 'released', actorId: 'U0OPS1', at: at(7), fromState: 'accepted', toState: 'open', data: {} },
+          { notify: () => [] },
+        ),
+      );
+      expect(cleared.handoff).toMatchObject({ version: 3, state: 'open', ownerId: 'U0REQ', acceptedAt: null, completion: null, snoozedUntil: null, updatedAt: at(7) });
+      expect(await raw()).toEqual({ owner_id: 'U0REQ', accepted_at: null, completion: null, completion_is_null: true, snoozed_until: null, state: 'open' });
+      const again = await accept(handoff.id, 3);
+      expect(again.handoff).toMatchObject({ version: 4, state: 'accepted', ownerId: 'U0OPS1', acceptedAt: at(5) });
+      // A second handoff written with fewer columns gets its defaults, not the first one's values.
+      const { handoff: plain } = await create({ row: { completion: undefined } });
+      expect(plain).toMatchObject({ completion: null, version: 1 });
+    });
+
+    it('throws VersionConflict on a stale version and changes nothing', async () => {
+      const { handoff } = await create({ unique: ORDER_1 });
+      await accept(handoff.id, 1);
+      const before = { row: await repo.findById(handoff.id), counts: await counts(), unique: await uniqueRows(), events: await repo.listEvents(handoff.id) };
+
+      let thrown: unknown;
+      try {
+        await repo.transaction(async (tx) =>
+          await repo.applyTransition(
+            tx,
+            handoff.id,
+            1, // stale: the accept made it 2
+            { state: 'returned', ownerId: 'U0REQ', updatedAt: at(9) },
+            { type: 'rejected', actorId: 'U0OPS2', at: at(9), fromState: 'open', toState: 'returned', data: { reason: 'x' } },
+            { release: true, notify: (eventId) => [{ type: 'thread', handoffId: handoff.id, eventId }] },
+          ),
+        );
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(VersionConflict);
+      expect((thrown as VersionConflict).handoffId).toBe(handoff.id);
+      expect(await repo.findById(handoff.id)).toEqual(before.row);
+      expect((await repo.findById(handoff.id))?.state).toBe('accepted');
+      expect((await repo.findById(handoff.id))?.version).toBe(2);
+      expect(await counts()).toEqual(before.counts);
+      expect(await uniqueRows()).toEqual(before.unique);
+      expect(await repo.listEvents(handoff.id)).toEqual(before.events);
+    });
+
+    it('throws VersionConflict for a handoff that does not exist', async () => {
+      await expect(accept(42, 1)).rejects.toThrow(VersionConflict);
+      expect(await counts()).toEqual({ handoffs: 0, events: 0, unique: 0, outbox: 0 });
+    });
+
+    it('lets exactly one of two transitions from the same version win', async () => {
+      const { handoff } = await create();
+      await accept(handoff.id, 1);
+      await expect(accept(handoff.id, 1)).rejects.toThrow(VersionConflict);
+      expect((await repo.listEvents(handoff.id)).filter((e) => e.type === 'accepted')).toHaveLength(1);
+    });
+
+    it('replaces unique values when given new ones', async () => {
+      const { handoff } = await create({ unique: ORDER_1 });
+      await accept(handoff.id, 1, { unique: [{ fieldKey: 'order_id', value: 'so-2' }] });
+      expect(await uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-2', handoff_id: 1 }]);
+      // The old value is free again.
+      await create({ unique: ORDER_1, row: { title: 'second' } });
+      expect((await uniqueRows()).map((r) => [r.value, r.handoff_id])).toEqual([
+        ['so-2', 1],
+        ['so-1', 2],
+      ]);
+    });
+  });
+
+  describe('unique values', () => {
+    it('a value held by an open handoff makes a second create throw UniqueConflict and roll back completely', async () => {
+      const first = await create({ unique: ORDER_1 });
+      const before = await counts();
+      let thrown: unknown;
+      try {
+        await create({ unique: ORDER_1, row: { title: 'duplicate', submissionKey: 'V2' } });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(UniqueConflict);
+      expect((thrown as UniqueConflict).fieldKey).toBe('order_id');
+      expect((thrown as UniqueConflict).handoffId).toBe(first.handoff.id);
+      expect(await counts()).toEqual(before);
+      expect(await counts()).toEqual({ handoffs: 1, events: 1, unique: 1, outbox: 2 });
+      expect(await repo.findBySubmissionKey('V2')).toBeNull();
+      expect(await repo.findById(2)).toBeNull();
+      // Only handoff 1 has events and outbox rows: nothing of the refused create was left behind.
+      expect(await queryRaw(handle, 'SELECT count(*) AS n FROM events WHERE handoff_id <> $1', [first.handoff.id])).toEqual([{ n: 0 }]);
+      expect(await queryRaw(handle, 'SELECT count(*) AS n FROM outbox WHERE handoff_id <> $1', [first.handoff.id])).toEqual([{ n: 0 }]);
+      expect(await uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-1', handoff_id: 1 }]);
+    });
+
+    it('is scoped per type and per field', async () => {
+      await create({ unique: ORDER_1 });
+      await create({ unique: ORDER_1, row: { typeKey: 'ops-to-fulfilment' } });
+      await create({ unique: [{ fieldKey: 'other', value: 'so-1' }] });
+      expect((await counts()).handoffs).toBe(3);
+      expect((await counts()).unique).toBe(3);
+    });
+
+    it('releasing unique values on close lets a new handoff reuse the value', async () => {
+      const { handoff } = await create({ unique: ORDER_1 });
+      await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
       await repo.transaction(async (tx) =>
         await repo.applyTransition(
           tx,
           handoff.id,
-          1, // stale: the accept made it 2
-          { state: 'returned', ownerId: 'U0REQ', updatedAt: at(9) },
-          { type: 'rejected', actorId: 'U0OPS2', at: at(9), fromState: 'open', toState: 'returned', data: { reason: 'x' } },
-          { release: true, notify: (eventId) => [{ type: 'thread', handoffId: handoff.id, eventId }] },
+          1,
+          { state: 'cancelled', closedAt: at(10), updatedAt: at(10) },
+          { type: 'cancelled', actorId: 'U0REQ', at: at(10), fromState: 'open', toState: 'cancelled', data: {} },
+          { release: true, notify: () => [] },
         ),
       );
-    } catch (error) {
-      thrown = error;
+      expect(await uniqueRows()).toEqual([]);
+      expect(await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')).toBeNull();
+      const second = await create({ unique: ORDER_1, when: at(11) });
+      // On Postgres the refused create above used up id 2: a sequence does not roll back (SQLite reuses the id).
+      expect(second.handoff.id).toBe(target.dialect === 'sqlite' ? 2 : 3);
+      expect((await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1'))?.id).toBe(second.handoff.id);
+      // The cancelled one's history is intact.
+      expect((await repo.listEvents(handoff.id)).map((e) => e.type)).toEqual(['created', 'cancelled']);
+      expect((await repo.findById(handoff.id))?.state).toBe('cancelled');
+    });
+
+    it('lists handoffs by state in id order', async () => {
+      await create();
+      const b = (await create()).handoff;
+      await create();
+      await accept(b.id, 1);
+      expect((await repo.listByState(['open'])).map((h) => h.id)).toEqual([1, 3]);
+      expect((await repo.listByState(['accepted', 'open'])).map((h) => h.id)).toEqual([1, 2, 3]);
+      expect(await repo.listByState(['done'])).toEqual([]);
+    });
+  });
+
+  describe('OutboxRepo', () => {
+    /** Two handoffs, interleaved: ids 1,2 belong to handoff 1; 3,4 to handoff 2; then 5 to handoff 1. */
+    async function seed() {
+      const a = (await create()).handoff;
+      const b = (await create()).handoff;
+      await accept(a.id, 1);
+      return { a, b };
     }
-    expect(thrown).toBeInstanceOf(VersionConflict);
-    expect((thrown as VersionConflict).handoffId).toBe(handoff.id);
-    expect(await repo.findById(handoff.id)).toEqual(before.row);
-    expect((await repo.findById(handoff.id))?.state).toBe('accepted');
-    expect((await repo.findById(handoff.id))?.version).toBe(2);
-    expect(counts()).toEqual(before.counts);
-    expect(uniqueRows()).toEqual(before.unique);
-    expect(await repo.listEvents(handoff.id)).toEqual(before.events);
+
+    it('lists due entries in id order, up to the limit', async () => {
+      await seed();
+      // Only the first entry of each handoff is due: later ones wait for the earlier unsent ones.
+      expect((await outbox.listDue(at(10), 10)).map((e) => [e.id, e.handoffId, e.notification.type])).toEqual([
+        [1, 1, 'post'],
+        [3, 2, 'post'],
+      ]);
+      expect((await outbox.listDue(at(10), 1)).map((e) => e.id)).toEqual([1]);
+      // Nothing is due before it was enqueued.
+      expect(await outbox.listDue(new Date(T0.getTime() - 1), 10)).toEqual([]);
+    });
+
+    it('releases the next entry of a handoff once the earlier one is sent', async () => {
+      await seed();
+      await outbox.markSent(1, at(10));
+      expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([2, 3]);
+      await outbox.markSent(2, at(10));
+      await outbox.markSent(3, at(10));
+      expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([4, 5]);
+    });
+
+    it('skips later entries of a handoff whose earlier entry failed and is not yet due', async () => {
+      await seed();
+      await outbox.markFailed(1, 'slack_down', at(60));
+      // Handoff 1 is blocked entirely (1 is not due, 2 and 5 wait behind it); handoff 2 goes on.
+      expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([3]);
+      await outbox.markSent(3, at(11));
+      expect((await outbox.listDue(at(11), 10)).map((e) => e.id)).toEqual([4]);
+      // Once the retry time comes, handoff 1 resumes in order.
+      expect((await outbox.listDue(at(60), 10)).map((e) => e.id)).toEqual([1, 4]);
+      expect((await outbox.listDue(at(60), 10))[0].attempts).toBe(1);
+    });
+
+    it('markFailed counts attempts, keeps a bounded error and reschedules', async () => {
+      await seed();
+      await outbox.markFailed(3, 'ratelimited', at(5));
+      await outbox.markFailed(3, 'x'.repeat(2000), at(30));
+      const row = await queryRawRow(handle, 'SELECT attempts, last_error, next_attempt_at, sent_at FROM outbox WHERE id = $1', [3]);
+      expect(row).toEqual({ attempts: 2, last_error: 'x'.repeat(500), next_attempt_at: at(30).getTime(), sent_at: null });
+      expect(await outbox.nextDueAt()).toEqual(T0);
+    });
+
+    it('markSent records the time, clears the error and takes the entry out of the backlog', async () => {
+      await seed();
+      expect(await outbox.backlog()).toEqual({ pending: 5, oldest: T0 });
+      await outbox.markFailed(1, 'oops', at(1));
+      await outbox.markSent(1, at(2));
+      const row = await queryRawRow(handle, 'SELECT sent_at, last_error, attempts FROM outbox WHERE id = $1', [1]);
+      expect(row).toEqual({ sent_at: at(2).getTime(), last_error: null, attempts: 1 });
+      expect(await outbox.backlog()).toEqual({ pending: 4, oldest: T0 });
+      for (const id of [2, 3, 4]) await outbox.markSent(id, at(3));
+      expect(await outbox.backlog()).toEqual({ pending: 1, oldest: at(5) });
+      expect(await outbox.nextDueAt()).toEqual(at(5));
+      await outbox.markSent(5, at(6));
+      expect(await outbox.backlog()).toEqual({ pending: 0, oldest: null });
+      expect(await outbox.nextDueAt()).toBeNull();
+      expect(await outbox.listDue(at(100), 10)).toEqual([]);
+      // Sent rows stay as a record.
+      expect((await counts()).outbox).toBe(5);
+    });
+
+    it('does not hold back entries without a lane', async () => {
+      const { a } = await seed();
+      await repo.transaction(async (tx) =>
+        await repo.enqueue(
+          tx,
+          [
+            { type: 'next_needed', handoffId: a.id, userId: 'U0OPS1', typeKey: 'ops-to-fulfilment' },
+            { type: 'post', handoffId: a.id },
+          ],
+          at(20),
+        ),
+      );
+      await queryRaw(handle, 'UPDATE outbox SET handoff_id = NULL, lane = NULL WHERE id = $1', [6]);
+      expect((await outbox.listDue(at(20), 10)).map((e) => e.id)).toEqual([1, 3, 6]);
+    });
   });
 
-  it('throws VersionConflict for a handoff that does not exist', async () => {
-    await expect(accept(42, 1)).rejects.toThrow(VersionConflict);
-    expect(counts()).toEqual({ handoffs: 0, events: 0, unique: 0, outbox: 0 });
+  describe('opening the database', () => {
+    it('applies the real migrations', async () => {
+      const tables = (await queryRaw(handle, backend.tablesQuery)).map((t) => t.name);
+      expect(tables).toEqual(expect.arrayContaining(['__drizzle_migrations', 'events', 'handoffs', 'outbox', 'unique_values']));
+      expect(await queryRaw(handle, `SELECT count(*) AS n FROM ${backend.migrations.table}`)).toEqual([{ n: backend.migrations.count }]);
+    });
+
+    if (target.dialect === 'sqlite') {
+      it('creates the folder and runs in WAL mode with foreign keys on', async () => {
+        const sqlite = (handle as ReturnType<typeof openDb>).sqlite;
+        expect(sqlite.name).toMatch(/[/\\]nested[/\\]handoff\.db$/);
+        expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+        expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+      });
+    }
+
+    it('reopening the same database keeps all data and applies migrations only once', async () => {
+      const migrations = async () => await queryRaw(handle, `SELECT hash, created_at FROM ${backend.migrations.table} ORDER BY id`);
+      const { handoff } = await create({ unique: ORDER_1 });
+      await accept(handoff.id, 1);
+      await outbox.markSent(1, at(6));
+      const before = { row: await repo.findById(handoff.id), events: await repo.listEvents(handoff.id), counts: await counts(), unique: await uniqueRows(), backlog: await outbox.backlog() };
+      const migrationsBefore = await migrations();
+      expect(migrationsBefore).toHaveLength(backend.migrations.count);
+
+      await handle.close();
+      await handle.close(); // closing twice is harmless
+      await open();
+      expect(await repo.findById(handoff.id)).toEqual(before.row);
+      expect(await repo.listEvents(handoff.id)).toEqual(before.events);
+      expect(await counts()).toEqual(before.counts);
+      expect(await uniqueRows()).toEqual(before.unique);
+      expect(await outbox.backlog()).toEqual(before.backlog);
+      expect(await migrations()).toEqual(migrationsBefore);
+      // The unique claim survived too.
+      await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
+
+      // A third open is just as idempotent.
+      await handle.close();
+      await open();
+      expect(await migrations()).toEqual(migrationsBefore);
+      expect(await counts()).toEqual(before.counts);
+    });
+
+    it('enforces foreign keys from events to handoffs', async () => {
+      await expect(queryRaw(handle, "INSERT INTO events (handoff_id, type, actor_id, at, to_state) VALUES ($1, 'created', 'U1', 0, 'open')", [999])).rejects.toThrow(/foreign key constraint/i);
+      expect((await counts()).events).toBe(0);
+    });
   });
 
-  it('lets exactly one of two transitions from the same version win', async () => {
-    const { handoff } = await create();
-    await accept(handoff.id, 1);
-    await expect(accept(handoff.id, 1)).rejects.toThrow(VersionConflict);
-    expect((await repo.listEvents(handoff.id)).filter((e) => e.type === 'accepted')).toHaveLength(1);
+  describe('one transaction per change', () => {
+    it('tells onCommitted the events of a change once it has committed, and nothing of one rolled back', async () => {
+      const told: Array<readonly WrittenEvent[]> = [];
+      const watched = new HandoffRepo(handle, () => [], (events) => told.push(events));
+      const id = await watched.transaction(async (tx) => (await watched.create(tx, newHandoff({ title: 'kept' }), created(), [], standardNotify)).handoff.id);
+      expect(told).toEqual([[expect.objectContaining({ handoffId: id, type: 'created', fromState: null, toState: 'open' })]]);
+      // Committed before the call returned: another connection sees it.
+      const reader = await connect();
+      expect(await queryRaw(reader, 'SELECT count(*) AS n FROM handoffs')).toEqual([{ n: 1 }]);
+      await expect(
+        watched.transaction(async (tx) => {
+          await watched.create(tx, newHandoff({ title: 'rolled back' }), created(), [], standardNotify);
+          throw new Error('refused after the write');
+        }),
+      ).rejects.toThrow('refused after the write');
+      expect(told).toHaveLength(1);
+      expect(await counts()).toMatchObject({ handoffs: 1, events: 1 });
+      expect(await queryRaw(reader, 'SELECT count(*) AS n FROM handoffs')).toEqual([{ n: 1 }]);
+    });
   });
 
-  it('replaces unique values when given new ones', async () => {
-    const { handoff } = await create({ unique: ORDER_1 });
-    await accept(handoff.id, 1, { unique: [{ fieldKey: 'order_id', value: 'so-2' }] });
-    expect(uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-2', handoff_id: 1 }]);
-    // The old value is free again.
-    await create({ unique: ORDER_1, row: { title: 'second' } });
-    expect(uniqueRows().map((r) => [r.value, r.handoff_id])).toEqual([
-      ['so-2', 1],
-      ['so-1', 2],
-    ]);
-  });
-});
+  // Two bot instances share one Postgres database; SQLite has one writer process, and two
+  // connections of one process would block each other's event loop on the file lock.
+  if (target.dialect === 'postgres') {
+    describe('two instances on one database', () => {
+      it('lets exactly one of ten concurrent transitions from the same version win', async () => {
+        const other = new HandoffRepo(await connect());
+        const { handoff } = await create({ unique: ORDER_1 });
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => accept(handoff.id, 1, { via: i % 2 === 0 ? repo : other, ownerId: `U0OPS${i}` })),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r) => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(9);
+        for (const r of lost) expect(r.reason).toBeInstanceOf(VersionConflict);
+        const winner = won[0].value.handoff;
+        expect(winner).toMatchObject({ version: 2, state: 'accepted' });
+        expect(await queryRaw(handle, 'SELECT owner_id, version, state FROM handoffs')).toEqual([{ owner_id: winner.ownerId, version: 2, state: 'accepted' }]);
+        expect((await repo.listEvents(handoff.id)).map((e) => [e.type, e.actorId])).toEqual([
+          ['created', 'U0REQ'],
+          ['accepted', winner.ownerId],
+        ]);
+        // The create's post and DM, and one thread reply: nothing of the losers.
+        expect(await counts()).toEqual({ handoffs: 1, events: 2, unique: 1, outbox: 3 });
+      });
+
+      it('serialises a read-check-then-write: the losers run again, see the winner and refuse', async () => {
+        const other = new HandoffRepo(await connect());
+        const { handoff } = await create();
+        // As a service does: read the handoff, check its state, write from the version it read.
+        const acceptIfOpen = (on: HandoffRepo, ownerId: string) =>
+          on.transaction(async (tx) => {
+            const current = await on.findById(handoff.id);
+            if (current?.state !== 'open') throw new Error(`already ${current?.state}`);
+            return await on.applyTransition(
+              tx,
+              handoff.id,
+              current.version,
+              { state: 'accepted', ownerId, acceptedAt: at(5), updatedAt: at(5) },
+              { type: 'accepted', actorId: ownerId, at: at(5), fromState: 'open', toState: 'accepted', data: {} },
+              { notify: () => [] },
+            );
+          });
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => acceptIfOpen(i % 2 === 0 ? repo : other, `U0OPS${i}`)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        // SERIALIZABLE: a loser that read before the winner committed is aborted (40001) and run again, so it reads the accepted state.
+        expect(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual(Array(9).fill('Error: already accepted'));
+        expect((await repo.listEvents(handoff.id)).map((e) => e.type)).toEqual(['created', 'accepted']);
+      });
+
+      it('lets exactly one of two concurrent creates claim a unique value', async () => {
+        const other = new HandoffRepo(await connect());
+        const winners: number[] = [];
+        // Several rounds: which side wins, and where they interleave, varies.
+        for (let round = 1; round <= 5; round++) {
+          const unique = [{ fieldKey: 'order_id', value: `so-${round}` }];
+          const results = await Promise.allSettled([create({ unique, row: { title: `A${round}` } }), create({ unique, row: { title: `B${round}` }, via: other })]);
+          const won = results.filter((r) => r.status === 'fulfilled');
+          const lost = results.filter((r) => r.status === 'rejected');
+          expect(won, `round ${round}`).toHaveLength(1);
+          expect(lost[0]?.reason, `round ${round}`).toBeInstanceOf(UniqueConflict);
+          expect((lost[0].reason as UniqueConflict).handoffId).toBe(won[0].value.handoff.id);
+          winners.push(won[0].value.handoff.id);
+        }
+        expect(await counts()).toEqual({ handoffs: 5, events: 5, unique: 5, outbox: 10 });
+        expect((await uniqueRows()).map((r) => [r.value, r.handoff_id])).toEqual(winners.map((id, i) => [`so-${i + 1}`, id]));
+      });
+    });
+  }
+}
 
 describe('HandoffRepo.applyTransitions', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'handoff-batch-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   // 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
   const N = 90;
   const webhooks = (handoffId: number, eventId: number, type: EventType): OutboxMessage[] =>
@@ -328,226 +728,5 @@ describe('HandoffRepo.applyTransitions', () => {
         await all.close();
       }
     });
-  });
-});
-
-describe('unique values', () => {
-  it('a value held by an open handoff makes a second create throw UniqueConflict and roll back completely', async () => {
-    const first = await create({ unique: ORDER_1 });
-    const before = counts();
-    let thrown: unknown;
-    try {
-      await create({ unique: ORDER_1, row: { title: 'duplicate', submissionKey: 'V2' } });
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(UniqueConflict);
-    expect((thrown as UniqueConflict).fieldKey).toBe('order_id');
-    expect((thrown as UniqueConflict).handoffId).toBe(first.handoff.id);
-    expect(counts()).toEqual(before);
-    expect(counts()).toEqual({ handoffs: 1, events: 1, unique: 1, outbox: 2 });
-    expect(await repo.findBySubmissionKey('V2')).toBeNull();
-    expect(await repo.findById(2)).toBeNull();
-    expect(handle.sqlite.prepare('SELECT count(*) AS n FROM events WHERE handoff_id = 2').get()).toEqual({ n: 0 });
-    expect(handle.sqlite.prepare('SELECT count(*) AS n FROM outbox WHERE handoff_id = 2').get()).toEqual({ n: 0 });
-    expect(uniqueRows()).toEqual([{ type_key: 'order-to-ops', field_key: 'order_id', value: 'so-1', handoff_id: 1 }]);
-  });
-
-  it('is scoped per type and per field', async () => {
-    await create({ unique: ORDER_1 });
-    await create({ unique: ORDER_1, row: { typeKey: 'ops-to-fulfilment' } });
-    await create({ unique: [{ fieldKey: 'other', value: 'so-1' }] });
-    expect(counts().handoffs).toBe(3);
-    expect(counts().unique).toBe(3);
-  });
-
-  it('releasing unique values on close lets a new handoff reuse the value', async () => {
-    const { handoff } = await create({ unique: ORDER_1 });
-    await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
-    await repo.transaction(async (tx) =>
-      await repo.applyTransition(
-        tx,
-        handoff.id,
-        1,
-        { state: 'cancelled', closedAt: at(10), updatedAt: at(10) },
-        { type: 'cancelled', actorId: 'U0REQ', at: at(10), fromState: 'open', toState: 'cancelled', data: {} },
-        { release: true, notify: () => [] },
-      ),
-    );
-    expect(uniqueRows()).toEqual([]);
-    expect(await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1')).toBeNull();
-    const second = await create({ unique: ORDER_1, when: at(11) });
-    expect(second.handoff.id).toBe(2);
-    expect((await repo.findUniqueHolder('order-to-ops', 'order_id', 'so-1'))?.id).toBe(2);
-    // The cancelled one's history is intact.
-    expect((await repo.listEvents(handoff.id)).map((e) => e.type)).toEqual(['created', 'cancelled']);
-    expect((await repo.findById(handoff.id))?.state).toBe('cancelled');
-  });
-
-  it('lists handoffs by state in id order', async () => {
-    await create();
-    const b = (await create()).handoff;
-    await create();
-    await accept(b.id, 1);
-    expect((await repo.listByState(['open'])).map((h) => h.id)).toEqual([1, 3]);
-    expect((await repo.listByState(['accepted', 'open'])).map((h) => h.id)).toEqual([1, 2, 3]);
-    expect(await repo.listByState(['done'])).toEqual([]);
-  });
-});
-
-describe('OutboxRepo', () => {
-  /** Two handoffs, interleaved: ids 1,2 belong to handoff 1; 3,4 to handoff 2; then 5 to handoff 1. */
-  async function seed() {
-    const a = (await create()).handoff;
-    const b = (await create()).handoff;
-    await accept(a.id, 1);
-    return { a, b };
-  }
-
-  it('lists due entries in id order, up to the limit', async () => {
-    await seed();
-    // Only the first entry of each handoff is due: later ones wait for the earlier unsent ones.
-    expect((await outbox.listDue(at(10), 10)).map((e) => [e.id, e.handoffId, e.notification.type])).toEqual([
-      [1, 1, 'post'],
-      [3, 2, 'post'],
-    ]);
-    expect((await outbox.listDue(at(10), 1)).map((e) => e.id)).toEqual([1]);
-    // Nothing is due before it was enqueued.
-    expect(await outbox.listDue(new Date(T0.getTime() - 1), 10)).toEqual([]);
-  });
-
-  it('releases the next entry of a handoff once the earlier one is sent', async () => {
-    await seed();
-    await outbox.markSent(1, at(10));
-    expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([2, 3]);
-    await outbox.markSent(2, at(10));
-    await outbox.markSent(3, at(10));
-    expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([4, 5]);
-  });
-
-  it('skips later entries of a handoff whose earlier entry failed and is not yet due', async () => {
-    await seed();
-    await outbox.markFailed(1, 'slack_down', at(60));
-    // Handoff 1 is blocked entirely (1 is not due, 2 and 5 wait behind it); handoff 2 goes on.
-    expect((await outbox.listDue(at(10), 10)).map((e) => e.id)).toEqual([3]);
-    await outbox.markSent(3, at(11));
-    expect((await outbox.listDue(at(11), 10)).map((e) => e.id)).toEqual([4]);
-    // Once the retry time comes, handoff 1 resumes in order.
-    expect((await outbox.listDue(at(60), 10)).map((e) => e.id)).toEqual([1, 4]);
-    expect((await outbox.listDue(at(60), 10))[0].attempts).toBe(1);
-  });
-
-  it('markFailed counts attempts, keeps a bounded error and reschedules', async () => {
-    await seed();
-    await outbox.markFailed(3, 'ratelimited', at(5));
-    await outbox.markFailed(3, 'x'.repeat(2000), at(30));
-    const row = handle.sqlite.prepare('SELECT attempts, last_error, next_attempt_at, sent_at FROM outbox WHERE id = 3').get() as {
-      attempts: number;
-      last_error: string;
-      next_attempt_at: number;
-      sent_at: number | null;
-    };
-    expect(row).toEqual({ attempts: 2, last_error: 'x'.repeat(500), next_attempt_at: at(30).getTime(), sent_at: null });
-    expect(await outbox.nextDueAt()).toEqual(T0);
-  });
-
-  it('markSent records the time, clears the error and takes the entry out of the backlog', async () => {
-    await seed();
-    expect(await outbox.backlog()).toEqual({ pending: 5, oldest: T0 });
-    await outbox.markFailed(1, 'oops', at(1));
-    await outbox.markSent(1, at(2));
-    const row = handle.sqlite.prepare('SELECT sent_at, last_error, attempts FROM outbox WHERE id = 1').get();
-    expect(row).toEqual({ sent_at: at(2).getTime(), last_error: null, attempts: 1 });
-    expect(await outbox.backlog()).toEqual({ pending: 4, oldest: T0 });
-    for (const id of [2, 3, 4]) await outbox.markSent(id, at(3));
-    expect(await outbox.backlog()).toEqual({ pending: 1, oldest: at(5) });
-    expect(await outbox.nextDueAt()).toEqual(at(5));
-    await outbox.markSent(5, at(6));
-    expect(await outbox.backlog()).toEqual({ pending: 0, oldest: null });
-    expect(await outbox.nextDueAt()).toBeNull();
-    expect(await outbox.listDue(at(100), 10)).toEqual([]);
-    // Sent rows stay as a record.
-    expect(counts().outbox).toBe(5);
-  });
-
-  it('does not hold back entries without a lane', async () => {
-    const { a } = await seed();
-    await repo.transaction(async (tx) =>
-      await repo.enqueue(
-        tx,
-        [
-          { type: 'next_needed', handoffId: a.id, userId: 'U0OPS1', typeKey: 'ops-to-fulfilment' },
-          { type: 'post', handoffId: a.id },
-        ],
-        at(20),
-      ),
-    );
-    handle.sqlite.prepare('UPDATE outbox SET handoff_id = NULL, lane = NULL WHERE id = 6').run();
-    expect((await outbox.listDue(at(20), 10)).map((e) => e.id)).toEqual([1, 3, 6]);
-  });
-});
-
-describe('openDb', () => {
-  it('applies the real migrations and creates the folder', async () => {
-    const tables = handle.sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
-    expect(tables.map((t) => (t as { name: string }).name)).toEqual(expect.arrayContaining(['__drizzle_migrations', 'events', 'handoffs', 'outbox', 'unique_values']));
-    expect(handle.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: JOURNAL.entries.length });
-    expect(handle.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(handle.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-  });
-
-  it('reopening the same file keeps all data and applies migrations only once', async () => {
-    const { handoff } = await create({ unique: ORDER_1 });
-    await accept(handoff.id, 1);
-    await outbox.markSent(1, at(6));
-    const before = { row: await repo.findById(handoff.id), events: await repo.listEvents(handoff.id), counts: counts(), unique: uniqueRows(), backlog: await outbox.backlog() };
-    const migrationsBefore = handle.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all();
-    expect(migrationsBefore).toHaveLength(JOURNAL.entries.length);
-
-    await handle.close();
-    await handle.close(); // closing twice is harmless
-    open();
-    expect(await repo.findById(handoff.id)).toEqual(before.row);
-    expect(await repo.listEvents(handoff.id)).toEqual(before.events);
-    expect(counts()).toEqual(before.counts);
-    expect(uniqueRows()).toEqual(before.unique);
-    expect(await outbox.backlog()).toEqual(before.backlog);
-    expect(handle.sqlite.prepare('SELECT hash, created_at FROM __drizzle_migrations ORDER BY id').all()).toEqual(migrationsBefore);
-    // The unique claim survived too.
-    await expect(create({ unique: ORDER_1 })).rejects.toThrow(UniqueConflict);
-
-    // A third open is just as idempotent.
-    await handle.close();
-    open();
-    expect(handle.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: JOURNAL.entries.length });
-    expect(counts()).toEqual(before.counts);
-  });
-
-  it('enforces foreign keys from events to handoffs', async () => {
-    expect(() => handle.sqlite.prepare("INSERT INTO events (handoff_id, type, actor_id, at, to_state) VALUES (999, 'created', 'U1', 0, 'open')").run()).toThrow(/FOREIGN KEY/);
-  });
-});
-
-describe('one transaction per change', () => {
-  it('tells onCommitted the events of a change once it has committed, and nothing of one rolled back', async () => {
-    const told: Array<readonly WrittenEvent[]> = [];
-    const watched = new HandoffRepo(handle, () => [], (events) => told.push(events));
-    const id = await watched.transaction(async (tx) => (await watched.create(tx, newHandoff({ title: 'kept' }), created(), [], standardNotify)).handoff.id);
-    expect(told).toEqual([[expect.objectContaining({ handoffId: id, type: 'created', fromState: null, toState: 'open' })]]);
-    // Committed before the call returned: another connection sees it.
-    const reader = openDb(`file:${path}`);
-    try {
-      expect((reader.sqlite.prepare('SELECT count(*) AS n FROM handoffs').get() as { n: number }).n).toBe(1);
-    } finally {
-      await reader.close();
-    }
-    await expect(
-      watched.transaction(async (tx) => {
-        await watched.create(tx, newHandoff({ title: 'rolled back' }), created(), [], standardNotify);
-        throw new Error('refused after the write');
-      }),
-    ).rejects.toThrow('refused after the write');
-    expect(told).toHaveLength(1);
-    expect(counts()).toMatchObject({ handoffs: 1, events: 1 });
   });
 });

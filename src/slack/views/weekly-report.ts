@@ -14,9 +14,13 @@ export interface WeeklyReportViewOptions {
 const signed = (n: number, unit = '') => (n > 0 ? `+${n}${unit}` : n < 0 ? `−${-n}${unit}` : `±0${unit}`);
 const pct = (share: number | null) => (share === null ? null : Math.round(100 * share));
 
+// Made once: toLocaleDateString builds a new formatter on every call, and a chart labels dozens of weeks.
+const WEEK_LABEL = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short' });
+const WEEK_LABEL_WITH_YEAR = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+
 /** "Nov 16" ("Nov 16, 2026") for a week's Monday ('YYYY-MM-DD'). */
 export function weekLabel(weekOf: string, withYear = false): string {
-  return new Date(`${weekOf}T12:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', day: 'numeric', month: 'short', ...(withYear ? { year: 'numeric' } : {}) });
+  return (withYear ? WEEK_LABEL_WITH_YEAR : WEEK_LABEL).format(new Date(`${weekOf}T12:00:00Z`));
 }
 
 function ftrText(now: { decided: number; firstTimeRight: number }, before: { decided: number; firstTimeRight: number } | undefined): string {
