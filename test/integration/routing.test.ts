@@ -472,3 +472,79 @@ describe('away from a Slack status', () => {
     expect(actionIds(leadDigest)).toContain(ActionId.reassign);
   });
 });
+
+describe('many offers running out at once', () => {
+  const CARE = ['U0CARE1', 'U0CARE2', 'U0CARE3', 'U0CARE4'];
+  const DESK = ['U0DESK1', 'U0DESK2'];
+  const ask = async (typeKey: string, text: string) => {
+    const res = await h.sim.viewSubmission({
+      userId: 'U0SALES1',
+      callbackId: CallbackId.form,
+      privateMetadata: JSON.stringify({ typeKey }),
+      values: { [BlockId.field('request')]: { value: textValue(text) } },
+    });
+    expect(res.body).toBe('');
+    await h.settle();
+  };
+
+  it.each([
+    ['all in one transaction (the nudge job)', undefined],
+    ['two per transaction', 2],
+  ])('one pass moves each on to the right next person across teams, %s', async (_, chunk) => {
+    await start('round-robin', (w) => {
+      const ops = w.teams.ops;
+      w.teams.care = { ...ops, name: 'Care', channel: 'C0CARE', members: CARE, leads: ['U0CARELEAD'] };
+      w.teams.desk = { ...ops, name: 'Desk', channel: 'C0DESK', members: DESK, leads: ['U0DESKLEAD'] };
+      w.handoffTypes['anything-to-care'] = { ...w.handoffTypes['anything-to-ops'], name: 'Ask Care', to: 'care' };
+      w.handoffTypes['anything-to-desk'] = { ...w.handoffTypes['anything-to-ops'], name: 'Ask Desk', to: 'desk' };
+    });
+    for (const n of [1, 2, 3, 4]) await order(n);
+    await ask('anything-to-care', 'Call back');
+    await ask('anything-to-care', 'Refund');
+    await ask('anything-to-desk', 'New badge');
+    expect(await Promise.all([1, 2, 3, 4, 5, 6, 7].map(offeredTo))).toEqual(['U0OPS1', 'U0OPS2', 'U0OPS3', 'U0OPS1', 'U0CARE1', 'U0CARE2', 'U0DESK1']);
+    // Desk's first member passes: its second has the last turn there.
+    const dm = h.fake.dms('U0DESK1').find((m) => m.text.includes('#7 ') && m.text.includes('offered to you'));
+    if (!dm) throw new Error('no offer DM for U0DESK1');
+    await h.sim.blockAction({ userId: 'U0DESK1', actionId: ActionId.pass, value: '7', channelId: dm.channel, messageTs: dm.ts });
+    await h.settle();
+    const modal = h.fake.lastOpenedView(CallbackId.pass);
+    await h.sim.viewSubmission({ userId: 'U0DESK1', callbackId: CallbackId.pass, privateMetadata: modal.private_metadata, values: { [BlockId.reason]: { value: textValue('') } } });
+    await h.settle();
+    expect(await offeredTo(7)).toBe('U0DESK2');
+    // Care's third member goes away before the offers run out.
+    await h.sim.slashCommand({ userId: 'U0CARE3', text: 'away until 2026-12-01' });
+    await h.settle();
+
+    h.clock.set('2026-11-23T10:30:00Z');
+    const service = h.app.jobDeps.offers as unknown as { moveTimedOutOffers(now: Date, opts?: { chunk?: number }): Promise<number> };
+    expect(await service.moveTimedOutOffers(h.clock.now(), { chunk })).toBe(7);
+    await h.settle();
+
+    // ops: the turn goes round from U0OPS1 through the whole batch, skipping nobody.
+    // care: the turn was U0CARE2; U0CARE3 is away, so U0CARE4, then round to U0CARE1.
+    expect(await Promise.all([1, 2, 3, 4, 5, 6].map(offeredTo))).toEqual(['U0OPS2', 'U0OPS3', 'U0OPS1', 'U0OPS2', 'U0CARE4', 'U0CARE1']);
+    expect(await routingEvents(1)).toEqual(['offered:U0OPS1', 'offer_expired', 'offered:U0OPS2']);
+    expect(await routingEvents(5)).toEqual(['offered:U0CARE1', 'offer_expired', 'offered:U0CARE4']);
+    for (const [id, to] of [[1, 'U0OPS2'], [2, 'U0OPS3'], [4, 'U0OPS2'], [5, 'U0CARE4'], [6, 'U0CARE1']] as const) {
+      expect(h.fake.dms(to).filter((m) => m.text.includes(`#${id} `) && m.text.includes('offered to you'))).toHaveLength(1);
+    }
+    expect(h.fake.dms('U0CARE3').filter((m) => m.text.includes('offered to you'))).toHaveLength(0);
+    expect((await h.app.repo.findById(1))?.offerExpiresAt?.toISOString()).toBe('2026-11-23T11:00:00.000Z');
+    // desk: both members had their turn: the team queue, and its lead hears it once.
+    expect(await routingEvents(7)).toEqual(['offered:U0DESK1', 'passed:U0DESK1', 'offered:U0DESK2', 'offer_expired', 'offers_exhausted']);
+    expect(await h.app.repo.findById(7)).toMatchObject({ state: 'open', offeredTo: null, offerExpiresAt: null });
+    expect(h.fake.dms('U0DESKLEAD')).toHaveLength(1);
+    expect(h.fake.dms('U0DESKLEAD')[0].text).toContain('Everyone on the team passed');
+    // Two lifecycle changes per handoff, as one after another would make.
+    expect((await h.app.repo.findById(5))?.version).toBe(4);
+
+    // The next offers continue from the turns the batch left.
+    await order(5);
+    expect(await offeredTo(8)).toBe('U0OPS3');
+    await ask('anything-to-care', 'Invoice');
+    expect(await offeredTo(9)).toBe('U0CARE2');
+    // Nothing is due any more.
+    expect(await service.moveTimedOutOffers(h.clock.now(), { chunk })).toBe(0);
+  });
+});

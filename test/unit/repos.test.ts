@@ -1,12 +1,15 @@
+import { asc } from 'drizzle-orm';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database';
-import { type WrittenEvent, HandoffRepo, type NewEvent, type NewHandoff, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
+import { type WrittenEvent, HandoffRepo, type HandoffPatch, type NewEvent, type NewHandoff, type TransitionBatchItem, UniqueConflict, type UniqueValue, VersionConflict } from '../../src/db/handoff-repo';
+import { PostgresDatabase } from '../../src/db/postgres-database';
+import type { EventType } from '../../src/domain/lifecycle';
 import { openDatabase, openDb } from '../../src/db/open-db';
 import { OutboxRepo } from '../../src/db/outbox-repo';
-import type { Notification } from '../../src/domain/notifications';
+import type { Notification, OutboxMessage } from '../../src/domain/notifications';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
 import { queryRaw, queryRawRow } from '../helpers/raw-sql';
 
@@ -612,3 +615,118 @@ function describeRepositories(target: Backend): void {
     });
   }
 }
+
+describe('HandoffRepo.applyTransitions', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'handoff-batch-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
+  const N = 90;
+  const webhooks = (handoffId: number, eventId: number, type: EventType): OutboxMessage[] =>
+    type === 'offered' ? [{ type: 'webhook', handoffId, eventId, url: 'https://hooks.example/h' }] : [];
+  const batch = (ids: readonly number[]): TransitionBatchItem[] =>
+    ids.map((id, k) => {
+      const queued = k % 3 === 0;
+      const patch: HandoffPatch = queued
+        ? { offeredTo: null, offerExpiresAt: null, offersExhaustedAt: at(30) }
+        : { offeredTo: `U0OPS${k}`, offerExpiresAt: at(60 + k), offersExhaustedAt: null };
+      const events: NewEvent[] = [
+        { type: 'offer_expired', actorId: 'handoff', at: at(30), fromState: 'open', toState: 'open', data: { offeredTo: 'U0OPS0' } },
+        queued
+          ? { type: 'offers_exhausted', actorId: 'handoff', at: at(30), fromState: 'open', toState: 'open', data: {} }
+          : { type: 'offered', actorId: 'handoff', at: at(30), fromState: 'open', toState: 'open', data: { to: `U0OPS${k}`, until: at(60 + k).toISOString() } },
+      ];
+      return { id, expectedVersion: 1, patch, events, notify: (eventIds) => [{ type: 'post', handoffId: id }, { type: 'dm', handoffId: id, eventId: eventIds[1], userId: 'U0LEAD' }] };
+    });
+  /** A database of its own with N open handoffs; its repo adds a webhook delivery per offer and records what it logs. */
+  async function seeded(db: Database, close: () => Promise<void>) {
+    const logged: WrittenEvent[] = [];
+    const r = new HandoffRepo(db, webhooks, (written) => logged.push(...written));
+    const ids: number[] = [];
+    await r.transaction(async (tx) => {
+      for (let i = 0; i < N; i++) ids.push((await r.create(tx, newHandoff({ title: `#${i}` }), created(), [], () => [])).handoff.id);
+    });
+    logged.length = 0;
+    // Through the Database itself, so the same dump reads either dialect.
+    const dump = async () => {
+      const { handoffs, events, outbox } = db.schema;
+      return [await db.db.select().from(handoffs).orderBy(asc(handoffs.id)), await db.db.select().from(events).orderBy(asc(events.id)), await db.db.select().from(outbox).orderBy(asc(outbox.id))];
+    };
+    return { r, ids, logged, dump, close };
+  }
+
+  /** The same change one applyTransition after another in `one`, and in one applyTransitions in `all`. */
+  async function expectSameAsOneByOne(one: Awaited<ReturnType<typeof seeded>>, all: Awaited<ReturnType<typeof seeded>>): Promise<void> {
+    await one.r.transaction(async (tx) => {
+      for (const c of batch(one.ids)) {
+        const first = await one.r.applyTransition(tx, c.id, c.expectedVersion, c.patch, c.events[0], { notify: () => [] });
+        await one.r.applyTransition(tx, c.id, c.expectedVersion + 1, c.patch, c.events[1], { notify: (eventId) => c.notify([first.eventId, eventId]) });
+      }
+    });
+    await all.r.transaction((tx) => all.r.applyTransitions(tx, batch(all.ids)));
+    expect(await all.dump()).toEqual(await one.dump());
+    expect(all.logged).toEqual(one.logged);
+    expect(all.logged).toHaveLength(2 * N);
+    expect(await all.r.findById(all.ids[1])).toMatchObject({ version: 3, offeredTo: 'U0OPS1', offerExpiresAt: at(61), offersExhaustedAt: null });
+    expect(await all.r.findById(all.ids[0])).toMatchObject({ version: 3, offeredTo: null, offerExpiresAt: null, offersExhaustedAt: at(30) });
+  }
+
+  const sqlite = async (name: string) => {
+    const db = openDb(`file:${join(dir, `${name}.db`)}`);
+    return seeded(db, () => db.close());
+  };
+
+  it('writes what one applyTransition after another writes: rows, versions, event ids, outbox order, webhooks and logged events', async () => {
+    const one = await sqlite('one-by-one');
+    const all = await sqlite('batched');
+    try {
+      await expectSameAsOneByOne(one, all);
+    } finally {
+      await one.close();
+      await all.close();
+    }
+  });
+
+  it('throws VersionConflict naming the handoff that changed, and the transaction writes nothing', async () => {
+    const s = await sqlite('stale');
+    try {
+      const before = await s.dump();
+      const items = batch(s.ids).map((c, k) => (k === 70 ? { ...c, expectedVersion: 2 } : c));
+      const failed = s.r.transaction((tx) => s.r.applyTransitions(tx, items));
+      await expect(failed).rejects.toThrow(VersionConflict);
+      await expect(failed).rejects.toMatchObject({ handoffId: s.ids[70] });
+      expect(await s.dump()).toEqual(before);
+      expect(s.logged).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  describeWithPostgres('on Postgres', () => {
+    const databases: TestDatabase[] = [];
+    afterAll(async () => {
+      for (const d of databases) await d.drop();
+    });
+    const postgres = async () => {
+      const test = await createTestDatabase();
+      databases.push(test);
+      const db = await PostgresDatabase.open(test.url, { max: 2 });
+      return seeded(db, () => db.close());
+    };
+
+    it('writes the same as one applyTransition after another there too (UPDATE … FROM VALUES typed by its first row)', async () => {
+      const one = await postgres();
+      const all = await postgres();
+      try {
+        await expectSameAsOneByOne(one, all);
+      } finally {
+        await one.close();
+        await all.close();
+      }
+    });
+  });
+});
