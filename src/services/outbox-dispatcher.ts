@@ -56,6 +56,12 @@ export function takeoverBoundMs(t: InstanceTimings): number {
 }
 
 const BATCH = 50;
+/**
+ * A batch older than this is listed again before its next entry is taken. A batch of one paced
+ * channel's posts lasts up to BATCH seconds; without this, entries that became due meanwhile (taken
+ * back from a dead instance, retries), older and first in id order, waited for all of it (44 s).
+ */
+const RELIST_MS = 1_000;
 /** Entries sent side by side; the rate limiter still paces channels and the workspace. */
 const CONCURRENCY = 8;
 /** A random id per process start: after a container restart the host name and even the pid repeat. */
@@ -210,19 +216,36 @@ export class OutboxDispatcher implements OutboxSignal {
 
   /**
    * `listDue` gives the head of each lane only, so the entries of one batch never depend on each
-   * other and go out side by side: a channel waiting out its pacing holds up only itself.
+   * other and go out side by side: a channel waiting out its pacing holds up only itself. Entries
+   * this instance is sending stay leased, so listing again mid-batch never hands them out twice.
    */
   private async loop(): Promise<void> {
+    const list = () => this.deps.repo.listDue(this.deps.clock.now(), BATCH, Date.now());
     for (;;) {
       if (this.stopped || Date.now() < this.pausedUntil) return;
-      const due = await this.deps.repo.listDue(this.deps.clock.now(), BATCH, Date.now());
+      let due = await list();
       if (due.length === 0) return;
+      let listedAt = Date.now();
+      let relisting: Promise<void> | null = null;
       let progressed = false;
       let next = 0;
       const worker = async () => {
-        while (next < due.length) {
-          const entry = due[next++];
+        for (;;) {
           if (this.stopped || Date.now() < this.pausedUntil) return;
+          if (Date.now() - listedAt >= RELIST_MS) {
+            relisting ??= list()
+              .then((fresh) => {
+                due = fresh;
+                next = 0;
+              })
+              .finally(() => {
+                listedAt = Date.now();
+                relisting = null;
+              });
+            await relisting;
+          }
+          if (next >= due.length) return;
+          const entry = due[next++];
           if (!(await this.deps.repo.claim(entry.id, Date.now(), this.timings.leaseMs, this.owner))) continue; // another process has it
           progressed = true;
           await this.send(entry);

@@ -153,6 +153,8 @@ interface TapCall {
   answeredAt?: number;
   /** True when the bot's connection was gone when the answer came back. */
   orphaned?: boolean;
+  /** True when the tap dropped it (drop()): it never reached the fake. */
+  dropped?: boolean;
 }
 
 /**
@@ -163,7 +165,8 @@ interface TapCall {
  */
 export class SlackTap {
   readonly calls: TapCall[] = [];
-  private readonly holds = new Map<string, { pass: number; waiting: Array<() => void> }>();
+  /** Per held method: calls still to let through, and the held calls (each resumed with true to forward it, false to drop it). */
+  private readonly holds = new Map<string, { pass: number; waiting: Array<{ call: TapCall; go: (forward: boolean) => void }> }>();
 
   private constructor(
     private readonly server: Server,
@@ -198,7 +201,28 @@ export class SlackTap {
   release(method: string): void {
     const hold = this.holds.get(method);
     this.holds.delete(method);
-    for (const go of hold?.waiting ?? []) go();
+    for (const { go } of hold?.waiting ?? []) go(true);
+  }
+
+  /** Lets the first `count` held calls of `method` go on (oldest first), and keeps holding the rest and later ones. */
+  releaseFirst(method: string, count: number): void {
+    const hold = this.holds.get(method);
+    for (const { go } of hold?.waiting.splice(0, count) ?? []) go(true);
+  }
+
+  /**
+   * Stops holding `method` and throws its held calls away: they never reach the fake, like requests
+   * a killed process had not yet got out. A caller still there gets a 503.
+   */
+  drop(method: string): void {
+    const hold = this.holds.get(method);
+    this.holds.delete(method);
+    for (const { go } of hold?.waiting ?? []) go(false);
+  }
+
+  /** The bodies of the calls of `method` held right now, oldest first. */
+  heldBodies(method: string): string[] {
+    return (this.holds.get(method)?.waiting ?? []).map(({ call }) => call.body);
   }
 
   releaseAll(): void {
@@ -235,7 +259,13 @@ export class SlackTap {
     const hold = this.holds.get(call.method);
     if (hold) {
       if (hold.pass > 0) hold.pass -= 1;
-      else await new Promise<void>((go) => hold.waiting.push(go));
+      else if (!(await new Promise<boolean>((go) => hold.waiting.push({ call, go })))) {
+        call.dropped = true;
+        call.answeredAt = Date.now();
+        call.orphaned = res.destroyed || req.socket.destroyed;
+        if (!call.orphaned) res.writeHead(503).end();
+        return;
+      }
     }
     const headers: Record<string, string> = {};
     for (const name of ['content-type', 'authorization', 'user-agent']) {
