@@ -40,6 +40,7 @@ import { runNudges } from '../../src/jobs/run-nudges';
 import { runHomeBench } from './home';
 import { printInsightsResult, runInsightsBench } from './insights';
 import { runRoutingBench } from './routing';
+import { printPgPlans, runPgPlansBench } from './pg-plans';
 import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
 import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timedAsync, verdictOf } from './report';
@@ -119,7 +120,7 @@ const kindsText = (counts: Record<string, number>) =>
 const count = (o: OpenDb, table: string): number => (o.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Sections to run: `npm run bench -- routing insights` runs those two; no argument runs them all. */
-const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights'] as const;
+const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights', 'pgload', 'pgplans'] as const;
 
 function selectedSections(args: readonly string[]): (section: (typeof SECTIONS)[number]) => boolean {
   const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -387,6 +388,19 @@ async function main(): Promise<void> {
       const insights = await runInsightsBench({ log: (line) => console.log(line) });
       printInsightsResult(insights, (line) => console.log(line));
       for (const m of insights.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+    }
+    // --- Postgres plans (test/bench/pg-plans.ts) ---------------------------------------------------------
+    if (want('pgplans')) {
+      heading('Postgres: outbox claim path and nudge scan over 100,000 handoffs (test/bench/pg-plans.ts)');
+      try {
+        const result = await runPgPlansBench({ config, now: NOW, log: (line) => console.log(line) });
+        const scans = printPgPlans(result, (line) => console.log(line));
+        if (scans > 0) console.log(`FAIL: ${scans} full scan(s) of handoffs or outbox in the plans above`);
+        else console.log('Every plan above reads handoffs and outbox through indexes.');
+      } catch (error) {
+        console.error('ERROR: the Postgres plans benchmark did not complete:', error);
+        process.exitCode = 1;
+      }
     }
     console.log(`\nnode ${process.version}, ${cpu.length} CPUs, SQLite ${sqliteVersion}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
