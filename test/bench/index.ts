@@ -41,6 +41,7 @@ import { runHomeBench } from './home';
 import { printInsightsResult, runInsightsBench } from './insights';
 import { runRoutingBench } from './routing';
 import { printPgPlans, runPgPlansBench } from './pg-plans';
+import { runPgLoadBench } from './pg-load';
 import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
 import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timedAsync, verdictOf } from './report';
@@ -388,6 +389,20 @@ async function main(): Promise<void> {
       const insights = await runInsightsBench({ log: (line) => console.log(line) });
       printInsightsResult(insights, (line) => console.log(line));
       for (const m of insights.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+    }
+    // --- Postgres load (test/bench/pg-load.ts) -----------------------------------------------------------
+    if (want('pgload')) {
+      heading('Postgres: submit → stored → posted with one and two instances, SQLite beside (test/bench/pg-load.ts)');
+      try {
+        const n = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+        const pgload = await runPgLoadBench({ submissions: n('PGLOAD_SUBMISSIONS'), runs: n('PGLOAD_RUNS'), log: (line) => console.log(line) });
+        console.log(`\n${loadResultsTable(pgload.rows)}\n`);
+        for (const note of pgload.notes) console.log(`note: ${note}`);
+        for (const r of pgload.rows.filter((x) => x.verdict === 'FAIL')) console.log(`FAIL: ${r.name.trim()}: ${r.value}, target ${r.target}`);
+      } catch (error) {
+        console.error('ERROR: the Postgres load benchmark did not complete:', error);
+        process.exitCode = 1;
+      }
     }
     // --- Postgres plans (test/bench/pg-plans.ts) ---------------------------------------------------------
     if (want('pgplans')) {
