@@ -1,6 +1,6 @@
 /**
  * The benchmark (`npm run bench`), in five sections; `npm run bench -- routing insights` runs only those
- * named (stall, home, load, routing, insights).
+ * named (stall, home, load, routing, insights, pgload, pgplans).
  *
  * Stall jobs: seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary
  * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
@@ -11,6 +11,8 @@
  * of 50 in flight, throughput, peak RSS and start to listening: test/bench/load.ts.
  * Routing: 2,000 timed-out offers moved on among 100,000 handoffs, Slack calls counted: test/bench/routing.ts.
  * Insights: `/handoff insights <team> 90d` on 1,000,000 events: test/bench/insights.ts.
+ * Postgres (pgload, pgplans): submit → stored → posted with one and two instances on one database, and
+ * the plans of the outbox claim path and the nudge scan over 100,000 handoffs: test/bench/pg-load.ts, pg-plans.ts.
  * It informs; it does not gate: the exit code is 0 even when a target is missed (look for FAIL).
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';

@@ -75,7 +75,7 @@ export interface BotStats {
   readonly execArgv: readonly string[];
   readonly nodeOptions: string;
   /** On Postgres (BENCH_COUNT_QUERIES=1): statements sent through node-postgres, and how many failed with a serialization failure or deadlock (40001, 40P01: the transaction runs again). */
-  readonly db?: { queries: number; retried: number };
+  readonly db?: { queries: number; retried: number; byKind: Record<string, number> };
 }
 
 const send = (m: ChildMessage) => process.send?.(m);
@@ -216,11 +216,22 @@ function readyAndSampled(port: number, stop: () => Promise<void>, db?: () => Bot
 async function countPostgresQueries(): Promise<() => BotStats['db']> {
   const { default: pg } = await import('pg');
   const counts = { queries: 0, retried: 0 };
+  // By statement kind: its first words and the table it names, e.g. "update outbox", "begin".
+  const byKind: Record<string, number> = {};
+  const kindOf = (text: string) => {
+    const t = text.trim().toLowerCase();
+    const verb = t.split(/\s+/)[0] ?? '?';
+    const table = t.match(/(?:from|into|update)\s+"?(\w+)"?/)?.[1];
+    return table ? `${verb} ${table}` : verb;
+  };
   const retryable = (error: unknown) => ['40001', '40P01'].includes(String((error as { code?: unknown } | null)?.code));
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]) {
     counts.queries += 1;
+    const config = args[0] as string | { text?: string } | undefined;
+    const kind = kindOf(typeof config === 'string' ? config : (config?.text ?? '?'));
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === 'function') {
@@ -234,7 +245,7 @@ async function countPostgresQueries(): Promise<() => BotStats['db']> {
     if (result instanceof Promise) result.catch((error: unknown) => void (retryable(error) && (counts.retried += 1)));
     return result;
   };
-  return () => ({ ...counts });
+  return () => ({ ...counts, byKind: { ...byKind } });
 }
 
 async function runBot(): Promise<void> {
