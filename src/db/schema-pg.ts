@@ -147,7 +147,12 @@ export const outbox = pgTable(
     claims: integer('claims').notNull().default(0),
     lane: text('lane'),
   },
-  (t) => [index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt), index('outbox_lane_idx').on(t.lane, t.id).where(sql`${t.sentAt} IS NULL`)],
+  (t) => [
+    index('outbox_pending_idx').on(t.sentAt, t.nextAttemptAt),
+    index('outbox_lane_idx').on(t.lane, t.id).where(sql`${t.sentAt} IS NULL`),
+    // listDue walks the unsent entries in id order: without it Postgres walks the primary key past every sent row (bench: pgplans).
+    index('outbox_unsent_idx').on(t.id).where(sql`${t.sentAt} IS NULL`),
+  ],
 );
 
 export const approvalMessages = pgTable(

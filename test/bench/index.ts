@@ -1,6 +1,6 @@
 /**
- * The benchmark (`npm run bench`), in six sections; `npm run bench -- routing insights` runs only those
- * named (stall, home, load, routing, insights, report).
+ * The benchmark (`npm run bench`), in eight sections; `npm run bench -- routing insights` runs only those
+ * named (stall, home, load, routing, insights, report, pgload, pgplans).
  *
  * Stall jobs: seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary
  * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
@@ -13,6 +13,8 @@
  * Insights: `/handoff insights <team> 90d` on 1,000,000 events: test/bench/insights.ts.
  * Report: one weekly chart warm, the weekly report job for 200 leads and its delivery through the outbox
  * (files upload v2) against the fake Slack with Slack's pacing: test/bench/weekly-report.ts.
+ * Postgres (pgload, pgplans): submit → stored → posted with one and two instances on one database, and
+ * the plans of the outbox claim path and the nudge scan over 100,000 handoffs: test/bench/pg-load.ts, pg-plans.ts.
  * It informs; it does not gate: the exit code is 0 even when a target is missed (look for FAIL).
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -43,6 +45,8 @@ import { runHomeBench } from './home';
 import { printInsightsResult, runInsightsBench } from './insights';
 import { printWeeklyReportResult, runWeeklyReportBench } from './weekly-report';
 import { runRoutingBench } from './routing';
+import { printPgPlans, runPgPlansBench } from './pg-plans';
+import { runPgLoadBench } from './pg-load';
 import { loadResultsTable, runLoadBench } from './load';
 import { formatPlan, inlineParams, stallQueryPlans } from './plans';
 import { fmtInt, fmtMs, heading, type Measurement, median, repeat, resultsTable, timedAsync, verdictOf } from './report';
@@ -122,7 +126,7 @@ const kindsText = (counts: Record<string, number>) =>
 const count = (o: OpenDb, table: string): number => (o.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Sections to run: `npm run bench -- routing insights` runs those two; no argument runs them all. */
-const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights', 'report'] as const;
+const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights', 'report', 'pgload', 'pgplans'] as const;
 
 function selectedSections(args: readonly string[]): (section: (typeof SECTIONS)[number]) => boolean {
   const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -398,6 +402,33 @@ async function main(): Promise<void> {
       const report = await runWeeklyReportBench({ log: (line) => console.log(line) });
       printWeeklyReportResult(report, (line) => console.log(line));
       for (const m of report.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+    }
+    // --- Postgres load (test/bench/pg-load.ts) -----------------------------------------------------------
+    if (want('pgload')) {
+      heading('Postgres: submit → stored → posted with one and two instances, SQLite beside (test/bench/pg-load.ts)');
+      try {
+        const n = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+        const pgload = await runPgLoadBench({ submissions: n('PGLOAD_SUBMISSIONS'), runs: n('PGLOAD_RUNS'), log: (line) => console.log(line) });
+        console.log(`\n${loadResultsTable(pgload.rows)}\n`);
+        for (const note of pgload.notes) console.log(`note: ${note}`);
+        for (const r of pgload.rows.filter((x) => x.verdict === 'FAIL')) console.log(`FAIL: ${r.name.trim()}: ${r.value}, target ${r.target}`);
+      } catch (error) {
+        console.error('ERROR: the Postgres load benchmark did not complete:', error);
+        process.exitCode = 1;
+      }
+    }
+    // --- Postgres plans (test/bench/pg-plans.ts) ---------------------------------------------------------
+    if (want('pgplans')) {
+      heading('Postgres: outbox claim path and nudge scan over 100,000 handoffs (test/bench/pg-plans.ts)');
+      try {
+        const result = await runPgPlansBench({ config, now: NOW, log: (line) => console.log(line) });
+        const scans = printPgPlans(result, (line) => console.log(line));
+        if (scans > 0) console.log(`FAIL: ${scans} full scan(s) of handoffs or outbox in the plans above`);
+        else console.log('Every plan above reads handoffs and outbox through indexes.');
+      } catch (error) {
+        console.error('ERROR: the Postgres plans benchmark did not complete:', error);
+        process.exitCode = 1;
+      }
     }
     console.log(`\nnode ${process.version}, ${cpu.length} CPUs, SQLite ${sqliteVersion}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {

@@ -74,6 +74,8 @@ export interface BotStats {
   /** How node was started (to show the bot runs without a TypeScript loader). */
   readonly execArgv: readonly string[];
   readonly nodeOptions: string;
+  /** On Postgres (BENCH_COUNT_QUERIES=1): statements sent through node-postgres, and how many failed with a serialization failure or deadlock (40001, 40P01: the transaction runs again). */
+  readonly db?: { queries: number; retried: number; byKind: Record<string, number> };
 }
 
 const send = (m: ChildMessage) => process.send?.(m);
@@ -193,11 +195,11 @@ function sampler() {
 }
 
 /** An app process (the bot or the bare one): answers the driver's stats and resetLoop queries, and says it listens on `port`. */
-function readyAndSampled(port: number, stop: () => Promise<void>): void {
+function readyAndSampled(port: number, stop: () => Promise<void>, db?: () => BotStats['db']): void {
   const s = sampler();
   onMessages(
     (what, arg) => {
-      if (what === 'stats') return s.stats();
+      if (what === 'stats') return { ...s.stats(), db: db?.() };
       if (what === 'resetLoop') return s.resetLoop(arg === 1);
       throw new Error(`unknown query ${what}`);
     },
@@ -206,12 +208,53 @@ function readyAndSampled(port: number, stop: () => Promise<void>): void {
   send({ kind: 'ready', port });
 }
 
+/**
+ * Counts what the bot sends to Postgres: every statement through node-postgres' Client.query (the
+ * pool's queries go through it too), and each that failed with 40001/40P01, after which
+ * PostgresDatabase.transaction runs the transaction again. A counter per call, nothing else.
+ */
+async function countPostgresQueries(): Promise<() => BotStats['db']> {
+  const { default: pg } = await import('pg');
+  const counts = { queries: 0, retried: 0 };
+  // By statement kind: its first words and the table it names, e.g. "update outbox", "begin".
+  const byKind: Record<string, number> = {};
+  const kindOf = (text: string) => {
+    const t = text.trim().toLowerCase();
+    const verb = t.split(/\s+/)[0] ?? '?';
+    const table = t.match(/(?:from|into|update)\s+"?(\w+)"?/)?.[1];
+    return table ? `${verb} ${table}` : verb;
+  };
+  const retryable = (error: unknown) => ['40001', '40P01'].includes(String((error as { code?: unknown } | null)?.code));
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    counts.queries += 1;
+    const config = args[0] as string | { text?: string } | undefined;
+    const kind = kindOf(typeof config === 'string' ? config : (config?.text ?? '?'));
+    byKind[kind] = (byKind[kind] ?? 0) + 1;
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (error: unknown, ...rest: unknown[]) => {
+        if (retryable(error)) counts.retried += 1;
+        return (callback as (...a: unknown[]) => unknown)(error, ...rest);
+      };
+      return original.apply(this, args);
+    }
+    const result = original.apply(this, args);
+    if (result instanceof Promise) result.catch((error: unknown) => void (retryable(error) && (counts.retried += 1)));
+    return result;
+  };
+  return () => ({ ...counts, byKind: { ...byKind } });
+}
+
 async function runBot(): Promise<void> {
+  const db = process.env.BENCH_COUNT_QUERIES === '1' ? await countPostgresQueries() : undefined;
   // Loaded only in this role (the bundle is shared), as main.ts loads them: from dist/.
   const [{ loadConfig }, { createHandoffApp }, { NO_RATE_LIMITS }] = await Promise.all([import('../../src/config/load-config'), import('../../src/handoff-app'), import('../../src/slack/rate-limiter')]);
   const { env, workflow } = loadConfig(process.env);
   const app = await createHandoffApp({ env, workflow, processMetrics: true, rateLimits: NO_RATE_LIMITS, schedule: false });
-  readyAndSampled(await app.start(0), () => app.stop(2000));
+  readyAndSampled(await app.start(0), () => app.stop(2000), db);
 }
 
 async function runBare(): Promise<void> {

@@ -47,22 +47,22 @@ const CHILD_BUNDLE = join(ROOT, 'node_modules/.cache/handoff-bench/load-child.mj
 const BIN = join(ROOT, 'dist/bin.js');
 /** The node flags of `npm start`, read from package.json so the bench cannot drift from it. */
 const START_NODE_FLAGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.match(/^node((?:\s+--\S+)*)\s/)?.[1].trim().split(/\s+/) ?? [];
-const FIXTURE = join(ROOT, 'test/fixtures/handoff.config.yaml');
-const SIGNING_SECRET = 'bench-signing-secret';
-const BOT_TOKEN = 'xoxb-bench-token';
+export const FIXTURE = join(ROOT, 'test/fixtures/handoff.config.yaml');
+export const SIGNING_SECRET = 'bench-signing-secret';
+export const BOT_TOKEN = 'xoxb-bench-token';
 const FORM = 'application/x-www-form-urlencoded';
 /** Variables of the bot that come from the bench, never from the shell running it. */
 const BOT_VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'DATABASE_URL', 'HANDOFF_CONFIG', 'PORT', 'LOG_LEVEL', 'METRICS_TOKEN', 'NODE_OPTIONS'];
 /** The receiving team's channel of order-to-ops in the fixture, and who may act on it. */
-const OPS_CHANNEL = 'C0OPS';
-const SALES = ['U0SALES1', 'U0SALES2'];
+export const OPS_CHANNEL = 'C0OPS';
+export const SALES = ['U0SALES1', 'U0SALES2'];
 const OPS = ['U0OPS1', 'U0OPS2', 'U0OPS3'];
 
 /** Slack gives up on an ack after 3 s; the bench gives up on a request after 10 s (counted as an error). */
 const SLACK_ACK_LIMIT_MS = 3000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Longest wait for side effects (views.open, channel posts, the outbox) before a phase is reported as unfinished. */
-const DRAIN_LIMIT_MS = 60_000;
+export const DRAIN_LIMIT_MS = 60_000;
 
 export interface LoadBenchOptions {
   /** Closed loop: requests per case (`/handoff`, Accept) and per app. */
@@ -99,7 +99,7 @@ export interface LoadBenchResult {
 // ---- the code under test: dist/, and the children's bundle ---------------------------------------
 
 /** `npm run build`: the bot under test is what `npm start` runs, never a stale dist/. */
-function buildDist(): void {
+export function buildDist(): void {
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
 }
 
@@ -108,7 +108,7 @@ function buildDist(): void {
  * dist/ files (so the bot process runs the built code, as `npm start` does, and nothing in it is the
  * bench's own but the IPC and sampling around it); packages stay imports from node_modules.
  */
-async function bundleChild(): Promise<string> {
+export async function bundleChild(): Promise<string> {
   const { build } = await import('esbuild');
   const src = join(ROOT, 'src') + sep;
   const toDist = (file: string): string | null => {
@@ -152,7 +152,7 @@ function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
 
 // ---- child processes --------------------------------------------------------------------------
 
-class Child {
+export class Child {
   private out = '';
   private seq = 0;
   private readonly pending = new Map<number, (data: unknown) => void>();
@@ -307,7 +307,7 @@ async function measureStart(runs: number, env: Record<string, string>): Promise<
 
 // ---- requests as Slack sends them -------------------------------------------------------------
 
-interface Sample {
+export interface Sample {
   /** performance.now() when it was sent. */
   readonly at: number;
   readonly ms: number;
@@ -319,11 +319,16 @@ interface Sample {
 // once the fake Slack runs, their response_urls point at it.
 let bodies = new SlackClientSim({ url: 'unused', signingSecret: SIGNING_SECRET });
 
+/** Points the bodies' response_urls at the fake Slack at `apiUrl` (another bench that starts its own fake Slack). */
+export function useFakeSlack(apiUrl: string | undefined): void {
+  bodies = new SlackClientSim({ url: 'unused', signingSecret: SIGNING_SECRET, responseUrls: apiUrl?.replace(/\/api\/$/, '/hooks') });
+}
+
 /** `/handoff <text>` as Slack posts a slash command. */
-const commandBody = (userId: string, text: string) => bodies.slashCommandBody({ userId, text, command: COMMAND });
+export const commandBody = (userId: string, text: string) => bodies.slashCommandBody({ userId, text, command: COMMAND });
 
 /** The order-to-ops form submitted, with the same values as the tests' orderValues. */
-const submissionBody = (userId: string, orderId: string, viewId: string, shipBy: string) =>
+export const submissionBody = (userId: string, orderId: string, viewId: string, shipBy: string) =>
   bodies.viewSubmissionBody({
     userId,
     viewId,
@@ -345,7 +350,7 @@ const acceptBody = (userId: string, post: PostedHandoff) =>
   });
 
 /** One signed POST to /slack/events; the time runs from sending to the last byte of the answer (signing is outside). */
-function send(agent: Agent, port: number, body: string): Promise<Sample> {
+export function send(agent: Agent, port: number, body: string): Promise<Sample> {
   const headers = { ...signedHeaders(SIGNING_SECRET, body, FORM), 'content-length': String(Buffer.byteLength(body)) };
   return new Promise((done) => {
     const t0 = performance.now();
@@ -362,7 +367,7 @@ function send(agent: Agent, port: number, body: string): Promise<Sample> {
 }
 
 /** Runs `count` requests with `concurrency` in flight; `fire(i)` sends the i-th. */
-async function pool(count: number, concurrency: number, fire: (i: number) => Promise<Sample>): Promise<Sample[]> {
+export async function pool(count: number, concurrency: number, fire: (i: number) => Promise<Sample>): Promise<Sample[]> {
   const samples: Sample[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -377,9 +382,9 @@ async function pool(count: number, concurrency: number, fire: (i: number) => Pro
 }
 
 /** A new keep-alive pool per phase, so no connection sits idle past the server's keep-alive timeout. */
-const newAgent = (concurrency: number) => new Agent({ keepAlive: true, maxSockets: concurrency });
+export const newAgent = (concurrency: number) => new Agent({ keepAlive: true, maxSockets: concurrency });
 
-async function waitUntil(check: () => Promise<boolean>, limitMs: number, intervalMs = 50): Promise<boolean> {
+export async function waitUntil(check: () => Promise<boolean>, limitMs: number, intervalMs = 50): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     if (await check()) return true;
@@ -388,7 +393,7 @@ async function waitUntil(check: () => Promise<boolean>, limitMs: number, interva
   }
 }
 
-async function outboxPending(port: number): Promise<number> {
+export async function outboxPending(port: number): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5000) });
   return ((await res.json()) as { outbox: { pending: number } }).outbox.pending;
 }
@@ -396,12 +401,12 @@ async function outboxPending(port: number): Promise<number> {
 // ---- statistics --------------------------------------------------------------------------------
 
 /** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-interface Latency {
+export interface Latency {
   readonly n: number;
   readonly p50: number;
   readonly p99: number;
@@ -412,7 +417,7 @@ interface Latency {
   readonly firstBad?: string;
 }
 
-function latencyOf(samples: readonly Sample[], ok: (s: Sample) => boolean): Latency {
+export function latencyOf(samples: readonly Sample[], ok: (s: Sample) => boolean): Latency {
   const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
   const bad = samples.filter((s) => !ok(s));
   return {

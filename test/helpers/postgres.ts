@@ -162,8 +162,10 @@ function databaseFactory(adminUrl: string) {
 /**
  * A Postgres server for this process: HANDOFF_TEST_POSTGRES_URL's, or a temporary cluster from
  * Debian's binaries (see the header). Throws when neither can be had (findPostgresProblem says why).
+ * `durable`: the temporary cluster keeps Postgres' defaults (fsync, synchronous_commit, full page
+ * writes on), as a production server runs, for benchmarks whose figures include commit flushes.
  */
-export async function startPostgres(env: NodeJS.ProcessEnv = process.env): Promise<PostgresServer> {
+export async function startPostgres(env: NodeJS.ProcessEnv = process.env, options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const external = env[EXTERNAL_URL_VARIABLE];
   if (external) {
     const factory = databaseFactory(external);
@@ -197,9 +199,10 @@ export async function startPostgres(env: NodeJS.ProcessEnv = process.env): Promi
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const options = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'].join(' ');
+      const fast = options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'];
+      const serverOptions = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', ...fast, '-c max_connections=200'].join(' ');
       try {
-        runPostgresTool(binaries.pgCtl, ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options]);
+        runPostgresTool(binaries.pgCtl, ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', serverOptions]);
         started = true;
         break;
       } catch (error) {

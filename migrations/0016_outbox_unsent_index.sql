@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_unsent_idx` ON `outbox` (`id`) WHERE "outbox"."sent_at" IS NULL;
