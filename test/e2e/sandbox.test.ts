@@ -94,6 +94,8 @@ if (!haveChromium && inCi) {
       await field('customer').fill('Acme GmbH');
       await field('ship_by').fill('2026-12-01');
       await page.selectOption('.modal [data-block-id="field:priority"] select', 'Urgent');
+      // Urgent adds a field (views.update): wait for the form to change, as a person sees it, before typing on.
+      await visible(modal().locator('[data-block-id="field:urgency"]'));
       await field('order_value').fill('1200');
       await field('notes', 'textarea').fill('Two pallets.\nCall before delivery.');
       await page.click('.modal [data-modal=submit]');
