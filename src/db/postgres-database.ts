@@ -47,6 +47,9 @@ export class PostgresDatabase implements Database {
 
   static async open(url: string, options: { migrate?: boolean; max?: number } = {}): Promise<PostgresDatabase> {
     const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+    // An idle connection the server closed (a restart, a managed failover) is reported here and
+    // dropped from the pool; without a listener node-postgres' 'error' event would end the process.
+    pool.on('error', (error) => console.error(`handoff: a Postgres connection was closed while idle (${error.message}); the pool opens a new one when needed`));
     const database = new PostgresDatabase(drizzle(pool, { schema: pgSchema }), pool);
     try {
       if (options.migrate !== false) await database.migrate();
