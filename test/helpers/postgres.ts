@@ -299,6 +299,15 @@ export function describeWithPostgres(name: string, fn: () => void): void {
   describe.skip(`${name} [skipped: ${reason}]`, fn);
 }
 
+/**
+ * The same suite once on SQLite and once on Postgres (skipped, with the reason, where there is no
+ * Postgres; a failure under CI=true): for the suites that must hold on both databases.
+ */
+export function describeOnEachDatabase(name: string, fn: (dialect: 'sqlite' | 'postgres') => void): void {
+  describe(`${name}, on sqlite`, () => fn('sqlite'));
+  describeWithPostgres(`${name}, on postgres`, () => fn('postgres'));
+}
+
 /** A fresh, empty database on the run's Postgres server (started on first use); drop it in afterAll. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { broker, unavailable } = context();

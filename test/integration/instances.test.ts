@@ -14,7 +14,7 @@ import type { JobLeasing } from '../../src/jobs/deps';
 import { ActionId, CallbackId } from '../../src/slack/ids';
 import { FakeSlack } from '../helpers/fake-slack';
 import { type Harness, orderValues, startHarness } from '../helpers/harness';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
+import { createTestDatabase, describeOnEachDatabase, type TestDatabase } from '../helpers/postgres';
 
 let dir: string | null = null;
 let fake: FakeSlack;
@@ -55,9 +55,7 @@ const submit = (h: Harness, viewId: string, orderId = 'SO-12345') =>
   h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.form, privateMetadata: JSON.stringify({ typeKey: 'order-to-ops' }), values: orderValues({ order_id: orderId }), viewId });
 const opsPosts = () => fake.messages('C0OPS').filter((m) => !m.thread_ts);
 
-const onSqlite = (name: string, fn: () => void) => describe(name, fn);
-for (const [dialect, describeOn] of [['sqlite', onSqlite], ['postgres', describeWithPostgres]] as const)
-describeOn(`several instances on one database, on ${dialect}`, () => {
+describeOnEachDatabase('several instances on one database', (dialect) => {
   beforeEach(async () => {
     await startBoth(dialect);
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { commandReply, type Harness, startHarness, submitOrder } from '../helpers/harness';
-import { describeWithPostgres } from '../helpers/postgres';
+import { describeOnEachDatabase } from '../helpers/postgres';
 import { textValue, userValue } from '../helpers/slack-requests';
 
 let h: Harness;
@@ -23,9 +23,7 @@ const press = async (userId: string, actionId: string, id = 1) => {
 };
 
 // The lifecycle runs on both databases: one set of repositories serves SQLite and Postgres.
-const onSqlite = (name: string, fn: () => void) => describe(name, fn);
-for (const [dialect, describeOn] of [['sqlite', onSqlite], ['postgres', describeWithPostgres]] as const)
-describeOn(`through Bolt's HTTP receiver, on ${dialect}`, () => {
+describeOnEachDatabase("through Bolt's HTTP receiver", (dialect) => {
   beforeEach(async () => {
     h = await startHarness({ dialect });
   });
