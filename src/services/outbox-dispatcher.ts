@@ -45,10 +45,15 @@ export interface InstanceTimings {
 /**
  * An instance killed just after a heartbeat is seen as gone `staleMs` later and found by the next
  * sweep (`sweepMs`); its entries, claimed before it died, are due `settleMs` after their claim:
- * what it held goes out within max(staleMs + sweepMs, settleMs), 12 s, inside the 15 s we promise.
- * `staleMs` leaves three missed heartbeats of room, so a busy event loop is not taken for a death.
+ * what it held is due again within max(staleMs + sweepMs, settleMs), 9 s. The survivor lists due
+ * entries again every second (RELIST_MS) and its rate limiter lets the oldest entry of a channel go
+ * first, so what the dead one held goes out within about a second of that per message in one channel
+ * (Slack's pace), inside the 15 s we promise. `staleMs` leaves three missed heartbeats of room, so a
+ * busy event loop is not taken for a death. `settleMs` is for a call made just before a death,
+ * which Slack may still be handling: detecting a death takes over 6 s (staleMs less a heartbeat)
+ * anyway, so it matters for a dead process of this machine, seen at once (a restart in place).
  */
-export const DEFAULT_INSTANCE_TIMINGS: InstanceTimings = { heartbeatMs: 3_000, staleMs: 10_000, sweepMs: 2_000, settleMs: 10_000, leaseMs: 60_000 };
+export const DEFAULT_INSTANCE_TIMINGS: InstanceTimings = { heartbeatMs: 2_000, staleMs: 8_000, sweepMs: 1_000, settleMs: 5_000, leaseMs: 60_000 };
 
 /** The longest a gone instance's entries wait before another instance sends them, with these timings. */
 export function takeoverBoundMs(t: InstanceTimings): number {
@@ -127,8 +132,17 @@ function describeError(error: unknown): { message: string; retryAfter?: number; 
 
 /** Sends what the outbox holds, in order per handoff; a failure is kept and retried with backoff, never dropped. */
 export class OutboxDispatcher implements OutboxSignal {
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** The loop that lists due entries and starts their sends; at most one at a time. */
+  private filling: Promise<void> | null = null;
+  /** Sends under way, each its own promise: one slow call (a webhook that hangs) holds up only its own lane. */
+  private readonly sending = new Set<Promise<void>>();
+  /** The entries listed last, and how far the loop has taken them. */
+  private batch: OutboxEntry[] = [];
+  private taken = 0;
+  private listedAt = 0;
+  /** Kicks so far, and how many had been seen at the last listing: a kick during a listing lists again. */
+  private kicks = 0;
+  private kicksListed = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** After a 429 Slack asks everyone to wait; the whole queue waits (wall-clock ms). */
@@ -146,24 +160,28 @@ export class OutboxDispatcher implements OutboxSignal {
   }
 
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      } else
-        this.scheduleRetry().catch((error: unknown) => this.deps.logger.error(`outbox: could not schedule the next retry: ${(error as Error)?.message ?? error}`));
-    });
+    this.kicks += 1;
+    this.wake();
+  }
+
+  /** Starts the loop unless it runs; a send that ends wakes it too, to take the next entry. */
+  private wake(): void {
+    if (this.stopped || this.filling) return;
+    this.filling = this.fill()
+      .catch((error: unknown) => this.deps.logger.error(`outbox: could not list or claim entries: ${(error as Error)?.message ?? error}`))
+      .finally(() => {
+        this.filling = null;
+        // A kick that came in while the loop was ending may have queued something; a send that ended meanwhile left room.
+        const more = this.kicks !== this.kicksListed || this.taken < this.batch.length;
+        if (more && this.sending.size < CONCURRENCY && Date.now() >= this.pausedUntil) this.wake();
+        else if (this.sending.size === 0)
+          this.scheduleRetry().catch((error: unknown) => this.deps.logger.error(`outbox: could not schedule the next retry: ${(error as Error)?.message ?? error}`));
+      });
   }
 
   /** Resolves when nothing is due any more (pending retries in the future do not count). */
   async drain(): Promise<void> {
-    while (this.running || this.again) await (this.running ?? Promise.resolve());
+    while (this.filling || this.sending.size > 0) await Promise.all([this.filling, ...this.sending]);
   }
 
   /**
@@ -196,7 +214,7 @@ export class OutboxDispatcher implements OutboxSignal {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.sweeper) clearInterval(this.sweeper);
     this.heartbeat = this.sweeper = null;
-    await this.running;
+    await this.drain();
     await this.sweeping;
     await this.deps.instances?.remove(this.owner).catch((error: unknown) => this.deps.logger.warn(`outbox: could not record the stop: ${(error as Error)?.message ?? error}`));
   }
@@ -215,44 +233,37 @@ export class OutboxDispatcher implements OutboxSignal {
   }
 
   /**
-   * `listDue` gives the head of each lane only, so the entries of one batch never depend on each
-   * other and go out side by side: a channel waiting out its pacing holds up only itself. Entries
-   * this instance is sending stay leased, so listing again mid-batch never hands them out twice.
+   * Starts sends until CONCURRENCY are under way or nothing is due. `listDue` gives the head of each
+   * lane only, so the entries of one batch never depend on each other and go out side by side: a
+   * channel waiting out its pacing, or a webhook that does not answer, holds up only its own lane.
+   * Entries this instance is sending stay leased, so listing again never hands them out twice. A
+   * batch older than RELIST_MS is listed again before its next entry is taken.
    */
-  private async loop(): Promise<void> {
-    const list = () => this.deps.repo.listDue(this.deps.clock.now(), BATCH, Date.now());
+  private async fill(): Promise<void> {
+    let claimedSinceListing = true;
     for (;;) {
-      if (this.stopped || Date.now() < this.pausedUntil) return;
-      let due = await list();
-      if (due.length === 0) return;
-      let listedAt = Date.now();
-      let relisting: Promise<void> | null = null;
-      let progressed = false;
-      let next = 0;
-      const worker = async () => {
-        for (;;) {
-          if (this.stopped || Date.now() < this.pausedUntil) return;
-          if (Date.now() - listedAt >= RELIST_MS) {
-            relisting ??= list()
-              .then((fresh) => {
-                due = fresh;
-                next = 0;
-              })
-              .finally(() => {
-                listedAt = Date.now();
-                relisting = null;
-              });
-            await relisting;
-          }
-          if (next >= due.length) return;
-          const entry = due[next++];
-          if (!(await this.deps.repo.claim(entry.id, Date.now(), this.timings.leaseMs, this.owner))) continue; // another process has it
-          progressed = true;
-          await this.send(entry);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
-      if (!progressed) return;
+      if (this.stopped || Date.now() < this.pausedUntil || this.sending.size >= CONCURRENCY) return;
+      if (this.taken >= this.batch.length || Date.now() - this.listedAt >= RELIST_MS) {
+        // A whole batch nobody could claim (taken by other instances meanwhile): wait for the next kick or retry.
+        if (!claimedSinceListing && this.kicks === this.kicksListed) return;
+        this.kicksListed = this.kicks;
+        this.batch = await this.deps.repo.listDue(this.deps.clock.now(), BATCH, Date.now());
+        this.taken = 0;
+        this.listedAt = Date.now();
+        claimedSinceListing = false;
+        if (this.batch.length === 0 && this.kicks === this.kicksListed) return;
+        continue;
+      }
+      const entry = this.batch[this.taken++];
+      if (!(await this.deps.repo.claim(entry.id, Date.now(), this.timings.leaseMs, this.owner))) continue; // another instance has it
+      claimedSinceListing = true;
+      const sent: Promise<void> = this.send(entry)
+        .catch((error: unknown) => this.deps.logger.error({ outboxId: entry.id }, `outbox: entry ${entry.id} could not be sent or recorded: ${(error as Error)?.message ?? error}`))
+        .finally(() => {
+          this.sending.delete(sent);
+          this.wake();
+        });
+      this.sending.add(sent);
     }
   }
 
@@ -283,7 +294,7 @@ export class OutboxDispatcher implements OutboxSignal {
     if (this.stopped) return;
     const next = await this.deps.repo.nextDueAt();
     // Stopped, or a run started, while the database answered: that run schedules the next retry.
-    if (this.stopped || this.running) return;
+    if (this.stopped || this.filling || this.sending.size > 0) return;
     if (this.timer) clearTimeout(this.timer);
     if (!next) return;
     const wait = Math.max(250, next.getTime() - this.deps.clock.now().getTime(), this.pausedUntil - Date.now());

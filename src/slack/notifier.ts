@@ -45,7 +45,7 @@ export class SlackNotifier {
       await this.dm(n.userId, buildDigestMessage(n.digest, { now: this.deps.clock.now(), teamName, heading: 'Your stalled handoffs today' }), delivery);
       return;
     }
-    if (n.type === 'home') return this.publishHome(n.userId);
+    if (n.type === 'home') return this.publishHome(n.userId, delivery);
     if (n.type === 'weekly_report') return this.sendWeeklyReport(n.userId, n.report, delivery);
     const ctx = await this.context(n.handoffId);
     if (!ctx) return; // the handoff is gone (never happens in practice): nothing to say
@@ -74,7 +74,7 @@ export class SlackNotifier {
         return;
       }
       case 'approval_settled':
-        return this.settleApprovalDms(ctx, n.eventId);
+        return this.settleApprovalDms(ctx, n.eventId, delivery);
       case 'next_needed': {
         const type = ownEntry(this.deps.config.handoffTypes, n.typeKey);
         if (type) await this.dm(n.userId, buildNextNeededDm(ctx.handoff, n.typeKey, type), delivery);
@@ -94,13 +94,13 @@ export class SlackNotifier {
    * Every DM that asked for this handoff's approval now says how it was decided, without buttons.
    * Each is forgotten once updated, so a retry updates only the rest; a DM Slack no longer has is skipped.
    */
-  private async settleApprovalDms(ctx: HandoffContext, decisionId: number): Promise<void> {
+  private async settleApprovalDms(ctx: HandoffContext, decisionId: number, delivery: Delivery): Promise<void> {
     const decision = await this.deps.repo.findEvent(decisionId);
     for (const m of await this.deps.repo.listApprovalMessages(ctx.handoff.id)) {
       const asked = await this.deps.repo.findEvent(m.eventId);
       if (asked) {
         const message = buildApprovalDm(ctx, asked, decision);
-        await this.deps.limiter.acquire(m.channel);
+        await this.deps.limiter.acquire(m.channel, delivery.outboxId);
         try {
           await this.deps.client.chat.update({ channel: m.channel, ts: m.ts, text: message.text, blocks: message.blocks });
         } catch (error) {
@@ -112,10 +112,10 @@ export class SlackNotifier {
   }
 
   /** Renders the person's Home as it is now; publishing twice is harmless, so a retry needs no reconciling. */
-  private async publishHome(userId: string): Promise<void> {
+  private async publishHome(userId: string, delivery: Delivery): Promise<void> {
     if (!this.deps.homes) return;
     const view = buildHomeView(await this.deps.homes.build(userId), insightsViewOptions(this.deps.config));
-    await this.deps.limiter.acquire(`home:${userId}`);
+    await this.deps.limiter.acquire(`home:${userId}`, delivery.outboxId);
     await this.deps.client.views.publish({ user_id: userId, view });
   }
 
@@ -142,7 +142,7 @@ export class SlackNotifier {
     }
     const message = buildHandoffPost(ctx, this.deps.clock.now());
     if (h.messageTs) {
-      await this.deps.limiter.acquire(h.channelId);
+      await this.deps.limiter.acquire(h.channelId, delivery.outboxId);
       await this.deps.client.chat.update({ channel: h.channelId, ts: h.messageTs, text: message.text, blocks: message.blocks });
       // A post whose permalink is missing (made by an older version whose lookup failed): link it now.
       if (!h.permalink) await this.deps.repo.setPost(h.id, h.channelId, h.messageTs, await this.deps.workspace.permalink(h.channelId, h.messageTs));
@@ -211,7 +211,7 @@ export class SlackNotifier {
     const { filename, title } = weeklyReportFile(report);
     // An earlier try may have completed the upload before its answer was lost: the week's title finds it.
     if (delivery.retried && (await this.findUpload(channel, title))) return;
-    await this.deps.limiter.acquire(channel);
+    await this.deps.limiter.acquire(channel, delivery.outboxId);
     await this.deps.client.files.uploadV2({ channel_id: channel, file: Buffer.from(png), filename, title, alt_text: 'Charts of first-time right, SLA breaches and time to accept per week', initial_comment: buildWeeklyReportText(report, opts) });
   }
 
@@ -226,7 +226,7 @@ export class SlackNotifier {
       const found = await this.findPosted(msg.channel, msg.thread_ts, delivery.outboxId);
       if (found) return { channel: msg.channel, ts: found };
     }
-    await this.deps.limiter.acquire(msg.channel);
+    await this.deps.limiter.acquire(msg.channel, delivery.outboxId);
     const res = await this.deps.client.chat.postMessage({
       ...msg,
       unfurl_links: false,

@@ -8,7 +8,8 @@ import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { runCli } from '../../src/cli';
 import { ActionId, BlockId, CallbackId } from '../../src/slack/ids';
 import { checkboxesValue, textValue } from '../helpers/slack-requests';
-import { capturingLogger, FIXTURE, type Harness, startHarness, submitOrder } from '../helpers/harness';
+import { waitUntil } from '../helpers/child-bot';
+import { capturingLogger, FIXTURE, type Harness, orderValues, startHarness, submitOrder } from '../helpers/harness';
 
 const SECRET = 'webhook-secret-0123456789abcdef0123';
 
@@ -192,4 +193,40 @@ it('a returned event carries the fields the return flagged', async () => {
   await h.settle();
   const [delivery] = receiver.received.map((r) => JSON.parse(r.body));
   expect(delivery.event).toMatchObject({ type: 'returned', data: { reason: 'Check the date', flaggedFields: ['ship_by', 'priority'], somethingElse: false } });
+});
+
+it('a webhook that does not answer holds up neither Slack messages nor other handoffs (no head-of-line blocking in the outbox)', async () => {
+  // Answers nothing until released: each delivery waits out the sender's timeout meanwhile.
+  const answers: Array<() => void> = [];
+  const hanging = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answers.push(() => res.writeHead(200).end()));
+  });
+  await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()));
+  const address = hanging.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+  try {
+    h = await startHarness({ workflow: withHook(url) });
+    const seen = async (what: string, check: () => boolean) => {
+      await waitUntil(check, { what, timeoutMs: 5_000, intervalMs: 20 });
+    };
+    const res = await h.sim.viewSubmission({ userId: 'U0SALES1', callbackId: CallbackId.form, privateMetadata: JSON.stringify({ typeKey: 'order-to-ops' }), values: orderValues({}) });
+    expect(res.status).toBe(200);
+    await seen('the webhook called', () => answers.length === 1);
+    await seen('the channel post', () => h.fake.messages('C0OPS').length === 1);
+    // The confirmation DM follows the post in the handoff's lane; the webhook has a lane of its own.
+    await seen('the confirmation DM', () => h.fake.dms('U0SALES1').length === 1);
+    const ts = h.fake.messages('C0OPS')[0].ts;
+    await h.sim.blockAction({ userId: 'U0OPS1', actionId: ActionId.accept, value: '1', channelId: 'C0OPS', messageTs: ts });
+    await seen('the thread reply of the Accept', () => h.fake.threadReplies('C0OPS', ts).length === 1);
+    // A second handoff goes out too while the first one's webhook still hangs.
+    await h.sim.viewSubmission({ userId: 'U0SALES2', callbackId: CallbackId.form, privateMetadata: JSON.stringify({ typeKey: 'order-to-ops' }), values: orderValues({ order_id: 'SO-2002' }) });
+    await seen('the second post', () => h.fake.messages('C0OPS').filter((m) => !m.thread_ts).length === 2);
+    expect(answers.length).toBeGreaterThanOrEqual(1);
+    for (const answer of answers.splice(0)) answer();
+  } finally {
+    for (const answer of answers.splice(0)) answer();
+    hanging.closeAllConnections();
+    await new Promise((r) => hanging.close(r));
+  }
 });

@@ -67,6 +67,50 @@ describe('SendRateLimiter: per-channel spacing', () => {
   });
 });
 
+describe('SendRateLimiter: who goes first in a busy channel', () => {
+  /** A clock whose sleeps end only when the test says so, so callers can arrive while others wait. */
+  function steppedClock(limits: RateLimits) {
+    const clock = { t: 0, sleeping: [] as Array<() => void> };
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) =>
+        clock.sleeping.push(() => {
+          clock.t += ms;
+          resolve();
+        }),
+      );
+    return { clock, limiter: new SendRateLimiter(limits, () => clock.t, sleep) };
+  }
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('the lowest priority (the oldest outbox id) goes next, also when it arrives after the others; equal ones in arrival order', async () => {
+    const { clock, limiter } = steppedClock(PER_CHANNEL_ONLY);
+    const went: Array<{ who: string; at: number }> = [];
+    const send = (who: string, priority?: number) => limiter.acquire('C1', priority).then(() => went.push({ who, at: clock.t }));
+    await send('first', 50);
+    const sends = [send('new 60', 60), send('no priority'), send('new 61', 61)];
+    await settle();
+    expect(went.map((w) => w.who)).toEqual(['first']);
+    // Taken back from a dead instance while this one's own entries wait: it goes before them.
+    sends.push(send('taken back 7', 7), send('another 60', 60));
+    while (clock.sleeping.length > 0 || went.length < 6) {
+      clock.sleeping.shift()?.();
+      await settle();
+    }
+    await Promise.all(sends);
+    expect(went.map((w) => w.who)).toEqual(['first', 'taken back 7', 'new 60', 'another 60', 'new 61', 'no priority']);
+    // Still one per second.
+    expect(went.map((w) => w.at)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+  });
+
+  it('a caller for a channel nobody waits for, whose gap is over, goes at once', async () => {
+    const { clock, limiter } = steppedClock(PER_CHANNEL_ONLY);
+    await limiter.acquire('C1', 9);
+    clock.t = 1000;
+    await limiter.acquire('C1', 3);
+    expect(clock.sleeping).toHaveLength(0);
+  });
+});
+
 describe('SendRateLimiter: workspace bucket', () => {
   it('lets a burst of 10 through, the 11th sleeps 100 ms', async () => {
     const { clock, limiter } = fakeClock(BUCKET_ONLY);
