@@ -193,10 +193,11 @@ if (!haveChromium && inCi) {
 
       await beSomeone('U0SALES01');
       await page.click('[data-side="app"]');
-      expect(await (await visible(message('Your stalled handoffs today'))).textContent()).toContain('You are waiting on (1)');
+      // Switching people re-renders the page after the URL changes: wait for this person's digest, not the last one shown.
+      await visible(message('Your stalled handoffs today').filter({ hasText: 'You are waiting on (1)' }));
       await visible(message('marked #1 New order to Operations: SO-12345 done'));
       await beSomeone('U0OPSLEAD');
-      expect(await (await visible(message('Your stalled handoffs today'))).textContent()).toContain('Operations: overdue (1)');
+      await visible(message('Your stalled handoffs today').filter({ hasText: 'Operations: overdue (1)' }));
 
       // The App Home tab is the bot's views.publish; its buttons work like any other.
       await page.click('.tab:has-text("Home")');
