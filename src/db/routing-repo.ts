@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, max, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lte, max, ne, or, sql } from 'drizzle-orm';
 import type { HandoffState } from '../domain/lifecycle.js';
 import type { Database, Tx } from './database.js';
 import type { EventRow } from './schema.js';
@@ -46,8 +46,10 @@ export class RoutingRepo {
   async listDueOffers(now: Date, limit: number, after?: DueOfferCursor): Promise<DueOffer[]> {
     const { handoffs } = this.database.schema;
     const due = and(isNotNull(handoffs.offerExpiresAt), lte(handoffs.offerExpiresAt, now), eq(handoffs.state, 'open'));
+    // The `>=` adds nothing to the result: it starts the index range at the cursor, so a later page
+    // does not step over the entries of the pages before it.
     const later = after
-      ? or(gt(handoffs.offerExpiresAt, after.expiresAt), and(eq(handoffs.offerExpiresAt, after.expiresAt), gt(handoffs.id, after.id)))
+      ? and(gte(handoffs.offerExpiresAt, after.expiresAt), or(gt(handoffs.offerExpiresAt, after.expiresAt), and(eq(handoffs.offerExpiresAt, after.expiresAt), gt(handoffs.id, after.id))))
       : undefined;
     return this.database.db
       .select({
