@@ -98,6 +98,15 @@ function blocksOf(n: number): Array<[number, number]> {
   return blocks;
 }
 
+/** Whether `patch` gives a value (null included) to exactly the columns `keys`. Checked per handoff of a batch, so without sorting or joining. */
+function setsExactly(patch: Record<string, unknown>, keys: readonly string[]): boolean {
+  let given = 0;
+  for (const k in patch) if (patch[k] !== undefined) given++;
+  if (given !== keys.length) return false;
+  for (const k of keys) if (patch[k] === undefined) return false;
+  return true;
+}
+
 /** The columns of `eventsInsert`, in the order of its parameters. */
 const EVENT_COLUMNS = '"handoff_id", "type", "actor_id", "at", "from_state", "to_state", "data"';
 /** The columns of `outboxInsert`, in the order of its parameters; the others take their defaults. */
@@ -394,16 +403,18 @@ export class HandoffRepo {
   async applyTransitions(_tx: Tx, items: readonly TransitionBatchItem[]): Promise<void> {
     if (items.length === 0) return;
     await this.batchUpdate(items);
-    const eventIds = await this.insertEvents(items.flatMap((c) => c.events.map((event) => ({ handoffId: c.id, event }))));
+    const rows: Array<{ handoffId: number; event: NewEvent }> = [];
+    for (const c of items) for (const event of c.events) rows.push({ handoffId: c.id, event });
+    const eventIds = await this.insertEvents(rows);
     // In the order one change after another would queue them: per handoff, each event's webhooks, then its notifications.
     const messages: Array<{ message: OutboxMessage; at: Date }> = [];
     let next = 0;
     for (const c of items) {
       const ids = eventIds.slice(next, next + c.events.length);
       next += c.events.length;
-      c.events.forEach((e, k) => {
-        for (const message of this.onEvent(c.id, ids[k], e.type)) messages.push({ message, at: e.at });
-      });
+      for (let k = 0; k < c.events.length; k++) {
+        for (const message of this.onEvent(c.id, ids[k], c.events[k].type)) messages.push({ message, at: c.events[k].at });
+      }
       const at = c.events.at(-1)?.at;
       if (at) for (const message of c.notify(ids)) messages.push({ message, at });
     }
@@ -424,11 +435,13 @@ export class HandoffRepo {
       for (let i = 0; i < size; i++) {
         const c = items[start + i];
         const patch = c.patch as Record<string, unknown>;
-        const own = Object.keys(patch)
-          .filter((k) => patch[k] !== undefined)
-          .sort()
-          .join(',');
-        if (own !== shape) throw new Error(`applyTransitions: every item must set the same columns (${shape}), not ${own}`);
+        if (!setsExactly(patch, keys)) {
+          const own = Object.keys(patch)
+            .filter((k) => patch[k] !== undefined)
+            .sort()
+            .join(',');
+          throw new Error(`applyTransitions: every item must set the same columns (${shape}), not ${own}`);
+        }
         params.push(c.id, c.expectedVersion, c.events.length);
         // Raw parameters skip the column's encoder: encode here (a Date to epoch ms, JSON to text).
         for (let j = 0; j < columns.length; j++) {

@@ -706,6 +706,26 @@ describe('HandoffRepo.applyTransitions', () => {
     }
   });
 
+  it('refuses a batch whose items set different columns, or name a handoff twice, and writes nothing', async () => {
+    const s = await sqlite('shapes');
+    try {
+      const before = await s.dump();
+      const items = batch(s.ids);
+      // An item that leaves offersExhaustedAt out, and one that sets another column on top.
+      const fewer = items.map((c, k) => (k === 40 ? { ...c, patch: { offeredTo: 'U0OPS9', offerExpiresAt: at(99) } } : c));
+      await expect(s.r.transaction((tx) => s.r.applyTransitions(tx, fewer))).rejects.toThrow(
+        'every item must set the same columns (offerExpiresAt,offeredTo,offersExhaustedAt), not offerExpiresAt,offeredTo',
+      );
+      const more = items.map((c, k) => (k === 41 ? { ...c, patch: { ...c.patch, updatedAt: at(30) } } : c));
+      await expect(s.r.transaction((tx) => s.r.applyTransitions(tx, more))).rejects.toThrow('not offerExpiresAt,offeredTo,offersExhaustedAt,updatedAt');
+      await expect(s.r.transaction((tx) => s.r.applyTransitions(tx, [...items, items[3]]))).rejects.toThrow('a handoff appears twice in one batch');
+      expect(await s.dump()).toEqual(before);
+      expect(s.logged).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   describeWithPostgres('on Postgres', () => {
     const databases: TestDatabase[] = [];
     afterAll(async () => {
