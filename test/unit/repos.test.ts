@@ -624,8 +624,8 @@ describe('HandoffRepo.applyTransitions', () => {
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  // 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
-  const N = 90;
+  // 256 + 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
+  const N = 346;
   const webhooks = (handoffId: number, eventId: number, type: EventType): OutboxMessage[] =>
     type === 'offered' ? [{ type: 'webhook', handoffId, eventId, url: 'https://hooks.example/h' }] : [];
   const batch = (ids: readonly number[]): TransitionBatchItem[] =>
@@ -695,10 +695,10 @@ describe('HandoffRepo.applyTransitions', () => {
     const s = await sqlite('stale');
     try {
       const before = await s.dump();
-      const items = batch(s.ids).map((c, k) => (k === 70 ? { ...c, expectedVersion: 2 } : c));
+      const items = batch(s.ids).map((c, k) => (k === 330 ? { ...c, expectedVersion: 2 } : c));
       const failed = s.r.transaction((tx) => s.r.applyTransitions(tx, items));
       await expect(failed).rejects.toThrow(VersionConflict);
-      await expect(failed).rejects.toMatchObject({ handoffId: s.ids[70] });
+      await expect(failed).rejects.toMatchObject({ handoffId: s.ids[330] });
       expect(await s.dump()).toEqual(before);
       expect(s.logged).toEqual([]);
     } finally {
