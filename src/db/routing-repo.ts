@@ -165,20 +165,28 @@ export class RoutingRepo {
   /** Who each of these teams' last round-robin offer went to (teams never offered are absent). */
   async lastTurns(teamKeys: readonly string[]): Promise<Map<string, string>> {
     if (teamKeys.length === 0) return new Map();
-    const { routingTurns } = this.database.schema;
-    const rows = await this.database.db.select({ teamKey: routingTurns.teamKey, userId: routingTurns.userId }).from(routingTurns).where(inArray(routingTurns.teamKey, [...teamKeys]));
-    return new Map(rows.map((r) => [r.teamKey, r.userId]));
+    // Read per chunk of due offers: a statement per number of teams, made once.
+    const rows = await this.statement(`turns:${teamKeys.length}`, () => {
+      const keys = teamKeys.map((_, i) => this.database.param(i)).join(', ');
+      return `select "team_key", "user_id" from "routing_turns" where "team_key" in (${keys})`;
+    }).execute(teamKeys);
+    return new Map(rows.map(([teamKey, userId]) => [teamKey as string, userId as string]));
   }
 
   /** `setTurn` for several teams in one statement. */
-  async setTurns(tx: Tx, turns: ReadonlyMap<string, string>, at: Date): Promise<void> {
+  async setTurns(_tx: Tx, turns: ReadonlyMap<string, string>, at: Date): Promise<void> {
     if (turns.size === 0) return;
     const { routingTurns } = this.database.schema;
-    // `excluded` names the proposed row in both SQLite's and Postgres' upsert.
-    await tx
-      .insert(routingTurns)
-      .values([...turns].map(([teamKey, userId]) => ({ teamKey, userId, at })))
-      .onConflictDoUpdate({ target: routingTurns.teamKey, set: { userId: sql`excluded.user_id`, at: sql`excluded.at` } });
+    const when = routingTurns.at.mapToDriverValue(at);
+    const params: unknown[] = [];
+    for (const [teamKey, userId] of turns) params.push(teamKey, userId, when);
+    // Written per chunk of due offers: a statement per number of teams, made once. `excluded` names
+    // the proposed row in both SQLite's and Postgres' upsert.
+    await this.statement(`set-turns:${turns.size}`, () => {
+      const p = (i: number) => this.database.param(i);
+      const rows = Array.from({ length: turns.size }, (_, i) => `(${p(3 * i)}, ${p(3 * i + 1)}, ${p(3 * i + 2)})`).join(', ');
+      return `insert into "routing_turns" ("team_key", "user_id", "at") values ${rows} on conflict ("team_key") do update set "user_id" = excluded."user_id", "at" = excluded."at"`;
+    }).execute(params);
   }
 
   async setTurn(tx: Tx, teamKey: string, userId: string, at: Date): Promise<void> {

@@ -121,6 +121,16 @@ function requireState(h: HandoffSnapshot, allowed: readonly HandoffState[], verb
     throw new DomainError('invalid_state', `This handoff ${describe(h.state)}, so it can't be ${verb}.`);
 }
 
+/** The last time `isoTime` wrote: the offers of a batch run out at one time per team, and toISOString cost one or two microseconds each. */
+let lastIso = { ms: Number.NaN, text: '' };
+
+/** `date.toISOString()`, remembered for the last time given. */
+function isoTime(date: Date): string {
+  const ms = date.getTime();
+  if (ms !== lastIso.ms) lastIso = { ms, text: date.toISOString() };
+  return lastIso.text;
+}
+
 function deny(message: string): never {
   throw new DomainError('forbidden', message);
 }
@@ -219,7 +229,7 @@ export function decide(h: HandoffSnapshot, command: Command, actor: Actor): Tran
     }
     case 'offer': {
       requireState(h, ['open'], 'offered');
-      return { from: h.state, type: 'offered', to: 'open', ownerId: h.ownerId, data: { to: command.to, until: command.until.toISOString() } };
+      return { from: h.state, type: 'offered', to: 'open', ownerId: h.ownerId, data: { to: command.to, until: isoTime(command.until) } };
     }
     case 'expire_offer': {
       requireState(h, ['open'], 'moved on');
