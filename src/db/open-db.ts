@@ -131,6 +131,9 @@ export function openDb(url: string, options: OpenDbOptions = {}): OpenDb {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Statement journals and sorts in memory, not in temporary files: each multi-row write inside a
+  // transaction keeps a statement journal, which spilled to a file past 64 KiB (bench: routing).
+  sqlite.pragma('temp_store = MEMORY');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
   return new SqliteDatabase(db, sqlite, schema);

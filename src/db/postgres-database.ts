@@ -5,7 +5,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
-import { type Database, type Db, jsonKey, type Statement, type Tx } from './database.js';
+import { type Database, type Db, jsonKey, type RawStatement, type Statement, type Tx } from './database.js';
 import type * as sqliteSchema from './schema.js';
 import * as pgSchema from './schema-pg.js';
 import { inPackage } from '../paths.js';
@@ -39,6 +39,8 @@ export class PostgresDatabase implements Database {
   readonly schema = pgSchema as unknown as typeof sqliteSchema;
   private readonly context = new AsyncLocalStorage<{ tx: Db }>();
   private closing: Promise<void> | null = null;
+  /** The server-side name of each `prepareRaw` text. */
+  private readonly rawNames = new Map<string, string>();
 
   private constructor(
     private readonly root: PgDb,
@@ -86,6 +88,23 @@ export class PostgresDatabase implements Database {
     return { execute: (values) => build(this.db).execute(values) };
   }
 
+  prepareRaw(text: string): RawStatement {
+    // Named, so each connection parses and plans the text once rather than at every execution.
+    let name = this.rawNames.get(text);
+    if (!name) {
+      name = `handoff_raw_${this.rawNames.size + 1}`;
+      this.rawNames.set(text, name);
+    }
+    const config = { name, text, rowMode: 'array' as const };
+    return {
+      execute: async (params) => (await this.connection().query({ ...config, values: params as unknown[] })).rows as unknown[][],
+    };
+  }
+
+  param(i: number): string {
+    return `$${i + 1}`;
+  }
+
   async all<T>(query: SQL): Promise<T[]> {
     const result = await (this.db as unknown as PgDb).execute(query);
     return result.rows as T[];
@@ -93,6 +112,19 @@ export class PostgresDatabase implements Database {
 
   jsonText(column: SQLiteColumn | SQL, key: string): SQL {
     return sql`(${column} ->> ${sql.raw(`'${jsonKey(key)}'`)})`;
+  }
+
+  /**
+   * The connection of the current transaction (drizzle's node-postgres transaction holds its pool
+   * client as `session.client`), or the pool outside one. Throws rather than fall back to the pool
+   * inside a transaction, where that would write outside it.
+   */
+  private connection(): pg.Pool | pg.ClientBase {
+    const tx = this.context.getStore()?.tx as { session?: { client?: unknown } } | undefined;
+    if (!tx) return this.pool;
+    const client = tx.session?.client;
+    if (client instanceof pg.Client) return client;
+    throw new Error('cannot find the connection of the current Postgres transaction (drizzle-orm internals changed?)');
   }
 
   async checkWritable(): Promise<void> {

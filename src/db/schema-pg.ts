@@ -84,7 +84,7 @@ export const handoffs = pgTable(
     index('handoffs_from_team_closed_idx').on(t.fromTeam, t.closedAt, t.createdAt),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     index('handoffs_parent_idx').on(t.parentId),
-    index('handoffs_offer_expires_idx').on(t.offerExpiresAt),
+    index('handoffs_open_offers_idx').on(t.state, t.offerExpiresAt, t.id).where(sql`${t.offerExpiresAt} IS NOT NULL`),
   ],
 );
 

@@ -41,18 +41,20 @@ export interface OfferCandidates {
  * away): then it waits in the team queue. Pure, so the rule is tested without storage.
  */
 export function pickNextOffer(mode: AssignMode, c: OfferCandidates): string | null {
-  const eligible = [...new Set(c.members)].filter((m) => !c.tried.has(m) && !c.away.has(m));
-  if (mode === 'queue' || eligible.length === 0) return null;
+  if (mode === 'queue') return null;
+  // Called per handoff in the nudge job's batches: the members are deduplicated once and checked in place.
+  const members = [...new Set(c.members)];
   if (mode === 'round-robin') {
-    const members = [...new Set(c.members)];
     const start = c.lastTurn ? members.indexOf(c.lastTurn) + 1 : 0;
     // Walk the whole team once from the member after the last turn, wrapping around.
     for (let i = 0; i < members.length; i++) {
       const m = members[(start + i) % members.length];
-      if (eligible.includes(m)) return m;
+      if (!c.tried.has(m) && !c.away.has(m)) return m;
     }
     return null;
   }
+  const eligible = members.filter((m) => !c.tried.has(m) && !c.away.has(m));
+  if (eligible.length === 0) return null;
   const load = (m: string) => c.loads?.get(m) ?? 0;
   const accepted = (m: string) => c.lastAccepted?.get(m)?.getTime() ?? Number.NEGATIVE_INFINITY;
   // Fewest owned first; on a tie, whoever accepted least recently (never counts as longest ago); then team order.

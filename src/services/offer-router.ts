@@ -1,11 +1,11 @@
 import type { TeamConfig, WorkflowConfig } from '../config/workflow-schema.js';
-import type { HandoffRepo, HandoffPatch, TransitionBatchItem } from '../db/handoff-repo.js';
+import type { HandoffRepo, HandoffPatch, NewEvent, TransitionBatchItem } from '../db/handoff-repo.js';
 import type { Tx } from '../db/database.js';
-import type { DueOffer, DueOfferCursor, RoutingRepo } from '../db/routing-repo.js';
+import type { DueOffer, DueOfferCursor, OfferHistoryEntry, RoutingRepo } from '../db/routing-repo.js';
 import type { HandoffRow } from '../db/schema.js';
 import { addBusinessMinutes, parseDuration } from '../domain/business-clock.js';
 import { DomainError } from '../domain/errors.js';
-import { type Command, decide, type HandoffSnapshot, type Transition } from '../domain/lifecycle.js';
+import { type Command, decide } from '../domain/lifecycle.js';
 import type { Notification } from '../domain/notifications.js';
 import { ownEntry } from '../domain/own-entry.js';
 import type { TeamDirectory } from '../domain/ports.js';
@@ -32,6 +32,20 @@ interface Lookups {
   /** When an offer made now runs out, per team and offer duration: the same for every offer of a batch, so worked out once. */
   readonly untils?: Map<string, Date>;
 }
+
+/** What the decisions of one `expireDue` chunk share: read once, and the turns they move on. */
+interface BatchLookups {
+  readonly away: ReadonlySet<string>;
+  /** Per round-robin team, who had the last turn, as the batch moves it on. */
+  readonly turns: Map<string, string>;
+  /** The turns the batch gave, written once at its end. */
+  readonly taken: Map<string, string>;
+  readonly leastLoaded: ReadonlyMap<string, { loads: ReadonlyMap<string, number>; lastAccepted: ReadonlyMap<string, Date> }>;
+  readonly histories: ReadonlyMap<number, readonly OfferHistoryEntry[]>;
+  readonly untils: Map<string, Date>;
+}
+
+const notifyNobody = (): Notification[] => [];
 
 /** The next step for an open, unoffered handoff: an offer to `to`, or (`to` null) the team queue. */
 interface NextStep {
@@ -123,25 +137,12 @@ export class OfferRouter {
       if (r.routing.mode !== 'least-loaded') continue;
       leastLoaded.set(r.teamKey, { loads: await this.deps.routing.ownedActiveCounts(r.members), lastAccepted: await this.deps.routing.lastAcceptedAt(r.members) });
     }
-    const histories = await this.deps.routing.listOfferHistory(rows.map((h) => h.id));
-    const untils = new Map<string, Date>();
+    const batch: BatchLookups = { away, turns, taken, leastLoaded, histories: await this.deps.routing.listOfferHistory(rows.map((h) => h.id)), untils: new Map() };
     const items: TransitionBatchItem[] = [];
     for (const h of rows) {
       let item: TransitionBatchItem;
       try {
-        item = this.expireOne(h, routes.get(h.typeKey) ?? null, now, (input, team) => {
-          const step = this.nextStep(h.id, input, team, triedInCycle(histories.get(h.id) ?? []), now, false, {
-            away,
-            lastTurn: input.routing.mode === 'round-robin' ? (turns.get(input.teamKey) ?? null) : null,
-            ...leastLoaded.get(input.teamKey),
-            untils,
-          });
-          if (step.to) {
-            turns.set(input.teamKey, step.to);
-            taken.set(input.teamKey, step.to);
-          }
-          return step;
-        });
+        item = this.expireOne(h, routes.get(h.typeKey) ?? null, now, batch);
       } catch (error) {
         // Not movable (say, an offer row without its person): left as it is, as `expire` would leave it.
         if (error instanceof DomainError) continue;
@@ -154,37 +155,59 @@ export class OfferRouter {
     return { looked: due.length, moved: items.length, last };
   }
 
-  /** One handoff of `expireDue`: its offer taken back, then the next step, both decided by the lifecycle. */
-  private expireOne(
-    h: DueOffer,
-    input: RouteInput | null,
-    now: Date,
-    next: (input: RouteInput, team: TeamConfig) => NextStep,
-  ): TransitionBatchItem {
+  /**
+   * One handoff of `expireDue`: its offer taken back, then the next step, both decided by the
+   * lifecycle. Written without callbacks or spreads: it runs per handoff of the batch, where each
+   * closure or object spread made cost about a microsecond (bench: routing).
+   */
+  private expireOne(h: DueOffer, input: RouteInput | null, now: Date, batch: BatchLookups): TransitionBatchItem {
     const expired = decide(h, { kind: 'expire_offer', now }, SYSTEM);
-    const after: DueOffer = { ...h, state: expired.to, offeredTo: null, offerExpiresAt: null, version: h.version + 1 };
-    const steps: Array<{ from: HandoffSnapshot; t: Transition; notify: (eventId: number) => Notification[] }> = [{ from: h, t: expired, notify: () => [] }];
-    let patch: HandoffPatch = { offeredTo: null, offerExpiresAt: null, offersExhaustedAt: h.offersExhaustedAt };
+    const expiredEvent: NewEvent = { type: expired.type, actorId: ROUTING_ACTOR, at: now, fromState: h.state, toState: expired.to, data: expired.data };
+    const after: DueOffer = {
+      id: h.id,
+      typeKey: h.typeKey,
+      state: expired.to,
+      requesterId: h.requesterId,
+      ownerId: h.ownerId,
+      version: h.version + 1,
+      offeredTo: null,
+      offerExpiresAt: null,
+      offersExhaustedAt: h.offersExhaustedAt,
+    };
+    const patch: HandoffPatch = { offeredTo: null, offerExpiresAt: null, offersExhaustedAt: h.offersExhaustedAt };
     const team = input ? ownEntry(this.deps.config.teams, input.teamKey) : undefined;
     // As offerNext: only an open handoff not yet left in the queue this cycle gets a next offer.
-    if (input && team && after.state === 'open' && !after.offersExhaustedAt) {
-      const step = next(input, team);
-      steps.push({ from: after, t: decide(after, step.command, SYSTEM), notify: step.notify });
-      patch = { ...patch, ...step.patch };
+    if (!input || !team || after.state !== 'open' || after.offersExhaustedAt) {
+      return { id: h.id, expectedVersion: h.version, patch, events: [expiredEvent], notify: notifyNobody };
     }
+    const ll = batch.leastLoaded.get(input.teamKey);
+    const step = this.nextStep(h.id, input, team, triedInCycle(batch.histories.get(h.id) ?? []), now, false, {
+      away: batch.away,
+      lastTurn: input.routing.mode === 'round-robin' ? (batch.turns.get(input.teamKey) ?? null) : null,
+      loads: ll?.loads,
+      lastAccepted: ll?.lastAccepted,
+      untils: batch.untils,
+    });
+    if (step.to) {
+      batch.turns.set(input.teamKey, step.to);
+      batch.taken.set(input.teamKey, step.to);
+    }
+    const next = decide(after, step.command, SYSTEM);
+    const { notify } = step;
     return {
       id: h.id,
       expectedVersion: h.version,
-      patch,
-      events: steps.map(({ from, t }) => ({ type: t.type, actorId: ROUTING_ACTOR, at: now, fromState: from.state, toState: t.to, data: t.data })),
-      notify: (eventIds) => steps.flatMap((s, i) => s.notify(eventIds[i])),
+      patch: Object.assign(patch, step.patch),
+      events: [expiredEvent, { type: next.type, actorId: ROUTING_ACTOR, at: now, fromState: after.state, toState: next.to, data: next.data }],
+      // The taken-back offer tells nobody; the next step's messages follow its own event.
+      notify: (eventIds) => notify(eventIds[1]),
     };
   }
 
   /** The member to offer to next (or the team queue), with the change and messages that go with it. */
   private nextStep(handoffId: number, input: RouteInput, team: TeamConfig, tried: ReadonlySet<string>, now: Date, postQueued: boolean, lookups: Lookups): NextStep {
     const { mode } = input.routing;
-    const next = pickNextOffer(mode, { members: input.members, tried, ...lookups });
+    const next = pickNextOffer(mode, { members: input.members, tried, away: lookups.away, lastTurn: lookups.lastTurn, loads: lookups.loads, lastAccepted: lookups.lastAccepted });
     const post: Notification[] = postQueued ? [] : [{ type: 'post', handoffId }];
     if (next) {
       let until = lookups.untils?.get(`${input.teamKey} ${input.routing.offer}`);

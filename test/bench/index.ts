@@ -1,6 +1,6 @@
 /**
- * The benchmark (`npm run bench`), in eight sections; `npm run bench -- routing insights` runs only those
- * named (stall, home, load, routing, insights, report, pgload, pgplans).
+ * The benchmark (`npm run bench`), in nine sections; `npm run bench -- routing insights` runs only those
+ * named (stall, home, load, routing, insights, report, pgload, pgplans, pgrouting).
  *
  * Stall jobs: seeds 100,000 handoffs (5,000 of them stalled and due for a nudge) into a temporary
  * SQLite file, then times the nudge job, the digest job and the `/handoff mine` / team queries against
@@ -9,7 +9,8 @@
  * Load: the compiled bot (dist/, built by the bench) and a bare Bolt app, each in a process of its own,
  * under signed requests from this process: CPU per request, an open loop at 20 requests/s, a closed loop
  * of 50 in flight, throughput, peak RSS and start to listening: test/bench/load.ts.
- * Routing: 2,000 timed-out offers moved on among 100,000 handoffs, Slack calls counted: test/bench/routing.ts.
+ * Routing: 2,000 timed-out offers moved on among 100,000 handoffs, Slack calls counted: test/bench/routing.ts;
+ * pgrouting: the same pass on Postgres.
  * Insights: `/handoff insights <team> 90d` on 1,000,000 events: test/bench/insights.ts.
  * Report: one weekly chart warm, the weekly report job for 200 leads and its delivery through the outbox
  * (files upload v2) against the fake Slack with Slack's pacing: test/bench/weekly-report.ts.
@@ -44,7 +45,7 @@ import { runNudges } from '../../src/jobs/run-nudges';
 import { runHomeBench } from './home';
 import { printInsightsResult, runInsightsBench } from './insights';
 import { printWeeklyReportResult, runWeeklyReportBench } from './weekly-report';
-import { runRoutingBench } from './routing';
+import { runRoutingBench, runRoutingPgBench } from './routing';
 import { printPgPlans, runPgPlansBench } from './pg-plans';
 import { runPgLoadBench } from './pg-load';
 import { loadResultsTable, runLoadBench } from './load';
@@ -126,7 +127,7 @@ const kindsText = (counts: Record<string, number>) =>
 const count = (o: OpenDb, table: string): number => (o.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** Sections to run: `npm run bench -- routing insights` runs those two; no argument runs them all. */
-const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights', 'report', 'pgload', 'pgplans'] as const;
+const SECTIONS = ['stall', 'home', 'load', 'routing', 'insights', 'report', 'pgload', 'pgplans', 'pgrouting'] as const;
 
 function selectedSections(args: readonly string[]): (section: (typeof SECTIONS)[number]) => boolean {
   const unknown = args.filter((a) => !(SECTIONS as readonly string[]).includes(a));
@@ -427,6 +428,20 @@ async function main(): Promise<void> {
         else console.log('Every plan above reads handoffs and outbox through indexes.');
       } catch (error) {
         console.error('ERROR: the Postgres plans benchmark did not complete:', error);
+        process.exitCode = 1;
+      }
+    }
+    // --- Offer routing on Postgres (test/bench/routing.ts) -----------------------------------------------
+    if (want('pgrouting')) {
+      heading('Postgres: timed-out offers moved on (test/bench/routing.ts)');
+      try {
+        const routing = await runRoutingPgBench({ log: (line) => console.log(line) });
+        console.log(`\n${resultsTable(routing.measurements)}\n`);
+        for (const n of routing.notes) console.log(`note: ${n}`);
+        for (const m of routing.measurements.filter((x) => verdictOf(x) === 'FAIL')) console.log(`FAIL: ${m.name}: median ${fmtMs(median(m.samples))} ms, target < ${m.targetMs} ms`);
+        for (const p of routing.problems) console.log(`FAIL: ${p}`);
+      } catch (error) {
+        console.error('ERROR: the Postgres routing benchmark did not complete:', error);
         process.exitCode = 1;
       }
     }

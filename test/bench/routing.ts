@@ -8,25 +8,31 @@
  * outbox. The outbox is not sent: the figure is deciding and storing, not Slack. Team membership
  * comes from the real SlackTeamDirectory over a local fake Slack (one team is a user group), which
  * counts every Web API call, so the run shows that the away check asks Slack nothing per handoff.
- * Run alone: `npx tsx test/bench/routing.ts`, or `npm run bench -- routing`.
+ * Run alone: `npx tsx test/bench/routing.ts`, or `npm run bench -- routing`; the same pass on
+ * Postgres (runRoutingPgBench): `npx tsx test/bench/routing.ts --postgres`, or `npm run bench -- pgrouting`.
  */
 import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { workflowSchema } from '../../src/config/workflow-schema';
 import { AwayRepo } from '../../src/db/away-repo';
+import type { Database } from '../../src/db/database';
+import { copyDatabase } from '../../src/db-copy-command';
 import { HandoffRepo } from '../../src/db/handoff-repo';
-import { openDb, type OpenDb } from '../../src/db/open-db';
+import { openDatabase, openDb, type OpenDb } from '../../src/db/open-db';
 import { RoutingRepo } from '../../src/db/routing-repo';
 import { AwayService } from '../../src/services/away-service';
 import { HandoffService } from '../../src/services/handoff-service';
 import { OfferRouter } from '../../src/services/offer-router';
 import { SlackTeamDirectory } from '../../src/slack/team-directory';
 import { FakeSlack } from '../helpers/fake-slack';
-import { fmtInt, type Measurement, repeat, resultsTable, timedAsync } from './report';
+import { startPostgres } from '../helpers/postgres';
+import { fmtInt, fmtMs, type Measurement, repeat, resultsTable, timed, timedAsync } from './report';
 import { rng } from './seed';
 
 const MINUTE = 60_000;
@@ -179,6 +185,15 @@ function fakeSlackClient(fake: FakeSlack): WebClient {
 
 const count = (o: OpenDb, sql: string): number => (o.sqlite.prepare(sql).get() as { n: number }).n;
 
+/** The nudge job's service as src/handoff-app.ts wires it, without a dispatcher: the DMs stay in the outbox, so the time is deciding and storing. */
+function routingService(database: Database, config: WorkflowConfig, directory: SlackTeamDirectory, clock: { now: () => Date }): HandoffService {
+  const repo = new HandoffRepo(database);
+  const routing = new RoutingRepo(database);
+  const away = new AwayService({ config, away: new AwayRepo(database), clock });
+  const offers = new OfferRouter({ config, repo, routing, directory, away });
+  return new HandoffService({ config, repo, directory, clock, outbox: { kick: () => undefined }, offers, routing });
+}
+
 /** Seeds, measures, cleans up. `log` gets progress lines. */
 export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<RoutingBenchResult> {
   const log = opts.log ?? (() => undefined);
@@ -218,15 +233,13 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
       closeSync(fd);
       const o = openDb(`file:${path}`);
       try {
-        const repo = new HandoffRepo(o);
-        const routing = new RoutingRepo(o);
-        const away = new AwayService({ config, away: new AwayRepo(o), clock });
-        const offers = new OfferRouter({ config, repo, routing, directory, away });
-        // No dispatcher: the DMs stay in the outbox, so the time is deciding and storing.
-        const service = new HandoffService({ config, repo, directory, clock, outbox: { kick: () => undefined }, offers, routing });
+        const service = routingService(o, config, directory, clock);
         const outboxBefore = count(o, 'SELECT count(*) AS n FROM outbox');
         const callsBefore = fake.calls.length;
         const r = await timedAsync(() => service.moveTimedOutOffers(NOW, chunk === undefined ? {} : { chunk }));
+        // SQLite copies the WAL into the database in whichever commit takes it past 1,000 pages: a
+        // pass that wrote fewer left that work to a later commit. Timed apart, so each pass's total shows.
+        const checkpoint = timed(() => o.sqlite.pragma('wal_checkpoint(PASSIVE)')).ms;
         const calls = fake.calls.slice(callsBefore).map((c) => c.method);
         const offeredToAway = count(
           o,
@@ -235,6 +248,7 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
         );
         return {
           ms: r.ms,
+          checkpoint,
           moved: r.value,
           calls,
           outbox: count(o, 'SELECT count(*) AS n FROM outbox') - outboxBefore,
@@ -252,12 +266,14 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
     type Run = Awaited<ReturnType<typeof onCopy>>;
     const slackCalls: string[] = [];
     let all: Run | undefined;
+    const withCheckpoint: number[] = [];
     measurements.push({
       name: `move ${fmtInt(expired)} timed-out offers: one nudge-job pass (decide + store)`,
       samples: await repeat(runs, async (i) => {
         const r = await onCopy(i);
         slackCalls.push(...r.calls);
         all = r;
+        withCheckpoint.push(r.ms + r.checkpoint);
         return r.ms;
       }),
       rows: '',
@@ -269,6 +285,27 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
       ...measurements[measurements.length - 1],
       rows: `${fmtInt(moved.moved)} moved, ${fmtInt(moved.outbox)} outbox rows, ${fmtInt(moved.leftExpired)} left`,
     };
+    measurements.push({ name: 'the same pass, then checkpointing what it left in the WAL', samples: withCheckpoint, rows: '' });
+
+    // Not the default: the whole pass in one transaction writes fewer WAL pages (each chunk rewrites
+    // the same handoff and index pages) but holds the write lock throughout; its checkpoint shows apart.
+    let whole: Run | undefined;
+    const wholeWithCheckpoint: number[] = [];
+    measurements.push({
+      name: `the same pass in one transaction (${fmtInt(expired)} instead of 500)`,
+      samples: await repeat(runs, async (i) => {
+        const r = await onCopy(i, expired);
+        slackCalls.push(...r.calls);
+        whole = r;
+        wholeWithCheckpoint.push(r.ms + r.checkpoint);
+        return r.ms;
+      }),
+      rows: '',
+    });
+    measurements.push({ name: 'the same in one transaction, then checkpointing what it left in the WAL', samples: wholeWithCheckpoint, rows: '' });
+    if (!whole) throw new Error('no run');
+    const wholePass = whole;
+    measurements[measurements.length - 2] = { ...measurements[measurements.length - 2], rows: `${fmtInt(wholePass.moved)} moved, ${fmtInt(wholePass.outbox)} outbox rows` };
 
     // Not the default: smaller transactions hold the write lock for less time, at some cost per pass.
     let small: Run | undefined;
@@ -290,7 +327,7 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
     for (const m of slackCalls) byMethod.set(m, (byMethod.get(m) ?? 0) + 1);
     const usersCalls = slackCalls.filter((m) => m.startsWith('users.')).length;
     const callText = byMethod.size ? [...byMethod].map(([m, n]) => `${m} ${n}`).join(', ') : 'none';
-    notes.push(`Slack Web API calls during all ${2 * runs} runs (${fmtInt((moved.moved + smallPass.moved) * runs)} offers moved): ${callText}; users.* calls: ${usersCalls}`);
+    notes.push(`Slack Web API calls during all ${3 * runs} runs (${fmtInt((moved.moved + wholePass.moved + smallPass.moved) * runs)} offers moved): ${callText}; users.* calls: ${usersCalls}`);
     notes.push(
       `last full run: ${fmtInt(moved.offers)} new offers, ${fmtInt(moved.exhausted)} left in the team queue (everyone tried or away), ${fmtInt(moved.outbox)} outbox rows (DMs and post updates, not sent); offers to someone away: ${moved.offeredToAway}`,
     );
@@ -301,6 +338,8 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
     if (moved.moved !== expired || moved.leftExpired > 0) problems.push(`moved ${moved.moved} offers in one pass (${moved.leftExpired} left), expected all ${expired}`);
     if (smallPass.moved !== moved.moved || smallPass.outbox !== moved.outbox || smallPass.offers !== moved.offers)
       problems.push('100 per transaction wrote something else than 500 per transaction');
+    if (wholePass.moved !== moved.moved || wholePass.outbox !== moved.outbox || wholePass.offers !== moved.offers)
+      problems.push('one transaction wrote something else than 500 per transaction');
     if (moved.offeredToAway > 0) problems.push(`${moved.offeredToAway} new offers went to someone away`);
     return { measurements, notes, problems };
   } finally {
@@ -309,8 +348,143 @@ export async function runRoutingBench(opts: RoutingBenchOptions = {}): Promise<R
   }
 }
 
+/** What a Postgres statement of the pass is, from its text. */
+function statementKind(text: string): string {
+  const t = text.trim().toLowerCase();
+  if (/^(begin|commit|rollback|start transaction|set transaction)/.test(t)) return 'begin/commit';
+  if (t.startsWith('select') && t.includes('from "events"')) return 'offer history read';
+  if (t.startsWith('select') && t.includes('"offer_expires_at" <=')) return 'due offers read';
+  if (t.startsWith('update "handoffs"')) return 'handoffs update';
+  if (t.startsWith('insert into "events"')) return 'events insert';
+  if (t.startsWith('insert into "outbox"')) return 'outbox insert';
+  return 'other (types, away, turns)';
+}
+
+/** Times every statement node-postgres sends while `fn` runs, by kind (round trip as the client waits for it). */
+async function timingStatements<T>(fn: () => Promise<T>): Promise<{ value: T; byKind: Map<string, { n: number; ms: number }> }> {
+  const byKind = new Map<string, { n: number; ms: number }>();
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string };
+    const kind = statementKind(typeof config === 'string' ? config : (config?.text ?? ''));
+    const t0 = performance.now();
+    const result = original.apply(this, args);
+    const done = () => {
+      const k = byKind.get(kind) ?? { n: 0, ms: 0 };
+      k.n++;
+      k.ms += performance.now() - t0;
+      byKind.set(kind, k);
+    };
+    if (result instanceof Promise) result.then(done, done);
+    return result;
+  };
+  try {
+    return { value: await fn(), byKind };
+  } finally {
+    proto.query = original;
+  }
+}
+
+/**
+ * The same pass on Postgres (`npm run bench -- pgrouting`, a few minutes; not part of `routing`):
+ * the seeded SQLite file is copied into a temporary Postgres cluster (fsync on) with `handoff db
+ * copy`'s copyDatabase and VACUUM ANALYZEd, as autovacuum leaves a running database; each run
+ * times the pass on a fresh clone of it (CREATE DATABASE … TEMPLATE, untimed) through a new
+ * PostgresDatabase (a restarted bot), and every statement is timed by kind for the notes.
+ */
+export async function runRoutingPgBench(opts: RoutingBenchOptions = {}): Promise<RoutingBenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const runs = opts.runs ?? 3;
+  const expired = opts.expired ?? 2_000;
+  const config = routingWorkflow();
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-routing-pg-'));
+  const seedPath = join(dir, 'seed.db');
+  const fake = await FakeSlack.start({ usergroups: { [usergroupId(USERGROUP_TEAM)]: Array.from({ length: MEMBERS }, (_, m) => memberId(USERGROUP_TEAM, m)) } });
+  const server = await startPostgres(process.env, { durable: true });
+  const measurements: Measurement[] = [];
+  const notes: string[] = [];
+  const problems: string[] = [];
+  try {
+    const seeding = openDb(`file:${seedPath}`);
+    const seeded = seedRouting(seeding.sqlite, opts.handoffs ?? 100_000, expired);
+    await seeding.close();
+    const template = await server.createDatabase();
+    const t0 = performance.now();
+    await copyDatabase(`file:${seedPath}`, template.url);
+    const admin = new pg.Client({ connectionString: template.url });
+    await admin.connect();
+    const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+    await admin.query('VACUUM ANALYZE');
+    await admin.end();
+    log(`Postgres ${version}: ${fmtInt(seeded.handoffs)} handoffs and ${fmtInt(seeded.events)} events copied in and VACUUM ANALYZEd in ${(performance.now() - t0) / 1000 < 1 ? fmtMs(performance.now() - t0) + ' ms' : ((performance.now() - t0) / 1000).toFixed(1) + ' s'}`);
+
+    const directory = new SlackTeamDirectory(config, fakeSlackClient(fake));
+    const clock = { now: () => NOW };
+    const byKind = new Map<string, { n: number; ms: number }>();
+    let last: { moved: number; outbox: number; left: number } | undefined;
+    const samples = await repeat(runs, async (i) => {
+      const name = `${template.name}_run${i}`;
+      const url = new URL(template.url);
+      url.pathname = `/${name}`;
+      await withPg(server.url, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template.name}"`));
+      try {
+        const database = await openDatabase(url.toString());
+        try {
+          const service = routingService(database, config, directory, clock);
+          const r = await timingStatements(() => timedAsync(() => service.moveTimedOutOffers(NOW)));
+          for (const [kind, k] of r.byKind) {
+            const sum = byKind.get(kind) ?? { n: 0, ms: 0 };
+            byKind.set(kind, { n: sum.n + k.n, ms: sum.ms + k.ms });
+          }
+          const n = async (q: string) => Number((await database.all<{ n: number }>(sql.raw(q)))[0].n);
+          last = {
+            moved: r.value.value,
+            outbox: await n('SELECT count(*) AS n FROM outbox'),
+            left: await n(`SELECT count(*) AS n FROM handoffs WHERE state = 'open' AND offer_expires_at <= ${NOW.getTime()}`),
+          };
+          return r.value.ms;
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await withPg(server.url, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      }
+    });
+    if (!last) throw new Error('no run');
+    measurements.push({
+      name: `Postgres: move ${fmtInt(expired)} timed-out offers, one nudge-job pass (decide + store)`,
+      samples,
+      rows: `${fmtInt(last.moved)} moved, ${fmtInt(last.outbox)} outbox rows, ${fmtInt(last.left)} left`,
+      targetMs: 100,
+    });
+    const kinds = [...byKind].sort((a, b) => b[1].ms - a[1].ms);
+    notes.push(
+      `Postgres ${version}, a temporary cluster with fsync on; per pass (mean of ${runs}), round trips by kind: ` +
+        kinds.map(([kind, k]) => `${kind} ${fmtMs(k.ms / runs)} ms (${Math.round(k.n / runs)})`).join(', '),
+    );
+    if (last.moved !== expired || last.left > 0) problems.push(`Postgres: moved ${last.moved} offers in one pass (${last.left} left), expected all ${expired}`);
+    return { measurements, notes, problems };
+  } finally {
+    await server.stop();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
-  const r = await runRoutingBench({ log: (line) => console.log(line) });
+  const run = process.argv.includes('--postgres') ? runRoutingPgBench : runRoutingBench;
+  const r = await run({ log: (line) => console.log(line) });
   console.log(`\n${resultsTable(r.measurements)}\n`);
   for (const n of r.notes) console.log(`note: ${n}`);
   for (const p of r.problems) console.log(`FAIL: ${p}`);

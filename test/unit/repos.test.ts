@@ -624,8 +624,8 @@ describe('HandoffRepo.applyTransitions', () => {
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
   });
-  // 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
-  const N = 90;
+  // 256 + 64 + 16 + 4 + 4 + 1 + 1: every block size of its multi-row statements, and a first row with nulls.
+  const N = 346;
   const webhooks = (handoffId: number, eventId: number, type: EventType): OutboxMessage[] =>
     type === 'offered' ? [{ type: 'webhook', handoffId, eventId, url: 'https://hooks.example/h' }] : [];
   const batch = (ids: readonly number[]): TransitionBatchItem[] =>
@@ -695,10 +695,30 @@ describe('HandoffRepo.applyTransitions', () => {
     const s = await sqlite('stale');
     try {
       const before = await s.dump();
-      const items = batch(s.ids).map((c, k) => (k === 70 ? { ...c, expectedVersion: 2 } : c));
+      const items = batch(s.ids).map((c, k) => (k === 330 ? { ...c, expectedVersion: 2 } : c));
       const failed = s.r.transaction((tx) => s.r.applyTransitions(tx, items));
       await expect(failed).rejects.toThrow(VersionConflict);
-      await expect(failed).rejects.toMatchObject({ handoffId: s.ids[70] });
+      await expect(failed).rejects.toMatchObject({ handoffId: s.ids[330] });
+      expect(await s.dump()).toEqual(before);
+      expect(s.logged).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses a batch whose items set different columns, or name a handoff twice, and writes nothing', async () => {
+    const s = await sqlite('shapes');
+    try {
+      const before = await s.dump();
+      const items = batch(s.ids);
+      // An item that leaves offersExhaustedAt out, and one that sets another column on top.
+      const fewer = items.map((c, k) => (k === 40 ? { ...c, patch: { offeredTo: 'U0OPS9', offerExpiresAt: at(99) } } : c));
+      await expect(s.r.transaction((tx) => s.r.applyTransitions(tx, fewer))).rejects.toThrow(
+        'every item must set the same columns (offerExpiresAt,offeredTo,offersExhaustedAt), not offerExpiresAt,offeredTo',
+      );
+      const more = items.map((c, k) => (k === 41 ? { ...c, patch: { ...c.patch, updatedAt: at(30) } } : c));
+      await expect(s.r.transaction((tx) => s.r.applyTransitions(tx, more))).rejects.toThrow('not offerExpiresAt,offeredTo,offersExhaustedAt,updatedAt');
+      await expect(s.r.transaction((tx) => s.r.applyTransitions(tx, [...items, items[3]]))).rejects.toThrow('a handoff appears twice in one batch');
       expect(await s.dump()).toEqual(before);
       expect(s.logged).toEqual([]);
     } finally {

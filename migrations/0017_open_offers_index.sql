@@ -1,0 +1,2 @@
+DROP INDEX `handoffs_offer_expires_idx`;--> statement-breakpoint
+CREATE INDEX `handoffs_open_offers_idx` ON `handoffs` (`state`,`offer_expires_at`,`id`) WHERE "handoffs"."offer_expires_at" IS NOT NULL;
