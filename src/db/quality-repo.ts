@@ -249,9 +249,11 @@ export class QualityRepo {
           .from(qualityReasons)
           .where(and(part, gte(qualityReasons.day, firstDay), lte(qualityReasons.day, lastDay), notInArray(qualityReasons.day, cut))),
       );
+      // Object literals of one shape, no spreads: thousands of these are summed per answer.
       for (const r of reasonRows) {
-        const dims = { typeKey: r.typeKey, fromTeam: r.fromTeam || null, toTeam: r.toTeam, at: r.day * DAY_MS };
-        for (const [field, reasonKey, count, reason, firstHandoffId, firstEventId] of r.entries) reasons.push({ ...dims, field, reasonKey, count, reason, firstHandoffId, firstEventId });
+        const fromTeam = r.fromTeam || null;
+        const at = r.day * DAY_MS;
+        for (const e of r.entries) reasons.push({ typeKey: r.typeKey, fromTeam, toTeam: r.toTeam, at, field: e[0], reasonKey: e[1], count: e[2], reason: e[3], firstHandoffId: e[4], firstEventId: e[5] });
       }
       const spanRows = await eachPart(scope, qualityResubmissions, (part) =>
         db
@@ -259,8 +261,10 @@ export class QualityRepo {
           .from(qualityResubmissions)
           .where(and(part, gte(qualityResubmissions.day, firstDay), lte(qualityResubmissions.day, lastDay))),
       );
-      for (const r of spanRows)
-        for (const [at, returnedAt] of r.spans) if (at >= start && at < end) resubmissions.push({ typeKey: r.typeKey, fromTeam: r.fromTeam || null, toTeam: r.toTeam, at, returnedAt });
+      for (const r of spanRows) {
+        const fromTeam = r.fromTeam || null;
+        for (const span of r.spans) if (span[0] >= start && span[0] < end) resubmissions.push({ typeKey: r.typeKey, fromTeam, toTeam: r.toTeam, at: span[0], returnedAt: span[1] });
+      }
     }
     return { decisions, reasons, resubmissions };
   }

@@ -371,10 +371,11 @@ export function computeQualityFigures(cells: QualityCells, period: Period, opts:
   }
   const lost: number[] = [];
   for (const r of cells.resubmissions) if (within(r.at)) lost.push(opts.minutesLost(r));
+  // A typed array sorts numbers natively, several times faster than a comparator over thousands of them.
+  const sorted = Array.from(Float64Array.from(lost).sort());
   const flaggedFields = [...fields.entries()]
     .map(([key, t]) => ({ key, count: t.count, topReason: rankedReasons(t)[0]?.reason ?? null }))
     .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
-  const sorted = lost.sort((a, b) => a - b);
   return {
     ...countDecisions(cells.decisions, period),
     flaggedFields,
@@ -426,7 +427,16 @@ export function groupCells(cells: QualityCells, keyOf: (c: QualityDims) => strin
 /** Quality of the last `days` against the `days` before, in total, per handoff type and per sending → receiving team pair. */
 export function buildQualityReport(cells: QualityCells, now: Date, days: number, opts: QualityOptions): QualityReport {
   const { current, previous } = comparedPeriods(now, days);
-  const both = (c: QualityCells) => ({ current: computeQualityFigures(c, current, opts), previous: computeQualityFigures(c, previous, opts) });
+  // Each resubmission counts in the totals, its type and its pair: its business minutes are worked out once.
+  const minutes = new Map<ResubmissionCell, number>();
+  const once: QualityOptions = {
+    minutesLost: (r) => {
+      let m = minutes.get(r);
+      if (m === undefined) minutes.set(r, (m = opts.minutesLost(r)));
+      return m;
+    },
+  };
+  const both = (c: QualityCells) => ({ current: computeQualityFigures(c, current, once), previous: computeQualityFigures(c, previous, once) });
   const toGroups = (map: Map<string, GroupCells>): QualityGroup[] =>
     [...map.entries()]
       .map(([key, g]): QualityGroup | null => {
