@@ -18,7 +18,7 @@ CREATE TABLE "quality_days" (
 	"second_returns" integer NOT NULL,
 	"first_created_at" bigint,
 	"first_handoff_id" integer NOT NULL,
-	CONSTRAINT "quality_days_to_team_day_decided_day_type_key_from_team_type_version_pk" PRIMARY KEY("to_team","day","decided_day","type_key","from_team","type_version")
+	CONSTRAINT "quality_days_pk" PRIMARY KEY("to_team","day","decided_day","type_key","from_team","type_version")
 );
 --> statement-breakpoint
 CREATE TABLE "quality_facts" (

@@ -326,13 +326,13 @@ export class QualityRepo {
         spans.set(id, entry);
       }
     }
-    await this.write('days', [...days.values()]);
+    await this.write('days', Array.from(days, ([, row]) => row));
     // A day's reasons and resubmissions are one row each: read, added to, written back in this transaction.
-    for (const { key, cells } of reasons.values()) {
+    for (const [, { key, cells }] of reasons) {
       const [stored] = await this.reasonsOfDay.execute({ ...key });
       await this.saveReasons.execute({ ...key, entries: addReasons(stored?.entries ?? [], cells) });
     }
-    for (const { key, spans: added } of spans.values()) {
+    for (const [, { key, spans: added }] of spans) {
       const [stored] = await this.spansOfDay.execute({ ...key });
       await this.saveSpans.execute({ ...key, spans: [...(stored?.spans ?? []), ...added] });
     }

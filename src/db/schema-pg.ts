@@ -179,7 +179,8 @@ export const qualityDays = pgTable(
     firstHandoffId: integer('first_handoff_id').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.toTeam, t.day, t.decidedDay, t.typeKey, t.fromTeam, t.typeVersion] }),
+    // Named: the generated name would pass Postgres' 63-character limit.
+    primaryKey({ name: 'quality_days_pk', columns: [t.toTeam, t.day, t.decidedDay, t.typeKey, t.fromTeam, t.typeVersion] }),
     index('quality_days_from_idx').on(t.fromTeam, t.day),
     index('quality_days_type_idx').on(t.typeKey, t.day),
   ],
