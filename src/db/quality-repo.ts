@@ -329,12 +329,12 @@ export class QualityRepo {
     await this.write('days', Array.from(days, ([, row]) => row));
     // A day's reasons and resubmissions are one row each: read, added to, written back in this transaction.
     for (const [, { key, cells }] of reasons) {
-      const [stored] = await this.reasonsOfDay.execute({ ...key });
-      await this.saveReasons.execute({ ...key, entries: addReasons(stored?.entries ?? [], cells) });
+      const [stored] = await this.reasonsOfDay.execute({ toTeam: key.toTeam, day: key.day, typeKey: key.typeKey, fromTeam: key.fromTeam });
+      await this.saveReasons.execute({ toTeam: key.toTeam, day: key.day, typeKey: key.typeKey, fromTeam: key.fromTeam, entries: addReasons(stored?.entries ?? [], cells) });
     }
     for (const [, { key, spans: added }] of spans) {
-      const [stored] = await this.spansOfDay.execute({ ...key });
-      await this.saveSpans.execute({ ...key, spans: [...(stored?.spans ?? []), ...added] });
+      const [stored] = await this.spansOfDay.execute({ toTeam: key.toTeam, day: key.day, typeKey: key.typeKey, fromTeam: key.fromTeam });
+      await this.saveSpans.execute({ toTeam: key.toTeam, day: key.day, typeKey: key.typeKey, fromTeam: key.fromTeam, spans: [...(stored?.spans ?? []), ...added] });
     }
     return fresh.size;
   }
@@ -433,11 +433,21 @@ function factRow(f: QualityFact): QualityFactRow {
 
 function factOf(r: QualityFactRow): QualityFact {
   return {
-    ...r,
+    eventId: r.eventId,
+    handoffId: r.handoffId,
+    typeKey: r.typeKey,
+    fromTeam: r.fromTeam,
+    toTeam: r.toTeam,
+    typeVersion: r.typeVersion,
     createdAt: Number(r.createdAt),
     at: Number(r.at),
+    firstDecision: r.firstDecision,
+    returnNumber: r.returnNumber,
     decidedAt: r.decidedAt === null ? null : Number(r.decidedAt),
     returnedAt: r.returnedAt === null ? null : Number(r.returnedAt),
+    flaggedFields: r.flaggedFields,
+    somethingElse: r.somethingElse,
+    reason: r.reason,
   };
 }
 
