@@ -149,7 +149,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
   slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const weekly = new WeeklyReportService({ config: opts.workflow, metrics: metricsRepo, insights });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database), lease: { repo: new JobLeaseRepo(database), owner: dispatcher.owner } };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database), quality, lease: { repo: new JobLeaseRepo(database), owner: dispatcher.owner } };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {

@@ -276,6 +276,21 @@ describeOnEachDatabase('insights from the day sums', (dialect) => {
     });
     expect(await quality.catchUp(now)).toBe(0);
     expect(await insights.report({ kind: 'team', key: 'ops', name: 'Ops' }, 30, now)).toEqual(before);
+
+    // An older version of the bot (a rolling deploy) writes an accept without its fact: the next
+    // catch-up (at start, or before a report run) records it, and the figures match the history again.
+    const repo = new HandoffRepo(database);
+    const created = new Date(END - 2 * HOUR);
+    const { handoff } = await repo.transaction((tx) =>
+      repo.create(tx, { typeKey: 'order-to-ops', fromTeam: 'sales', toTeam: 'ops', state: 'open', requesterId: 'U0S1', ownerId: 'U0S1', title: 'late', fields: {}, createdAt: created, updatedAt: created, queuedAt: created, channelId: 'C0OPS', typeVersion: 'v2' }, { type: 'created', actorId: 'U0S1', at: created, fromState: null, toState: 'open', data: {} }, [], () => []),
+    );
+    await database.transaction(async (tx) => {
+      await tx.insert(database.schema.events).values({ handoffId: handoff.id, type: 'accepted', actorId: 'U0O1', at: new Date(END - HOUR), fromState: 'open', toState: 'accepted', data: {} });
+    });
+    expect(await quality.catchUp(now)).toBe(1);
+    const after = await insights.report({ kind: 'team', key: 'ops', name: 'Ops' }, 30, now);
+    expect(after.report.totals.current.decided).toBe(before.report.totals.current.decided + 1);
+    expect(after.report).toEqual((await reference({ team: 'ops' }, now, 30)).report);
   });
 
   it('labels each team pair by its teams', async () => {
