@@ -3,10 +3,12 @@
  *
  * `runInsightsBench()` seeds a temporary SQLite file with 1,000,000 events over 180 days (handoffs
  * created, accepted, returned with flagged fields, resubmitted, completed, with reminders between),
- * then times `/handoff insights <team> 90d` as a lead asks it: InsightsService.answer (the quality
- * query, the figures, suggestions and version changes) and the message built from it. It also prints
- * SQLite's plan of the quality query. Run alone: `npx tsx test/bench/insights.ts`, or
- * `npm run bench -- insights`.
+ * below the bot (raw INSERTs, as a database from before the insights facts), runs the catch-up a
+ * start runs (the one-time backfill of the facts and day sums), then times `/handoff insights <team>
+ * 90d` as a lead asks it: InsightsService.answer (the day sums and the facts of the days the period
+ * boundaries cut, the figures, suggestions and version changes) and the message built from it. It
+ * also prints SQLite's plan of each query QualityRepo.cells sends, with the rows it returns. Run
+ * alone: `npx tsx test/bench/insights.ts`, or `npm run bench -- insights`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,6 +172,11 @@ async function captureQualityQueries(sqlite: OpenDb['sqlite'], team: string, bou
   return seen;
 }
 
+/** How many rows the statements return. */
+function rowsRead(sqlite: OpenDb['sqlite'], queries: readonly CapturedQuery[]): number {
+  return queries.reduce((n, q) => n + sqlite.prepare(q.sql).raw().all(...(q.params as unknown[])).length, 0);
+}
+
 /** Seeds, measures, cleans up. `log` gets progress lines. */
 export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise<InsightsBenchResult> {
   const log = opts.log ?? (() => undefined);
@@ -203,7 +210,7 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
     const size = (c: Awaited<ReturnType<typeof cellsOf>>) => c.decisions.length + c.reasons.length + c.resubmissions.length;
 
     for (const team of ['team0', 'team1']) {
-      const rowsRead = size(await cellsOf(team));
+      const cellCount = size(await cellsOf(team));
       let blocks = 0;
       let decided = 0;
       measurements.push({
@@ -217,7 +224,7 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
           decided = r.value.answer.report.totals.current.decided;
           return r.ms;
         }),
-        rows: `${fmtInt(rowsRead)} rows read (180 d); ${fmtInt(decided)} decided in 90 d; ${blocks} blocks; ${config.teams[team].hours ? 'business hours' : 'round the clock'}`,
+        rows: `${fmtInt(rowsRead(handle.sqlite, await captureQualityQueries(handle.sqlite, team, boundaries)))} rows read, ${fmtInt(cellCount)} cells (180 d); ${fmtInt(decided)} decided in 90 d; ${blocks} blocks; ${config.teams[team].hours ? 'business hours' : 'round the clock'}`,
         targetMs: 200,
       });
     }
@@ -234,7 +241,7 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
     });
 
     const queries = await captureQualityQueries(handle.sqlite, 'team0', boundaries);
-    const plans = queries.map((query) => ({ sql: inlineParams(query), lines: formatPlan(handle.sqlite.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...(query.params as unknown[])) as PlanRow[]) }));
+    const plans = queries.map((query) => ({ sql: `${inlineParams(query)} (${fmtInt(rowsRead(handle.sqlite, [query]))} rows)`, lines: formatPlan(handle.sqlite.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...(query.params as unknown[])) as PlanRow[]) }));
     const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
     const count = (table: string) => (handle.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     notes.push(
