@@ -46,7 +46,15 @@ async function runCommand(command: string, args: readonly string[], env: NodeJS.
     case 'migrate': {
       if (parseCommandArgs(args, {}).values.help) return printUsage();
       const url = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-      await (await openDatabase(url)).close();
+      const database = await openDatabase(url);
+      try {
+        // The insights backfill the bot would otherwise do at its first start.
+        const { QualityRepo } = await import('./db/quality-repo.js');
+        const recorded = await new QualityRepo(database).catchUp(new Date());
+        if (recorded > 0) console.log(`recorded the insights facts of ${recorded} past decisions`);
+      } finally {
+        await database.close();
+      }
       console.log(`database ${url} is up to date`);
       return 0;
     }

@@ -75,11 +75,24 @@ export interface HandoffAppOptions {
   readonly database?: Database;
 }
 
+/**
+ * Records the insights facts of quality events that have none (a database from before them, or
+ * events an older version wrote): a one-time backfill after the upgrade, a short look at the events
+ * since the last start after that. Before the app serves, so insights are complete from its first answer.
+ */
+export async function catchUpQuality(quality: QualityRepo, clock: Clock, logger: Pick<Logger, 'info'>): Promise<void> {
+  const started = Date.now();
+  const recorded = await quality.catchUp(clock.now());
+  if (recorded > 0) logger.info({ facts: recorded, ms: Date.now() - started }, 'insights: recorded the facts of past decisions');
+}
+
 /** Builds the whole object graph. main.ts and the integration tests both use it, so tests run what ships. */
 export async function createHandoffApp(opts: HandoffAppOptions) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? toBoltLogger(createLogger({ level: opts.env.logLevel, secrets: secretsOf(opts.env, opts.workflow) }));
   const database = opts.database ?? (await openDatabase(opts.env.databaseUrl));
+  const quality = new QualityRepo(database);
+  await catchUpQuality(quality, clock, logger);
   const outboxRepo = new OutboxRepo(database);
   const seenEvents = new SeenEventRepo(database);
   const repo = new HandoffRepo(database, webhookSubscriptions(opts.workflow.webhooks), (written) => {
@@ -106,7 +119,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
     directory,
     logger,
   });
-  const insights = new InsightsService({ config: opts.workflow, quality: new QualityRepo(database), directory, clock });
+  const insights = new InsightsService({ config: opts.workflow, quality, directory, clock });
   const homes = new HomeService({ config: opts.workflow, stalls, homes: homeRepo, directory, clock, stats, insights, away });
   const history = new HistoryService({ config: opts.workflow, repo, stalls, directory });
   const limiter = new SendRateLimiter(opts.rateLimits ?? SLACK_RATE_LIMITS);
@@ -136,7 +149,7 @@ export async function createHandoffApp(opts: HandoffAppOptions) {
   slack.register({ client, service, directory, queues, homes, history, stats, insights, away });
   const people = new SlackPeopleDirectory({ client, stalls, clock, logger });
   const weekly = new WeeklyReportService({ config: opts.workflow, metrics: metricsRepo, insights });
-  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database), lease: { repo: new JobLeaseRepo(database), owner: dispatcher.owner } };
+  const jobDeps: JobDeps = { config: opts.workflow, handoffs: repo, stalls, people, outbox: dispatcher, logger, metrics, offers: service, away, weekly, reports: new WeeklyReportRepo(database), quality, lease: { repo: new JobLeaseRepo(database), owner: dispatcher.owner } };
   let jobs: { stop(): Promise<void> } | null = null;
 
   return {

@@ -3,6 +3,8 @@ import type { EventType, HandoffState } from '../domain/lifecycle.js';
 import { laneOf, type Notification, type OutboxMessage } from '../domain/notifications.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Database, RawStatement, Statement, Tx } from './database.js';
+import { qualityKindOf } from '../domain/quality-metrics.js';
+import { QualityRepo } from './quality-repo.js';
 import { and, asc, type Column, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { ApprovalMessageRow, EventRow, HandoffRow } from './schema.js';
 
@@ -132,6 +134,8 @@ export class HandoffRepo {
   private readonly batchWrites = new Map<string, RawStatement>();
   /** Events written by the transaction of the current async context, told to `onCommitted` once it commits. */
   private readonly written = new AsyncLocalStorage<WrittenEvent[]>();
+  /** Every quality event's fact and day sums go in with the event: insights never drift from the history. */
+  private readonly quality: QualityRepo;
 
   constructor(
     private readonly database: Database,
@@ -141,6 +145,7 @@ export class HandoffRepo {
     private readonly onCommitted: (events: readonly WrittenEvent[]) => void = () => undefined,
   ) {
     const { handoffs, events, outbox, uniqueValues } = database.schema;
+    this.quality = new QualityRepo(database);
     this.byId = database.prepare((db) => db.select().from(handoffs).where(eq(handoffs.id, sql.placeholder('id'))).limit(1).prepare());
     this.eventById = database.prepare((db) => db.select().from(events).where(eq(events.id, sql.placeholder('id'))).limit(1).prepare());
     this.bySubmissionKey = database.prepare((db) => db.select().from(handoffs).where(eq(handoffs.submissionKey, sql.placeholder('key'))).limit(1).prepare());
@@ -476,6 +481,7 @@ export class HandoffRepo {
         ids.push(id);
       });
     }
+    for (const [i, { handoffId, event: e }] of rows.entries()) if (qualityKindOf(e.type, e.fromState)) await this.quality.recordEvent(handoffId, ids[i]);
     const written = this.written.getStore();
     rows.forEach(({ handoffId, event: e }, i) => written?.push({ handoffId, eventId: ids[i], type: e.type, actorId: e.actorId, fromState: e.fromState, toState: e.toState }));
     return ids;
@@ -534,6 +540,7 @@ export class HandoffRepo {
   async insertEvent(tx: Tx, handoffId: number, e: NewEvent): Promise<number> {
     // Prepared statements run in the caller's transaction (Database.prepare).
     const [{ id: eventId }] = (await this.insertEventStatement.execute({ handoffId, type: e.type, actorId: e.actorId, at: e.at, fromState: e.fromState, toState: e.toState, data: e.data })) as [{ id: number }];
+    if (qualityKindOf(e.type, e.fromState)) await this.quality.recordEvent(handoffId, eventId);
     await this.enqueue(tx, this.onEvent(handoffId, eventId, e.type), e.at);
     this.written.getStore()?.push({ handoffId, eventId, type: e.type, actorId: e.actorId, fromState: e.fromState, toState: e.toState });
     return eventId;

@@ -18,9 +18,10 @@
  *   keeps the row type `number`, as SQLite's; 2^31 handoffs or events is far beyond one install.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { FieldValues } from '../domain/fields.js';
 import type { EventType, HandoffState } from '../domain/lifecycle.js';
+import type { DayReasonEntry } from '../domain/quality-metrics.js';
 
 /** Epoch milliseconds in an int8, read and written as a Date (see the header). */
 const msTimestamp = customType<{ data: Date; driverData: string | number }>({
@@ -81,7 +82,6 @@ export const handoffs = pgTable(
     index('handoffs_state_complete_warn_idx').on(t.state, t.completeWarnAt),
     index('handoffs_state_accept_due_idx').on(t.state, t.acceptDueAt),
     index('handoffs_team_closed_idx').on(t.toTeam, t.closedAt, t.createdAt, t.typeKey),
-    index('handoffs_from_team_closed_idx').on(t.fromTeam, t.closedAt, t.createdAt),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     index('handoffs_parent_idx').on(t.parentId),
     index('handoffs_open_offers_idx').on(t.state, t.offerExpiresAt, t.id).where(sql`${t.offerExpiresAt} IS NOT NULL`),
@@ -128,6 +128,96 @@ export const events = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   },
   (t) => [index('events_handoff_idx').on(t.handoffId, t.id, t.type, t.at, t.fromState), index('events_type_at_idx').on(t.type, t.at)],
+);
+
+/** Epoch milliseconds kept as a number (the quality tables compare and add them, never read them as dates). */
+const msNumber = (name: string) => bigint(name, { mode: 'number' });
+
+export const qualityFacts = pgTable(
+  'quality_facts',
+  {
+    eventId: integer('event_id')
+      .notNull()
+      .references(() => events.id),
+    handoffId: integer('handoff_id').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team'),
+    toTeam: text('to_team').notNull(),
+    typeVersion: text('type_version'),
+    createdAt: msNumber('created_at').notNull(),
+    at: msNumber('at').notNull(),
+    firstDecision: boolean('first_decision').notNull(),
+    returnNumber: integer('return_number').notNull(),
+    decidedAt: msNumber('decided_at'),
+    returnedAt: msNumber('returned_at'),
+    flaggedFields: jsonb('flagged_fields').$type<string[]>().notNull(),
+    somethingElse: boolean('something_else').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId] }),
+    index('quality_facts_at_idx').on(t.at),
+    index('quality_facts_decided_at_idx').on(t.decidedAt),
+  ],
+);
+
+
+export const qualityDays = pgTable(
+  'quality_days',
+  {
+    toTeam: text('to_team').notNull(),
+    day: integer('day').notNull(),
+    decidedDay: integer('decided_day').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team').notNull(),
+    typeVersion: text('type_version').notNull(),
+    decided: integer('decided').notNull(),
+    returns: integer('returns').notNull(),
+    firstReturns: integer('first_returns').notNull(),
+    secondReturns: integer('second_returns').notNull(),
+    firstCreatedAt: msNumber('first_created_at'),
+    firstHandoffId: integer('first_handoff_id').notNull(),
+  },
+  (t) => [
+    // Named: the generated name would pass Postgres' 63-character limit.
+    primaryKey({ name: 'quality_days_pk', columns: [t.toTeam, t.day, t.decidedDay, t.typeKey, t.fromTeam, t.typeVersion] }),
+    index('quality_days_from_idx').on(t.fromTeam, t.day),
+    index('quality_days_type_idx').on(t.typeKey, t.day),
+  ],
+);
+
+export const qualityReasons = pgTable(
+  'quality_reasons',
+  {
+    toTeam: text('to_team').notNull(),
+    day: integer('day').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team').notNull(),
+    entries: jsonb('entries').$type<DayReasonEntry[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.toTeam, t.day, t.typeKey, t.fromTeam] }), index('quality_reasons_from_idx').on(t.fromTeam, t.day), index('quality_reasons_type_idx').on(t.typeKey, t.day)],
+);
+
+export const qualityResubmissions = pgTable(
+  'quality_resubmissions',
+  {
+    toTeam: text('to_team').notNull(),
+    day: integer('day').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team').notNull(),
+    spans: jsonb('spans').$type<Array<[number, number]>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.toTeam, t.day, t.typeKey, t.fromTeam] }), index('quality_resubmissions_from_idx').on(t.fromTeam, t.day), index('quality_resubmissions_type_idx').on(t.typeKey, t.day)],
+);
+
+export const qualityBackfill = pgTable(
+  'quality_backfill',
+  {
+    id: integer('id').notNull(),
+    throughEventId: integer('through_event_id').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id] })],
 );
 
 export const outbox = pgTable(

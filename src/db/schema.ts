@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { FieldValues } from '../domain/fields.js';
 import type { EventType, HandoffState } from '../domain/lifecycle.js';
+import type { DayReasonEntry } from '../domain/quality-metrics.js';
 
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
@@ -66,8 +67,6 @@ export const handoffs = sqliteTable(
     index('handoffs_state_accept_due_idx').on(t.state, t.acceptDueAt),
     /** Flow metrics: a team's handoffs still open at, or closed after, the start of a period (covering). */
     index('handoffs_team_closed_idx').on(t.toTeam, t.closedAt, t.createdAt, t.typeKey),
-    /** Insights: the handoffs a team sent, still open at, or closed after, the start of a period (its received ones: above). */
-    index('handoffs_from_team_closed_idx').on(t.fromTeam, t.closedAt, t.createdAt),
     uniqueIndex('handoffs_submission_key_idx').on(t.submissionKey),
     /** A chain's next step: a completed handoff has at most one, looked up before another is started. */
     index('handoffs_parent_idx').on(t.parentId),
@@ -131,6 +130,126 @@ export const events = sqliteTable(
     index('events_handoff_idx').on(t.handoffId, t.id, t.type, t.at, t.fromState),
     index('events_type_at_idx').on(t.type, t.at),
   ],
+);
+
+/**
+ * Insights: what each decision and resubmission adds to the quality figures (domain/quality-metrics.ts,
+ * QualityFact), one row per quality event (accept, return, resubmission, a lead's assignment from the
+ * queue), written in the transaction that writes the event. Times are epoch ms as plain numbers.
+ * Read one by one only for the days a period boundary cuts; everything else is read from the day
+ * sums below.
+ */
+export const qualityFacts = sqliteTable(
+  'quality_facts',
+  {
+    eventId: integer('event_id')
+      .notNull()
+      .references(() => events.id),
+    handoffId: integer('handoff_id').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team'),
+    toTeam: text('to_team').notNull(),
+    typeVersion: text('type_version'),
+    createdAt: integer('created_at').notNull(),
+    at: integer('at').notNull(),
+    /** The handoff's first decision (accept or return). */
+    firstDecision: integer('first_decision', { mode: 'boolean' }).notNull(),
+    /** 1 for the handoff's first return, 2 for its second …; 0 when not a return. */
+    returnNumber: integer('return_number').notNull(),
+    /** When the handoff was first decided, as of this event. */
+    decidedAt: integer('decided_at'),
+    /** A resubmission: when the return it answers was made. */
+    returnedAt: integer('returned_at'),
+    flaggedFields: text('flagged_fields', { mode: 'json' }).$type<string[]>().notNull(),
+    somethingElse: integer('something_else', { mode: 'boolean' }).notNull(),
+    reason: text('reason'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId] }),
+    index('quality_facts_at_idx').on(t.at),
+    index('quality_facts_decided_at_idx').on(t.decidedAt),
+  ],
+);
+
+
+/**
+ * Insights: quality_facts' decisions and returns summed per UTC day (days since the epoch) of the fact
+ * and day its handoff was first decided, type, team pair and type version ('' for no sending team or
+ * no version, so they can be part of the key). Added to in the same transaction as the fact.
+ */
+export const qualityDays = sqliteTable(
+  'quality_days',
+  {
+    toTeam: text('to_team').notNull(),
+    day: integer('day').notNull(),
+    decidedDay: integer('decided_day').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team').notNull(),
+    typeVersion: text('type_version').notNull(),
+    decided: integer('decided').notNull(),
+    returns: integer('returns').notNull(),
+    firstReturns: integer('first_returns').notNull(),
+    secondReturns: integer('second_returns').notNull(),
+    /** The earliest creation (epoch ms) of the handoffs first decided here. */
+    firstCreatedAt: integer('first_created_at'),
+    firstHandoffId: integer('first_handoff_id').notNull(),
+  },
+  (t) => [
+    // Named: the generated name would pass Postgres' 63-character limit.
+    primaryKey({ name: 'quality_days_pk', columns: [t.toTeam, t.day, t.decidedDay, t.typeKey, t.fromTeam, t.typeVersion] }),
+    index('quality_days_from_idx').on(t.fromTeam, t.day),
+    index('quality_days_type_idx').on(t.typeKey, t.day),
+  ],
+);
+
+/**
+ * Insights: per UTC day, type and team pair ('' for no sending team), the returns by what they
+ * flagged (a field, or "something else" as a null field) and the reason given (by a digest of its
+ * words, '' without one), each with the wording of its earliest return (DayReasonEntry). One row per
+ * day and pair rather than per entry: a 90-day answer reads a few hundred rows, not thousands.
+ */
+export const qualityReasons = sqliteTable(
+  'quality_reasons',
+  {
+    toTeam: text('to_team').notNull(),
+    day: integer('day').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team').notNull(),
+    entries: text('entries', { mode: 'json' }).$type<DayReasonEntry[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.toTeam, t.day, t.typeKey, t.fromTeam] }), index('quality_reasons_from_idx').on(t.fromTeam, t.day), index('quality_reasons_type_idx').on(t.typeKey, t.day)],
+);
+
+/**
+ * Insights: per UTC day, type and team pair, the resubmissions that answer a return, each as
+ * [resubmitted at, returned at] (epoch ms): time lost needs every value (for its median), and they
+ * are exact, so no day needs the facts.
+ */
+export const qualityResubmissions = sqliteTable(
+  'quality_resubmissions',
+  {
+    toTeam: text('to_team').notNull(),
+    day: integer('day').notNull(),
+    typeKey: text('type_key').notNull(),
+    fromTeam: text('from_team').notNull(),
+    spans: text('spans', { mode: 'json' }).$type<Array<[number, number]>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.toTeam, t.day, t.typeKey, t.fromTeam] }), index('quality_resubmissions_from_idx').on(t.fromTeam, t.day), index('quality_resubmissions_type_idx').on(t.typeKey, t.day)],
+);
+
+/**
+ * How far the event history has been checked for quality events without a fact (one row, id 1):
+ * at start the events after it are, so a database from before quality_facts, or events written by
+ * an older version of the bot, get theirs.
+ */
+export const qualityBackfill = sqliteTable(
+  'quality_backfill',
+  {
+    id: integer('id').notNull(),
+    throughEventId: integer('through_event_id').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id] })],
 );
 
 /** Slack side effects waiting to be sent. Written in the same transaction as the state change they follow. */
@@ -294,4 +413,5 @@ export const jobLeases = sqliteTable('job_leases', {
 export type HandoffRow = typeof handoffs.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
+export type QualityFactRow = typeof qualityFacts.$inferSelect;
 export type ApprovalMessageRow = typeof approvalMessages.$inferSelect;

@@ -1,6 +1,6 @@
 import { localParts, type Weekday, zonedTime } from './business-clock.js';
 import { computeFlowMetrics, type MetricsOptions, type Period, type StateChange } from './flow-metrics.js';
-import { computeQualityFigures, type QualityEvent, type QualityOptions } from './quality-metrics.js';
+import { countDecisions, type DecisionCell } from './quality-metrics.js';
 
 /**
  * The weekly report to leads: each Monday at REPORT_TIME in the lead's own timezone, the figures of
@@ -92,19 +92,19 @@ export interface WeeklyReport {
   readonly teams: readonly TeamWeeks[];
 }
 
-/** One team's weekly figures from its state changes (as receiving team) and its quality events (sending or receiving). */
+/** One team's weekly figures from its state changes (as receiving team) and the decisions on its handoffs (sending or receiving). */
 export function computeTeamWeeks(
   team: { key: string; name: string },
   changes: readonly StateChange[],
-  events: readonly QualityEvent[],
+  decisions: readonly DecisionCell[],
   weeks: ReadonlyArray<{ weekOf: string; period: Period }>,
-  opts: { flow: MetricsOptions; quality: QualityOptions },
+  opts: { flow: MetricsOptions },
 ): TeamWeeks {
-  const received = events.filter((e) => e.toTeam === team.key);
-  const sentEvents = events.filter((e) => e.fromTeam === team.key);
+  const received = decisions.filter((c) => c.toTeam === team.key);
+  const sent = decisions.filter((c) => c.fromTeam === team.key);
   const receivedWeeks = weeks.map(({ weekOf, period }): ReceivedWeek => {
     const flow = computeFlowMetrics(changes, period, opts.flow);
-    const quality = computeQualityFigures(received, period, opts.quality);
+    const quality = countDecisions(received, period);
     return {
       weekOf,
       decided: quality.decided,
@@ -118,7 +118,7 @@ export function computeTeamWeeks(
     };
   });
   const sentWeeks = weeks.map(({ weekOf, period }): SentWeek => {
-    const q = computeQualityFigures(sentEvents, period, opts.quality);
+    const q = countDecisions(sent, period);
     return { weekOf, decided: q.decided, firstTimeRight: q.firstTimeRight, returns: q.returns };
   });
   const sentAnything = sentWeeks.some((w) => w.decided + w.returns > 0);

@@ -1,6 +1,7 @@
 import type { WorkflowConfig } from '../config/workflow-schema.js';
 import type { HandoffRepo } from '../db/handoff-repo.js';
 import type { JobLeaseRepo } from '../db/job-lease-repo.js';
+import type { QualityRepo } from '../db/quality-repo.js';
 import type { StallRepo } from '../db/stall-repo.js';
 import type { WeeklyReportRepo } from '../db/weekly-report-repo.js';
 import type { OutboxSignal, PeopleDirectory } from '../domain/ports.js';
@@ -18,6 +19,11 @@ export interface JobDeps {
   readonly weekly: Pick<WeeklyReportService, 'leads' | 'build'>;
   /** Which weekly reports went out. */
   readonly reports: WeeklyReportRepo;
+  /**
+   * Records the insights facts of events written without them (by an older version of the bot
+   * during a rolling deploy) before the reports read them; absent, nothing is caught up.
+   */
+  readonly quality?: Pick<QualityRepo, 'catchUp'>;
   readonly logger: { info(...m: unknown[]): void; warn(...m: unknown[]): void };
   /** Times and counts each scheduled run for /metrics. */
   readonly metrics?: Pick<Metrics, 'timeJob'>;

@@ -4,7 +4,7 @@ import { type BusinessTimeline, businessTimeline } from '../domain/business-cloc
 import { DomainError } from '../domain/errors.js';
 import { ownEntry } from '../domain/own-entry.js';
 import type { Clock, TeamDirectory } from '../domain/ports.js';
-import { buildQualityReport, comparedPeriods, compareTypeVersions, type QualityEvent, type QualityReport, type VersionChange } from '../domain/quality-metrics.js';
+import { buildQualityReport, comparedPeriods, compareTypeVersions, type DecisionCell, type QualityReport, type ResubmissionCell, type VersionChange } from '../domain/quality-metrics.js';
 import { type Suggestion, suggestTypeChanges } from '../domain/quality-suggestions.js';
 import { calendarOf } from '../domain/sla.js';
 import { parseSubjectAndPeriod } from './stats-service.js';
@@ -43,44 +43,42 @@ export class InsightsService {
 
   /** The quality report of a scope over `days` up to `now`, against the `days` before, with suggestions and version changes. */
   async report(scope: InsightsScope, days: number, now = this.deps.clock.now()): Promise<Omit<InsightsAnswer, 'otherTeams'>> {
-    const { previous } = comparedPeriods(now, days);
+    const { current, previous } = comparedPeriods(now, days);
     const repoScope: QualityScope = scope.kind === 'team' ? { team: scope.key } : { type: scope.key };
-    const events = await this.deps.quality.events(repoScope, previous.from, now);
-    return this.fromEvents(scope, events, now, days);
-  }
-
-  /** The same report for several teams at once (a lead's Home, the weekly report): one query. */
-  async teamsReport(teamKeys: readonly string[], days: number, now = this.deps.clock.now()): Promise<QualityReport> {
-    const { previous } = comparedPeriods(now, days);
-    return buildQualityReport(await this.deps.quality.events({ teams: teamKeys }, previous.from, now), now, days, { minutesLost: this.minutesLost(previous.from, now) });
-  }
-
-  /** Quality events of some teams over a span, for callers that slice them themselves (weekly series). */
-  teamEvents(teamKeys: readonly string[], from: Date, to: Date): Promise<QualityEvent[]> {
-    return this.deps.quality.events({ teams: teamKeys }, from, to);
-  }
-
-  private fromEvents(scope: InsightsScope, events: readonly QualityEvent[], now: Date, days: number): Omit<InsightsAnswer, 'otherTeams'> {
-    const { previous } = comparedPeriods(now, days);
-    const report = buildQualityReport(events, now, days, { minutesLost: this.minutesLost(previous.from, now) });
+    const cells = await this.deps.quality.cells(repoScope, [previous.from, current.from, now], { detail: true });
+    const report = buildQualityReport(cells, now, days, { minutesLost: this.minutesLost(previous.from, now) });
     const suggestions = report.byType.flatMap((g) => {
       const type = ownEntry(this.deps.config.handoffTypes, g.key);
       return type ? suggestTypeChanges(g.key, type, g.current) : [];
     });
+    const window = { from: previous.from, to: now };
     const versions = report.byType
-      .map((g) => ({ typeKey: g.key, changes: compareTypeVersions(events.filter((e) => e.typeKey === g.key)) }))
+      .map((g) => ({ typeKey: g.key, changes: compareTypeVersions(cells.decisions.filter((c) => c.typeKey === g.key), window) }))
       .filter((v) => v.changes.length > 0);
     return { scope, report, suggestions, versions };
   }
 
+  /** The same report for several teams at once (a lead's Home). */
+  async teamsReport(teamKeys: readonly string[], days: number, now = this.deps.clock.now()): Promise<QualityReport> {
+    const { current, previous } = comparedPeriods(now, days);
+    const cells = await this.deps.quality.cells({ teams: teamKeys }, [previous.from, current.from, now], { detail: true });
+    return buildQualityReport(cells, now, days, { minutesLost: this.minutesLost(previous.from, now) });
+  }
+
+  /** Decisions and returns of some teams in consecutive periods (the weekly report's weeks), between `boundaries`. */
+  async teamDecisions(teamKeys: readonly string[], boundaries: readonly Date[]): Promise<readonly DecisionCell[]> {
+    return (await this.deps.quality.cells({ teams: teamKeys }, boundaries, { detail: false })).decisions;
+  }
+
   /**
-   * Business minutes from a return to its resubmission: the requester fixes it on their own team's
-   * clock (the receiving team's when the type has no sending team), as the resubmit reminder does.
+   * Business minutes from a return to the resubmission that answers it: the requester fixes it on
+   * their own team's clock (the receiving team's when the type has no sending team), as the resubmit
+   * reminder does.
    */
-  minutesLost(from: Date, to: Date): (e: QualityEvent, returnedAt: number) => number {
+  minutesLost(from: Date, to: Date): (r: ResubmissionCell) => number {
     const timelines = new Map<string, BusinessTimeline>();
-    return (e, returnedAt) => {
-      const teamKey = e.fromTeam && ownEntry(this.deps.config.teams, e.fromTeam) ? e.fromTeam : e.toTeam;
+    return (r) => {
+      const teamKey = r.fromTeam && ownEntry(this.deps.config.teams, r.fromTeam) ? r.fromTeam : r.toTeam;
       let timeline = timelines.get(teamKey);
       if (!timeline) {
         const team = ownEntry(this.deps.config.teams, teamKey);
@@ -89,7 +87,7 @@ export class InsightsService {
         timeline = businessTimeline(calendar, new Date(from.getTime() - 30 * DAY_MS), to);
         timelines.set(teamKey, timeline);
       }
-      return timeline.minutesBetween(returnedAt, e.at);
+      return timeline.minutesBetween(r.returnedAt, r.at);
     };
   }
 

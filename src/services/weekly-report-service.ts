@@ -11,9 +11,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** History before the first week the business timeline covers: waits that began earlier are measured from there. */
 const TIMELINE_LEAD_DAYS = 30;
 
-/** The figures of a lead's weekly report, from the event history (flow metrics and quality figures per week). */
+/** The figures of a lead's weekly report: flow metrics from the event history, quality figures per week from the decisions' day sums. */
 export class WeeklyReportService {
-  constructor(private readonly deps: { config: WorkflowConfig; metrics: MetricsRepo; insights: Pick<InsightsService, 'teamEvents' | 'minutesLost'> }) {}
+  constructor(private readonly deps: { config: WorkflowConfig; metrics: MetricsRepo; insights: Pick<InsightsService, 'teamDecisions'> }) {}
 
   /** Teams each lead leads, in config order; a lead of several teams gets one report covering them all. */
   leads(): Map<string, string[]> {
@@ -32,8 +32,7 @@ export class WeeklyReportService {
     const weeks = reportWeeks(weekOf, timezone, REPORT_WEEKS);
     const from = weeks[0].period.from;
     const to = weeks[weeks.length - 1].period.to;
-    const events = await this.deps.insights.teamEvents(teamKeys, from, to);
-    const minutesLost = this.deps.insights.minutesLost(from, to);
+    const decisions = await this.deps.insights.teamDecisions(teamKeys, [...weeks.map((w) => w.period.from), to]);
     const teams: WeeklyReport['teams'][number][] = [];
     for (const key of teamKeys) {
       const team = ownEntry(this.deps.config.teams, key);
@@ -43,9 +42,8 @@ export class WeeklyReportService {
       const slaOf = slaMinutesOf(this.deps.config, calendar);
       const changes = await this.deps.metrics.stateChanges(key, from, to);
       teams.push(
-        computeTeamWeeks({ key, name: team.name }, changes, events, weeks, {
+        computeTeamWeeks({ key, name: team.name }, changes, decisions, weeks, {
           flow: { minutesBetween: (a, b) => timeline.minutesBetween(a, b), slaOf },
-          quality: { minutesLost },
         }),
       );
     }

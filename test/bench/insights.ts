@@ -3,10 +3,12 @@
  *
  * `runInsightsBench()` seeds a temporary SQLite file with 1,000,000 events over 180 days (handoffs
  * created, accepted, returned with flagged fields, resubmitted, completed, with reminders between),
- * then times `/handoff insights <team> 90d` as a lead asks it: InsightsService.answer (the quality
- * query, the figures, suggestions and version changes) and the message built from it. It also prints
- * SQLite's plan of the quality query. Run alone: `npx tsx test/bench/insights.ts`, or
- * `npm run bench -- insights`.
+ * below the bot (raw INSERTs, as a database from before the insights facts), runs the catch-up a
+ * start runs (the one-time backfill of the facts and day sums), then times `/handoff insights <team>
+ * 90d` as a lead asks it: InsightsService.answer (the day sums and the facts of the days the period
+ * boundaries cut, the figures, suggestions and version changes) and the message built from it. It
+ * also prints SQLite's plan of each query QualityRepo.cells sends, with the rows it returns. Run
+ * alone: `npx tsx test/bench/insights.ts`, or `npm run bench -- insights`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,8 +47,8 @@ export interface InsightsBenchOptions {
 export interface InsightsBenchResult {
   readonly measurements: Measurement[];
   readonly notes: string[];
-  /** The quality query as QualityRepo sends it, with SQLite's plan. */
-  readonly plan: { readonly sql: string; readonly lines: string[] };
+  /** The queries QualityRepo.cells sends, with SQLite's plans. */
+  readonly plans: ReadonlyArray<{ readonly sql: string; readonly lines: string[] }>;
 }
 
 const memberId = (t: number, m: number) => `U0Q${t}M${String(m).padStart(2, '0')}`;
@@ -161,14 +163,18 @@ export function seedEvents(sqlite: OpenDb['sqlite'], eventTotal: number): Seeded
   return { handoffs, events, byType };
 }
 
-/** The SQL QualityRepo sends for a scope, captured from a second drizzle instance that logs it. */
-async function captureQualityQuery(sqlite: OpenDb['sqlite'], team: string, from: Date, to: Date): Promise<CapturedQuery> {
+/** The statements QualityRepo.cells sends for a scope, captured from a second drizzle instance that logs them. */
+async function captureQualityQueries(sqlite: OpenDb['sqlite'], team: string, boundaries: readonly Date[]): Promise<CapturedQuery[]> {
   const seen: CapturedQuery[] = [];
   const db = drizzle(sqlite, { schema, logger: { logQuery: (sql, params) => seen.push({ sql, params: [...params] }) } });
-  await new QualityRepo(new SqliteDatabase(db, sqlite, schema)).events({ team }, from, to);
-  const last = seen.at(-1);
-  if (!last) throw new Error('QualityRepo sent no query');
-  return last;
+  await new QualityRepo(new SqliteDatabase(db, sqlite, schema)).cells({ team }, boundaries, { detail: true });
+  if (seen.length === 0) throw new Error('QualityRepo sent no query');
+  return seen;
+}
+
+/** How many rows the statements return. */
+function rowsRead(sqlite: OpenDb['sqlite'], queries: readonly CapturedQuery[]): number {
+  return queries.reduce((n, q) => n + sqlite.prepare(q.sql).raw().all(...(q.params as unknown[])).length, 0);
 }
 
 /** Seeds, measures, cleans up. `log` gets progress lines. */
@@ -187,15 +193,24 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
           .map(([k, n]) => `${k} ${fmtInt(n)}`)
           .join(', ')}); no ANALYZE, as in production`,
     );
+    // Seeded below the bot, as an upgraded database would be: the facts and day sums come from the
+    // catch-up every start runs (here the one-time backfill of the whole history).
+    const t1 = performance.now();
+    const facts = await new QualityRepo(handle).catchUp(NOW);
+    const backfillMs = performance.now() - t1;
+    log(`insights backfill (the first start after the upgrade): ${fmtInt(facts)} facts in ${Math.round(backfillMs)} ms`);
     const clock = { now: () => NOW };
     const insights = new InsightsService({ config, quality: new QualityRepo(handle), directory: configDirectory(config), clock });
     const viewOptions = insightsViewOptions(config);
     const measurements: Measurement[] = [];
     const notes: string[] = [];
-    const { previous } = comparedPeriods(NOW, 90);
+    const { current, previous } = comparedPeriods(NOW, 90);
+    const boundaries = [previous.from, current.from, NOW];
+    const cellsOf = (team: string) => new QualityRepo(handle).cells({ team }, boundaries, { detail: true });
+    const size = (c: Awaited<ReturnType<typeof cellsOf>>) => c.decisions.length + c.reasons.length + c.resubmissions.length;
 
     for (const team of ['team0', 'team1']) {
-      const rowsRead = (await new QualityRepo(handle).events({ team }, previous.from, NOW)).length;
+      const cellCount = size(await cellsOf(team));
       let blocks = 0;
       let decided = 0;
       measurements.push({
@@ -209,27 +224,30 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
           decided = r.value.answer.report.totals.current.decided;
           return r.ms;
         }),
-        rows: `${fmtInt(rowsRead)} quality events read (180 d); ${fmtInt(decided)} decided in 90 d; ${blocks} blocks; ${config.teams[team].hours ? 'business hours' : 'round the clock'}`,
+        rows: `${fmtInt(rowsRead(handle.sqlite, await captureQualityQueries(handle.sqlite, team, boundaries)))} rows read, ${fmtInt(cellCount)} cells (180 d); ${fmtInt(decided)} decided in 90 d; ${blocks} blocks; ${config.teams[team].hours ? 'business hours' : 'round the clock'}`,
         targetMs: 200,
       });
     }
     // Where the time goes: the query alone.
-    let n = 0;
+    let sizes = '';
     measurements.push({
-      name: 'QualityRepo.events(team0, 180 d) alone',
+      name: 'QualityRepo.cells(team0, 180 d) alone',
       samples: await repeat(runs, async () => {
-        const r = await timedAsync(async () => new QualityRepo(handle).events({ team: 'team0' }, previous.from, NOW));
-        n = r.value.length;
+        const r = await timedAsync(async () => cellsOf('team0'));
+        sizes = `${fmtInt(r.value.decisions.length)} decision, ${fmtInt(r.value.reasons.length)} reason, ${fmtInt(r.value.resubmissions.length)} resubmission rows`;
         return r.ms;
       }),
-      rows: `${fmtInt(n)} rows`,
+      rows: sizes,
     });
 
-    const query = await captureQualityQuery(handle.sqlite, 'team0', previous.from, NOW);
-    const planRows = handle.sqlite.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...(query.params as unknown[])) as PlanRow[];
+    const queries = await captureQualityQueries(handle.sqlite, 'team0', boundaries);
+    const plans = queries.map((query) => ({ sql: `${inlineParams(query)} (${fmtInt(rowsRead(handle.sqlite, [query]))} rows)`, lines: formatPlan(handle.sqlite.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...(query.params as unknown[])) as PlanRow[]) }));
     const total = (handle.sqlite.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-    notes.push(`the quality query returns ${fmtInt(n)} of ${fmtInt(total)} events (team0 sends and receives; 90 d compared with the 90 d before)`);
-    return { measurements, notes, plan: { sql: inlineParams(query), lines: formatPlan(planRows) } };
+    const count = (table: string) => (handle.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    notes.push(
+      `${fmtInt(total)} events; ${fmtInt(count('quality_facts'))} quality facts, ${fmtInt(count('quality_days'))} day sums of decisions, ${fmtInt(count('quality_reasons'))} of reasons; backfilled in ${fmtInt(Math.round(backfillMs))} ms`,
+    );
+    return { measurements, notes, plans };
   } finally {
     await handle.close();
     rmSync(dir, { recursive: true, force: true });
@@ -238,8 +256,10 @@ export async function runInsightsBench(opts: InsightsBenchOptions = {}): Promise
 
 /** Prints a result as index.ts does. */
 export function printInsightsResult(r: InsightsBenchResult, print: (line: string) => void): void {
-  print(`\nQuality query (EXPLAIN QUERY PLAN of the SQL QualityRepo sends)\n  SQL: ${r.plan.sql.replace(/\s+/g, ' ').trim()}`);
-  for (const line of r.plan.lines) print(`  ${line}`);
+  for (const plan of r.plans) {
+    print(`\nQuality query (EXPLAIN QUERY PLAN of the SQL QualityRepo.cells sends)\n  SQL: ${plan.sql.replace(/\s+/g, ' ').trim()}`);
+    for (const line of plan.lines) print(`  ${line}`);
+  }
   print(`\n${resultsTable(r.measurements)}\n`);
   for (const n of r.notes) print(`note: ${n}`);
 }

@@ -101,6 +101,17 @@ function seed(db: BetterSQLite3Database<typeof schema>): void {
   db.insert(schema.approvalMessages).values({ handoffId: 2, userId: 'U0LEAD', eventId: 1, channel: 'D9', ts: '1700000000.000200' }).run();
   db.insert(schema.instances).values({ owner: 'host:1:ab12cd34:0', heartbeatAt: at(9), startedAt: at(1) }).run();
   db.insert(schema.jobLeases).values({ name: 'nudges', owner: 'host:1:ab12cd34:0', until: at(10) }).run();
+  const ms = (i: number) => at(i).getTime();
+  db.insert(schema.qualityFacts)
+    .values([
+      { eventId: 2, handoffId: 4, typeKey: 'order-to-ops', fromTeam: 'sales', toTeam: 'ops', typeVersion: 'abc123', createdAt: ms(1), at: ms(2), firstDecision: true, returnNumber: 1, decidedAt: ms(2), returnedAt: null, flaggedFields: ['customer'], somethingElse: true, reason: 'déjà "vu" <b>' },
+      { eventId: 4, handoffId: 6, typeKey: 'anything-to-ops', fromTeam: null, toTeam: 'ops', typeVersion: null, createdAt: ms(3), at: ms(4), firstDecision: false, returnNumber: 0, decidedAt: null, returnedAt: ms(3), flaggedFields: [], somethingElse: false, reason: null },
+    ])
+    .run();
+  db.insert(schema.qualityDays).values({ toTeam: 'ops', day: 20598, decidedDay: 20597, typeKey: 'order-to-ops', fromTeam: '', typeVersion: '', decided: 3, returns: 2, firstReturns: 1, secondReturns: 1, firstCreatedAt: ms(1), firstHandoffId: 4 }).run();
+  db.insert(schema.qualityReasons).values({ toTeam: 'ops', day: 20598, typeKey: 'order-to-ops', fromTeam: 'sales', entries: [['customer', 'k1', 2, 'Wrong customer', 4, 2], [null, '', 1, null, 6, 4]] }).run();
+  db.insert(schema.qualityResubmissions).values({ toTeam: 'ops', day: 20598, typeKey: 'order-to-ops', fromTeam: 'sales', spans: [[ms(4), ms(3)]] }).run();
+  db.insert(schema.qualityBackfill).values({ id: 1, throughEventId: 40, at: at(11) }).run();
   // A gap at the end: AUTOINCREMENT remembers 12, max(id) is 11.
   db.delete(schema.outbox).where(eq(schema.outbox.id, 12)).run();
 }
@@ -163,7 +174,7 @@ describeWithPostgres('handoff db copy (SQLite → Postgres → SQLite)', () => {
     expect(there.stdout).toMatch(/^handoffs\s+23\s+146\s+[0-9a-f]{12} equal$/m);
     expect(there.stdout).toMatch(/^events\s+30\s+30\s+/m);
     expect(there.stdout).toMatch(/^slack_statuses\s+2\s+-\s+/m);
-    expect(there.stdout).toMatch(/Copied \d+ rows in 18 tables/);
+    expect(there.stdout).toMatch(/Copied \d+ rows in 23 tables/);
     expect(await pgDump()).toEqual(original);
 
     const back = join(dir, 'nested', 'back.db');

@@ -75,66 +75,102 @@ const hours = (minutes: number | null) => (minutes === null ? null : Math.round(
  * The chart, as Vega-Lite: per week over the report's weeks, first-time right (per team, and for work
  * each team sent), SLA breaches per team, and time to accept per team (median solid, p90 dashed).
  * Weeks without a figure (nothing decided, nothing accepted) leave a gap in the line, never a zero.
+ *
+ * What changes from one report to the next is in `datasets` and in the `params` (the headings), and
+ * the rest is the same for every report, so the renderer compiles it once (renderChartPng). The weeks
+ * are their Mondays ('YYYY-MM-DD', in order as text) on one x scale shared by the three panels (the
+ * breaches have a row for every week), labelled under the last panel only.
  */
 export function buildWeeklyChartSpec(report: WeeklyReport): TopLevelSpec {
   const ftr: Array<{ week: string; series: string; percent: number }> = [];
   const breaches: Array<{ week: string; team: string; breaches: number }> = [];
   const accept: Array<{ week: string; team: string; stat: string; hours: number }> = [];
-  const weeks = report.teams[0]?.received.map((w) => weekLabel(w.weekOf)) ?? [];
+  const weeks = report.teams[0]?.received.map((w) => w.weekOf) ?? [];
   for (const t of report.teams) {
     for (const w of t.received) {
-      const week = weekLabel(w.weekOf);
       const p = pct(weekFirstTimeRight(w));
-      if (p !== null) ftr.push({ week, series: `${t.teamName} received`, percent: p });
-      breaches.push({ week, team: t.teamName, breaches: w.slaBreaches });
+      if (p !== null) ftr.push({ week: w.weekOf, series: `${t.teamName} received`, percent: p });
+      breaches.push({ week: w.weekOf, team: t.teamName, breaches: w.slaBreaches });
       const p50 = hours(w.acceptP50);
       const p90 = hours(w.acceptP90);
-      if (p50 !== null) accept.push({ week, team: t.teamName, stat: 'median', hours: p50 });
-      if (p90 !== null) accept.push({ week, team: t.teamName, stat: 'p90', hours: p90 });
+      if (p50 !== null) accept.push({ week: w.weekOf, team: t.teamName, stat: 'median', hours: p50 });
+      if (p90 !== null) accept.push({ week: w.weekOf, team: t.teamName, stat: 'p90', hours: p90 });
     }
     for (const w of t.sent) {
       const p = pct(weekFirstTimeRight(w));
-      if (p !== null) ftr.push({ week: weekLabel(w.weekOf), series: `${t.teamName} sent`, percent: p });
+      if (p !== null) ftr.push({ week: w.weekOf, series: `${t.teamName} sent`, percent: p });
     }
   }
-  const x = { field: 'week', type: 'ordinal', sort: weeks, scale: { domain: weeks }, title: null, axis: { labelAngle: 0 } } as const;
-  const panel = { width: 640, height: 150 } as const;
+  const heading = `Handoffs, ${weeks.length} weeks to ${weeks.length ? weekLabel(weeks[weeks.length - 1]) : ''}`;
+  return weeklyChart(heading, report.teams.map((t) => t.teamName).join(', '), { ftr, breaches, accept });
+}
+
+/** "Nov 16" for a week's Monday, as weekLabel writes it. */
+const WEEK_AXIS_LABEL = "utcFormat(toDate(datum.value), '%b %-d')";
+const panel = { width: 640, height: 150 } as const;
+const weekAxis = (labelled: boolean) =>
+  ({
+    field: 'week',
+    type: 'ordinal',
+    sort: 'ascending',
+    scale: { type: 'band', paddingInner: 0.2, paddingOuter: 0.1 },
+    title: null,
+    axis: labelled ? { labelAngle: 0, labelExpr: WEEK_AXIS_LABEL } : { labels: false, ticks: false },
+  }) as const;
+
+/** The weekly chart: everything but the headings and `datasets` is the same for every report (see buildWeeklyChartSpec). */
+function weeklyChart(heading: string, subheading: string, datasets: Record<string, object[]>): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `Handoffs, ${weeks.length} weeks to ${weeks.at(-1) ?? ''}`, subtitle: report.teams.map((t) => t.teamName).join(', ') },
+    params: [
+      { name: 'heading', value: heading },
+      { name: 'subheading', value: subheading },
+    ],
+    datasets,
+    // Vega-Lite passes a subtitle expression on to Vega (whose titles take one), though its types say text only.
+    title: { text: { expr: 'heading' }, subtitle: { expr: 'subheading' } as unknown as string },
     background: 'white',
     padding: 16,
-    config: { font: CHART_FONT_FAMILY, view: { stroke: null }, legend: { orient: 'right' } },
+    // Drawn at one pixel per unit (chart-renderer's ZOOM), so the type is a size larger than Vega's
+    // defaults. The y axes have no titles: each panel's title names its unit, and every glyph costs
+    // resvg about 60 µs to lay out and draw.
+    config: {
+      font: CHART_FONT_FAMILY,
+      view: { stroke: null },
+      title: { fontSize: 15, subtitleFontSize: 12 },
+      axis: { labelFontSize: 11, titleFontSize: 12 },
+      legend: { orient: 'right', labelFontSize: 11, labelLimit: 220 },
+    },
     vconcat: [
       {
         ...panel,
         title: 'First-time right (%)',
-        data: { values: ftr },
+        data: { name: 'ftr' },
         mark: { type: 'line', point: true },
-        encoding: { x, y: { field: 'percent', type: 'quantitative', scale: { domain: [0, 100] }, title: '%' }, color: { field: 'series', type: 'nominal', title: null } },
+        encoding: { x: weekAxis(false), y: { field: 'percent', type: 'quantitative', scale: { domain: [0, 100] }, title: null }, color: { field: 'series', type: 'nominal', title: null } },
       },
       {
         ...panel,
         title: 'SLA breaches',
-        data: { values: breaches },
+        data: { name: 'breaches' },
         mark: 'bar',
-        encoding: { x, xOffset: { field: 'team', type: 'nominal' }, y: { field: 'breaches', type: 'quantitative', title: 'breaches', axis: { tickMinStep: 1 } }, color: { field: 'team', type: 'nominal', title: null } },
+        encoding: { x: weekAxis(false), xOffset: { field: 'team', type: 'nominal' }, y: { field: 'breaches', type: 'quantitative', title: null, axis: { tickMinStep: 1 } }, color: { field: 'team', type: 'nominal', title: null } },
       },
       {
         ...panel,
         title: 'Time to accept (business hours): median solid, p90 dashed',
-        data: { values: accept },
+        data: { name: 'accept' },
         mark: { type: 'line', point: true },
         encoding: {
-          x,
-          y: { field: 'hours', type: 'quantitative', title: 'hours' },
+          x: weekAxis(true),
+          y: { field: 'hours', type: 'quantitative', title: null },
           color: { field: 'team', type: 'nominal', title: null },
           strokeDash: { field: 'stat', type: 'nominal', legend: null, scale: { domain: ['median', 'p90'], range: [[1, 0], [5, 4]] } },
           detail: { field: 'stat', type: 'nominal' },
         },
       },
     ],
-    resolve: { scale: { color: 'independent' } },
+    resolve: { scale: { x: 'shared', color: 'independent' } },
   };
 }
 
