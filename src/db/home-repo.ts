@@ -1,26 +1,17 @@
-import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { laneOf, type Notification } from '../domain/notifications.js';
-import type { Database, Tx } from './database.js';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { HOME_LANE_PREFIX, laneOf, type Notification } from '../domain/notifications.js';
+import type { Database, Statement, Tx } from './database.js';
 import type { HandoffRow } from './schema.js';
 
 /** The queries behind the App Home tab, and the queue of Home refreshes. */
 export class HomeRepo {
-  // Prepared once: queueRefresh runs inside every change of a handoff.
-  private readonly viewerStatement;
-  private readonly waitingStatement;
+  // Prepared once (per number of people): queueRefresh runs inside every change of a handoff.
+  private readonly dueStatements = new Map<number, Statement<Array<{ userId: string }>>>();
   private readonly refreshStatement;
 
   constructor(private readonly database: Database) {
     const p = sql.placeholder;
-    const { homeViewers, outbox } = database.schema;
-    this.viewerStatement = database.prepare((db) => db.select({ userId: homeViewers.userId }).from(homeViewers).where(eq(homeViewers.userId, p('userId'))).limit(1).prepare());
-    this.waitingStatement = database.prepare((db) =>
-      db
-      .select({ userId: sql<string>`${database.jsonText(outbox.payload, 'userId')}` })
-      .from(outbox)
-      .where(and(isNull(outbox.sentAt), isNull(outbox.leaseUntil), eq(outbox.kind, 'home')))
-      .prepare(),
-    );
+    const { outbox } = database.schema;
     this.refreshStatement = database.prepare((db) =>
       db
       .insert(outbox)
@@ -31,9 +22,7 @@ export class HomeRepo {
 
   async recordOpened(userId: string, at: Date): Promise<void> {
     const { homeViewers } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.insert(homeViewers).values({ userId, openedAt: at }).onConflictDoUpdate({ target: homeViewers.userId, set: { openedAt: at } });
-    });
+    await this.database.atomic((db) => db.insert(homeViewers).values({ userId, openedAt: at }).onConflictDoUpdate({ target: homeViewers.userId, set: { openedAt: at } }));
   }
 
   /** OPEN handoffs of these teams, oldest first. */
@@ -83,17 +72,46 @@ export class HomeRepo {
    * has no refresh waiting yet: a burst of changes within the delay costs one views.publish. A
    * refresh already taken by a dispatcher (leased) does not count as waiting, since it may have
    * rendered before this change.
+   *
+   * One read for all of them (it was one per person, then one over every unsent Home refresh): the
+   * viewers among them whose Home lane (`home:<user>`) holds no waiting entry, found through the
+   * unsent-lane index. On Postgres that keeps the SERIALIZABLE read set of a change to those lanes
+   * rather than the whole outbox, which every change writes to.
    */
   async queueRefresh(_tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): Promise<void> {
     // The prepared statements run inside the caller's transaction `_tx` (Database.prepare).
-    const viewers: string[] = [];
-    for (const userId of new Set(userIds)) if ((await this.viewerStatement.execute({ userId })).length > 0) viewers.push(userId);
-    if (viewers.length === 0) return;
-    const waiting = new Set((await this.waitingStatement.execute()).map((r) => r.userId));
-    for (const userId of viewers) {
-      if (waiting.has(userId)) continue;
-      const n: Notification = { type: 'home', userId };
-      await this.refreshStatement.execute({ lane: laneOf(n), payload: n, createdAt, dueAt });
+    const people = [...new Set(userIds)];
+    for (let i = 0; i < people.length; i += DUE_CHUNK) {
+      const chunk = people.slice(i, i + DUE_CHUNK);
+      const due = await this.dueStatement(chunk.length).execute(Object.fromEntries(chunk.map((userId, j) => [`u${j}`, userId])));
+      for (const { userId } of due) {
+        const n: Notification = { type: 'home', userId };
+        await this.refreshStatement.execute({ lane: laneOf(n), payload: n, createdAt, dueAt });
+      }
     }
   }
+
+  /** Of `size` people (placeholders u0, u1 …), those who have opened Home and have no refresh waiting, in the order asked. */
+  private dueStatement(size: number): Statement<Array<{ userId: string }>> {
+    let statement = this.dueStatements.get(size);
+    if (!statement) {
+      const { homeViewers } = this.database.schema;
+      const ids = Array.from({ length: size }, (_, j) => sql.placeholder(`u${j}`));
+      // The lane written as laneOf writes it, so the lookup is one range of outbox_lane_idx.
+      const waiting = sql`SELECT 1 FROM outbox waiting WHERE waiting.lane = ${HOME_LANE_PREFIX} || ${homeViewers.userId} AND waiting.sent_at IS NULL AND waiting.lease_until IS NULL`;
+      statement = this.database.prepare((db) =>
+        db
+          .select({ userId: homeViewers.userId })
+          .from(homeViewers)
+          .where(and(inArray(homeViewers.userId, ids), sql`NOT EXISTS (${waiting})`))
+          .orderBy(asc(homeViewers.userId))
+          .prepare(),
+      );
+      this.dueStatements.set(size, statement);
+    }
+    return statement;
+  }
 }
+
+/** People per read of queueRefresh: a change's audience (requester, owners, a team) is far smaller. */
+const DUE_CHUNK = 50;
