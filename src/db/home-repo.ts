@@ -1,12 +1,12 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
-import { HOME_LANE_PREFIX, laneOf, type Notification } from '../domain/notifications.js';
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { homeLane, type Notification } from '../domain/notifications.js';
 import type { Database, Statement, Tx } from './database.js';
 import type { HandoffRow } from './schema.js';
 
 /** The queries behind the App Home tab, and the queue of Home refreshes. */
 export class HomeRepo {
-  // Prepared once (per number of people): queueRefresh runs inside every change of a handoff.
-  private readonly dueStatements = new Map<number, Statement<Array<{ userId: string }>>>();
+  // Prepared once (per length of their IN list): queueRefresh runs inside every change of a handoff.
+  private readonly statements = new Map<string, Statement<unknown>>();
   private readonly refreshStatement;
 
   constructor(private readonly database: Database) {
@@ -73,45 +73,65 @@ export class HomeRepo {
    * refresh already taken by a dispatcher (leased) does not count as waiting, since it may have
    * rendered before this change.
    *
-   * One read for all of them (it was one per person, then one over every unsent Home refresh): the
-   * viewers among them whose Home lane (`home:<user>`) holds no waiting entry, found through the
-   * unsent-lane index. On Postgres that keeps the SERIALIZABLE read set of a change to those lanes
-   * rather than the whole outbox, which every change writes to.
+   * Two reads for all of them, not one per person: the viewers among them (primary key), then, only
+   * if there are any, their Home lanes (`home:<user>`) in the unsent-lane index. Apart, not as one
+   * NOT EXISTS, so Postgres never plans a scan of the whole outbox for it: inside a SERIALIZABLE
+   * change a scan of the outbox is a read every other change's outbox insert conflicts with.
    */
   async queueRefresh(_tx: Tx, userIds: readonly string[], createdAt: Date, dueAt: Date): Promise<void> {
     // The prepared statements run inside the caller's transaction `_tx` (Database.prepare).
     const people = [...new Set(userIds)];
-    for (let i = 0; i < people.length; i += DUE_CHUNK) {
-      const chunk = people.slice(i, i + DUE_CHUNK);
-      const due = await this.dueStatement(chunk.length).execute(Object.fromEntries(chunk.map((userId, j) => [`u${j}`, userId])));
-      for (const { userId } of due) {
+    for (let i = 0; i < people.length; i += CHUNK) {
+      const chunk = people.slice(i, i + CHUNK);
+      const viewers = (await this.viewersAmong(chunk.length).execute(placeholders(chunk))).map((r) => r.userId);
+      if (viewers.length === 0) continue;
+      const lanes = viewers.map(homeLane);
+      const waiting = new Set((await this.waitingIn(lanes.length).execute(placeholders(lanes))).map((r) => r.lane));
+      for (const userId of viewers) {
         const n: Notification = { type: 'home', userId };
-        await this.refreshStatement.execute({ lane: laneOf(n), payload: n, createdAt, dueAt });
+        if (!waiting.has(homeLane(userId))) await this.refreshStatement.execute({ lane: homeLane(userId), payload: n, createdAt, dueAt });
       }
     }
   }
 
-  /** Of `size` people (placeholders u0, u1 …), those who have opened Home and have no refresh waiting, in the order asked. */
-  private dueStatement(size: number): Statement<Array<{ userId: string }>> {
-    let statement = this.dueStatements.get(size);
-    if (!statement) {
+  /** Which of `size` people (placeholders v0, v1 …) have opened the Home tab, in user id order. */
+  private viewersAmong(size: number): Statement<Array<{ userId: string }>> {
+    return this.cached(`viewers:${size}`, () => {
       const { homeViewers } = this.database.schema;
-      const ids = Array.from({ length: size }, (_, j) => sql.placeholder(`u${j}`));
-      // The lane written as laneOf writes it, so the lookup is one range of outbox_lane_idx.
-      const waiting = sql`SELECT 1 FROM outbox waiting WHERE waiting.lane = ${HOME_LANE_PREFIX} || ${homeViewers.userId} AND waiting.sent_at IS NULL AND waiting.lease_until IS NULL`;
-      statement = this.database.prepare((db) =>
-        db
-          .select({ userId: homeViewers.userId })
-          .from(homeViewers)
-          .where(and(inArray(homeViewers.userId, ids), sql`NOT EXISTS (${waiting})`))
-          .orderBy(asc(homeViewers.userId))
-          .prepare(),
+      return this.database.prepare((db) =>
+        db.select({ userId: homeViewers.userId }).from(homeViewers).where(inArray(homeViewers.userId, ids(size))).orderBy(asc(homeViewers.userId)).prepare(),
       );
-      this.dueStatements.set(size, statement);
+    }) as Statement<Array<{ userId: string }>>;
+  }
+
+  /** Which of `size` lanes (placeholders v0, v1 …) hold a Home refresh that waits (unsent, not taken). */
+  private waitingIn(size: number): Statement<Array<{ lane: string | null }>> {
+    return this.cached(`waiting:${size}`, () => {
+      const { outbox } = this.database.schema;
+      return this.database.prepare((db) =>
+        db.select({ lane: outbox.lane }).from(outbox).where(and(inArray(outbox.lane, ids(size)), isNull(outbox.sentAt), isNull(outbox.leaseUntil))).prepare(),
+      );
+    }) as Statement<Array<{ lane: string | null }>>;
+  }
+
+  private cached(key: string, build: () => Statement<unknown>): Statement<unknown> {
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = build();
+      this.statements.set(key, statement);
     }
     return statement;
   }
 }
 
+/** Placeholders v0 … v(size-1), for an IN list prepared once per length. */
+function ids(size: number) {
+  return Array.from({ length: size }, (_, j) => sql.placeholder(`v${j}`));
+}
+
+function placeholders(values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((v, j) => [`v${j}`, v]));
+}
+
 /** People per read of queueRefresh: a change's audience (requester, owners, a team) is far smaller. */
-const DUE_CHUNK = 50;
+const CHUNK = 50;

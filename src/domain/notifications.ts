@@ -39,7 +39,9 @@ export type OutboxMessage = Notification | WebhookNotification;
 export type NotificationType = Notification['type'];
 
 /** The lane of a person's Home refreshes: HomeRepo finds a waiting one by it. */
-export const HOME_LANE_PREFIX = 'home:';
+export function homeLane(userId: string): string {
+  return `home:${userId}`;
+}
 
 /**
  * Entries of one lane are sent in order; different lanes never wait for each other. A person's Home
@@ -47,6 +49,6 @@ export const HOME_LANE_PREFIX = 'home:';
  */
 export function laneOf(m: OutboxMessage): string | null {
   if (m.type === 'webhook') return `webhook:${m.url}:${m.handoffId}`;
-  if (m.type === 'home') return `${HOME_LANE_PREFIX}${m.userId}`;
+  if (m.type === 'home') return homeLane(m.userId);
   return m.handoffId === undefined ? null : `slack:${m.handoffId}`;
 }
