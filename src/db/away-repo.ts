@@ -22,18 +22,18 @@ export class AwayRepo {
 
   async set(userId: string, until: Date, backupId: string | null, at: Date): Promise<void> {
     const { awayPeople } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx
+    await this.database.atomic((db) =>
+      db
         .insert(awayPeople)
         .values({ userId, until, backupId, setAt: at })
-        .onConflictDoUpdate({ target: awayPeople.userId, set: { until, backupId, setAt: at } });
-    });
+        .onConflictDoUpdate({ target: awayPeople.userId, set: { until, backupId, setAt: at } }),
+    );
   }
 
   /** Ends an absence; false when there was none. */
   async clear(userId: string): Promise<boolean> {
     const { awayPeople } = this.database.schema;
-    return this.database.transaction(async (tx) => (await tx.delete(awayPeople).where(eq(awayPeople.userId, userId)).returning({ userId: awayPeople.userId })).length > 0);
+    return this.database.atomic(async (db) => (await db.delete(awayPeople).where(eq(awayPeople.userId, userId)).returning({ userId: awayPeople.userId })).length > 0);
   }
 
   async find(userId: string, now: Date): Promise<ManualAway | null> {
@@ -60,23 +60,23 @@ export class AwayRepo {
   async saveStatus(userId: string, away: { until: Date | null } | null, at: Date): Promise<void> {
     const { slackStatuses } = this.database.schema;
     const values = { away: away !== null, until: away?.until ?? null, fetchedAt: at };
-    await this.database.transaction(async (tx) => {
-      await tx
+    await this.database.atomic((db) =>
+      db
         .insert(slackStatuses)
         .values({ userId, ...values })
-        .onConflictDoUpdate({ target: slackStatuses.userId, set: values });
-    });
+        .onConflictDoUpdate({ target: slackStatuses.userId, set: values }),
+    );
   }
 
   /** Marks a status as read at `at` without changing what it said (the read failed: try again later, not every minute). */
   async touchStatus(userId: string, at: Date): Promise<void> {
     const { slackStatuses } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx
+    await this.database.atomic((db) =>
+      db
         .insert(slackStatuses)
         .values({ userId, away: false, until: null, fetchedAt: at })
-        .onConflictDoUpdate({ target: slackStatuses.userId, set: { fetchedAt: at } });
-    });
+        .onConflictDoUpdate({ target: slackStatuses.userId, set: { fetchedAt: at } }),
+    );
   }
 
   /** When each of these people's status was last read; absent: never. */

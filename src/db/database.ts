@@ -29,7 +29,7 @@ export interface RawStatement {
  * serves SQLite and Postgres: the dialect's tables, transactions, and the few raw SQL pieces that
  * differ between the two. Rules for repositories (checked by test/unit/db-portability.test.ts):
  * every query is awaited (no `.get()/.all()/.run()/.values()`, which Postgres lacks), tables come
- * from `schema`, and every write runs inside `transaction`.
+ * from `schema`, and every write runs inside `transaction` or `atomic`.
  */
 export interface Database {
   readonly dialect: 'sqlite' | 'postgres';
@@ -45,6 +45,21 @@ export interface Database {
    * rejects. A call made inside a transaction of the same async context joins it (no savepoint).
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn`, ONE statement that is atomic on its own and reads only the rows it writes (a
+   * compare-and-set UPDATE by key, an upsert, an INSERT … ON CONFLICT DO NOTHING), without a
+   * transaction of its own: on Postgres on the pool, autocommit (no BEGIN … COMMIT round trips and
+   * no SERIALIZABLE read set to conflict with), run again on a serialization failure or deadlock; on
+   * SQLite behind the same mutex as `transaction` (on the shared connection a statement run while
+   * another context's transaction is open would join it) but without BEGIN/COMMIT: SQLite runs a
+   * single statement as its own transaction, and a write statement takes the write lock as it
+   * starts, as BEGIN IMMEDIATE would. Called inside a transaction, it joins it.
+   *
+   * Not for a statement that decides on rows it does not write (a NOT EXISTS over other rows, a
+   * read then a write): outside SERIALIZABLE, Postgres would not see another transaction's
+   * write between them; those go in `transaction`.
+   */
+  atomic<T>(fn: (db: Db) => PromiseLike<T>): Promise<T>;
   /** Whether the calling async context is inside a transaction. */
   inTransaction(): boolean;
   /**
@@ -118,6 +133,11 @@ export class SqliteDatabase implements Database {
         }
       });
     });
+  }
+
+  async atomic<T>(fn: (db: Db) => PromiseLike<T>): Promise<T> {
+    if (this.inTransaction()) return fn(this.db);
+    return this.exclusive(async () => fn(this.db));
   }
 
   prepare<R>(build: (db: Db) => Statement<R>): Statement<R> {

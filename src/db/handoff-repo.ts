@@ -319,17 +319,13 @@ export class HandoffRepo {
 
   async saveDmChannel(userId: string, channelId: string, at: Date): Promise<void> {
     const { dmChannels } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.insert(dmChannels).values({ userId, channelId, at }).onConflictDoUpdate({ target: dmChannels.userId, set: { channelId, at } });
-    });
+    await this.database.atomic((db) => db.insert(dmChannels).values({ userId, channelId, at }).onConflictDoUpdate({ target: dmChannels.userId, set: { channelId, at } }));
   }
 
   /** Remembers a DM that asked someone to approve a handoff; a retry that posted the same message adds nothing. */
   async saveApprovalMessage(row: ApprovalMessageRow): Promise<void> {
     const { approvalMessages } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.insert(approvalMessages).values(row).onConflictDoNothing();
-    });
+    await this.database.atomic((db) => db.insert(approvalMessages).values(row).onConflictDoNothing());
   }
 
   /** The approval DMs of a handoff not yet updated with the decision, oldest first. */
@@ -341,9 +337,7 @@ export class HandoffRepo {
   /** Forgets an approval DM once it shows the decision. */
   async deleteApprovalMessage(channel: string, ts: string): Promise<void> {
     const { approvalMessages } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.delete(approvalMessages).where(and(eq(approvalMessages.channel, channel), eq(approvalMessages.ts, ts)));
-    });
+    await this.database.atomic((db) => db.delete(approvalMessages).where(and(eq(approvalMessages.channel, channel), eq(approvalMessages.ts, ts))));
   }
 
   /** The open handoff that holds a unique value, if any. */
@@ -514,15 +508,11 @@ export class HandoffRepo {
   /** Records where the channel post lives; not a state change, so the version stays. */
   async setSourcePermalink(id: number, permalink: string): Promise<void> {
     const { handoffs } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.update(handoffs).set({ sourcePermalink: permalink }).where(eq(handoffs.id, id));
-    });
+    await this.database.atomic((db) => db.update(handoffs).set({ sourcePermalink: permalink }).where(eq(handoffs.id, id)));
   }
 
   async setPost(id: number, channelId: string, messageTs: string, permalink: string | null): Promise<void> {
-    await this.database.transaction(async () => {
-      await this.setPostStatement.execute({ id, channelId, messageTs, permalink });
-    });
+    await this.database.atomic(() => this.setPostStatement.execute({ id, channelId, messageTs, permalink }));
   }
 
   private async claimUnique(handoff: HandoffRow, unique: readonly UniqueValue[]): Promise<void> {

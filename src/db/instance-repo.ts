@@ -12,18 +12,15 @@ export class InstanceRepo {
   async beat(owner: string, at: number): Promise<void> {
     const { instances } = this.database.schema;
     const now = new Date(at);
-    await this.database.transaction(async (tx) => {
-      await tx.insert(instances).values({ owner, heartbeatAt: now, startedAt: now }).onConflictDoUpdate({ target: instances.owner, set: { heartbeatAt: now } });
-      await tx.delete(instances).where(lt(instances.heartbeatAt, new Date(at - FORGET_AFTER_MS)));
-    });
+    // Two statements, each atomic on its own: neither depends on the other.
+    await this.database.atomic((db) => db.insert(instances).values({ owner, heartbeatAt: now, startedAt: now }).onConflictDoUpdate({ target: instances.owner, set: { heartbeatAt: now } }));
+    await this.database.atomic((db) => db.delete(instances).where(lt(instances.heartbeatAt, new Date(at - FORGET_AFTER_MS))));
   }
 
   /** A clean stop: the instance holds nothing any more. */
   async remove(owner: string): Promise<void> {
     const { instances } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.delete(instances).where(eq(instances.owner, owner));
-    });
+    await this.database.atomic((db) => db.delete(instances).where(eq(instances.owner, owner)));
   }
 
   /** The instances whose last heartbeat is at or after `since`. */

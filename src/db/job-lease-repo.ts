@@ -14,10 +14,10 @@ export class JobLeaseRepo {
   async take(name: string, owner: string, at: number, ttlMs: number): Promise<boolean> {
     const { jobLeases } = this.database.schema;
     const until = new Date(at + ttlMs);
-    return this.database.transaction(
-      async (tx) =>
+    return this.database.atomic(
+      async (db) =>
         (
-          await tx
+          await db
             .insert(jobLeases)
             .values({ name, owner, until })
             .onConflictDoUpdate({ target: jobLeases.name, set: { owner, until }, setWhere: or(lt(jobLeases.until, new Date(at)), eq(jobLeases.owner, owner)) })
@@ -29,9 +29,7 @@ export class JobLeaseRepo {
   /** Gives the lease back if `owner` still holds it, so the next run (on any instance) need not wait for it to run out. */
   async release(name: string, owner: string): Promise<void> {
     const { jobLeases } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx.delete(jobLeases).where(and(eq(jobLeases.name, name), eq(jobLeases.owner, owner)));
-    });
+    await this.database.atomic((db) => db.delete(jobLeases).where(and(eq(jobLeases.name, name), eq(jobLeases.owner, owner))));
   }
 
   /** Who holds job `name` and until when, or null. */

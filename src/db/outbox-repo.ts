@@ -72,10 +72,10 @@ export class OutboxRepo {
    * `SELECT … FOR UPDATE SKIP LOCKED`: on Postgres the second of two concurrent UPDATEs waits for
    * the first's row lock, re-reads the row and matches nothing; on SQLite the write lock orders
    * them. A dispatcher that loses simply skips the entry, as SKIP LOCKED would, and the same SQL
-   * runs on both databases.
+   * runs on both databases. One statement, so no transaction of its own (Database.atomic).
    */
   async claim(id: number, wallNow: number, leaseMs: number, owner: string): Promise<boolean> {
-    return this.database.transaction(async () => (await this.claimStatement.execute({ id, now: wallNow, until: wallNow + leaseMs, owner })).length === 1);
+    return this.database.atomic(async () => (await this.claimStatement.execute({ id, now: wallNow, until: wallNow + leaseMs, owner })).length === 1);
   }
 
   /**
@@ -97,10 +97,10 @@ export class OutboxRepo {
       const claimedAt = (row.leaseUntil?.getTime() ?? Date.now()) - times.leaseMs;
       const retryAt = new Date(Math.max(row.nextAttemptAt.getTime(), claimedAt + times.settleMs));
       const owner = row.owner;
-      released += await this.database.transaction(
-        async (tx) =>
+      released += await this.database.atomic(
+        async (db) =>
           (
-            await tx
+            await db
               .update(outbox)
               .set({ leaseUntil: null, leaseOwner: null, nextAttemptAt: retryAt })
               .where(and(eq(outbox.id, row.id), eq(outbox.leaseOwner, owner)))
@@ -112,20 +112,18 @@ export class OutboxRepo {
   }
 
   async markSent(id: number, at: Date): Promise<void> {
-    await this.database.transaction(async () => {
-      await this.sentStatement.execute({ id, at: at.getTime() });
-    });
+    await this.database.atomic(() => this.sentStatement.execute({ id, at: at.getTime() }));
   }
 
   async markFailed(id: number, error: string, retryAt: Date): Promise<void> {
     const { outbox } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx
+    await this.database.atomic((db) =>
+      db
         .update(outbox)
         // `webhooks status` shows it: a URL in it keeps no token or password.
         .set({ attempts: sql`${outbox.attempts} + 1`, lastError: redactUrlsIn(error).slice(0, 500), nextAttemptAt: retryAt, leaseUntil: null, leaseOwner: null })
-        .where(eq(outbox.id, id));
-    });
+        .where(eq(outbox.id, id)),
+    );
   }
 
   /**

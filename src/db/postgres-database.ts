@@ -83,6 +83,22 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  async atomic<T>(fn: (db: Db) => PromiseLike<T>): Promise<T> {
+    const current = this.context.getStore();
+    if (current) return fn(current.tx);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Autocommit on a pooled connection: the server's default isolation (READ COMMITTED), under
+        // which an UPDATE or upsert re-checks its WHERE on the row's newest version once its lock is
+        // had, so a compare-and-set stays one. A server whose default is SERIALIZABLE may answer 40001.
+        return await fn(this.root as unknown as Db);
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !RETRY_CODES.has(sqlState(error) ?? '')) throw error;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
   prepare<R>(build: (db: Db) => Statement<R>): Statement<R> {
     // Built on the executor of the moment: a statement prepared on the pool would run outside the caller's transaction.
     return { execute: (values) => build(this.db).execute(values) };

@@ -12,11 +12,9 @@ export class SeenEventRepo {
   /** Records the event id; false when it was seen before. */
   async firstSight(eventId: string, at: Date): Promise<boolean> {
     const { seenEvents } = this.database.schema;
-    return this.database.transaction(async (tx) => {
-      const fresh = (await tx.insert(seenEvents).values({ eventId, at }).onConflictDoNothing().returning({ eventId: seenEvents.eventId })).length === 1;
-      // Slack retries within minutes; a day of ids is plenty, and pruning now and then keeps the table small.
-      if (fresh && ++this.inserts % 500 === 0) await tx.delete(seenEvents).where(lt(seenEvents.at, new Date(at.getTime() - KEEP_MS)));
-      return fresh;
-    });
+    const fresh = (await this.database.atomic((db) => db.insert(seenEvents).values({ eventId, at }).onConflictDoNothing().returning({ eventId: seenEvents.eventId }))).length === 1;
+    // Slack retries within minutes; a day of ids is plenty, and pruning now and then keeps the table small.
+    if (fresh && ++this.inserts % 500 === 0) await this.database.atomic((db) => db.delete(seenEvents).where(lt(seenEvents.at, new Date(at.getTime() - KEEP_MS))));
+    return fresh;
   }
 }

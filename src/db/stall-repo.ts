@@ -136,11 +136,11 @@ export class StallRepo {
 
   async saveTimezone(userId: string, timezone: string, at: Date): Promise<void> {
     const { userProfiles } = this.database.schema;
-    await this.database.transaction(async (tx) => {
-      await tx
+    await this.database.atomic((db) =>
+      db
         .insert(userProfiles)
         .values({ userId, timezone, fetchedAt: at })
-        .onConflictDoUpdate({ target: userProfiles.userId, set: { timezone, fetchedAt: at } });
-    });
+        .onConflictDoUpdate({ target: userProfiles.userId, set: { timezone, fetchedAt: at } }),
+    );
   }
 }

@@ -38,8 +38,17 @@ export interface WebhookNotification {
 export type OutboxMessage = Notification | WebhookNotification;
 export type NotificationType = Notification['type'];
 
-/** Entries of one lane are sent in order; different lanes never wait for each other. */
+/** The lane of a person's Home refreshes: HomeRepo finds a waiting one by it. */
+export function homeLane(userId: string): string {
+  return `home:${userId}`;
+}
+
+/**
+ * Entries of one lane are sent in order; different lanes never wait for each other. A person's Home
+ * refreshes share a lane, so two publishes of one Home never race (the older landing last).
+ */
 export function laneOf(m: OutboxMessage): string | null {
   if (m.type === 'webhook') return `webhook:${m.url}:${m.handoffId}`;
+  if (m.type === 'home') return homeLane(m.userId);
   return m.handoffId === undefined ? null : `slack:${m.handoffId}`;
 }

@@ -128,8 +128,10 @@ export async function runPgLoadBench(opts: { submissions?: number; runs?: number
       const warmBefore = await postCount();
       const warm = await submit(100 * c.instances);
       const refused = warm.filter((s) => !isAck(s));
-      if (refused.length > 0) throw new Error(`${c.name}: ${refused.length} warm-up submissions refused, e.g. HTTP ${refused[0].status} ${refused[0].body.slice(0, 300)}`);
-      await waitUntil(async () => (await postCount()) >= warmBefore + warm.length, DRAIN_LIMIT_MS);
+      // A cold process on a loaded machine may miss Slack's 3 s for a few of its first requests (Bolt answers 404): noted, not fatal, as the warm-up is not measured.
+      if (refused.length > 0) notes.push(`${c.name}: ${refused.length} of ${warm.length} warm-up submissions not acked, e.g. HTTP ${refused[0].status} ${refused[0].body.slice(0, 200)}`);
+      if (refused.length > warm.length / 10) throw new Error(`${c.name}: ${refused.length} warm-up submissions refused, e.g. HTTP ${refused[0].status} ${refused[0].body.slice(0, 300)}`);
+      await waitUntil(async () => (await postCount()) >= warmBefore + warm.length - refused.length, DRAIN_LIMIT_MS);
       await drained();
 
       const runs: PgLoadRun[] = [];

@@ -5,11 +5,13 @@
  * The data is the stall bench's (test/bench/seed.ts: 100,000 handoffs over 90 days, their events,
  * 5,000 due for a nudge) plus an outbox as a running bot leaves it: every handoff's channel post and
  * thread reply sent, digests sent, and a few hundred entries pending (due, queued behind their lane's
- * head, failing with a later retry, leased by another instance). It is seeded into a SQLite file and
+ * head, failing with a later retry, leased by another instance), and 2,000 people who opened the App
+ * Home with a refresh waiting for 200 of them. It is seeded into a SQLite file and
  * moved to a fresh Postgres database with `handoff db copy`'s copyDatabase, then ANALYZEd.
  *
  * The SQL is what the real repositories send (OutboxRepo.listDue and claim as the dispatcher calls
- * them, StallRepo.dueForNudge as runNudges pages through it), recorded at node-postgres' Client.query,
+ * them, StallRepo.dueForNudge as runNudges pages through it, HomeRepo.queueRefresh as every change of
+ * a handoff calls it), recorded at node-postgres' Client.query,
  * so the plans cannot drift from the code. Each EXPLAIN (ANALYZE, BUFFERS) runs inside a transaction
  * that is rolled back: the claim UPDATE is executed by ANALYZE and must leave no trace.
  */
@@ -20,7 +22,9 @@ import pg from 'pg';
 import type { WorkflowConfig } from '../../src/config/workflow-schema';
 import { copyDatabase } from '../../src/db-copy-command';
 import { openDatabase, openDb } from '../../src/db/open-db';
+import { HomeRepo } from '../../src/db/home-repo';
 import { OutboxRepo } from '../../src/db/outbox-repo';
+import { homeLane } from '../../src/domain/notifications';
 import { StallRepo } from '../../src/db/stall-repo';
 import { startPostgres } from '../helpers/postgres';
 import { fmtInt, fmtMs } from './report';
@@ -54,7 +58,7 @@ function seedOutbox(sqlite: import('better-sqlite3').Database, now: number): Rec
   const insert = sqlite.prepare(
     'INSERT INTO outbox (handoff_id, kind, payload, created_at, attempts, next_attempt_at, last_error, sent_at, lease_until, lease_owner, claims, lane) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const out = { sent: 0, due: 0, queuedBehind: 0, failing: 0, leased: 0 };
+  const out = { sent: 0, due: 0, queuedBehind: 0, failing: 0, leased: 0, homeWaiting: 0 };
   const add = (handoffId: number | null, payload: Record<string, unknown>, at: number, state: { sentAt?: number; nextAttemptAt?: number; attempts?: number; error?: string; lease?: { until: number; owner: string } }) => {
     insert.run(
       handoffId,
@@ -68,7 +72,7 @@ function seedOutbox(sqlite: import('better-sqlite3').Database, now: number): Rec
       state.lease?.until ?? null,
       state.lease?.owner ?? null,
       state.lease || state.sentAt ? 1 : 0,
-      handoffId === null ? null : `slack:${handoffId}`,
+      handoffId === null ? (payload.type === 'home' ? homeLane(String(payload.userId)) : null) : `slack:${handoffId}`,
     );
   };
   sqlite.transaction(() => {
@@ -99,9 +103,19 @@ function seedOutbox(sqlite: import('better-sqlite3').Database, now: number): Rec
       add(h.id, { type: 'post', handoffId: h.id }, now - 1000, { lease: { until: now + 20_000, owner: 'other-host:4242:1:1' } });
       out.leased += 1;
     });
+    // App Home: 2,000 people opened it; the changes of the last two seconds left a refresh waiting for 200.
+    const viewer = sqlite.prepare('INSERT INTO home_viewers (user_id, opened_at) VALUES (?, ?)');
+    for (let i = 0; i < HOME_VIEWERS; i++) viewer.run(homeViewer(i), now - 86_400_000);
+    for (let i = 0; i < HOME_VIEWERS; i += 10) {
+      add(null, { type: 'home', userId: homeViewer(i) }, now - 1000, { nextAttemptAt: now + 1000 });
+      out.homeWaiting += 1;
+    }
   })();
   return out;
 }
+
+const HOME_VIEWERS = 2000;
+const homeViewer = (i: number) => `UHOME${String(i).padStart(5, '0')}`;
 
 /** Records every statement node-postgres sends while `fn` runs (Pool.query goes through Client.query too). */
 async function recording<T>(fn: () => Promise<T>): Promise<{ value: T; seen: CapturedPgQuery[] }> {
@@ -142,6 +156,8 @@ export function problemsOf(lines: readonly string[]): string[] {
   });
   return out;
 }
+
+class RolledBack extends Error {}
 
 /** EXPLAIN (ANALYZE, BUFFERS) of `query` in a transaction rolled back afterwards. */
 async function explain(url: string, name: string, query: CapturedPgQuery): Promise<PgPlan> {
@@ -195,7 +211,7 @@ export async function runPgPlansBench(opts: { config: WorkflowConfig; now: Date;
     const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
     await admin.query('ANALYZE');
     const counts: Record<string, number> = {};
-    for (const table of ['handoffs', 'events', 'outbox']) counts[table] = Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    for (const table of ['handoffs', 'events', 'outbox', 'home_viewers']) counts[table] = Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
     counts['outbox pending'] = Number((await admin.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL')).rows[0].n);
     await admin.end();
 
@@ -225,6 +241,25 @@ export async function runPgPlansBench(opts: { config: WorkflowConfig; now: Date;
       const nextSql = next.seen.filter(isStatement(/^select/i)).at(-1);
       if (!nextSql) throw new Error('StallRepo.dueForNudge (next page) sent no SELECT');
       plans.push(await explain(target.url, `StallRepo.dueForNudge(now, 1000, after): ${next.value.length} rows`, nextSql));
+      // A change's audience: a team of 12 and a requester, half of them Home viewers, some with a refresh waiting; rolled back.
+      const homes = new HomeRepo(database);
+      const audience = [...Array.from({ length: 12 }, (_, i) => homeViewer(i * 5)), 'UNOHOME1'];
+      const refreshed = await recording(() =>
+        database
+          .transaction(async (tx) => {
+            await homes.queueRefresh(tx, audience, opts.now, new Date(now + 2000));
+            throw new RolledBack();
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof RolledBack)) throw error;
+          }),
+      );
+      const reads = refreshed.seen.filter(isStatement(/^select/i));
+      const viewers = reads.find((q) => /from "home_viewers"/.test(q.sql));
+      const waiting = reads.find((q) => /from "outbox"/.test(q.sql));
+      if (!viewers || !waiting) throw new Error('HomeRepo.queueRefresh did not read home_viewers and then the outbox');
+      plans.push(await explain(target.url, `HomeRepo.queueRefresh: viewers among ${audience.length} people`, viewers));
+      plans.push(await explain(target.url, `HomeRepo.queueRefresh: their waiting refreshes`, waiting));
       return { version, counts, seedMs, copyMs, plans };
     } finally {
       await database.close();

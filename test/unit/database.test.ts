@@ -131,6 +131,35 @@ describe('SqliteDatabase.transaction', () => {
     await late;
   });
 
+  it('runs an atomic statement after the transaction in progress, never inside it, and without a BEGIN of its own', async () => {
+    let releaseFirst!: () => void;
+    const first = database.transaction(async () => {
+      await insert('a');
+      await new Promise<void>((resolve) => (releaseFirst = resolve));
+      throw new Error('rolled back');
+    });
+    const atomic = database.atomic(() => insert('b'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // It waits for the open transaction: run now, it would have joined it and gone with its rollback.
+    expect(await count()).toBe(1);
+    releaseFirst();
+    await expect(first).rejects.toThrow('rolled back');
+    await atomic;
+    expect((await database.all<{ event_id: string }>(sql`SELECT event_id FROM seen_events`)).map((r) => r.event_id)).toEqual(['b']);
+    // SQLite ran it as a transaction of its own (autocommit): none is left open.
+    expect(database.sqlite.inTransaction).toBe(false);
+  });
+
+  it('joins the transaction an atomic statement is called in, and goes with its rollback', async () => {
+    await expect(
+      database.transaction(async () => {
+        await database.atomic(() => insert('inner'));
+        throw new Error('outer fails');
+      }),
+    ).rejects.toThrow('outer fails');
+    expect(await count()).toBe(0);
+  });
+
   it('takes and gives back the write lock for a health check, in turn with the transactions', async () => {
     const writes = database.transaction(async () => {
       await insert('a');

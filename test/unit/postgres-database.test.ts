@@ -35,4 +35,25 @@ describeWithPostgres('PostgresDatabase', () => {
       await database.close();
     }
   });
+
+  it('runs an atomic statement on the pool at the server default isolation, outside any transaction, and joins one it is called in', async () => {
+    const database = (await openDatabase(target.url)) as PostgresDatabase;
+    try {
+      const level = () => database.all<{ level: string }>(sql`SELECT current_setting('transaction_isolation') AS level`);
+      // Autocommit: no SERIALIZABLE transaction, so no BEGIN … COMMIT round trips and no read set to conflict with.
+      expect(await database.atomic(level)).toEqual([{ level: 'read committed' }]);
+      expect(await database.transaction(() => database.atomic(level))).toEqual([{ level: 'serializable' }]);
+      const { seenEvents } = database.schema;
+      await expect(
+        database.transaction(async () => {
+          await database.atomic((db) => db.insert(seenEvents).values({ eventId: 'inner', at: new Date(0) }));
+          throw new Error('outer fails');
+        }),
+      ).rejects.toThrow('outer fails');
+      await database.atomic((db) => db.insert(seenEvents).values({ eventId: 'alone', at: new Date(0) }));
+      expect(await database.all<{ event_id: string }>(sql`SELECT event_id FROM seen_events`)).toEqual([{ event_id: 'alone' }]);
+    } finally {
+      await database.close();
+    }
+  });
 });

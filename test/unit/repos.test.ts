@@ -8,6 +8,7 @@ import { type WrittenEvent, HandoffRepo, type HandoffPatch, type NewEvent, type 
 import { PostgresDatabase } from '../../src/db/postgres-database';
 import type { EventType } from '../../src/domain/lifecycle';
 import { openDatabase, openDb } from '../../src/db/open-db';
+import { HomeRepo } from '../../src/db/home-repo';
 import { OutboxRepo } from '../../src/db/outbox-repo';
 import type { Notification, OutboxMessage } from '../../src/domain/notifications';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../helpers/postgres';
@@ -474,6 +475,45 @@ function describeRepositories(target: Backend): void {
     });
   });
 
+  describe('HomeRepo.queueRefresh', () => {
+    const waitingRefreshes = async () => (await queryRaw(handle, "SELECT id, lane, payload, next_attempt_at FROM outbox WHERE kind = 'home' ORDER BY id")) as Array<Record<string, unknown>>;
+    const payloadOf = (row: Record<string, unknown>) => (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as unknown;
+
+    it('queues one refresh per person who opened Home, in their own lane, and none while one waits; a taken one does not count', async () => {
+      const homes = new HomeRepo(handle);
+      await homes.recordOpened('U0OPS1', T0);
+      await homes.recordOpened('U0OPS2', T0);
+      const queue = (people: string[], when: number) => repo.transaction(async (tx) => await homes.queueRefresh(tx, people, at(when), at(when + 1)));
+
+      // U0NOBODY never opened Home; U0OPS1 is named twice.
+      await queue(['U0OPS2', 'U0NOBODY', 'U0OPS1', 'U0OPS1'], 0);
+      const first = await waitingRefreshes();
+      expect(first.map((r) => [r.lane, payloadOf(r), Number(r.next_attempt_at)])).toEqual([
+        ['home:U0OPS1', { type: 'home', userId: 'U0OPS1' }, at(1).getTime()],
+        ['home:U0OPS2', { type: 'home', userId: 'U0OPS2' }, at(1).getTime()],
+      ]);
+      // A burst of changes within the delay: still one refresh each.
+      await queue(['U0OPS1', 'U0OPS2'], 0.5);
+      expect(await waitingRefreshes()).toHaveLength(2);
+      // A dispatcher took U0OPS1's and may have rendered before the next change: that change queues another.
+      expect(await outbox.claim(Number(first[0].id), at(2).getTime(), 60_000, 'host:1:a:1')).toBe(true);
+      await queue(['U0OPS1', 'U0OPS2'], 2);
+      expect((await waitingRefreshes()).map((r) => r.lane)).toEqual(['home:U0OPS1', 'home:U0OPS2', 'home:U0OPS1']);
+      // Nobody, or nobody who uses Home: nothing.
+      await queue([], 3);
+      await queue(['U0NOBODY'], 3);
+      expect(await waitingRefreshes()).toHaveLength(3);
+    });
+
+    it('reads the viewers of a large audience in chunks and misses none', async () => {
+      const homes = new HomeRepo(handle);
+      const people = Array.from({ length: 120 }, (_, i) => `U${String(i).padStart(4, '0')}`);
+      for (const userId of people.filter((_, i) => i % 3 === 0)) await homes.recordOpened(userId, T0);
+      await repo.transaction(async (tx) => await homes.queueRefresh(tx, people, T0, at(1)));
+      expect((await waitingRefreshes()).map((r) => r.lane)).toEqual(people.filter((_, i) => i % 3 === 0).map((u) => `home:${u}`));
+    });
+  });
+
   describe('opening the database', () => {
     it('applies the real migrations', async () => {
       const tables = (await queryRaw(handle, backend.tablesQuery)).map((t) => t.name);
@@ -593,6 +633,38 @@ function describeRepositories(target: Backend): void {
         // SERIALIZABLE: a loser that read before the winner committed is aborted (40001) and run again, so it reads the accepted state.
         expect(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual(Array(9).fill('Error: already accepted'));
         expect((await repo.listEvents(handoff.id)).map((e) => e.type)).toEqual(['created', 'accepted']);
+      });
+
+      it('lets exactly one of many concurrent claims of an entry win, with no transaction around the compare-and-set', async () => {
+        const other = new OutboxRepo(await connect());
+        await create();
+        for (let round = 1; round <= 5; round++) {
+          // The lease of the round before has run out: the entry is free again.
+          const wall = at(round * 10).getTime();
+          const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? outbox : other).claim(1, wall, 60_000, `host:${i}:b:1`)));
+          expect(results.filter(Boolean), `round ${round}`).toHaveLength(1);
+        }
+        expect(await queryRawRow(handle, 'SELECT claims FROM outbox WHERE id = 1')).toEqual({ claims: 5 });
+      });
+
+      it('queues one Home refresh when two instances change handoffs of one viewer at once', async () => {
+        const homes = [new HomeRepo(handle), new HomeRepo(await connect())];
+        const repos = [repo, new HandoffRepo(opened.at(-1) as Database)];
+        await homes[0].recordOpened('U0OPS1', T0);
+        for (let round = 1; round <= 5; round++) {
+          // Each change writes outbox rows of its own too, as a real one does: the read of the Home lane must still see the other's refresh.
+          await Promise.all(
+            [0, 1].map((i) =>
+              repos[i].transaction(async (tx) => {
+                await repos[i].create(tx, newHandoff({ title: `${round}-${i}` }), created(), [], standardNotify);
+                await homes[i].queueRefresh(tx, ['U0OPS1'], at(round), at(round + 1));
+              }),
+            ),
+          );
+          const waiting = await queryRaw(handle, "SELECT id FROM outbox WHERE kind = 'home' AND sent_at IS NULL AND lease_until IS NULL");
+          expect(waiting, `round ${round}`).toHaveLength(1);
+          await outbox.markSent(Number(waiting[0].id), at(round));
+        }
       });
 
       it('lets exactly one of two concurrent creates claim a unique value', async () => {
