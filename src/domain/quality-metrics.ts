@@ -59,15 +59,8 @@ export interface QualityEvent {
 }
 
 /** What one quality event adds to the figures: fixed when it is written, since only the events before it decide it. */
-export interface QualityFact {
-  readonly eventId: number;
-  readonly handoffId: number;
-  readonly typeKey: string;
-  readonly fromTeam: string | null;
-  readonly toTeam: string;
-  readonly typeVersion: string | null;
-  readonly createdAt: number;
-  readonly at: number;
+export interface QualityFact
+  extends Pick<QualityEvent, 'eventId' | 'handoffId' | 'typeKey' | 'fromTeam' | 'toTeam' | 'typeVersion' | 'createdAt' | 'at' | 'somethingElse' | 'reason'> {
   /** The handoff's first decision (accept or return): it counts in `decided` of the period it falls in. */
   readonly firstDecision: boolean;
   /** Returns: 1 for the handoff's first return, 2 for its second …; 0 for anything else. */
@@ -78,8 +71,6 @@ export interface QualityFact {
   readonly returnedAt: number | null;
   /** Returns: the distinct fields flagged. */
   readonly flaggedFields: readonly string[];
-  readonly somethingElse: boolean;
-  readonly reason: string | null;
 }
 
 /** The facts of one handoff's quality events, given all of them up to some point, in order. */

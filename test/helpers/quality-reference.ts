@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/database';
 import type { QualityScope } from '../../src/db/quality-repo';
 import { percentile } from '../../src/domain/flow-metrics';
 import { returnFlagsOf } from '../../src/domain/lifecycle';
-import { comparedPeriods, normalizeReason, pairKey, type Period, type QualityFigures, type QualityGroup, type QualityReport, type ReasonCount } from '../../src/domain/quality-metrics';
+import { comparedPeriods, normalizeReason, pairKey, type Period, type QualityFigures, type QualityGroup, type QualityReport, type ReasonCount, type VersionChange } from '../../src/domain/quality-metrics';
 
 export type QualityKind = 'accepted' | 'returned' | 'resubmitted';
 
@@ -248,21 +248,6 @@ export function referenceReport(events: readonly QualityEvent[], now: Date, days
     byType: toGroups(groupHandoffs(all, (e) => e.typeKey)),
     byPair: toGroups(groupHandoffs(all, (e) => pairKey(e.fromTeam, e.toTeam))),
   };
-}
-
-/** First-time right of the handoffs created under one version of a type's definition. */
-export interface VersionFigures {
-  readonly version: string;
-  /** When the first handoff of this version was created (ms). */
-  readonly since: number;
-  readonly decided: number;
-  readonly firstTimeRight: number;
-}
-
-/** A change of a type's definition, with first-time right of the handoffs created under the versions before and after. */
-export interface VersionChange {
-  readonly before: VersionFigures;
-  readonly after: VersionFigures;
 }
 
 /**
